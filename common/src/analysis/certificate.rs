@@ -1,0 +1,244 @@
+//! Facts read from one DER certificate: names, validity, key, signature, fingerprints.
+
+use crate::encoding::hex_upper;
+use serde::Serialize;
+use x509_parser::extensions::GeneralName;
+use x509_parser::prelude::{FromDer, SubjectPublicKeyInfo, X509Certificate};
+
+/// The public key's family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum KeyAlgorithm {
+    #[serde(rename = "RSA")]
+    Rsa,
+    #[serde(rename = "ECDSA")]
+    Ecdsa,
+    Ed25519,
+    Ed448,
+    #[serde(rename = "DSA")]
+    Dsa,
+    Unknown,
+}
+
+/// Public key type and strength.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyInfo {
+    pub algorithm: KeyAlgorithm,
+    pub bits: u32,
+    /// Named curve for ECDSA keys (`P-256`, `P-384`, `P-521`).
+    pub curve: Option<String>,
+}
+
+impl KeyInfo {
+    /// `RSA 2048 bits`, `ECDSA P-256`, `Ed25519`.
+    pub fn describe(&self) -> String {
+        match (&self.algorithm, &self.curve) {
+            (KeyAlgorithm::Ecdsa, Some(curve)) => format!("ECDSA {curve}"),
+            (KeyAlgorithm::Ed25519, _) => "Ed25519".into(),
+            (KeyAlgorithm::Ed448, _) => "Ed448".into(),
+            (KeyAlgorithm::Unknown, _) => "unknown key type".into(),
+            (alg, _) => format!("{} {} bits", alg.name(), self.bits),
+        }
+    }
+}
+
+impl KeyAlgorithm {
+    pub fn name(&self) -> &'static str {
+        match self {
+            KeyAlgorithm::Rsa => "RSA",
+            KeyAlgorithm::Ecdsa => "ECDSA",
+            KeyAlgorithm::Ed25519 => "Ed25519",
+            KeyAlgorithm::Ed448 => "Ed448",
+            KeyAlgorithm::Dsa => "DSA",
+            KeyAlgorithm::Unknown => "unknown",
+        }
+    }
+}
+
+/// Everything the checks and the outputs need from one certificate.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertFacts {
+    /// Distinguished name, RFC 4514 style (`CN=www.example.com, O=Example`).
+    pub subject: String,
+    pub issuer: String,
+    pub common_name: Option<String>,
+    pub issuer_common_name: Option<String>,
+    pub dns_names: Vec<String>,
+    pub ip_addresses: Vec<String>,
+    /// Serial number in uppercase hex.
+    pub serial: String,
+    /// Unix seconds.
+    pub not_before: i64,
+    pub not_after: i64,
+    pub key: KeyInfo,
+    /// Go-style name (`SHA256-RSA`, `ECDSA-SHA384`), as Zabbix reports it.
+    pub signature_algorithm: String,
+    pub sha1_fingerprint: String,
+    pub sha256_fingerprint: String,
+    /// Subject equals issuer and the certificate's own key verifies its signature.
+    pub self_signed: bool,
+    /// Basic constraints say CA.
+    pub is_ca: bool,
+    #[serde(skip)]
+    pub subject_raw: Vec<u8>,
+    #[serde(skip)]
+    pub issuer_raw: Vec<u8>,
+}
+
+impl CertFacts {
+    /// Reads a DER certificate; the error is one line for the user.
+    pub fn parse(der: &[u8]) -> Result<CertFacts, String> {
+        let (_, cert) = X509Certificate::from_der(der).map_err(|e| format!("cannot parse certificate: {e}"))?;
+        let (dns_names, ip_addresses) = alt_names(&cert);
+        let subject_raw = cert.subject().as_raw().to_vec();
+        let issuer_raw = cert.issuer().as_raw().to_vec();
+        let self_signed = subject_raw == issuer_raw
+            && super::signature::verifies(&cert, cert.public_key()).unwrap_or(true);
+        Ok(CertFacts {
+            subject: cert.subject().to_string(),
+            issuer: cert.issuer().to_string(),
+            common_name: first_cn(cert.subject()),
+            issuer_common_name: first_cn(cert.issuer()),
+            dns_names,
+            ip_addresses,
+            serial: hex_upper(cert.raw_serial()),
+            not_before: cert.validity().not_before.timestamp(),
+            not_after: cert.validity().not_after.timestamp(),
+            key: key_info(cert.public_key()),
+            signature_algorithm: signature_name(&cert.signature_algorithm.algorithm.to_id_string()),
+            sha1_fingerprint: digest_hex(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, der),
+            sha256_fingerprint: digest_hex(&ring::digest::SHA256, der),
+            self_signed,
+            is_ca: cert.is_ca(),
+            subject_raw,
+            issuer_raw,
+        })
+    }
+
+    /// Days from `now` to notAfter; negative once expired.
+    pub fn days_left(&self, now: i64) -> f64 {
+        (self.not_after - now) as f64 / 86_400.0
+    }
+
+    /// The CN, or the whole subject when there is none: what a person recognises.
+    pub fn display_name(&self) -> &str {
+        self.common_name.as_deref().unwrap_or(&self.subject)
+    }
+
+    pub fn issuer_display_name(&self) -> &str {
+        self.issuer_common_name.as_deref().unwrap_or(&self.issuer)
+    }
+}
+
+/// Parses one certificate and checks whether `issuer_der`'s key signed it.
+pub fn signed_by(der: &[u8], issuer_der: &[u8]) -> Option<bool> {
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    let (_, issuer) = X509Certificate::from_der(issuer_der).ok()?;
+    super::signature::verifies(&cert, issuer.public_key())
+}
+
+fn first_cn(name: &x509_parser::x509::X509Name<'_>) -> Option<String> {
+    name.iter_common_name()
+        .next()
+        .and_then(|cn| cn.as_str().ok())
+        .map(str::to_string)
+}
+
+fn alt_names(cert: &X509Certificate<'_>) -> (Vec<String>, Vec<String>) {
+    let (mut dns, mut ips) = (Vec::new(), Vec::new());
+    if let Ok(Some(san)) = cert.subject_alternative_name() {
+        for name in &san.value.general_names {
+            match name {
+                GeneralName::DNSName(n) => dns.push((*n).to_string()),
+                GeneralName::IPAddress(bytes) => {
+                    if let Some(ip) = ip_from_bytes(bytes) {
+                        ips.push(ip.to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    (dns, ips)
+}
+
+fn ip_from_bytes(bytes: &[u8]) -> Option<std::net::IpAddr> {
+    match bytes.len() {
+        4 => <[u8; 4]>::try_from(bytes).ok().map(std::net::IpAddr::from),
+        16 => <[u8; 16]>::try_from(bytes).ok().map(std::net::IpAddr::from),
+        _ => None,
+    }
+}
+
+fn key_info(spki: &SubjectPublicKeyInfo<'_>) -> KeyInfo {
+    let oid = spki.algorithm.algorithm.to_id_string();
+    let (algorithm, bits, curve) = match oid.as_str() {
+        "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => (KeyAlgorithm::Rsa, rsa_bits(spki), None),
+        "1.2.840.10045.2.1" => {
+            let curve = curve_name(spki);
+            let bits = match curve {
+                Some("P-256") => 256,
+                Some("P-384") => 384,
+                Some("P-521") => 521,
+                _ => 0,
+            };
+            (KeyAlgorithm::Ecdsa, bits, curve.map(str::to_string))
+        }
+        "1.3.101.112" => (KeyAlgorithm::Ed25519, 256, None),
+        "1.3.101.113" => (KeyAlgorithm::Ed448, 448, None),
+        "1.2.840.10040.4.1" => (KeyAlgorithm::Dsa, 0, None),
+        _ => (KeyAlgorithm::Unknown, 0, None),
+    };
+    KeyInfo {
+        algorithm,
+        bits,
+        curve,
+    }
+}
+
+/// Modulus length in bits, not counting leading zero bits.
+fn rsa_bits(spki: &SubjectPublicKeyInfo<'_>) -> u32 {
+    let Ok(x509_parser::public_key::PublicKey::RSA(rsa)) = spki.parsed() else {
+        return 0;
+    };
+    let modulus = rsa.modulus;
+    let Some(first) = modulus.iter().position(|&b| b != 0) else {
+        return 0;
+    };
+    let significant = &modulus[first..];
+    (significant.len() as u32) * 8 - significant[0].leading_zeros()
+}
+
+/// The named curve of an EC key, from the algorithm parameters.
+pub(crate) fn curve_name(spki: &SubjectPublicKeyInfo<'_>) -> Option<&'static str> {
+    let params = spki.algorithm.parameters.as_ref()?;
+    let oid = params.as_oid().ok()?.to_id_string();
+    match oid.as_str() {
+        "1.2.840.10045.3.1.7" => Some("P-256"),
+        "1.3.132.0.34" => Some("P-384"),
+        "1.3.132.0.35" => Some("P-521"),
+        _ => None,
+    }
+}
+
+fn signature_name(oid: &str) -> String {
+    let name = match oid {
+        "1.2.840.113549.1.1.4" => "MD5-RSA",
+        "1.2.840.113549.1.1.5" => "SHA1-RSA",
+        "1.2.840.113549.1.1.11" => "SHA256-RSA",
+        "1.2.840.113549.1.1.12" => "SHA384-RSA",
+        "1.2.840.113549.1.1.13" => "SHA512-RSA",
+        "1.2.840.113549.1.1.10" => "RSASSA-PSS",
+        "1.2.840.10045.4.1" => "ECDSA-SHA1",
+        "1.2.840.10045.4.3.2" => "ECDSA-SHA256",
+        "1.2.840.10045.4.3.3" => "ECDSA-SHA384",
+        "1.2.840.10045.4.3.4" => "ECDSA-SHA512",
+        "1.3.101.112" => "Ed25519",
+        "1.3.101.113" => "Ed448",
+        other => return other.to_string(),
+    };
+    name.to_string()
+}
+
+fn digest_hex(alg: &'static ring::digest::Algorithm, der: &[u8]) -> String {
+    hex_upper(ring::digest::digest(alg, der).as_ref())
+}

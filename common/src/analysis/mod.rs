@@ -1,0 +1,57 @@
+//! Pure functions from an [`Observation`](crate::Observation) to facts: no I/O, and the
+//! clock is a parameter so that tests pin time. One file per concern.
+
+pub mod certificate;
+pub mod name;
+mod signature;
+pub mod trust;
+
+pub use certificate::{CertFacts, KeyAlgorithm, KeyInfo};
+pub use name::{NameCheck, NameMode};
+pub use trust::{TrustResult, TrustStore};
+
+use serde::Serialize;
+
+/// Everything learnt about one chain.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The instant the analysis was made for (Unix seconds).
+    pub now: i64,
+    /// The chain as sent, leaf first.
+    pub chain: Vec<CertFacts>,
+    pub name: NameCheck,
+    pub trust: TrustResult,
+}
+
+impl Report {
+    pub fn leaf(&self) -> &CertFacts {
+        &self.chain[0]
+    }
+}
+
+/// Analyses a captured chain against a name, a trust store and a time.
+/// Fails only when a certificate cannot be parsed at all.
+pub fn analyze(
+    chain_der: &[Vec<u8>],
+    name: &str,
+    mode: NameMode,
+    store: &TrustStore,
+    now: i64,
+) -> Result<Report, String> {
+    if chain_der.is_empty() {
+        return Err("the server sent no certificate".into());
+    }
+    let chain = chain_der
+        .iter()
+        .enumerate()
+        .map(|(i, der)| CertFacts::parse(der).map_err(|e| format!("chain element {}: {e}", i + 1)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let name = name::check(&chain[0], name, mode);
+    let trust = trust::verify(chain_der, &chain, store, now);
+    Ok(Report {
+        now,
+        chain,
+        name,
+        trust,
+    })
+}

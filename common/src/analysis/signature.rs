@@ -1,0 +1,53 @@
+//! Checks one certificate's signature with a given issuer key, by ring.
+//! Accepts legacy algorithms (RSA-1024, SHA-1) on purpose: this answers "did this key sign
+//! that?", for self-signed detection and trust diagnostics, not "is it acceptable?".
+
+use ring::signature::{self as sig, UnparsedPublicKey, VerificationAlgorithm};
+use x509_parser::prelude::{SubjectPublicKeyInfo, X509Certificate};
+
+/// `Some(true)` if `issuer_key` verifies `cert`'s signature, `Some(false)` if not,
+/// `None` if the algorithm is not one ring can check (Ed448, DSA, ECDSA-SHA512).
+pub fn verifies(cert: &X509Certificate<'_>, issuer_key: &SubjectPublicKeyInfo<'_>) -> Option<bool> {
+    let sig_oid = cert.signature_algorithm.algorithm.to_id_string();
+    let candidates = algorithms(&sig_oid, issuer_key)?;
+    let key = issuer_key.subject_public_key.data.as_ref();
+    let message = cert.tbs_certificate.as_ref();
+    let signature = cert.signature_value.data.as_ref();
+    Some(
+        candidates
+            .iter()
+            .any(|alg| UnparsedPublicKey::new(*alg, key).verify(message, signature).is_ok()),
+    )
+}
+
+fn algorithms(
+    sig_oid: &str,
+    key: &SubjectPublicKeyInfo<'_>,
+) -> Option<Vec<&'static dyn VerificationAlgorithm>> {
+    let curve = super::certificate::curve_name(key);
+    let algs: Vec<&'static dyn VerificationAlgorithm> = match sig_oid {
+        "1.2.840.113549.1.1.5" => vec![&sig::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY],
+        "1.2.840.113549.1.1.11" => vec![&sig::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY],
+        "1.2.840.113549.1.1.12" => vec![&sig::RSA_PKCS1_2048_8192_SHA384],
+        "1.2.840.113549.1.1.13" => vec![&sig::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY],
+        // RSASSA-PSS names its hash in parameters; only the right one can verify, so try each.
+        "1.2.840.113549.1.1.10" => vec![
+            &sig::RSA_PSS_2048_8192_SHA256,
+            &sig::RSA_PSS_2048_8192_SHA384,
+            &sig::RSA_PSS_2048_8192_SHA512,
+        ],
+        "1.2.840.10045.4.3.2" => match curve? {
+            "P-256" => vec![&sig::ECDSA_P256_SHA256_ASN1],
+            "P-384" => vec![&sig::ECDSA_P384_SHA256_ASN1],
+            _ => return None,
+        },
+        "1.2.840.10045.4.3.3" => match curve? {
+            "P-256" => vec![&sig::ECDSA_P256_SHA384_ASN1],
+            "P-384" => vec![&sig::ECDSA_P384_SHA384_ASN1],
+            _ => return None,
+        },
+        "1.3.101.112" => vec![&sig::ED25519],
+        _ => return None,
+    };
+    Some(algs)
+}

@@ -1,0 +1,192 @@
+//! Trust: can the chain as sent be built up to a trust anchor? And when not, exactly why.
+
+use super::certificate::CertFacts;
+use crate::clock::format_utc;
+use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
+use serde::Serialize;
+use std::time::Duration;
+use webpki::{EndEntityCert, KeyUsage};
+
+/// The set of trust anchors a chain is verified against.
+pub struct TrustStore {
+    anchors: Vec<TrustAnchor<'static>>,
+    /// Where the anchors came from, for messages: `Mozilla roots`, `system store`, a file name.
+    pub label: String,
+    /// DER of anchors the user named explicitly (`--ca-file`), so a pinned self-signed
+    /// certificate counts as deliberately trusted.
+    explicit: Vec<Vec<u8>>,
+}
+
+impl TrustStore {
+    pub fn empty() -> TrustStore {
+        TrustStore {
+            anchors: Vec::new(),
+            label: String::new(),
+            explicit: Vec::new(),
+        }
+    }
+
+    /// Mozilla's root program, compiled in (webpki-roots).
+    pub fn add_mozilla(&mut self) {
+        self.anchors.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        self.add_label("Mozilla roots");
+    }
+
+    /// The operating system's store (rustls-native-certs).
+    pub fn add_system(&mut self) -> Result<(), String> {
+        let found = rustls_native_certs::load_native_certs();
+        if found.certs.is_empty() {
+            let why = found.errors.first().map(|e| format!(": {e}")).unwrap_or_default();
+            return Err(format!("no certificates in the system trust store{why}"));
+        }
+        for der in &found.certs {
+            if let Ok(anchor) = webpki::anchor_from_trusted_cert(der) {
+                self.anchors.push(anchor.to_owned());
+            }
+        }
+        self.add_label("system store");
+        Ok(())
+    }
+
+    /// Every certificate in a PEM file becomes an anchor (`--ca-file`).
+    pub fn add_pem_file(&mut self, path: &str) -> Result<(), String> {
+        let data = std::fs::read(path).map_err(|e| format!("cannot read CA file '{path}': {}", crate::io_text(&e)))?;
+        let ders = pem_certificates(&data);
+        if ders.is_empty() {
+            return Err(format!("no PEM certificate found in CA file '{path}'"));
+        }
+        for der in ders {
+            let anchor = webpki::anchor_from_trusted_cert(&CertificateDer::from(der.as_slice()))
+                .map_err(|e| format!("bad certificate in CA file '{path}': {e}"))?
+                .to_owned();
+            self.anchors.push(anchor);
+            self.explicit.push(der);
+        }
+        self.add_label(path);
+        Ok(())
+    }
+
+    fn add_label(&mut self, what: &str) {
+        if !self.label.is_empty() {
+            self.label.push_str(", ");
+        }
+        self.label.push_str(what);
+    }
+
+    /// True when `der` is itself one of the anchors the user gave by file.
+    pub fn is_explicit_anchor(&self, der: &[u8]) -> bool {
+        self.explicit.iter().any(|a| a == der)
+    }
+}
+
+/// Extracts the DER of each `CERTIFICATE` block of a PEM file.
+fn pem_certificates(data: &[u8]) -> Vec<Vec<u8>> {
+    let text = String::from_utf8_lossy(data);
+    let mut out = Vec::new();
+    let mut rest = text.as_ref();
+    while let Some(start) = rest.find("-----BEGIN CERTIFICATE-----") {
+        let body = &rest[start + 27..];
+        let Some(end) = body.find("-----END CERTIFICATE-----") else {
+            break;
+        };
+        if let Some(der) = crate::encoding::unbase64(&body[..end]) {
+            out.push(der);
+        }
+        rest = &body[end..];
+    }
+    out
+}
+
+/// The trust verdict on one chain.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrustResult {
+    pub trusted: bool,
+    /// Why not, in one line.
+    pub reason: Option<String>,
+    /// The anchors used (`Mozilla roots`, a file name, ...).
+    pub store: String,
+}
+
+/// Verifies the chain as sent (leaf first) for server authentication at `now`.
+pub fn verify(ders: &[Vec<u8>], facts: &[CertFacts], store: &TrustStore, now: i64) -> TrustResult {
+    let result = |reason: Option<String>| TrustResult {
+        trusted: reason.is_none(),
+        reason,
+        store: store.label.clone(),
+    };
+    let Some(leaf_der) = ders.first() else {
+        return result(Some("no certificate was sent".into()));
+    };
+    let leaf_der = CertificateDer::from(leaf_der.as_slice());
+    let leaf = match EndEntityCert::try_from(&leaf_der) {
+        Ok(leaf) => leaf,
+        Err(e) => return result(Some(format!("the leaf certificate is not usable: {e}"))),
+    };
+    let intermediates: Vec<CertificateDer<'_>> =
+        ders[1..].iter().map(|d| CertificateDer::from(d.as_slice())).collect();
+    let algs = rustls::crypto::ring::default_provider().signature_verification_algorithms.all;
+    let time = UnixTime::since_unix_epoch(Duration::from_secs(now.max(0) as u64));
+    match leaf.verify_for_usage(algs, &store.anchors, &intermediates, time, KeyUsage::server_auth(), None, None) {
+        Ok(_) => result(None),
+        Err(e) => result(Some(explain(&e, ders, facts, now))),
+    }
+}
+
+/// Maps webpki's error to the cause an admin can act on.
+fn explain(e: &webpki::Error, ders: &[Vec<u8>], facts: &[CertFacts], now: i64) -> String {
+    use webpki::Error as E;
+    let label = |i: usize| format!("chain element {} ('{}')", i + 1, facts[i].display_name());
+    match e {
+        E::CertExpired { .. } => match facts.iter().position(|f| f.not_after < now) {
+            Some(i) => format!("expired element: {} expired on {}", label(i), format_utc(facts[i].not_after)),
+            None => "expired element in the chain".into(),
+        },
+        E::CertNotValidYet { .. } => match facts.iter().position(|f| f.not_before > now) {
+            Some(i) => format!("element not yet valid: {} is valid from {}", label(i), format_utc(facts[i].not_before)),
+            None => "an element of the chain is not yet valid".into(),
+        },
+        E::UnknownIssuer => unknown_issuer(facts),
+        E::InvalidSignatureForPublicKey => {
+            let bad = (0..facts.len().saturating_sub(1)).find(|&i| {
+                facts[i].issuer_raw == facts[i + 1].subject_raw
+                    && super::certificate::signed_by(&ders[i], &ders[i + 1]) == Some(false)
+            });
+            match bad {
+                Some(i) => format!("bad signature: {} is not signed by the key of {}", label(i), label(i + 1)),
+                None => "bad signature: a certificate's signature does not verify with its issuer's key".into(),
+            }
+        }
+        E::RequiredEkuNotFoundContext(_) => {
+            "not valid for server authentication: the extended key usage lacks serverAuth".into()
+        }
+        E::CaUsedAsEndEntity => "the leaf is a CA certificate, not a server certificate".into(),
+        E::EndEntityUsedAsCa => "a non-CA certificate is used as an issuer".into(),
+        E::UnsupportedSignatureAlgorithmContext(_) | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
+            "unsupported or insecure signature algorithm in the chain (for example SHA-1 or RSA below 2048 bits)".into()
+        }
+        other => format!("chain verification failed: {other}"),
+    }
+}
+
+/// Unknown issuer: either an intermediate was not sent, or the top of the chain is not trusted.
+fn unknown_issuer(facts: &[CertFacts]) -> String {
+    let top = facts.len() - 1;
+    let cert = &facts[top];
+    if cert.self_signed {
+        if top == 0 {
+            return "unknown issuer: the certificate is self-signed and not a trusted root".into();
+        }
+        return format!("unknown issuer: root '{}' is not trusted", cert.display_name());
+    }
+    if top == 0 {
+        return format!(
+            "missing intermediate: the issuer '{}' of the leaf was not sent and is not a trusted root",
+            cert.issuer_display_name()
+        );
+    }
+    format!(
+        "unknown issuer: '{}', issuer of '{}', is not a trusted root (nor was it sent)",
+        cert.issuer_display_name(),
+        cert.display_name()
+    )
+}

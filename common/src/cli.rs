@@ -1,0 +1,370 @@
+//! Command line: clap arguments into one typed config, then the pipeline, then the output.
+//! [`run`] does the work and returns text and exit code (tests call it directly);
+//! [`main`] adds the process-level guarantees: a watchdog for the deadline, and exit.
+
+use crate::analysis::{NameMode, TrustStore};
+use crate::connect::{observe, Deadline};
+use crate::render::{render, Format, Outcome, Rendered};
+use crate::target::{Family, Target};
+use crate::verdict::{self, Policy, State};
+use crate::Plugin;
+use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, ValueEnum};
+use std::ffi::OsString;
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// Options shared by every plugin.
+#[derive(Debug, Parser)]
+#[command(
+    version,
+    about = "Checks the TLS certificate of a server: expiry, name, key, trust, self-signed.",
+    after_help = "States: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Every finding is printed on its own line."
+)]
+pub struct Args {
+    /// Host name or IP address of the server; also the SNI and the name checked, unless --sni is given.
+    #[arg(short = 'H', long = "host", value_name = "HOST")]
+    host: String,
+
+    /// TCP port [default: the plugin's protocol port, 443 for check_tls_cert].
+    #[arg(short, long, value_name = "PORT")]
+    port: Option<u16>,
+
+    /// Connect to this address instead of resolving HOST; HOST is still used for SNI and the name check.
+    #[arg(long, value_name = "ADDR")]
+    address: Option<String>,
+
+    /// Server name to send as SNI and to check the certificate against.
+    #[arg(long, value_name = "NAME")]
+    sni: Option<String>,
+
+    /// Connect over IPv4 only.
+    #[arg(short = '4', conflicts_with = "ipv6")]
+    ipv4: bool,
+
+    /// Connect over IPv6 only.
+    #[arg(short = '6')]
+    ipv6: bool,
+
+    /// Overall time limit for name resolution, connect and handshake.
+    #[arg(short, long, value_name = "SECONDS", default_value_t = 10.0, value_parser = positive_seconds)]
+    timeout: f64,
+
+    /// State to return when the time limit is reached.
+    #[arg(long, value_enum, value_name = "STATE", default_value_t = StateArg::Unknown)]
+    timeout_state: StateArg,
+
+    /// WARNING when the certificate has this many days left or fewer (fractions allowed).
+    #[arg(short, long, value_name = "DAYS", default_value_t = 30.0, value_parser = non_negative_days)]
+    warning: f64,
+
+    /// CRITICAL when the certificate has this many days left or fewer, or has expired.
+    #[arg(short, long, value_name = "DAYS", default_value_t = 7.0, value_parser = non_negative_days)]
+    critical: f64,
+
+    /// Which certificate names must match the host name (RFC 6125).
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = NameCheckArg::CnSan)]
+    name_check: NameCheckArg,
+
+    /// Trust anchors: Mozilla's roots (built in) or the operating system's store.
+    /// With --ca-file and no --trust, only the given files are trusted.
+    #[arg(long, value_enum, value_name = "STORE")]
+    trust: Option<TrustArg>,
+
+    /// PEM file of trusted CA certificates (repeatable).
+    #[arg(long = "ca-file", value_name = "PEM", action = ArgAction::Append)]
+    ca_files: Vec<String>,
+
+    /// An untrusted chain is WARNING instead of CRITICAL.
+    #[arg(long)]
+    allow_untrusted: bool,
+
+    /// A self-signed certificate is OK instead of CRITICAL.
+    #[arg(long)]
+    allow_self_signed: bool,
+
+    /// RSA/DSA keys shorter than this are CRITICAL (replaces the default: below 1024 CRITICAL, below 2048 WARNING).
+    #[arg(long, value_name = "BITS")]
+    min_key_bits: Option<u32>,
+
+    /// ECDSA/EdDSA keys shorter than this are CRITICAL.
+    #[arg(long, value_name = "BITS", default_value_t = 256)]
+    min_ec_key_bits: u32,
+
+    /// Output format for the monitoring system that runs the check.
+    #[arg(short, long, value_name = "FORMAT", default_value = "nagios", value_parser = Format::NAMES)]
+    output: String,
+
+    /// More detail: -v adds the chain (subject, issuer, validity, key, SHA-256) and the connection.
+    #[arg(short, long, action = ArgAction::Count)]
+    verbose: u8,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum StateArg {
+    Ok,
+    Warning,
+    Critical,
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum NameCheckArg {
+    None,
+    Cn,
+    CnSan,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum TrustArg {
+    Mozilla,
+    System,
+}
+
+fn positive_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 86_400.0 => Ok(v),
+        _ => Err(format!("'{text}' is not a number of seconds between 0 and 86400")),
+    }
+}
+
+fn non_negative_days(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if v >= 0.0 && v.is_finite() => Ok(v),
+        _ => Err(format!("'{text}' is not a number of days (0 or more)")),
+    }
+}
+
+/// One typed configuration, everything the pipeline needs.
+pub struct Config {
+    pub target: Target,
+    pub policy: Policy,
+    pub format: Format,
+    pub verbosity: u8,
+    trust: TrustSelection,
+}
+
+struct TrustSelection {
+    mozilla: bool,
+    system: bool,
+    files: Vec<String>,
+}
+
+impl TrustSelection {
+    fn load(&self) -> Result<TrustStore, String> {
+        let mut store = TrustStore::empty();
+        if self.mozilla {
+            store.add_mozilla();
+        }
+        if self.system {
+            store.add_system()?;
+        }
+        for file in &self.files {
+            store.add_pem_file(file)?;
+        }
+        Ok(store)
+    }
+}
+
+/// Parses arguments (the first is the program name). On failure, returns what to print.
+pub fn parse(plugin: Plugin, args: Vec<OsString>) -> Result<Config, Rendered> {
+    let format = sniff_format(&args);
+    let command = Args::command().name(plugin.binary).bin_name(plugin.binary);
+    let matches = command.try_get_matches_from(args).map_err(|e| match e.kind() {
+        clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => Rendered {
+            text: e.to_string(),
+            exit_code: State::Unknown.exit_code(),
+        },
+        _ => usage_error(plugin, format, &clap_message(&e)),
+    })?;
+    let args = Args::from_arg_matches(&matches).map_err(|e| usage_error(plugin, format, &clap_message(&e)))?;
+    config_from(plugin, args).map_err(|message| usage_error(plugin, format, &message))
+}
+
+fn config_from(plugin: Plugin, args: Args) -> Result<Config, String> {
+    let mut target = Target::new(&args.host, args.port.unwrap_or(plugin.default_port), args.sni.as_deref())?;
+    if target.port == 0 {
+        return Err("port 0 is not a valid port".into());
+    }
+    target.address = args.address;
+    target.family = match (args.ipv4, args.ipv6) {
+        (true, _) => Family::V4,
+        (_, true) => Family::V6,
+        _ => Family::Any,
+    };
+    target.timeout = Duration::from_secs_f64(args.timeout);
+    let policy = Policy {
+        warning_days: args.warning,
+        critical_days: args.critical,
+        name_mode: match args.name_check {
+            NameCheckArg::None => NameMode::None,
+            NameCheckArg::Cn => NameMode::Cn,
+            NameCheckArg::CnSan => NameMode::CnSan,
+        },
+        allow_untrusted: args.allow_untrusted,
+        allow_self_signed: args.allow_self_signed,
+        min_key_bits: args.min_key_bits,
+        min_ec_key_bits: args.min_ec_key_bits,
+        timeout_state: match args.timeout_state {
+            StateArg::Ok => State::Ok,
+            StateArg::Warning => State::Warning,
+            StateArg::Critical => State::Critical,
+            StateArg::Unknown => State::Unknown,
+        },
+    };
+    let trust = TrustSelection {
+        mozilla: matches!(args.trust, Some(TrustArg::Mozilla)) || (args.trust.is_none() && args.ca_files.is_empty()),
+        system: matches!(args.trust, Some(TrustArg::System)),
+        files: args.ca_files,
+    };
+    Ok(Config {
+        target,
+        policy,
+        format: Format::from_name(&args.output).unwrap_or_default(),
+        verbosity: args.verbose,
+        trust,
+    })
+}
+
+/// The output format, read before full parsing so that even bad arguments are reported
+/// in the caller's format (PRTG must get JSON, never a usage text).
+fn sniff_format(args: &[OsString]) -> Format {
+    let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let mut found = Format::Nagios;
+    for (i, arg) in args.iter().enumerate() {
+        let value = match arg.as_str() {
+            "-o" | "--output" => args.get(i + 1).map(String::as_str),
+            other => other.strip_prefix("--output=").or_else(|| other.strip_prefix("-o")),
+        };
+        if let Some(format) = value.and_then(Format::from_name) {
+            found = format;
+        }
+    }
+    found
+}
+
+/// clap's first line, without its `error: ` prefix.
+fn clap_message(e: &clap::Error) -> String {
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or("invalid arguments");
+    first.strip_prefix("error: ").unwrap_or(first).to_string()
+}
+
+fn usage_error(plugin: Plugin, format: Format, message: &str) -> Rendered {
+    let outcome = Outcome {
+        plugin,
+        target: None,
+        observation: None,
+        report: None,
+        verdict: verdict::judge_usage(&format!("invalid arguments: {message}")),
+        policy: Policy::default(),
+        verbosity: 0,
+    };
+    render(format, &outcome)
+}
+
+/// Runs the whole pipeline for parsed arguments, with the network part bounded by `deadline`.
+pub fn check(plugin: Plugin, config: &Config, deadline: Deadline, now: impl Fn() -> i64) -> Rendered {
+    let mut outcome = Outcome {
+        plugin,
+        target: Some(config.target.clone()),
+        observation: None,
+        report: None,
+        verdict: verdict::judge_usage(""),
+        policy: config.policy.clone(),
+        verbosity: config.verbosity,
+    };
+    let store = match config.trust.load() {
+        Ok(store) => store,
+        Err(message) => {
+            outcome.target = None;
+            outcome.verdict = verdict::judge_usage(&message);
+            return render(config.format, &outcome);
+        }
+    };
+    match observe(&config.target, deadline) {
+        Err(error) => outcome.verdict = verdict::judge_error(&error, &config.policy),
+        Ok(observation) => {
+            let name = config.target.identity();
+            match crate::analysis::analyze(&observation.chain, &name, config.policy.name_mode, &store, now()) {
+                Ok(report) => {
+                    outcome.verdict = verdict::judge(&report, &observation, &store, &config.policy);
+                    outcome.report = Some(report);
+                }
+                Err(message) => {
+                    let error = crate::ConnectError::new(crate::ErrorKind::BadCertificate, message);
+                    outcome.verdict = verdict::judge_error(&error, &config.policy);
+                }
+            }
+            outcome.observation = Some(observation);
+        }
+    }
+    render(config.format, &outcome)
+}
+
+/// Parses and checks in one call: what a plugin binary does, minus the process exit.
+pub fn run(plugin: Plugin, args: Vec<OsString>) -> Rendered {
+    match parse(plugin, args) {
+        Err(rendered) => rendered,
+        Ok(config) => {
+            let deadline = Deadline::after(network_budget(config.target.timeout));
+            check(plugin, &config, deadline, crate::clock::now_unix)
+        }
+    }
+}
+
+/// The network steps get the timeout less a small margin for analysis and output,
+/// so the process ends before the caller's own limit.
+fn network_budget(timeout: Duration) -> Duration {
+    timeout.saturating_sub((timeout / 10).min(Duration::from_millis(100)))
+}
+
+/// Set by whichever of the check and the watchdog prints first; the other stays silent.
+static PRINTED: AtomicBool = AtomicBool::new(false);
+
+fn emit(rendered: &Rendered) -> ! {
+    if PRINTED.swap(true, Ordering::SeqCst) {
+        loop {
+            std::thread::park();
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(rendered.text.as_bytes());
+    let _ = out.flush();
+    std::process::exit(rendered.exit_code)
+}
+
+/// The entry point of every plugin binary.
+pub fn main(plugin: Plugin) -> ! {
+    let started = Instant::now();
+    let config = match parse(plugin, std::env::args_os().collect()) {
+        Ok(config) => config,
+        Err(rendered) => emit(&rendered),
+    };
+    let timeout = config.target.timeout;
+    let deadline = Deadline::after(network_budget(timeout));
+    // Belt and braces: every step has its own deadline, but nothing may keep the process
+    // past the timeout, so a watchdog prints the timeout result and exits.
+    let on_timeout = timeout_output(plugin, &config, deadline);
+    let _ = std::thread::Builder::new().name("watchdog".into()).spawn(move || {
+        let margin = (timeout / 20).min(Duration::from_millis(50));
+        std::thread::sleep(timeout.saturating_sub(margin).saturating_sub(started.elapsed()));
+        emit(&on_timeout);
+    });
+    let rendered = check(plugin, &config, deadline, crate::clock::now_unix);
+    emit(&rendered)
+}
+
+fn timeout_output(plugin: Plugin, config: &Config, deadline: Deadline) -> Rendered {
+    let error = deadline.expired("before the check completed");
+    let outcome = Outcome {
+        plugin,
+        target: Some(config.target.clone()),
+        observation: None,
+        report: None,
+        verdict: verdict::judge_error(&error, &config.policy),
+        policy: config.policy.clone(),
+        verbosity: 0,
+    };
+    render(config.format, &outcome)
+}

@@ -1,0 +1,85 @@
+//! Raw facts gathered by the connect stage: what the server sent, nothing judged yet.
+//! Serialisable so that a test can replay an observation without a network.
+
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+/// A successful capture: the chain as sent, plus what the handshake negotiated.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Observation {
+    /// The address actually connected to.
+    pub peer: SocketAddr,
+    /// DER certificates in the order the server sent them; the leaf first.
+    #[serde(with = "der_list")]
+    pub chain: Vec<Vec<u8>>,
+    /// Negotiated protocol, e.g. `TLSv1.3`; empty when the handshake did not complete.
+    pub tls_version: String,
+    /// Negotiated cipher suite, e.g. `TLS13_AES_256_GCM_SHA384`.
+    pub cipher_suite: String,
+    /// Set when the handshake failed after the certificate had already been captured.
+    pub handshake_error: Option<String>,
+    pub timings: Timings,
+}
+
+/// Milliseconds spent in each network step.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct Timings {
+    pub resolve_ms: f64,
+    pub connect_ms: f64,
+    pub handshake_ms: f64,
+}
+
+/// Why no certificate could be captured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorKind {
+    /// The host name does not resolve (or not in the requested family).
+    Resolve,
+    ConnectionRefused,
+    /// No route, host unreachable, network down, or any other connect failure.
+    Unreachable,
+    /// The overall deadline passed; the message names the step.
+    Timeout,
+    /// The peer answered, but not with TLS.
+    NotTls,
+    /// The TLS handshake failed before a certificate arrived (alert, protocol error).
+    Handshake,
+    /// The peer closed the connection before sending a certificate.
+    Closed,
+    /// The certificate could not be parsed.
+    BadCertificate,
+}
+
+/// A failed capture, flowing through the pipeline like any other result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectError {
+    pub kind: ErrorKind,
+    /// One line, without the host:port prefix.
+    pub message: String,
+}
+
+impl ConnectError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        ConnectError {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+/// Certificates travel as base64 in JSON so an observation file stays readable.
+mod der_list {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(chain: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(chain.iter().map(|der| crate::encoding::base64(der)))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<u8>>, D::Error> {
+        let texts = Vec::<String>::deserialize(d)?;
+        texts
+            .iter()
+            .map(|t| crate::encoding::unbase64(t).ok_or_else(|| serde::de::Error::custom("bad base64")))
+            .collect()
+    }
+}

@@ -1,0 +1,90 @@
+//! The whole report as one JSON object for scripts. The schema is documented in the README
+//! and versioned by `schema_version`: fields are only ever added.
+
+use super::{summary, Outcome, Rendered};
+use crate::analysis::CertFacts;
+use serde::Serialize;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    schema_version: u32,
+    plugin: &'a str,
+    target: Option<TargetView<'a>>,
+    state: &'a str,
+    exit_code: i32,
+    summary: String,
+    findings: &'a [crate::verdict::Finding],
+    connection: Option<ConnectionView<'a>>,
+    chain: Vec<Element<'a>>,
+    name_check: Option<&'a crate::analysis::NameCheck>,
+    trust: Option<&'a crate::analysis::TrustResult>,
+}
+
+#[derive(Serialize)]
+struct TargetView<'a> {
+    host: &'a str,
+    port: u16,
+    address: Option<&'a str>,
+    sni: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ConnectionView<'a> {
+    peer: String,
+    tls_version: &'a str,
+    cipher_suite: &'a str,
+    handshake_error: Option<&'a str>,
+    timings_ms: &'a crate::observation::Timings,
+}
+
+#[derive(Serialize)]
+struct Element<'a> {
+    #[serde(flatten)]
+    facts: &'a CertFacts,
+    days_left: f64,
+}
+
+pub fn render(outcome: &Outcome) -> Rendered {
+    let report = outcome.report.as_ref();
+    let doc = Document {
+        schema_version: SCHEMA_VERSION,
+        plugin: outcome.plugin.binary,
+        target: outcome.target.as_ref().map(|t| TargetView {
+            host: &t.host,
+            port: t.port,
+            address: t.address.as_deref(),
+            sni: t.sni.as_deref(),
+        }),
+        state: outcome.verdict.state.as_str(),
+        exit_code: outcome.verdict.state.exit_code(),
+        summary: summary(outcome),
+        findings: &outcome.verdict.findings,
+        connection: outcome.observation.as_ref().map(|o| ConnectionView {
+            peer: o.peer.to_string(),
+            tls_version: &o.tls_version,
+            cipher_suite: &o.cipher_suite,
+            handshake_error: o.handshake_error.as_deref(),
+            timings_ms: &o.timings,
+        }),
+        chain: report
+            .map(|r| {
+                r.chain
+                    .iter()
+                    .map(|facts| Element {
+                        facts,
+                        days_left: (facts.days_left(r.now) * 100.0).round() / 100.0,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        name_check: report.map(|r| &r.name),
+        trust: report.map(|r| &r.trust),
+    };
+    let text = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    Rendered {
+        text: format!("{text}\n"),
+        exit_code: outcome.verdict.state.exit_code(),
+    }
+}

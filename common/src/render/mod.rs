@@ -1,0 +1,87 @@
+//! Output formats. Each renderer turns one [`Outcome`] into the text its caller reads and the
+//! exit code it expects; renderers only format, states come from the verdict.
+//!
+//! - [`nagios`]: Nagios/Icinga plugin output: status line, long output, perfdata, exit 0..3.
+//! - [`prtg_json`]: PRTG EXE/Script Advanced JSON, channels like PRTG's SSL Certificate sensor; exit 0.
+//! - [`json`]: the whole report for scripts, a stable schema documented in the README.
+
+pub mod json;
+pub mod nagios;
+pub mod prtg_json;
+
+use crate::analysis::Report;
+use crate::observation::Observation;
+use crate::target::Target;
+use crate::verdict::{days, Policy, State, Verdict};
+use crate::Plugin;
+
+/// The output format (`--output`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Nagios,
+    PrtgJson,
+    Json,
+}
+
+impl Format {
+    pub const NAMES: [&'static str; 3] = ["nagios", "prtg-json", "json"];
+
+    pub fn from_name(name: &str) -> Option<Format> {
+        match name {
+            "nagios" => Some(Format::Nagios),
+            "prtg-json" => Some(Format::PrtgJson),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+}
+
+/// Everything one run produced, whatever stage it ended in.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub plugin: Plugin,
+    /// Absent when the arguments could not be understood.
+    pub target: Option<Target>,
+    pub observation: Option<Observation>,
+    pub report: Option<Report>,
+    pub verdict: Verdict,
+    pub policy: Policy,
+    /// `-v` count: 1 adds the chain to the Nagios long output.
+    pub verbosity: u8,
+}
+
+/// Text for stdout and the process exit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub text: String,
+    pub exit_code: i32,
+}
+
+pub fn render(format: Format, outcome: &Outcome) -> Rendered {
+    match format {
+        Format::Nagios => nagios::render(outcome),
+        Format::PrtgJson => prtg_json::render(outcome),
+        Format::Json => json::render(outcome),
+    }
+}
+
+/// The one-line summary shared by the formats: on OK the certificate at a glance, otherwise
+/// the findings that set the state.
+pub fn summary(outcome: &Outcome) -> String {
+    let verdict = &outcome.verdict;
+    match &outcome.report {
+        Some(report) if verdict.state == State::Ok => {
+            let leaf = report.leaf();
+            format!(
+                "'{}' issued by '{}' expires in {} days on {}, {}",
+                leaf.display_name(),
+                leaf.issuer_display_name(),
+                days(leaf.days_left(report.now)),
+                crate::clock::format_utc(leaf.not_after),
+                leaf.key.describe()
+            )
+        }
+        _ => verdict.worst().map(|f| f.message.as_str()).collect::<Vec<_>>().join("; "),
+    }
+}

@@ -1,0 +1,102 @@
+//! Nagios/Icinga plugin output.
+//!
+//! ```text
+//! TLS_CERT OK - www.example.com:443 'www.example.com' issued by 'Example CA' expires in 41.87 days on 2027-01-06 12:00:00 UTC, ECDSA P-256 | days=41.87;30:;7:;; key_bits=256;;;; days_chain_elem1=41.87;30:;7:;; days_chain_elem2=3650.00;30:;7:;;
+//! [OK] certificate expires in 41.87 days on 2027-01-06 12:00:00 UTC
+//! [OK] name 'www.example.com' matches DNS:www.example.com
+//! [OK] chain is trusted (Mozilla roots)
+//! [OK] key is ECDSA P-256
+//! ```
+//! Thresholds in perfdata use range syntax (`30:` = alert below 30), so graphing tools
+//! read them the right way round.
+
+use super::{summary, Outcome, Rendered};
+use crate::clock::format_utc;
+use crate::verdict::days;
+
+pub fn render(outcome: &Outcome) -> Rendered {
+    let state = outcome.verdict.state;
+    let mut text = format!("{} {} - ", outcome.plugin.short_name, state.as_str());
+    match &outcome.target {
+        Some(target) => text.push_str(&format!("{} {}", target.label(), clean(&summary(outcome)))),
+        None => text.push_str(&clean(&summary(outcome))),
+    }
+    if let Some(perf) = perfdata(outcome) {
+        text.push_str(" | ");
+        text.push_str(&perf);
+    }
+    text.push('\n');
+    if outcome.report.is_some() {
+        for finding in &outcome.verdict.findings {
+            text.push_str(&format!("[{}] {}\n", finding.state.as_str(), clean(&finding.message)));
+        }
+    }
+    if outcome.target.is_none() {
+        text.push_str(&format!("Usage: {} -H HOST [-p PORT] [options]; see --help\n", outcome.plugin.binary));
+    }
+    if outcome.verbosity > 0 {
+        text.push_str(&chain_lines(outcome));
+    }
+    Rendered {
+        text,
+        exit_code: state.exit_code(),
+    }
+}
+
+fn perfdata(outcome: &Outcome) -> Option<String> {
+    let report = outcome.report.as_ref()?;
+    let (w, c) = (threshold(outcome.policy.warning_days), threshold(outcome.policy.critical_days));
+    let leaf = report.leaf();
+    let mut items = vec![
+        format!("days={};{w}:;{c}:;;", days(leaf.days_left(report.now))),
+        format!("key_bits={};;;;", leaf.key.bits),
+    ];
+    for (i, cert) in report.chain.iter().enumerate() {
+        items.push(format!("days_chain_elem{}={};{w}:;{c}:;;", i + 1, days(cert.days_left(report.now))));
+    }
+    Some(items.join(" "))
+}
+
+/// `30`, `0.5`: no trailing zeros in thresholds.
+fn threshold(value: f64) -> String {
+    format!("{value}")
+}
+
+/// The chain as sent, for `-v`.
+fn chain_lines(outcome: &Outcome) -> String {
+    let mut out = String::new();
+    let Some(report) = &outcome.report else {
+        return out;
+    };
+    if let Some(obs) = &outcome.observation {
+        out.push_str(&format!(
+            "connection: {} {} {} (connect {:.1} ms, handshake {:.1} ms)\n",
+            obs.peer, obs.tls_version, obs.cipher_suite, obs.timings.connect_ms, obs.timings.handshake_ms
+        ));
+    }
+    for (i, cert) in report.chain.iter().enumerate() {
+        out.push_str(&format!(
+            "chain element {}: subject {}\n  issuer {}\n  valid {} to {}\n  key {}, signature {}\n  SHA-256 {}\n",
+            i + 1,
+            clean(&cert.subject),
+            clean(&cert.issuer),
+            format_utc(cert.not_before),
+            format_utc(cert.not_after),
+            cert.key.describe(),
+            cert.signature_algorithm,
+            cert.sha256_fingerprint
+        ));
+    }
+    out
+}
+
+/// `|` starts perfdata and a newline ends the status line: neither may come from data.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '|' => '/',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect()
+}

@@ -1,0 +1,275 @@
+//! Policy: the user's thresholds turn facts into states. Each finding keeps its own state
+//! and line; the worst state wins. Renderers never decide states, they print these.
+
+use crate::analysis::{KeyAlgorithm, NameMode, Report, TrustStore};
+use crate::clock::format_utc;
+use crate::observation::{ConnectError, ErrorKind, Observation};
+use serde::Serialize;
+
+/// A monitoring state, ordered by severity for "worst wins" (UNKNOWN below CRITICAL,
+/// as in monitoring-plugins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum State {
+    Ok,
+    Warning,
+    Unknown,
+    Critical,
+}
+
+impl State {
+    /// The Nagios plugin exit code.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            State::Ok => 0,
+            State::Warning => 1,
+            State::Critical => 2,
+            State::Unknown => 3,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Ok => "OK",
+            State::Warning => "WARNING",
+            State::Critical => "CRITICAL",
+            State::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+/// One judged fact.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// Stable identifier of the check: `expiry`, `chain-expiry`, `name`, `trust`,
+    /// `self-signed`, `key`, `handshake`, `connection`, `timeout`, `certificate`.
+    pub check: &'static str,
+    pub state: State,
+    pub message: String,
+}
+
+/// All findings and the overall state.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    pub state: State,
+    pub findings: Vec<Finding>,
+}
+
+impl Verdict {
+    fn from_findings(findings: Vec<Finding>) -> Verdict {
+        let state = findings.iter().map(|f| f.state).max().unwrap_or(State::Ok);
+        Verdict { state, findings }
+    }
+
+    /// The findings at the overall state, which explain it.
+    pub fn worst(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |f| f.state == self.state)
+    }
+}
+
+/// Thresholds and switches; every default is the documented one.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Days left at or below which the state is WARNING.
+    pub warning_days: f64,
+    /// Days left at or below which the state is CRITICAL.
+    pub critical_days: f64,
+    pub name_mode: NameMode,
+    pub allow_untrusted: bool,
+    pub allow_self_signed: bool,
+    /// RSA/DSA keys below this are CRITICAL; replaces the default tiers (1024 / 2048).
+    pub min_key_bits: Option<u32>,
+    /// ECDSA/EdDSA keys below this are CRITICAL.
+    pub min_ec_key_bits: u32,
+    /// The state printed when the deadline passes.
+    pub timeout_state: State,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            warning_days: 30.0,
+            critical_days: 7.0,
+            name_mode: NameMode::CnSan,
+            allow_untrusted: false,
+            allow_self_signed: false,
+            min_key_bits: None,
+            min_ec_key_bits: 256,
+            timeout_state: State::Unknown,
+        }
+    }
+}
+
+/// Days with two decimals, the precision every output uses.
+pub fn days(value: f64) -> String {
+    format!("{value:.2}")
+}
+
+/// Judges a captured and analysed chain.
+pub fn judge(report: &Report, observation: &Observation, store: &TrustStore, policy: &Policy) -> Verdict {
+    let mut findings = Vec::new();
+    let leaf = report.leaf();
+    let now = report.now;
+
+    let left = leaf.days_left(now);
+    let (state, message) = if leaf.not_before > now {
+        (State::Critical, format!("certificate is not yet valid: valid from {}", format_utc(leaf.not_before)))
+    } else if left < 0.0 {
+        (State::Critical, format!("certificate expired {} days ago on {}", days(-left), format_utc(leaf.not_after)))
+    } else {
+        (expiry_state(left, policy), format!("certificate expires in {} days on {}", days(left), format_utc(leaf.not_after)))
+    };
+    findings.push(Finding { check: "expiry", state, message });
+
+    for (i, cert) in report.chain.iter().enumerate().skip(1) {
+        // A root sent along is not used for trust (the store's copy is), so its dates do not count.
+        if cert.self_signed {
+            continue;
+        }
+        let left = cert.days_left(now);
+        let who = format!("chain element {} ('{}')", i + 1, cert.display_name());
+        let (state, message) = if left < 0.0 {
+            (State::Critical, format!("{who} expired {} days ago on {}", days(-left), format_utc(cert.not_after)))
+        } else if cert.not_before > now {
+            (State::Critical, format!("{who} is not yet valid: valid from {}", format_utc(cert.not_before)))
+        } else if cert.not_after < leaf.not_after {
+            (
+                expiry_state(left, policy),
+                format!("{who} expires before the leaf, in {} days on {}", days(left), format_utc(cert.not_after)),
+            )
+        } else {
+            continue;
+        };
+        findings.push(Finding { check: "chain-expiry", state, message });
+    }
+
+    if report.name.mode != NameMode::None {
+        let name = &report.name.name;
+        let finding = match &report.name.matched_by {
+            Some(entry) => Finding {
+                check: "name",
+                state: State::Ok,
+                message: format!("name '{name}' matches {entry}"),
+            },
+            None => Finding {
+                check: "name",
+                state: State::Critical,
+                message: format!("name '{name}' does not match the certificate ({})", names_of(report, policy.name_mode)),
+            },
+        };
+        findings.push(finding);
+    }
+
+    let pinned = observation.chain.first().is_some_and(|der| store.is_explicit_anchor(der));
+    if leaf.self_signed {
+        let (state, note) = if pinned {
+            (State::Ok, " (trusted through --ca-file)")
+        } else if policy.allow_self_signed {
+            (State::Ok, " (allowed)")
+        } else {
+            (State::Critical, "")
+        };
+        findings.push(Finding { check: "self-signed", state, message: format!("certificate is self-signed{note}") });
+    }
+    // A self-signed leaf is untrusted by nature; its own finding above says so once.
+    if !(leaf.self_signed && report.chain.len() == 1 && !report.trust.trusted) {
+        let finding = match &report.trust.reason {
+            None => Finding {
+                check: "trust",
+                state: State::Ok,
+                message: format!("chain is trusted ({})", report.trust.store),
+            },
+            Some(reason) => Finding {
+                check: "trust",
+                state: if policy.allow_untrusted { State::Warning } else { State::Critical },
+                message: format!("chain is not trusted: {reason}"),
+            },
+        };
+        findings.push(finding);
+    }
+
+    findings.push(key_finding(leaf.key.algorithm, leaf.key.bits, &leaf.key.describe(), policy));
+
+    if let Some(error) = &observation.handshake_error {
+        findings.push(Finding {
+            check: "handshake",
+            state: State::Warning,
+            message: format!("TLS handshake did not complete after the certificate was received: {error}"),
+        });
+    }
+    Verdict::from_findings(findings)
+}
+
+/// Judges a failed capture: timeouts take the chosen state, everything else is CRITICAL
+/// (the service is not usable), as the plugin guidelines ask.
+pub fn judge_error(error: &ConnectError, policy: &Policy) -> Verdict {
+    let (check, state) = match error.kind {
+        ErrorKind::Timeout => ("timeout", policy.timeout_state),
+        ErrorKind::BadCertificate => ("certificate", State::Critical),
+        _ => ("connection", State::Critical),
+    };
+    Verdict::from_findings(vec![Finding { check, state, message: error.message.clone() }])
+}
+
+/// A verdict for bad arguments or set-up problems: UNKNOWN.
+pub fn judge_usage(message: &str) -> Verdict {
+    Verdict::from_findings(vec![Finding { check: "usage", state: State::Unknown, message: message.to_string() }])
+}
+
+fn expiry_state(left: f64, policy: &Policy) -> State {
+    if left <= policy.critical_days {
+        State::Critical
+    } else if left <= policy.warning_days {
+        State::Warning
+    } else {
+        State::Ok
+    }
+}
+
+fn key_finding(algorithm: KeyAlgorithm, bits: u32, described: &str, policy: &Policy) -> Finding {
+    let (state, limit) = match algorithm {
+        KeyAlgorithm::Rsa | KeyAlgorithm::Dsa => match policy.min_key_bits {
+            Some(min) if bits < min => (State::Critical, min),
+            Some(_) => (State::Ok, 0),
+            None if bits < 1024 => (State::Critical, 1024),
+            None if bits < 2048 => (State::Warning, 2048),
+            None => (State::Ok, 0),
+        },
+        KeyAlgorithm::Ecdsa | KeyAlgorithm::Ed25519 | KeyAlgorithm::Ed448 if bits < policy.min_ec_key_bits => {
+            (State::Critical, policy.min_ec_key_bits)
+        }
+        KeyAlgorithm::Unknown => (State::Warning, 0),
+        _ => (State::Ok, 0),
+    };
+    let message = match (state, algorithm) {
+        (State::Ok, _) => format!("key is {described}"),
+        (_, KeyAlgorithm::Unknown) => "key type is not known".to_string(),
+        _ => format!("key is {described}, below the minimum of {limit} bits"),
+    };
+    Finding { check: "key", state, message }
+}
+
+/// The names a certificate covers, for a mismatch message.
+fn names_of(report: &Report, mode: NameMode) -> String {
+    let leaf = report.leaf();
+    let mut parts = Vec::new();
+    if mode == NameMode::CnSan {
+        let sans: Vec<String> = leaf
+            .dns_names
+            .iter()
+            .map(|n| format!("DNS:{n}"))
+            .chain(leaf.ip_addresses.iter().map(|ip| format!("IP:{ip}")))
+            .collect();
+        if !sans.is_empty() {
+            parts.push(format!("SAN {}", sans.join(", ")));
+        }
+    }
+    if let Some(cn) = &leaf.common_name {
+        parts.push(format!("CN {cn}"));
+    }
+    if parts.is_empty() {
+        "it names no host".into()
+    } else {
+        parts.join("; ")
+    }
+}

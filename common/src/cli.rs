@@ -124,7 +124,9 @@ enum TrustArg {
 fn positive_seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(v) if v > 0.0 && v <= 86_400.0 => Ok(v),
-        _ => Err(format!("'{text}' is not a number of seconds between 0 and 86400")),
+        _ => Err(format!(
+            "'{text}' is not a number of seconds between 0 and 86400"
+        )),
     }
 }
 
@@ -170,19 +172,28 @@ impl TrustSelection {
 pub fn parse(plugin: Plugin, args: Vec<OsString>) -> Result<Config, Rendered> {
     let format = sniff_format(&args);
     let command = Args::command().name(plugin.binary).bin_name(plugin.binary);
-    let matches = command.try_get_matches_from(args).map_err(|e| match e.kind() {
-        clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => Rendered {
-            text: e.to_string(),
-            exit_code: State::Unknown.exit_code(),
-        },
-        _ => usage_error(plugin, format, &clap_message(&e)),
-    })?;
-    let args = Args::from_arg_matches(&matches).map_err(|e| usage_error(plugin, format, &clap_message(&e)))?;
+    let matches = command
+        .try_get_matches_from(args)
+        .map_err(|e| match e.kind() {
+            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                Rendered {
+                    text: e.to_string(),
+                    exit_code: State::Unknown.exit_code(),
+                }
+            }
+            _ => usage_error(plugin, format, &clap_message(&e)),
+        })?;
+    let args = Args::from_arg_matches(&matches)
+        .map_err(|e| usage_error(plugin, format, &clap_message(&e)))?;
     config_from(plugin, args).map_err(|message| usage_error(plugin, format, &message))
 }
 
 fn config_from(plugin: Plugin, args: Args) -> Result<Config, String> {
-    let mut target = Target::new(&args.host, args.port.unwrap_or(plugin.default_port), args.sni.as_deref())?;
+    let mut target = Target::new(
+        &args.host,
+        args.port.unwrap_or(plugin.default_port),
+        args.sni.as_deref(),
+    )?;
     if target.port == 0 {
         return Err("port 0 is not a valid port".into());
     }
@@ -213,7 +224,8 @@ fn config_from(plugin: Plugin, args: Args) -> Result<Config, String> {
         },
     };
     let trust = TrustSelection {
-        mozilla: matches!(args.trust, Some(TrustArg::Mozilla)) || (args.trust.is_none() && args.ca_files.is_empty()),
+        mozilla: matches!(args.trust, Some(TrustArg::Mozilla))
+            || (args.trust.is_none() && args.ca_files.is_empty()),
         system: matches!(args.trust, Some(TrustArg::System)),
         files: args.ca_files,
     };
@@ -229,12 +241,17 @@ fn config_from(plugin: Plugin, args: Args) -> Result<Config, String> {
 /// The output format, read before full parsing so that even bad arguments are reported
 /// in the caller's format (PRTG must get JSON, never a usage text).
 fn sniff_format(args: &[OsString]) -> Format {
-    let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     let mut found = Format::Nagios;
     for (i, arg) in args.iter().enumerate() {
         let value = match arg.as_str() {
             "-o" | "--output" => args.get(i + 1).map(String::as_str),
-            other => other.strip_prefix("--output=").or_else(|| other.strip_prefix("-o")),
+            other => other
+                .strip_prefix("--output=")
+                .or_else(|| other.strip_prefix("-o")),
         };
         if let Some(format) = value.and_then(Format::from_name) {
             found = format;
@@ -243,11 +260,19 @@ fn sniff_format(args: &[OsString]) -> Format {
     found
 }
 
-/// clap's first line, without its `error: ` prefix.
+/// clap's first paragraph on one line, without its `error: ` prefix.
 fn clap_message(e: &clap::Error) -> String {
     let text = e.to_string();
-    let first = text.lines().next().unwrap_or("invalid arguments");
-    first.strip_prefix("error: ").unwrap_or(first).to_string()
+    let paragraph: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let joined = paragraph.join(" ");
+    joined
+        .strip_prefix("error: ")
+        .unwrap_or(&joined)
+        .to_string()
 }
 
 fn usage_error(plugin: Plugin, format: Format, message: &str) -> Rendered {
@@ -264,7 +289,12 @@ fn usage_error(plugin: Plugin, format: Format, message: &str) -> Rendered {
 }
 
 /// Runs the whole pipeline for parsed arguments, with the network part bounded by `deadline`.
-pub fn check(plugin: Plugin, config: &Config, deadline: Deadline, now: impl Fn() -> i64) -> Rendered {
+pub fn check(
+    plugin: Plugin,
+    config: &Config,
+    deadline: Deadline,
+    now: impl Fn() -> i64,
+) -> Rendered {
     let mut outcome = Outcome {
         plugin,
         target: Some(config.target.clone()),
@@ -286,7 +316,13 @@ pub fn check(plugin: Plugin, config: &Config, deadline: Deadline, now: impl Fn()
         Err(error) => outcome.verdict = verdict::judge_error(&error, &config.policy),
         Ok(observation) => {
             let name = config.target.identity();
-            match crate::analysis::analyze(&observation.chain, &name, config.policy.name_mode, &store, now()) {
+            match crate::analysis::analyze(
+                &observation.chain,
+                &name,
+                config.policy.name_mode,
+                &store,
+                now(),
+            ) {
                 Ok(report) => {
                     outcome.verdict = verdict::judge(&report, &observation, &store, &config.policy);
                     outcome.report = Some(report);
@@ -307,16 +343,10 @@ pub fn run(plugin: Plugin, args: Vec<OsString>) -> Rendered {
     match parse(plugin, args) {
         Err(rendered) => rendered,
         Ok(config) => {
-            let deadline = Deadline::after(network_budget(config.target.timeout));
+            let deadline = Deadline::within(config.target.timeout);
             check(plugin, &config, deadline, crate::clock::now_unix)
         }
     }
-}
-
-/// The network steps get the timeout less a small margin for analysis and output,
-/// so the process ends before the caller's own limit.
-fn network_budget(timeout: Duration) -> Duration {
-    timeout.saturating_sub((timeout / 10).min(Duration::from_millis(100)))
 }
 
 /// Set by whichever of the check and the watchdog prints first; the other stays silent.
@@ -342,15 +372,21 @@ pub fn main(plugin: Plugin) -> ! {
         Err(rendered) => emit(&rendered),
     };
     let timeout = config.target.timeout;
-    let deadline = Deadline::after(network_budget(timeout));
+    let deadline = Deadline::within(timeout);
     // Belt and braces: every step has its own deadline, but nothing may keep the process
     // past the timeout, so a watchdog prints the timeout result and exits.
     let on_timeout = timeout_output(plugin, &config, deadline);
-    let _ = std::thread::Builder::new().name("watchdog".into()).spawn(move || {
-        let margin = (timeout / 20).min(Duration::from_millis(50));
-        std::thread::sleep(timeout.saturating_sub(margin).saturating_sub(started.elapsed()));
-        emit(&on_timeout);
-    });
+    let _ = std::thread::Builder::new()
+        .name("watchdog".into())
+        .spawn(move || {
+            let margin = (timeout / 20).min(Duration::from_millis(50));
+            std::thread::sleep(
+                timeout
+                    .saturating_sub(margin)
+                    .saturating_sub(started.elapsed()),
+            );
+            emit(&on_timeout);
+        });
     let rendered = check(plugin, &config, deadline, crate::clock::now_unix);
     emit(&rendered)
 }

@@ -79,7 +79,9 @@ mod der_list {
         let texts = Vec::<String>::deserialize(d)?;
         texts
             .iter()
-            .map(|t| crate::encoding::unbase64(t).ok_or_else(|| serde::de::Error::custom("bad base64")))
+            .map(|t| {
+                crate::encoding::unbase64(t).ok_or_else(|| serde::de::Error::custom("bad base64"))
+            })
             .collect()
     }
 }

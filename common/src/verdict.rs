@@ -106,20 +106,49 @@ pub fn days(value: f64) -> String {
 }
 
 /// Judges a captured and analysed chain.
-pub fn judge(report: &Report, observation: &Observation, store: &TrustStore, policy: &Policy) -> Verdict {
+pub fn judge(
+    report: &Report,
+    observation: &Observation,
+    store: &TrustStore,
+    policy: &Policy,
+) -> Verdict {
     let mut findings = Vec::new();
     let leaf = report.leaf();
     let now = report.now;
 
     let left = leaf.days_left(now);
     let (state, message) = if leaf.not_before > now {
-        (State::Critical, format!("certificate is not yet valid: valid from {}", format_utc(leaf.not_before)))
+        (
+            State::Critical,
+            format!(
+                "certificate is not yet valid: valid from {}",
+                format_utc(leaf.not_before)
+            ),
+        )
     } else if left < 0.0 {
-        (State::Critical, format!("certificate expired {} days ago on {}", days(-left), format_utc(leaf.not_after)))
+        (
+            State::Critical,
+            format!(
+                "certificate expired {} days ago on {}",
+                days(-left),
+                format_utc(leaf.not_after)
+            ),
+        )
     } else {
-        (expiry_state(left, policy), format!("certificate expires in {} days on {}", days(left), format_utc(leaf.not_after)))
+        (
+            expiry_state(left, policy),
+            format!(
+                "certificate expires in {} days on {}",
+                days(left),
+                format_utc(leaf.not_after)
+            ),
+        )
     };
-    findings.push(Finding { check: "expiry", state, message });
+    findings.push(Finding {
+        check: "expiry",
+        state,
+        message,
+    });
 
     for (i, cert) in report.chain.iter().enumerate().skip(1) {
         // A root sent along is not used for trust (the store's copy is), so its dates do not count.
@@ -129,18 +158,39 @@ pub fn judge(report: &Report, observation: &Observation, store: &TrustStore, pol
         let left = cert.days_left(now);
         let who = format!("chain element {} ('{}')", i + 1, cert.display_name());
         let (state, message) = if left < 0.0 {
-            (State::Critical, format!("{who} expired {} days ago on {}", days(-left), format_utc(cert.not_after)))
+            (
+                State::Critical,
+                format!(
+                    "{who} expired {} days ago on {}",
+                    days(-left),
+                    format_utc(cert.not_after)
+                ),
+            )
         } else if cert.not_before > now {
-            (State::Critical, format!("{who} is not yet valid: valid from {}", format_utc(cert.not_before)))
+            (
+                State::Critical,
+                format!(
+                    "{who} is not yet valid: valid from {}",
+                    format_utc(cert.not_before)
+                ),
+            )
         } else if cert.not_after < leaf.not_after {
             (
                 expiry_state(left, policy),
-                format!("{who} expires before the leaf, in {} days on {}", days(left), format_utc(cert.not_after)),
+                format!(
+                    "{who} expires before the leaf, in {} days on {}",
+                    days(left),
+                    format_utc(cert.not_after)
+                ),
             )
         } else {
             continue;
         };
-        findings.push(Finding { check: "chain-expiry", state, message });
+        findings.push(Finding {
+            check: "chain-expiry",
+            state,
+            message,
+        });
     }
 
     if report.name.mode != NameMode::None {
@@ -154,13 +204,19 @@ pub fn judge(report: &Report, observation: &Observation, store: &TrustStore, pol
             None => Finding {
                 check: "name",
                 state: State::Critical,
-                message: format!("name '{name}' does not match the certificate ({})", names_of(report, policy.name_mode)),
+                message: format!(
+                    "name '{name}' does not match the certificate ({})",
+                    names_of(report, policy.name_mode)
+                ),
             },
         };
         findings.push(finding);
     }
 
-    let pinned = observation.chain.first().is_some_and(|der| store.is_explicit_anchor(der));
+    let pinned = observation
+        .chain
+        .first()
+        .is_some_and(|der| store.is_explicit_anchor(der));
     if leaf.self_signed {
         let (state, note) = if pinned {
             (State::Ok, " (trusted through --ca-file)")
@@ -169,7 +225,11 @@ pub fn judge(report: &Report, observation: &Observation, store: &TrustStore, pol
         } else {
             (State::Critical, "")
         };
-        findings.push(Finding { check: "self-signed", state, message: format!("certificate is self-signed{note}") });
+        findings.push(Finding {
+            check: "self-signed",
+            state,
+            message: format!("certificate is self-signed{note}"),
+        });
     }
     // A self-signed leaf is untrusted by nature; its own finding above says so once.
     if !(leaf.self_signed && report.chain.len() == 1 && !report.trust.trusted) {
@@ -181,20 +241,31 @@ pub fn judge(report: &Report, observation: &Observation, store: &TrustStore, pol
             },
             Some(reason) => Finding {
                 check: "trust",
-                state: if policy.allow_untrusted { State::Warning } else { State::Critical },
+                state: if policy.allow_untrusted {
+                    State::Warning
+                } else {
+                    State::Critical
+                },
                 message: format!("chain is not trusted: {reason}"),
             },
         };
         findings.push(finding);
     }
 
-    findings.push(key_finding(leaf.key.algorithm, leaf.key.bits, &leaf.key.describe(), policy));
+    findings.push(key_finding(
+        leaf.key.algorithm,
+        leaf.key.bits,
+        &leaf.key.describe(),
+        policy,
+    ));
 
     if let Some(error) = &observation.handshake_error {
         findings.push(Finding {
             check: "handshake",
             state: State::Warning,
-            message: format!("TLS handshake did not complete after the certificate was received: {error}"),
+            message: format!(
+                "TLS handshake did not complete after the certificate was received: {error}"
+            ),
         });
     }
     Verdict::from_findings(findings)
@@ -208,12 +279,20 @@ pub fn judge_error(error: &ConnectError, policy: &Policy) -> Verdict {
         ErrorKind::BadCertificate => ("certificate", State::Critical),
         _ => ("connection", State::Critical),
     };
-    Verdict::from_findings(vec![Finding { check, state, message: error.message.clone() }])
+    Verdict::from_findings(vec![Finding {
+        check,
+        state,
+        message: error.message.clone(),
+    }])
 }
 
 /// A verdict for bad arguments or set-up problems: UNKNOWN.
 pub fn judge_usage(message: &str) -> Verdict {
-    Verdict::from_findings(vec![Finding { check: "usage", state: State::Unknown, message: message.to_string() }])
+    Verdict::from_findings(vec![Finding {
+        check: "usage",
+        state: State::Unknown,
+        message: message.to_string(),
+    }])
 }
 
 fn expiry_state(left: f64, policy: &Policy) -> State {
@@ -235,7 +314,9 @@ fn key_finding(algorithm: KeyAlgorithm, bits: u32, described: &str, policy: &Pol
             None if bits < 2048 => (State::Warning, 2048),
             None => (State::Ok, 0),
         },
-        KeyAlgorithm::Ecdsa | KeyAlgorithm::Ed25519 | KeyAlgorithm::Ed448 if bits < policy.min_ec_key_bits => {
+        KeyAlgorithm::Ecdsa | KeyAlgorithm::Ed25519 | KeyAlgorithm::Ed448
+            if bits < policy.min_ec_key_bits =>
+        {
             (State::Critical, policy.min_ec_key_bits)
         }
         KeyAlgorithm::Unknown => (State::Warning, 0),
@@ -246,7 +327,11 @@ fn key_finding(algorithm: KeyAlgorithm, bits: u32, described: &str, policy: &Pol
         (_, KeyAlgorithm::Unknown) => "key type is not known".to_string(),
         _ => format!("key is {described}, below the minimum of {limit} bits"),
     };
-    Finding { check: "key", state, message }
+    Finding {
+        check: "key",
+        state,
+        message,
+    }
 }
 
 /// The names a certificate covers, for a mismatch message.

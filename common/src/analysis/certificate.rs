@@ -87,7 +87,8 @@ pub struct CertFacts {
 impl CertFacts {
     /// Reads a DER certificate; the error is one line for the user.
     pub fn parse(der: &[u8]) -> Result<CertFacts, String> {
-        let (_, cert) = X509Certificate::from_der(der).map_err(|e| format!("cannot parse certificate: {e}"))?;
+        let (_, cert) =
+            X509Certificate::from_der(der).map_err(|e| format!("cannot parse certificate: {e}"))?;
         let (dns_names, ip_addresses) = alt_names(&cert);
         let subject_raw = cert.subject().as_raw().to_vec();
         let issuer_raw = cert.issuer().as_raw().to_vec();
@@ -172,7 +173,9 @@ fn ip_from_bytes(bytes: &[u8]) -> Option<std::net::IpAddr> {
 fn key_info(spki: &SubjectPublicKeyInfo<'_>) -> KeyInfo {
     let oid = spki.algorithm.algorithm.to_id_string();
     let (algorithm, bits, curve) = match oid.as_str() {
-        "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => (KeyAlgorithm::Rsa, rsa_bits(spki), None),
+        "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => {
+            (KeyAlgorithm::Rsa, rsa_bits(spki), None)
+        }
         "1.2.840.10045.2.1" => {
             let curve = curve_name(spki);
             let bits = match curve {

@@ -57,7 +57,9 @@ fn san_match(leaf: &CertFacts, name: &str) -> Option<String> {
             .find(|entry| entry.parse::<IpAddr>().ok() == Some(ip));
         return match hit {
             Some(entry) => Some(format!("IP:{entry}")),
-            None if leaf.ip_addresses.is_empty() && leaf.dns_names.is_empty() => cn_match(leaf, name),
+            None if leaf.ip_addresses.is_empty() && leaf.dns_names.is_empty() => {
+                cn_match(leaf, name)
+            }
             None => None,
         };
     }
@@ -134,7 +136,11 @@ pub fn to_ascii_name(input: &str) -> Result<String, String> {
         }
     }
     let ascii = labels.join(".");
-    if ascii.len() > 253 || ascii.bytes().any(|b| b.is_ascii_whitespace() || b == b'/' || b == b'@') {
+    if ascii.len() > 253
+        || ascii
+            .bytes()
+            .any(|b| b.is_ascii_whitespace() || b == b'/' || b == b'@')
+    {
         return Err(format!("'{input}' is not a valid host name"));
     }
     Ok(ascii)
@@ -180,7 +186,13 @@ fn punycode(label: &str) -> String {
                 let mut q = delta;
                 let mut k = BASE;
                 loop {
-                    let t = if k <= bias { TMIN } else if k >= bias + TMAX { TMAX } else { k - bias };
+                    let t = if k <= bias {
+                        TMIN
+                    } else if k >= bias + TMAX {
+                        TMAX
+                    } else {
+                        k - bias
+                    };
                     if q < t {
                         break;
                     }
@@ -218,9 +230,15 @@ mod tests {
 
     #[test]
     fn punycode_matches_rfc3492_and_common_names() {
-        assert_eq!(to_ascii_name("bücher.example").unwrap(), "xn--bcher-kva.example");
+        assert_eq!(
+            to_ascii_name("bücher.example").unwrap(),
+            "xn--bcher-kva.example"
+        );
         assert_eq!(to_ascii_name("München.DE.").unwrap(), "xn--mnchen-3ya.de");
-        assert_eq!(to_ascii_name("例え.テスト").unwrap(), "xn--r8jz45g.xn--zckzah");
+        assert_eq!(
+            to_ascii_name("例え.テスト").unwrap(),
+            "xn--r8jz45g.xn--zckzah"
+        );
         assert_eq!(to_ascii_name("[::1]").unwrap(), "::1");
     }
 

@@ -13,11 +13,11 @@ pub fn verifies(cert: &X509Certificate<'_>, issuer_key: &SubjectPublicKeyInfo<'_
     let key = issuer_key.subject_public_key.data.as_ref();
     let message = cert.tbs_certificate.as_ref();
     let signature = cert.signature_value.data.as_ref();
-    Some(
-        candidates
-            .iter()
-            .any(|alg| UnparsedPublicKey::new(*alg, key).verify(message, signature).is_ok()),
-    )
+    Some(candidates.iter().any(|alg| {
+        UnparsedPublicKey::new(*alg, key)
+            .verify(message, signature)
+            .is_ok()
+    }))
 }
 
 fn algorithms(

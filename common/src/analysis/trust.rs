@@ -28,7 +28,8 @@ impl TrustStore {
 
     /// Mozilla's root program, compiled in (webpki-roots).
     pub fn add_mozilla(&mut self) {
-        self.anchors.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        self.anchors
+            .extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         self.add_label("Mozilla roots");
     }
 
@@ -36,7 +37,11 @@ impl TrustStore {
     pub fn add_system(&mut self) -> Result<(), String> {
         let found = rustls_native_certs::load_native_certs();
         if found.certs.is_empty() {
-            let why = found.errors.first().map(|e| format!(": {e}")).unwrap_or_default();
+            let why = found
+                .errors
+                .first()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default();
             return Err(format!("no certificates in the system trust store{why}"));
         }
         for der in &found.certs {
@@ -50,7 +55,8 @@ impl TrustStore {
 
     /// Every certificate in a PEM file becomes an anchor (`--ca-file`).
     pub fn add_pem_file(&mut self, path: &str) -> Result<(), String> {
-        let data = std::fs::read(path).map_err(|e| format!("cannot read CA file '{path}': {}", crate::io_text(&e)))?;
+        let data = std::fs::read(path)
+            .map_err(|e| format!("cannot read CA file '{path}': {}", crate::io_text(&e)))?;
         let ders = pem_certificates(&data);
         if ders.is_empty() {
             return Err(format!("no PEM certificate found in CA file '{path}'"));
@@ -122,11 +128,23 @@ pub fn verify(ders: &[Vec<u8>], facts: &[CertFacts], store: &TrustStore, now: i6
         Ok(leaf) => leaf,
         Err(e) => return result(Some(format!("the leaf certificate is not usable: {e}"))),
     };
-    let intermediates: Vec<CertificateDer<'_>> =
-        ders[1..].iter().map(|d| CertificateDer::from(d.as_slice())).collect();
-    let algs = rustls::crypto::ring::default_provider().signature_verification_algorithms.all;
+    let intermediates: Vec<CertificateDer<'_>> = ders[1..]
+        .iter()
+        .map(|d| CertificateDer::from(d.as_slice()))
+        .collect();
+    let algs = rustls::crypto::ring::default_provider()
+        .signature_verification_algorithms
+        .all;
     let time = UnixTime::since_unix_epoch(Duration::from_secs(now.max(0) as u64));
-    match leaf.verify_for_usage(algs, &store.anchors, &intermediates, time, KeyUsage::server_auth(), None, None) {
+    match leaf.verify_for_usage(
+        algs,
+        &store.anchors,
+        &intermediates,
+        time,
+        KeyUsage::server_auth(),
+        None,
+        None,
+    ) {
         Ok(_) => result(None),
         Err(e) => result(Some(explain(&e, ders, facts, now))),
     }
@@ -176,7 +194,10 @@ fn unknown_issuer(facts: &[CertFacts]) -> String {
         if top == 0 {
             return "unknown issuer: the certificate is self-signed and not a trusted root".into();
         }
-        return format!("unknown issuer: root '{}' is not trusted", cert.display_name());
+        return format!(
+            "unknown issuer: root '{}' is not trusted",
+            cert.display_name()
+        );
     }
     if top == 0 {
         return format!(

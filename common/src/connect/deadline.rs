@@ -5,14 +5,19 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Copy)]
 pub struct Deadline {
     at: Instant,
+    /// The user's timeout, as named in messages.
     budget: Duration,
 }
 
 impl Deadline {
-    pub fn after(budget: Duration) -> Deadline {
+    /// A deadline for the network steps of a check limited to `timeout`: a small margin
+    /// (a tenth, at most 100 ms) is kept for analysis and output, so that the process ends
+    /// before the caller's own limit.
+    pub fn within(timeout: Duration) -> Deadline {
+        let margin = (timeout / 10).min(Duration::from_millis(100));
         Deadline {
-            at: Instant::now() + budget,
-            budget,
+            at: Instant::now() + timeout.saturating_sub(margin),
+            budget: timeout,
         }
     }
 

@@ -38,7 +38,11 @@ pub fn resolve(target: &Target, deadline: Deadline) -> Result<Vec<SocketAddr>, C
 
 /// The system resolver has no timeout of its own, so it runs on a helper thread
 /// that is abandoned if the deadline passes first.
-fn resolve_name(host: &str, port: u16, deadline: Deadline) -> Result<Vec<SocketAddr>, ConnectError> {
+fn resolve_name(
+    host: &str,
+    port: u16,
+    deadline: Deadline,
+) -> Result<Vec<SocketAddr>, ConnectError> {
     let step = "resolving the host name";
     let (tx, rx) = mpsc::channel();
     let query = (host.to_string(), port);
@@ -47,7 +51,9 @@ fn resolve_name(host: &str, port: u16, deadline: Deadline) -> Result<Vec<SocketA
         .spawn(move || {
             let _ = tx.send(query.to_socket_addrs().map(|it| it.collect::<Vec<_>>()));
         })
-        .map_err(|e| ConnectError::new(ErrorKind::Resolve, format!("cannot start resolver: {e}")))?;
+        .map_err(|e| {
+            ConnectError::new(ErrorKind::Resolve, format!("cannot start resolver: {e}"))
+        })?;
     match rx.recv_timeout(deadline.remaining(step)?) {
         Ok(Ok(addrs)) => Ok(addrs),
         Ok(Err(_)) => Err(ConnectError::new(
@@ -59,7 +65,10 @@ fn resolve_name(host: &str, port: u16, deadline: Deadline) -> Result<Vec<SocketA
 }
 
 /// Tries each address in turn until one accepts; reports the first address's error otherwise.
-pub fn connect(addrs: &[SocketAddr], deadline: Deadline) -> Result<(TcpStream, SocketAddr), ConnectError> {
+pub fn connect(
+    addrs: &[SocketAddr],
+    deadline: Deadline,
+) -> Result<(TcpStream, SocketAddr), ConnectError> {
     let mut first_error = None;
     for addr in addrs {
         let step = format!("connecting to {}", show(addr));
@@ -69,7 +78,9 @@ pub fn connect(addrs: &[SocketAddr], deadline: Deadline) -> Result<(TcpStream, S
                 let _ = stream.set_nodelay(true);
                 return Ok((stream, *addr));
             }
-            Err(e) if e.kind() == io::ErrorKind::TimedOut || e.kind() == io::ErrorKind::WouldBlock => {
+            Err(e)
+                if e.kind() == io::ErrorKind::TimedOut || e.kind() == io::ErrorKind::WouldBlock =>
+            {
                 first_error.get_or_insert(deadline.expired(&step));
             }
             Err(e) => {
@@ -77,16 +88,21 @@ pub fn connect(addrs: &[SocketAddr], deadline: Deadline) -> Result<(TcpStream, S
             }
         }
     }
-    Err(first_error.unwrap_or_else(|| ConnectError::new(ErrorKind::Resolve, "no address to connect to")))
+    Err(first_error
+        .unwrap_or_else(|| ConnectError::new(ErrorKind::Resolve, "no address to connect to")))
 }
 
 fn describe_connect_error(addr: &SocketAddr, e: &io::Error) -> ConnectError {
     let addr = show(addr);
     match e.kind() {
-        io::ErrorKind::ConnectionRefused => {
-            ConnectError::new(ErrorKind::ConnectionRefused, format!("connection refused by {addr}"))
-        }
-        _ => ConnectError::new(ErrorKind::Unreachable, format!("cannot connect to {addr}: {}", crate::io_text(e))),
+        io::ErrorKind::ConnectionRefused => ConnectError::new(
+            ErrorKind::ConnectionRefused,
+            format!("connection refused by {addr}"),
+        ),
+        _ => ConnectError::new(
+            ErrorKind::Unreachable,
+            format!("cannot connect to {addr}: {}", crate::io_text(e)),
+        ),
     }
 }
 

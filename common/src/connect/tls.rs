@@ -24,7 +24,11 @@ pub struct Session {
     pub late_error: Option<String>,
 }
 
-pub fn handshake(socket: TcpStream, target: &Target, deadline: Deadline) -> Result<Session, ConnectError> {
+pub fn handshake(
+    socket: TcpStream,
+    target: &Target,
+    deadline: Deadline,
+) -> Result<Session, ConnectError> {
     let recorder = Arc::new(Recorder::default());
     let config = client_config(recorder.clone())?;
     let name = server_name(target)?;
@@ -47,7 +51,10 @@ pub fn handshake(socket: TcpStream, target: &Target, deadline: Deadline) -> Resu
             while conn.wants_write() && conn.write_tls(&mut stream).is_ok() {}
             Ok(Session {
                 chain,
-                version: conn.protocol_version().map(version_name).unwrap_or_default(),
+                version: conn
+                    .protocol_version()
+                    .map(version_name)
+                    .unwrap_or_default(),
                 cipher_suite: conn
                     .negotiated_cipher_suite()
                     .map(|s| format!("{:?}", s.suite()))
@@ -57,7 +64,10 @@ pub fn handshake(socket: TcpStream, target: &Target, deadline: Deadline) -> Resu
         }
         Some(e) if !chain.is_empty() && e.kind() != io::ErrorKind::TimedOut => Ok(Session {
             chain,
-            version: conn.protocol_version().map(version_name).unwrap_or_default(),
+            version: conn
+                .protocol_version()
+                .map(version_name)
+                .unwrap_or_default(),
             cipher_suite: String::new(),
             late_error: Some(describe(&e, &stream.first_bytes, deadline).message),
         }),
@@ -79,12 +89,19 @@ fn client_config(recorder: Arc<Recorder>) -> Result<Arc<ClientConfig>, ConnectEr
 /// SNI when the target has a name; an IP literal otherwise, for which rustls sends no SNI.
 fn server_name(target: &Target) -> Result<ServerName<'static>, ConnectError> {
     if let Some(sni) = &target.sni {
-        return ServerName::try_from(sni.clone())
-            .map_err(|_| ConnectError::new(ErrorKind::Handshake, format!("'{sni}' is not a valid SNI name")));
+        return ServerName::try_from(sni.clone()).map_err(|_| {
+            ConnectError::new(
+                ErrorKind::Handshake,
+                format!("'{sni}' is not a valid SNI name"),
+            )
+        });
     }
     match parse_ip_literal(&target.host) {
         Some(ip) => Ok(ServerName::IpAddress(ip.into())),
-        None => Err(ConnectError::new(ErrorKind::Handshake, "no server name to send")),
+        None => Err(ConnectError::new(
+            ErrorKind::Handshake,
+            "no server name to send",
+        )),
     }
 }
 
@@ -107,26 +124,41 @@ fn describe(e: &io::Error, first_bytes: &[u8], deadline: Deadline) -> ConnectErr
             };
             return deadline.expired(step);
         }
-        io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+        io::ErrorKind::UnexpectedEof
+        | io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted
             if !looks_like_tls(first_bytes) && !first_bytes.is_empty() =>
         {
             return not_tls(first_bytes);
         }
-        io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => {
-            return ConnectError::new(ErrorKind::Closed, "server closed the connection during the TLS handshake");
+        io::ErrorKind::UnexpectedEof
+        | io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted => {
+            return ConnectError::new(
+                ErrorKind::Closed,
+                "server closed the connection during the TLS handshake",
+            );
         }
         _ => {}
     }
     if !first_bytes.is_empty() && !looks_like_tls(first_bytes) {
         return not_tls(first_bytes);
     }
-    match e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
         Some(rustls::Error::AlertReceived(alert)) => ConnectError::new(
             ErrorKind::Handshake,
             format!("TLS handshake failed: server sent alert {alert:?}"),
         ),
-        Some(err) => ConnectError::new(ErrorKind::Handshake, format!("TLS handshake failed: {err}")),
-        None => ConnectError::new(ErrorKind::Handshake, format!("TLS handshake failed: {}", crate::io_text(e))),
+        Some(err) => {
+            ConnectError::new(ErrorKind::Handshake, format!("TLS handshake failed: {err}"))
+        }
+        None => ConnectError::new(
+            ErrorKind::Handshake,
+            format!("TLS handshake failed: {}", crate::io_text(e)),
+        ),
     }
 }
 

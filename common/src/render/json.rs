@@ -82,7 +82,8 @@ pub fn render(outcome: &Outcome) -> Rendered {
         name_check: report.map(|r| &r.name),
         trust: report.map(|r| &r.trust),
     };
-    let text = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    let text =
+        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     Rendered {
         text: format!("{text}\n"),
         exit_code: outcome.verdict.state.exit_code(),

@@ -82,6 +82,10 @@ pub fn summary(outcome: &Outcome) -> String {
                 leaf.key.describe()
             )
         }
-        _ => verdict.worst().map(|f| f.message.as_str()).collect::<Vec<_>>().join("; "),
+        _ => verdict
+            .worst()
+            .map(|f| f.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; "),
     }
 }

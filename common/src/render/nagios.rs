@@ -28,11 +28,18 @@ pub fn render(outcome: &Outcome) -> Rendered {
     text.push('\n');
     if outcome.report.is_some() {
         for finding in &outcome.verdict.findings {
-            text.push_str(&format!("[{}] {}\n", finding.state.as_str(), clean(&finding.message)));
+            text.push_str(&format!(
+                "[{}] {}\n",
+                finding.state.as_str(),
+                clean(&finding.message)
+            ));
         }
     }
     if outcome.target.is_none() {
-        text.push_str(&format!("Usage: {} -H HOST [-p PORT] [options]; see --help\n", outcome.plugin.binary));
+        text.push_str(&format!(
+            "Usage: {} -H HOST [-p PORT] [options]; see --help\n",
+            outcome.plugin.binary
+        ));
     }
     if outcome.verbosity > 0 {
         text.push_str(&chain_lines(outcome));
@@ -45,14 +52,21 @@ pub fn render(outcome: &Outcome) -> Rendered {
 
 fn perfdata(outcome: &Outcome) -> Option<String> {
     let report = outcome.report.as_ref()?;
-    let (w, c) = (threshold(outcome.policy.warning_days), threshold(outcome.policy.critical_days));
+    let (w, c) = (
+        threshold(outcome.policy.warning_days),
+        threshold(outcome.policy.critical_days),
+    );
     let leaf = report.leaf();
     let mut items = vec![
         format!("days={};{w}:;{c}:;;", days(leaf.days_left(report.now))),
         format!("key_bits={};;;;", leaf.key.bits),
     ];
     for (i, cert) in report.chain.iter().enumerate() {
-        items.push(format!("days_chain_elem{}={};{w}:;{c}:;;", i + 1, days(cert.days_left(report.now))));
+        items.push(format!(
+            "days_chain_elem{}={};{w}:;{c}:;;",
+            i + 1,
+            days(cert.days_left(report.now))
+        ));
     }
     Some(items.join(" "))
 }
@@ -71,7 +85,11 @@ fn chain_lines(outcome: &Outcome) -> String {
     if let Some(obs) = &outcome.observation {
         out.push_str(&format!(
             "connection: {} {} {} (connect {:.1} ms, handshake {:.1} ms)\n",
-            obs.peer, obs.tls_version, obs.cipher_suite, obs.timings.connect_ms, obs.timings.handshake_ms
+            obs.peer,
+            obs.tls_version,
+            obs.cipher_suite,
+            obs.timings.connect_ms,
+            obs.timings.handshake_ms
         ));
     }
     for (i, cert) in report.chain.iter().enumerate() {

@@ -21,9 +21,15 @@ const LOOKUP: &str = "prtg.standardlookups.sslcertificatesensor";
 
 pub fn render(outcome: &Outcome) -> Rendered {
     let body = match &outcome.report {
-        Some(report) => json!({"prtg": {"result": channels(outcome, report), "text": limit(&text(outcome, report))}}),
+        Some(report) => {
+            json!({"prtg": {"result": channels(outcome, report), "text": limit(&text(outcome, report))}})
+        }
         None => {
-            let place = outcome.target.as_ref().map(|t| format!("{}: ", t.label())).unwrap_or_default();
+            let place = outcome
+                .target
+                .as_ref()
+                .map(|t| format!("{}: ", t.label()))
+                .unwrap_or_default();
             json!({"prtg": {"error": 1, "text": limit(&format!("{place}{}", summary(outcome)))}})
         }
     };
@@ -51,9 +57,17 @@ fn channels(outcome: &Outcome, report: &Report) -> Vec<Value> {
             "limitwarningmsg": format!("Certificate expires in less than {} days", policy.warning_days),
             "limiterrormsg": format!("Certificate expires in less than {} days or has expired", policy.critical_days),
         }),
-        lookup_channel("Common Name Check", cn_check_value(outcome, report), "cncheck"),
+        lookup_channel(
+            "Common Name Check",
+            cn_check_value(outcome, report),
+            "cncheck",
+        ),
         lookup_channel("Public Key Length", i64::from(leaf.key.bits), key_lookup),
-        lookup_channel("Root Authority Trusted", i64::from(!report.trust.trusted), "trustedroot"),
+        lookup_channel(
+            "Root Authority Trusted",
+            i64::from(!report.trust.trusted),
+            "trustedroot",
+        ),
         lookup_channel("Self-Signed", i64::from(leaf.self_signed), "selfsigned"),
     ]
 }

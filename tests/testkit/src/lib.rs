@@ -1,1 +1,47 @@
-pub fn x(){}
+//! Test kit for certprobe: a PKI made with rcgen when the tests run (relative to the clock,
+//! so nothing committed ever expires), and servers on loopback that present it: in-process
+//! rustls servers, misbehaving raw servers, and `openssl s_server` for what ring cannot sign
+//! with (RSA below 2048 bits).
+
+mod pki;
+mod servers;
+
+pub use pki::{Ca, KeyType, Leaf, LeafSpec};
+pub use servers::{
+    openssl_server, refused_port, serve, serve_raw, Misbehaviour, OpensslServer, Server,
+};
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Now, in Unix seconds.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Writes `contents` to a fresh file in a per-process temporary folder and returns its path.
+pub fn write_temp(name: &str, contents: &[u8]) -> PathBuf {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!("certprobe-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary folder");
+    let path = dir.join(format!("{}-{name}", COUNTER.fetch_add(1, Ordering::SeqCst)));
+    std::fs::write(&path, contents).expect("temporary file");
+    path
+}
+
+/// PEM text of one DER certificate.
+pub fn pem(der: &[u8]) -> String {
+    let body = certprobe::encoding::base64(der);
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap_or_default())
+        .collect();
+    format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        lines.join("\n")
+    )
+}

@@ -1,0 +1,141 @@
+//! Shared by the integration tests: one test PKI per test process, and running the plugin
+//! binary exactly as a monitoring system does.
+
+#![allow(dead_code)]
+
+use certprobe::clock::format_utc;
+use certprobe_testkit::{serve, write_temp, Ca, Leaf, LeafSpec, Server};
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+pub const ROOT_CN: &str = "certprobe Test Root";
+pub const INTERMEDIATE_CN: &str = "certprobe Test Intermediate";
+
+pub struct Pki {
+    pub root: Ca,
+    pub intermediate: Ca,
+    pub root_file: PathBuf,
+}
+
+/// Root and intermediate (valid 1825 days), made once per test process.
+pub fn pki() -> &'static Pki {
+    static PKI: OnceLock<Pki> = OnceLock::new();
+    PKI.get_or_init(|| {
+        let root = Ca::root(ROOT_CN);
+        let intermediate = root.intermediate(INTERMEDIATE_CN, 1825.0);
+        let root_file = write_temp("root.pem", root.pem().as_bytes());
+        Pki {
+            root,
+            intermediate,
+            root_file,
+        }
+    })
+}
+
+pub fn root_file() -> String {
+    pki().root_file.display().to_string()
+}
+
+/// Issues a leaf from the intermediate and serves it with the intermediate, as a good server does.
+pub fn serve_leaf(spec: &LeafSpec) -> (Server, Leaf) {
+    let pki = pki();
+    let leaf = pki.intermediate.issue(spec);
+    let server = serve(
+        vec![leaf.der.clone(), pki.intermediate.der()],
+        leaf.key_pkcs8.clone(),
+    );
+    (server, leaf)
+}
+
+/// What one plugin run printed and returned.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Run {
+    pub fn first_line(&self) -> &str {
+        self.stdout.lines().next().unwrap_or("")
+    }
+
+    pub fn lines(&self) -> Vec<&str> {
+        self.stdout.lines().collect()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
+    }
+}
+
+/// Runs check_tls_cert with `args`.
+pub fn check_tls_cert(args: &[&str]) -> Run {
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_check_tls_cert"))
+        .args(args)
+        .output()
+        .expect("run plugin");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: started.elapsed(),
+    }
+}
+
+/// Checks `name` at the server on 127.0.0.1, trusting the test root.
+pub fn check_name(name: &str, port: u16, extra: &[&str]) -> Run {
+    let port = port.to_string();
+    let root = root_file();
+    let mut args = vec![
+        "-H",
+        name,
+        "--address",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "--ca-file",
+        &root,
+    ];
+    args.extend_from_slice(extra);
+    check_tls_cert(&args)
+}
+
+pub fn date(unix: i64) -> String {
+    format_utc(unix)
+}
+
+/// The perfdata every successful check prints for a leaf + intermediate chain.
+pub fn perfdata(days: &str, key_bits: u32) -> String {
+    format!("days={days};30:;7:;; key_bits={key_bits};;;; days_chain_elem1={days};30:;7:;; days_chain_elem2=1825.00;30:;7:;;")
+}
+
+/// The channel named `name` in PRTG JSON output.
+pub fn channel<'a>(prtg: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    prtg["prtg"]["result"]
+        .as_array()
+        .and_then(|r| r.iter().find(|c| c["channel"] == name))
+        .unwrap_or_else(|| panic!("no channel '{name}' in {prtg}"))
+}
+
+/// (value, lookup) of every channel, in order, for whole-sensor assertions.
+pub fn channel_values(prtg: &serde_json::Value) -> Vec<(String, i64, String)> {
+    prtg["prtg"]["result"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .map(|c| {
+                    (
+                        c["channel"].as_str().unwrap_or("").to_string(),
+                        c["value"].as_i64().unwrap_or(i64::MIN),
+                        c["valuelookup"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,153 @@
+//! Servers on 127.0.0.1 for the tests and the demo. Each runs on background threads for
+//! the life of the process (or, for `openssl s_server`, until dropped).
+
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::{ServerConfig, ServerConnection};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A server listening on 127.0.0.1.
+#[derive(Debug, Clone, Copy)]
+pub struct Server {
+    pub port: u16,
+}
+
+/// A TLS server that presents `chain` (leaf first, as sent) with the leaf's PKCS#8 key.
+pub fn serve(chain: Vec<Vec<u8>>, key_pkcs8: Vec<u8>) -> Server {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let certs: Vec<CertificateDer<'static>> = chain.into_iter().map(CertificateDer::from).collect();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_pkcs8));
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .expect("server certificate and key");
+    let config = Arc::new(config);
+    listen(move |stream| {
+        let Ok(mut conn) = ServerConnection::new(config.clone()) else {
+            return;
+        };
+        let mut stream = stream;
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+        while conn.is_handshaking() {
+            if conn.complete_io(&mut stream).is_err() {
+                return;
+            }
+        }
+        // Serve until the client leaves.
+        let _ = conn.complete_io(&mut stream);
+    })
+}
+
+/// Ways a server can fail a client.
+#[derive(Debug, Clone, Copy)]
+pub enum Misbehaviour {
+    /// Accepts and never sends a byte.
+    Silent,
+    /// Answers like a plain HTTP server.
+    PlainHttp,
+    /// Reads the ClientHello and closes.
+    CloseMidHandshake,
+}
+
+pub fn serve_raw(behaviour: Misbehaviour) -> Server {
+    listen(move |mut stream| {
+        let mut buf = [0u8; 4096];
+        match behaviour {
+            Misbehaviour::Silent => {
+                std::thread::sleep(Duration::from_secs(60));
+            }
+            Misbehaviour::PlainHttp => {
+                let _ = stream.read(&mut buf);
+                let _ = stream.write_all(
+                    b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+            }
+            Misbehaviour::CloseMidHandshake => {
+                let _ = stream.read(&mut buf);
+            }
+        }
+    })
+}
+
+/// A port on 127.0.0.1 where nothing listens (bound, then released).
+pub fn refused_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+fn listen(handle: impl Fn(TcpStream) + Send + Sync + 'static) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+    let port = listener.local_addr().expect("addr").port();
+    let handle = Arc::new(handle);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let handle = handle.clone();
+            std::thread::spawn(move || handle(stream));
+        }
+    });
+    Server { port }
+}
+
+/// `openssl s_server` presenting a certificate, for keys ring cannot sign with.
+/// Killed when dropped.
+pub struct OpensslServer {
+    pub port: u16,
+    child: Child,
+}
+
+impl Drop for OpensslServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `openssl s_server` on a free loopback port with security level 0, so that weak
+/// keys are served, and waits until it accepts connections. `chain_pem` follows the leaf.
+pub fn openssl_server(leaf_pem: &str, chain_pem: &str, key_pem: &str) -> OpensslServer {
+    let cert = crate::write_temp("server.pem", leaf_pem.as_bytes());
+    let chain = crate::write_temp("chain.pem", chain_pem.as_bytes());
+    let key = crate::write_temp("server.key", key_pem.as_bytes());
+    for _ in 0..20 {
+        let port = refused_port();
+        let mut child = Command::new("openssl")
+            .args([
+                "s_server",
+                "-quiet",
+                "-naccept",
+                "1000",
+                "-cipher",
+                "DEFAULT:@SECLEVEL=0",
+            ])
+            .arg("-accept")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-cert")
+            .arg(&cert)
+            .arg("-key")
+            .arg(&key)
+            .arg("-cert_chain")
+            .arg(&chain)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("openssl is installed (tests/setup.sh)");
+        for _ in 0..100 {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return OpensslServer { port, child };
+            }
+            if let Ok(Some(_)) = child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    panic!("openssl s_server did not start");
+}

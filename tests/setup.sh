@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs that cargo does not bring: the openssl command line
+# (RSA test keys, the RSA-1024 server, reference fingerprints) and GNU time (benchmark RSS).
+# Idempotent; installs from Debian only what is missing.
+set -euo pipefail
+
+missing=()
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+[ -x /usr/bin/time ] || missing+=(time)
+
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "tests/setup.sh: installing ${missing[*]}"
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "tests/setup.sh: need root to install ${missing[*]} (apt-get)" >&2
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

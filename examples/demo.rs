@@ -10,7 +10,9 @@ use std::ffi::OsString;
 fn main() {
     let root = Ca::root("certprobe Demo Root");
     let intermediate = root.intermediate("certprobe Demo Intermediate", 1825.0);
-    let root_file = write_temp("demo-root.pem", root.pem().as_bytes()).display().to_string();
+    let root_file = write_temp("demo-root.pem", root.pem().as_bytes())
+        .display()
+        .to_string();
 
     let chained = |spec: LeafSpec| -> Server {
         let leaf = intermediate.issue(&spec);
@@ -19,19 +21,40 @@ fn main() {
     let self_signed = LeafSpec::new("selfsigned.example").self_signed();
 
     let scenarios: Vec<(&str, &str, Server)> = vec![
-        ("a good certificate", "good.example", chained(LeafSpec::new("good.example").valid_until(200.0))),
-        ("a certificate expiring in 5 days", "soon.example", chained(LeafSpec::new("soon.example").valid_until(5.5))),
+        (
+            "a good certificate",
+            "good.example",
+            chained(LeafSpec::new("good.example").valid_until(200.0)),
+        ),
+        (
+            "a certificate expiring in 5 days",
+            "soon.example",
+            chained(LeafSpec::new("soon.example").valid_until(5.5)),
+        ),
         (
             "a self-signed certificate",
             "selfsigned.example",
             serve(vec![self_signed.der.clone()], self_signed.key_pkcs8.clone()),
         ),
-        ("a certificate for another name", "wrong.example", chained(LeafSpec::new("right.example"))),
+        (
+            "a certificate for another name",
+            "wrong.example",
+            chained(LeafSpec::new("right.example")),
+        ),
     ];
 
     for (what, name, server) in scenarios {
         let port = server.port.to_string();
-        let args = ["-H", name, "--address", "127.0.0.1", "-p", &port, "--ca-file", &root_file];
+        let args = [
+            "-H",
+            name,
+            "--address",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "--ca-file",
+            &root_file,
+        ];
         println!("=== {what}");
         for output in ["nagios", "prtg-json"] {
             let shown = format!("check_tls_cert {} --output {output}", args.join(" "));

@@ -626,3 +626,56 @@ fn hash(alg: &str, der: &[u8]) -> Vec<u8> {
         .expect("openssl dgst");
     out.stdout
 }
+
+#[test]
+fn host_name_is_resolved_and_family_forced() {
+    let (server, _) = serve_leaf(&LeafSpec::new("localhost"));
+    let port = server.port.to_string();
+    let root = root_file();
+    let run = check_tls_cert(&[
+        "-H",
+        "localhost",
+        "-4",
+        "-p",
+        &port,
+        "--ca-file",
+        &root,
+        "-v",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains(&format!("\nconnection: 127.0.0.1:{port} TLSv1.3 ")),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn system_trust_store_is_used_alone_or_with_ca_files() {
+    let (server, _) = serve_leaf(&LeafSpec::new("system.example"));
+    let port = server.port.to_string();
+    let base = [
+        "-H",
+        "system.example",
+        "--address",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "--trust",
+        "system",
+    ];
+    let run = check_tls_cert(&base);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(
+        run.lines()[3],
+        format!("[CRITICAL] chain is not trusted: unknown issuer: '{ROOT_CN}', issuer of '{INTERMEDIATE_CN}', is not a trusted root (nor was it sent)")
+    );
+    let root = root_file();
+    let both = check_tls_cert(&[&base[..], &["--ca-file", &root]].concat());
+    assert_eq!(both.code, 0, "{}", both.stdout);
+    assert_eq!(
+        both.lines()[3],
+        format!("[OK] chain is trusted (system store, {root})")
+    );
+}

@@ -129,3 +129,13 @@ fn help_and_version_follow_plugin_conventions() {
     );
     assert_eq!(version.code, 3);
 }
+
+#[test]
+fn family_without_an_address_is_critical() {
+    let run = check_tls_cert(&["-H", "127.0.0.1", "-p", "443", "-6"]);
+    assert_eq!(
+        run.stdout,
+        "TLS_CERT CRITICAL - 127.0.0.1:443 host '127.0.0.1' has no IPv6 address\n"
+    );
+    assert_eq!(run.code, 2);
+}

@@ -358,3 +358,211 @@ fn names_of(report: &Report, mode: NameMode) -> String {
         parts.join("; ")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{name, CertFacts, KeyInfo, TrustResult};
+
+    const NOW: i64 = 1_800_000_000;
+    const DAY: i64 = 86_400;
+
+    fn facts(days_left: f64, key: KeyInfo, self_signed: bool) -> CertFacts {
+        CertFacts {
+            subject: "CN=a.example".into(),
+            issuer: "CN=CA".into(),
+            common_name: Some("a.example".into()),
+            issuer_common_name: Some("CA".into()),
+            dns_names: vec!["a.example".into()],
+            ip_addresses: vec![],
+            serial: "01".into(),
+            not_before: NOW - 10 * DAY,
+            not_after: NOW + (days_left * DAY as f64) as i64,
+            key,
+            signature_algorithm: "ECDSA-SHA256".into(),
+            sha1_fingerprint: String::new(),
+            sha256_fingerprint: String::new(),
+            self_signed,
+            is_ca: false,
+            subject_raw: vec![],
+            issuer_raw: vec![],
+        }
+    }
+
+    fn p256() -> KeyInfo {
+        KeyInfo {
+            algorithm: KeyAlgorithm::Ecdsa,
+            bits: 256,
+            curve: Some("P-256".into()),
+        }
+    }
+
+    fn rsa(bits: u32) -> KeyInfo {
+        KeyInfo {
+            algorithm: KeyAlgorithm::Rsa,
+            bits,
+            curve: None,
+        }
+    }
+
+    fn judge_leaf(leaf: CertFacts, trusted: bool, policy: &Policy) -> Verdict {
+        let report = Report {
+            now: NOW,
+            name: name::check(&leaf, "a.example", NameMode::CnSan),
+            chain: vec![leaf],
+            trust: TrustResult {
+                trusted,
+                reason: (!trusted).then(|| "unknown issuer".to_string()),
+                store: "test".into(),
+            },
+        };
+        let observation = Observation {
+            peer: "127.0.0.1:443".parse().unwrap(),
+            chain: vec![vec![1]],
+            tls_version: "TLSv1.3".into(),
+            cipher_suite: String::new(),
+            handshake_error: None,
+            timings: Default::default(),
+        };
+        judge(&report, &observation, &TrustStore::empty(), policy)
+    }
+
+    fn state_of(verdict: &Verdict, check: &str) -> State {
+        verdict
+            .findings
+            .iter()
+            .find(|f| f.check == check)
+            .map(|f| f.state)
+            .unwrap_or(State::Unknown)
+    }
+
+    #[test]
+    fn expiry_thresholds_are_inclusive() {
+        let policy = Policy::default();
+        assert_eq!(
+            judge_leaf(facts(30.0, p256(), false), true, &policy).state,
+            State::Warning
+        );
+        assert_eq!(
+            judge_leaf(facts(30.01, p256(), false), true, &policy).state,
+            State::Ok
+        );
+        assert_eq!(
+            judge_leaf(facts(7.0, p256(), false), true, &policy).state,
+            State::Critical
+        );
+        assert_eq!(
+            judge_leaf(facts(7.01, p256(), false), true, &policy).state,
+            State::Warning
+        );
+        let expired = judge_leaf(facts(-0.5, p256(), false), true, &policy);
+        assert_eq!(
+            expired.findings[0].message,
+            "certificate expired 0.50 days ago on 2027-01-14 20:00:00 UTC"
+        );
+    }
+
+    #[test]
+    fn rsa_key_tiers_and_override() {
+        let policy = Policy::default();
+        assert_eq!(
+            state_of(
+                &judge_leaf(facts(90.0, rsa(1023), false), true, &policy),
+                "key"
+            ),
+            State::Critical
+        );
+        assert_eq!(
+            state_of(
+                &judge_leaf(facts(90.0, rsa(1024), false), true, &policy),
+                "key"
+            ),
+            State::Warning
+        );
+        assert_eq!(
+            state_of(
+                &judge_leaf(facts(90.0, rsa(2048), false), true, &policy),
+                "key"
+            ),
+            State::Ok
+        );
+        let strict = Policy {
+            min_key_bits: Some(3072),
+            ..Policy::default()
+        };
+        let verdict = judge_leaf(facts(90.0, rsa(2048), false), true, &strict);
+        assert_eq!(state_of(&verdict, "key"), State::Critical);
+        assert_eq!(
+            verdict.findings.last().unwrap().message,
+            "key is RSA 2048 bits, below the minimum of 3072 bits"
+        );
+        let lenient = Policy {
+            min_key_bits: Some(1024),
+            ..Policy::default()
+        };
+        assert_eq!(
+            state_of(
+                &judge_leaf(facts(90.0, rsa(1024), false), true, &lenient),
+                "key"
+            ),
+            State::Ok
+        );
+    }
+
+    #[test]
+    fn small_ec_keys_are_critical() {
+        let p192 = KeyInfo {
+            algorithm: KeyAlgorithm::Ecdsa,
+            bits: 192,
+            curve: None,
+        };
+        assert_eq!(
+            state_of(
+                &judge_leaf(facts(90.0, p192, false), true, &Policy::default()),
+                "key"
+            ),
+            State::Critical
+        );
+    }
+
+    #[test]
+    fn untrusted_is_critical_or_warning_when_allowed() {
+        assert_eq!(
+            judge_leaf(facts(90.0, p256(), false), false, &Policy::default()).state,
+            State::Critical
+        );
+        let allow = Policy {
+            allow_untrusted: true,
+            ..Policy::default()
+        };
+        assert_eq!(
+            judge_leaf(facts(90.0, p256(), false), false, &allow).state,
+            State::Warning
+        );
+    }
+
+    #[test]
+    fn self_signed_leaf_reports_once() {
+        let verdict = judge_leaf(facts(90.0, p256(), true), false, &Policy::default());
+        assert_eq!(verdict.state, State::Critical);
+        let checks: Vec<&str> = verdict.findings.iter().map(|f| f.check).collect();
+        assert_eq!(checks, ["expiry", "name", "self-signed", "key"]);
+        let allow = Policy {
+            allow_self_signed: true,
+            ..Policy::default()
+        };
+        assert_eq!(
+            judge_leaf(facts(90.0, p256(), true), false, &allow).state,
+            State::Ok
+        );
+    }
+
+    #[test]
+    fn unknown_sits_between_warning_and_critical() {
+        assert!(
+            State::Critical > State::Unknown
+                && State::Unknown > State::Warning
+                && State::Warning > State::Ok
+        );
+    }
+}

@@ -129,3 +129,16 @@ fn limit(text: &str) -> String {
         None => text.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::limit;
+
+    #[test]
+    fn text_is_cut_at_2000_characters_on_a_char_boundary() {
+        let long = "é".repeat(2500);
+        let cut = limit(&long);
+        assert_eq!(cut.chars().count(), 2000);
+        assert_eq!(limit("short"), "short");
+    }
+}

@@ -108,10 +108,16 @@ impl Drop for OpensslServer {
 }
 
 /// Starts `openssl s_server` on a free loopback port with security level 0, so that weak
-/// keys are served, and waits until it accepts connections. `chain_pem` follows the leaf.
+/// keys are served, and waits until it accepts connections. `chain_pem` (may be empty)
+/// is sent after the leaf.
 pub fn openssl_server(leaf_pem: &str, chain_pem: &str, key_pem: &str) -> OpensslServer {
     let cert = crate::write_temp("server.pem", leaf_pem.as_bytes());
     let chain = crate::write_temp("chain.pem", chain_pem.as_bytes());
+    let chain_args: Vec<std::ffi::OsString> = if chain_pem.is_empty() {
+        Vec::new()
+    } else {
+        vec!["-cert_chain".into(), chain.into_os_string()]
+    };
     let key = crate::write_temp("server.key", key_pem.as_bytes());
     for _ in 0..20 {
         let port = refused_port();
@@ -130,8 +136,7 @@ pub fn openssl_server(leaf_pem: &str, chain_pem: &str, key_pem: &str) -> Openssl
             .arg(&cert)
             .arg("-key")
             .arg(&key)
-            .arg("-cert_chain")
-            .arg(&chain)
+            .args(chain_args.iter())
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

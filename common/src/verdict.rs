@@ -232,7 +232,7 @@ pub fn judge(
         });
     }
     // A self-signed leaf is untrusted by nature; its own finding above says so once.
-    if !(leaf.self_signed && !report.trust.trusted) {
+    if !leaf.self_signed || report.trust.trusted {
         let finding = match &report.trust.reason {
             None => Finding {
                 check: "trust",

@@ -34,6 +34,11 @@ pub fn write_temp(name: &str, contents: &[u8]) -> PathBuf {
 
 /// PEM text of one DER certificate.
 pub fn pem(der: &[u8]) -> String {
+    pem_block("CERTIFICATE", der)
+}
+
+/// A PEM block with 64-character lines.
+pub(crate) fn pem_block(label: &str, der: &[u8]) -> String {
     let body = certprobe::encoding::base64(der);
     let lines: Vec<&str> = body
         .as_bytes()
@@ -41,7 +46,7 @@ pub fn pem(der: &[u8]) -> String {
         .map(|c| std::str::from_utf8(c).unwrap_or_default())
         .collect();
     format!(
-        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
         lines.join("\n")
     )
 }

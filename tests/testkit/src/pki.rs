@@ -200,16 +200,7 @@ pub struct Leaf {
 impl Leaf {
     /// The private key as PKCS#8 PEM, for openssl.
     pub fn key_pem(&self) -> String {
-        let body = certprobe::encoding::base64(&self.key_pkcs8);
-        let lines: Vec<&str> = body
-            .as_bytes()
-            .chunks(64)
-            .map(|c| std::str::from_utf8(c).unwrap_or_default())
-            .collect();
-        format!(
-            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
-            lines.join("\n")
-        )
+        crate::pem_block("PRIVATE KEY", &self.key_pkcs8)
     }
 }
 

@@ -22,6 +22,7 @@ pub mod render;
 pub mod target;
 pub mod verdict;
 
+pub use connect::starttls::Protocol;
 pub use observation::{ConnectError, ErrorKind, Observation};
 pub use render::{Format, Outcome, Rendered};
 pub use target::Target;
@@ -34,14 +35,36 @@ pub struct Plugin {
     pub binary: &'static str,
     /// The service label that starts each Nagios status line.
     pub short_name: &'static str,
-    pub default_port: u16,
+    /// The dialogue run before TLS; its well-known port is the default port.
+    pub protocol: Protocol,
 }
 
-/// Direct TLS on any port.
+/// Direct TLS on any port; `--starttls PROTO` for any STARTTLS protocol.
 pub const TLS_CERT: Plugin = Plugin {
     binary: "check_tls_cert",
     short_name: "TLS_CERT",
-    default_port: 443,
+    protocol: Protocol::Tls,
+};
+
+/// SMTP with STARTTLS (port 25, 587); `--implicit-tls` for port 465.
+pub const SMTP_CERT: Plugin = Plugin {
+    binary: "check_smtp_cert",
+    short_name: "SMTP_CERT",
+    protocol: Protocol::Smtp,
+};
+
+/// LMTP with STARTTLS (port 24).
+pub const LMTP_CERT: Plugin = Plugin {
+    binary: "check_lmtp_cert",
+    short_name: "LMTP_CERT",
+    protocol: Protocol::Lmtp,
+};
+
+/// LDAP with the StartTLS extended operation (port 389); `--ldaps` for port 636.
+pub const LDAP_CERT: Plugin = Plugin {
+    binary: "check_ldap_cert",
+    short_name: "LDAP_CERT",
+    protocol: Protocol::Ldap,
 };
 
 /// An io::Error's text without Rust's " (os error N)" suffix: one clean line for users.

@@ -18,6 +18,9 @@ pub struct Observation {
     pub cipher_suite: String,
     /// Set when the handshake failed after the certificate had already been captured.
     pub handshake_error: Option<String>,
+    /// The first line of the server's plain-text greeting on STARTTLS protocols.
+    #[serde(default)]
+    pub greeting: Option<String>,
     pub timings: Timings,
 }
 
@@ -26,6 +29,9 @@ pub struct Observation {
 pub struct Timings {
     pub resolve_ms: f64,
     pub connect_ms: f64,
+    /// The STARTTLS dialogue; 0 for direct TLS.
+    #[serde(default)]
+    pub starttls_ms: f64,
     pub handshake_ms: f64,
 }
 

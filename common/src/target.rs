@@ -1,6 +1,7 @@
 //! What to check: the first stage of the pipeline. Built from the command line
 //! (and later from a PRTG parameter string); every later stage reads only this.
 
+use crate::connect::starttls::Protocol;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -26,8 +27,12 @@ pub struct Target {
     /// True when the SNI came from `--sni` rather than from the host name (PRTG distinguishes the two).
     pub sni_explicit: bool,
     pub family: Family,
-    /// The overall budget for DNS, connect and handshake.
+    /// The overall budget for DNS, connect, the STARTTLS dialogue and the handshake.
     pub timeout: Duration,
+    /// Direct TLS, or the STARTTLS dialogue to run first.
+    pub protocol: Protocol,
+    /// The name given in SMTP EHLO / LMTP LHLO (`--helo`); the local host name when `None`.
+    pub helo: Option<String>,
 }
 
 impl Target {
@@ -52,6 +57,8 @@ impl Target {
             sni_explicit: sni.is_some(),
             family: Family::Any,
             timeout: Duration::from_secs(10),
+            protocol: Protocol::Tls,
+            helo: None,
         })
     }
 

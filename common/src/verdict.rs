@@ -422,6 +422,7 @@ mod tests {
             tls_version: "TLSv1.3".into(),
             cipher_suite: String::new(),
             handshake_error: None,
+            greeting: None,
             timings: Default::default(),
         };
         judge(&report, &observation, &TrustStore::empty(), policy)

@@ -10,7 +10,6 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme};
 use std::io;
-use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
 
 const STEP: &str = "during the TLS handshake";
@@ -25,7 +24,7 @@ pub struct Session {
 }
 
 pub fn handshake(
-    socket: TcpStream,
+    mut stream: DeadlineStream,
     target: &Target,
     deadline: Deadline,
 ) -> Result<Session, ConnectError> {
@@ -34,7 +33,6 @@ pub fn handshake(
     let name = server_name(target)?;
     let mut conn = ClientConnection::new(config, name)
         .map_err(|e| ConnectError::new(ErrorKind::Handshake, format!("cannot start TLS: {e}")))?;
-    let mut stream = DeadlineStream::new(socket, deadline);
 
     let mut failure = None;
     while conn.is_handshaking() {
@@ -46,7 +44,11 @@ pub fn handshake(
     let chain = recorder.take();
     match failure {
         None => {
-            // A polite close; the answer is not awaited.
+            // A polite goodbye in the protocol's own words, then close_notify; no answer is awaited.
+            let farewell = target.protocol.farewell();
+            if !farewell.is_empty() {
+                let _ = std::io::Write::write_all(&mut conn.writer(), farewell);
+            }
             conn.send_close_notify();
             while conn.wants_write() && conn.write_tls(&mut stream).is_ok() {}
             Ok(Session {

@@ -26,6 +26,7 @@ struct Document<'a> {
 struct TargetView<'a> {
     host: &'a str,
     port: u16,
+    protocol: &'a str,
     address: Option<&'a str>,
     sni: Option<&'a str>,
 }
@@ -33,6 +34,8 @@ struct TargetView<'a> {
 #[derive(Serialize)]
 struct ConnectionView<'a> {
     peer: String,
+    protocol: &'a str,
+    greeting: Option<&'a str>,
     tls_version: &'a str,
     cipher_suite: &'a str,
     handshake_error: Option<&'a str>,
@@ -54,6 +57,7 @@ pub fn render(outcome: &Outcome) -> Rendered {
         target: outcome.target.as_ref().map(|t| TargetView {
             host: &t.host,
             port: t.port,
+            protocol: t.protocol.name(),
             address: t.address.as_deref(),
             sni: t.sni.as_deref(),
         }),
@@ -63,6 +67,8 @@ pub fn render(outcome: &Outcome) -> Rendered {
         findings: &outcome.verdict.findings,
         connection: outcome.observation.as_ref().map(|o| ConnectionView {
             peer: o.peer.to_string(),
+            protocol: outcome.target.as_ref().map_or("tls", |t| t.protocol.name()),
+            greeting: o.greeting.as_deref(),
             tls_version: &o.tls_version,
             cipher_suite: &o.cipher_suite,
             handshake_error: o.handshake_error.as_deref(),

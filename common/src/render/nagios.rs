@@ -91,6 +91,9 @@ fn chain_lines(outcome: &Outcome) -> String {
             obs.timings.connect_ms,
             obs.timings.handshake_ms
         ));
+        if let Some(greeting) = &obs.greeting {
+            out.push_str(&format!("greeting: {}\n", clean(greeting)));
+        }
     }
     for (i, cert) in report.chain.iter().enumerate() {
         out.push_str(&format!(

@@ -13,6 +13,7 @@ use super::{summary, Outcome, Rendered};
 use crate::analysis::{KeyAlgorithm, NameMode, Report};
 use crate::clock::format_utc;
 use crate::verdict::State;
+use crate::Protocol;
 use serde_json::{json, Value};
 
 /// PRTG truncates longer texts; we cut first, on a character boundary.
@@ -110,12 +111,25 @@ fn text(outcome: &Outcome, report: &Report) -> String {
         State::Unknown => "UNKNOWN",
     };
     let mut text = format!(
-        "{state}. Certificate Common Name: {} - Certificate Thumbprint: {} - Issuer: {} - Expires: {}",
+        "{state}. Certificate Common Name: {} - Certificate Thumbprint: {}",
         leaf.display_name(),
-        leaf.sha1_fingerprint,
+        leaf.sha1_fingerprint
+    );
+    if let Some(target) = outcome
+        .target
+        .as_ref()
+        .filter(|t| t.protocol != Protocol::Tls)
+    {
+        text.push_str(&format!(
+            " - STARTTLS Protocol: {}",
+            target.protocol.label()
+        ));
+    }
+    text.push_str(&format!(
+        " - Issuer: {} - Expires: {}",
         leaf.issuer_display_name(),
         format_utc(leaf.not_after)
-    );
+    ));
     if outcome.verdict.state != State::Ok {
         text.push_str(" - ");
         text.push_str(&summary(outcome));

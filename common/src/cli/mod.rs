@@ -1,8 +1,12 @@
-//! Command line: clap arguments into one typed config, then the pipeline, then the output.
+//! Command line: clap arguments (or a PRTG sensor parameter string) into one typed config,
+//! then the pipeline, then the output.
 //! [`run`] does the work and returns text and exit code (tests call it directly);
 //! [`main`] adds the process-level guarantees: a watchdog for the deadline, and exit.
 
+mod prtg_params;
+
 use crate::analysis::{NameMode, TrustStore};
+use crate::connect::starttls::Protocol;
 use crate::connect::{observe, Deadline};
 use crate::render::{render, Format, Outcome, Rendered};
 use crate::target::{Family, Target};
@@ -26,7 +30,7 @@ pub struct Args {
     #[arg(short = 'H', long = "host", value_name = "HOST")]
     host: String,
 
-    /// TCP port [default: the plugin's protocol port, 443 for check_tls_cert].
+    /// TCP port [default: the protocol's port: 443 for check_tls_cert, 25 for SMTP, 24 for LMTP, 389 for LDAP, ...].
     #[arg(short, long, value_name = "PORT")]
     port: Option<u16>,
 
@@ -95,6 +99,23 @@ pub struct Args {
     #[arg(short, long, value_name = "FORMAT", default_value = "nagios", value_parser = Format::NAMES)]
     output: String,
 
+    /// Run this protocol's STARTTLS dialogue before the TLS handshake
+    /// (smtp, lmtp, ldap, imap, pop3, ftp, xmpp, postgres, mysql, sieve); the default port follows it.
+    #[arg(long, value_name = "PROTO", value_parser = starttls_protocol)]
+    starttls: Option<Protocol>,
+
+    /// Name to give in EHLO/LHLO [default: this machine's host name].
+    #[arg(long, value_name = "NAME")]
+    helo: Option<String>,
+
+    /// TLS from the first byte instead of STARTTLS (SMTPS, default port 465).
+    #[arg(long)]
+    implicit_tls: bool,
+
+    /// LDAP over TLS from the first byte instead of StartTLS (default port 636).
+    #[arg(long)]
+    ldaps: bool,
+
     /// More detail: -v adds the chain (subject, issuer, validity, key, SHA-256) and the connection.
     #[arg(short, long, action = ArgAction::Count)]
     verbose: u8,
@@ -119,6 +140,15 @@ enum NameCheckArg {
 enum TrustArg {
     Mozilla,
     System,
+}
+
+fn starttls_protocol(text: &str) -> Result<Protocol, String> {
+    Protocol::from_name(text)
+        .filter(|p| *p != Protocol::Tls)
+        .ok_or_else(|| {
+            let names: Vec<&str> = Protocol::STARTTLS.iter().map(|p| p.name()).collect();
+            format!("'{text}' is not one of {}", names.join(", "))
+        })
 }
 
 fn positive_seconds(text: &str) -> Result<f64, String> {
@@ -170,9 +200,18 @@ impl TrustSelection {
 
 /// Parses arguments (the first is the program name). On failure, returns what to print.
 pub fn parse(plugin: Plugin, args: Vec<OsString>) -> Result<Config, Rendered> {
+    let rest: Vec<String> = args
+        .iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    if prtg_params::applies(&rest) {
+        return prtg_params::parse(&rest)
+            .and_then(config_from_prtg)
+            .map_err(|message| usage_error(plugin, Format::PrtgJson, &message));
+    }
     let format = sniff_format(&args);
-    let command = Args::command().name(plugin.binary).bin_name(plugin.binary);
-    let matches = command
+    let matches = command(plugin)
         .try_get_matches_from(args)
         .map_err(|e| match e.kind() {
             clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
@@ -188,12 +227,93 @@ pub fn parse(plugin: Plugin, args: Vec<OsString>) -> Result<Config, Rendered> {
     config_from(plugin, args).map_err(|message| usage_error(plugin, format, &message))
 }
 
+/// The clap command for one plugin: options that do not apply to it are hidden.
+pub fn command(plugin: Plugin) -> clap::Command {
+    let hidden: &[&str] = match plugin.protocol {
+        Protocol::Tls => &["implicit_tls", "ldaps"],
+        Protocol::Smtp | Protocol::Lmtp => &["starttls", "ldaps"],
+        Protocol::Ldap => &["starttls", "implicit_tls", "helo"],
+        _ => &["starttls", "implicit_tls", "ldaps"],
+    };
+    let about = match plugin.protocol {
+        Protocol::Tls => "Checks the TLS certificate of a server: expiry, name, key, trust, self-signed.".to_string(),
+        p => format!(
+            "Checks the TLS certificate of a {} server after STARTTLS: expiry, name, key, trust, self-signed.",
+            p.label()
+        ),
+    };
+    hidden
+        .iter()
+        .fold(Args::command(), |cmd, id| {
+            cmd.mut_arg(*id, |a| a.hide(true))
+        })
+        .name(plugin.binary)
+        .bin_name(plugin.binary)
+        .about(about)
+}
+
+/// Which dialogue runs and the default port, from the plugin and its options.
+fn protocol_for(plugin: Plugin, args: &Args) -> Result<(Protocol, u16), String> {
+    let only = |option: &str, plugins: &str| {
+        format!(
+            "{option} is an option of {plugins}, not of {}",
+            plugin.binary
+        )
+    };
+    if args.implicit_tls && !matches!(plugin.protocol, Protocol::Smtp | Protocol::Lmtp) {
+        return Err(only(
+            "--implicit-tls",
+            "check_smtp_cert and check_lmtp_cert",
+        ));
+    }
+    if args.ldaps && plugin.protocol != Protocol::Ldap {
+        return Err(only("--ldaps", "check_ldap_cert"));
+    }
+    if args.starttls.is_some() && plugin.protocol != Protocol::Tls {
+        return Err(only("--starttls", "check_tls_cert"));
+    }
+    Ok(match (plugin.protocol, args.starttls) {
+        (Protocol::Tls, Some(p)) => (p, p.default_port()),
+        (Protocol::Smtp, _) if args.implicit_tls => (Protocol::Tls, 465),
+        (Protocol::Lmtp, _) if args.implicit_tls => (Protocol::Tls, Protocol::Lmtp.default_port()),
+        (Protocol::Ldap, _) if args.ldaps => (Protocol::Tls, 636),
+        (p, _) => (p, p.default_port()),
+    })
+}
+
+/// The PRTG STARTTLS sensor's parameters as a configuration: its defaults, PRTG JSON output,
+/// and the operating system's trust store, as that sensor used.
+fn config_from_prtg(params: prtg_params::PrtgParams) -> Result<Config, String> {
+    let port = params.port.unwrap_or(params.protocol.default_port());
+    let mut target = Target::new(&params.host, port, params.domain.as_deref())?;
+    target.protocol = params.protocol;
+    // The sensor reports names as checked against the device (0/1) or CN/SAN (5/6), never SNI.
+    target.sni_explicit = false;
+    Ok(Config {
+        target,
+        policy: Policy {
+            name_mode: params.validation,
+            ..Policy::default()
+        },
+        format: Format::PrtgJson,
+        verbosity: 0,
+        trust: TrustSelection {
+            mozilla: false,
+            system: true,
+            files: Vec::new(),
+        },
+    })
+}
+
 fn config_from(plugin: Plugin, args: Args) -> Result<Config, String> {
+    let (protocol, default_port) = protocol_for(plugin, &args)?;
     let mut target = Target::new(
         &args.host,
-        args.port.unwrap_or(plugin.default_port),
+        args.port.unwrap_or(default_port),
         args.sni.as_deref(),
     )?;
+    target.protocol = protocol;
+    target.helo = args.helo;
     if target.port == 0 {
         return Err("port 0 is not a valid port".into());
     }

@@ -1,0 +1,194 @@
+//! LDAP StartTLS (RFC 4511 section 4.14, RFC 4513): the extended request with OID
+//! 1.3.6.1.4.1.1466.20037, and a strict parse of the ExtendedResponse.
+
+use super::ber::{self, Reader};
+use super::conversation::Conversation;
+use crate::observation::{ConnectError, ErrorKind};
+use std::io::{Read, Write};
+
+const START_TLS_OID: &[u8] = b"1.3.6.1.4.1.1466.20037";
+/// An LDAP response to StartTLS is small; anything bigger is refused before it is read.
+const MAX_RESPONSE: usize = 64 * 1024;
+
+/// LDAPMessage { messageID 1, extendedReq [APPLICATION 23] { requestName [0] OID } }.
+pub fn request() -> Vec<u8> {
+    let oid_len = START_TLS_OID.len() as u8;
+    let mut op = vec![0x77, oid_len + 2, 0x80, oid_len];
+    op.extend_from_slice(START_TLS_OID);
+    let mut message = vec![0x30, (3 + op.len()) as u8, 0x02, 0x01, 0x01];
+    message.extend_from_slice(&op);
+    message
+}
+
+pub fn negotiate<S: Read + Write>(conv: &mut Conversation<'_, S>) -> Result<(), ConnectError> {
+    conv.send(&request(), "the StartTLS request")?;
+    let what = "the StartTLS response";
+    let head = conv.exact(2, what)?;
+    if head[0] == 0x16 {
+        return Err(bad(
+            "server answered with TLS straight away: is this an LDAPS port? (try --ldaps)",
+        ));
+    }
+    let extra = match head[1] {
+        n if n < 0x80 => 0,
+        n => usize::from(n & 0x7f).min(5),
+    };
+    let mut message = head;
+    message.extend(conv.exact(extra, what)?);
+    let (_, len, header) =
+        ber::header(&message).map_err(|e| bad(&format!("malformed StartTLS response: {e}")))?;
+    if len > MAX_RESPONSE {
+        return Err(bad(&format!(
+            "StartTLS response of {len} bytes is too large"
+        )));
+    }
+    message.extend(conv.exact(len, what)?);
+    let response = parse_response(&message[..header + len])
+        .map_err(|e| bad(&format!("malformed StartTLS response: {e}")))?;
+    if response.code != 0 {
+        let diagnostic = if response.diagnostic.is_empty() {
+            String::new()
+        } else {
+            format!(": \"{}\"", response.diagnostic)
+        };
+        return Err(ConnectError::new(
+            ErrorKind::Handshake,
+            format!(
+                "LDAP server refused StartTLS: {} ({}){diagnostic}",
+                result_name(response.code),
+                response.code
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The parts of an ExtendedResponse that matter here.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Response {
+    pub message_id: u32,
+    pub code: u32,
+    pub diagnostic: String,
+}
+
+/// Parses LDAPMessage { messageID, extendedResp [APPLICATION 24] { resultCode, matchedDN,
+/// diagnosticMessage, referral?, responseName?, responseValue? } } with nothing left over.
+pub fn parse_response(bytes: &[u8]) -> Result<Response, String> {
+    let mut outer = Reader::new(bytes);
+    let message = outer.expect(0x30, "LDAPMessage")?;
+    outer.expect_empty("LDAPMessage")?;
+    let mut fields = Reader::new(message);
+    let message_id = ber::small_integer(fields.expect(0x02, "messageID")?)?;
+    let op = fields.expect(0x78, "ExtendedResponse")?;
+    // Controls [0] may follow the operation.
+    if fields.peek_tag() == Some(0xa0) {
+        fields.tlv()?;
+    }
+    fields.expect_empty("the ExtendedResponse")?;
+    // Message 0 is an unsolicited Notice of Disconnection, also carrying a result.
+    if message_id != 1 && message_id != 0 {
+        return Err(format!(
+            "answer to message {message_id}, not to our request 1"
+        ));
+    }
+    let mut op = Reader::new(op);
+    let code = op.expect(0x0a, "resultCode")?;
+    let code = ber::small_integer(code)?;
+    op.expect(0x04, "matchedDN")?;
+    let diagnostic = op.expect(0x04, "diagnosticMessage")?;
+    while !op.is_empty() {
+        let tlv = op.tlv()?;
+        if !matches!(tlv.tag, 0xa3 | 0x8a | 0x8b) {
+            return Err(format!(
+                "unexpected element 0x{:02x} in the ExtendedResponse",
+                tlv.tag
+            ));
+        }
+    }
+    Ok(Response {
+        message_id,
+        code,
+        diagnostic: super::conversation::printable(diagnostic),
+    })
+}
+
+fn bad(message: &str) -> ConnectError {
+    ConnectError::new(ErrorKind::Handshake, message)
+}
+
+/// RFC 4511 result code names.
+pub fn result_name(code: u32) -> &'static str {
+    match code {
+        0 => "success",
+        1 => "operationsError",
+        2 => "protocolError",
+        3 => "timeLimitExceeded",
+        4 => "sizeLimitExceeded",
+        7 => "authMethodNotSupported",
+        8 => "strongerAuthRequired",
+        10 => "referral",
+        11 => "adminLimitExceeded",
+        12 => "unavailableCriticalExtension",
+        13 => "confidentialityRequired",
+        48 => "inappropriateAuthentication",
+        49 => "invalidCredentials",
+        50 => "insufficientAccessRights",
+        51 => "busy",
+        52 => "unavailable",
+        53 => "unwillingToPerform",
+        80 => "other",
+        _ => "unknown result code",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_is_the_rfc_4511_encoding() {
+        let mut expected = vec![0x30, 0x1d, 0x02, 0x01, 0x01, 0x77, 0x18, 0x80, 0x16];
+        expected.extend_from_slice(b"1.3.6.1.4.1.1466.20037");
+        assert_eq!(request(), expected);
+    }
+
+    #[test]
+    fn success_and_refusal_parse() {
+        let ok = [
+            0x30, 0x0c, 0x02, 0x01, 0x01, 0x78, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
+        ];
+        assert_eq!(
+            parse_response(&ok).unwrap(),
+            Response {
+                message_id: 1,
+                code: 0,
+                diagnostic: String::new()
+            }
+        );
+        let mut refused = vec![
+            0x30, 0x0f, 0x02, 0x01, 0x01, 0x78, 0x0a, 0x0a, 0x01, 0x02, 0x04, 0x00, 0x04, 0x03,
+        ];
+        refused.extend_from_slice(b"no!");
+        assert_eq!(parse_response(&refused).unwrap().code, 2);
+        assert_eq!(parse_response(&refused).unwrap().diagnostic, "no!");
+    }
+
+    #[test]
+    fn malformed_responses_are_refused() {
+        let truncated = [0x30, 0x0c, 0x02, 0x01, 0x01, 0x78, 0x07, 0x0a, 0x01];
+        assert!(parse_response(&truncated).is_err());
+        let trailing = [
+            0x30, 0x0d, 0x02, 0x01, 0x01, 0x78, 0x08, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
+            0x00,
+        ];
+        assert!(parse_response(&trailing).is_err());
+        let wrong_id = [
+            0x30, 0x0c, 0x02, 0x01, 0x05, 0x78, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
+        ];
+        assert!(parse_response(&wrong_id).is_err());
+        let bind_response = [
+            0x30, 0x0c, 0x02, 0x01, 0x01, 0x61, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
+        ];
+        assert!(parse_response(&bind_response).is_err());
+    }
+}

@@ -74,9 +74,27 @@ impl Run {
 
 /// Runs check_tls_cert with `args`.
 pub fn check_tls_cert(args: &[&str]) -> Run {
+    run_plugin(env!("CARGO_BIN_EXE_check_tls_cert"), args)
+}
+
+pub fn check_smtp_cert(args: &[&str]) -> Run {
+    run_plugin(env!("CARGO_BIN_EXE_check_smtp_cert"), args)
+}
+
+pub fn check_lmtp_cert(args: &[&str]) -> Run {
+    run_plugin(env!("CARGO_BIN_EXE_check_lmtp_cert"), args)
+}
+
+pub fn check_ldap_cert(args: &[&str]) -> Run {
+    run_plugin(env!("CARGO_BIN_EXE_check_ldap_cert"), args)
+}
+
+/// Runs a plugin binary as a monitoring system does: arguments, no input; stdout and exit code.
+pub fn run_plugin(binary: &str, args: &[&str]) -> Run {
     let started = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_check_tls_cert"))
+    let out = Command::new(binary)
         .args(args)
+        .stdin(std::process::Stdio::null())
         .output()
         .expect("run plugin");
     Run {

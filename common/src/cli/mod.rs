@@ -499,7 +499,7 @@ pub fn main(plugin: Plugin) -> ! {
     let _ = std::thread::Builder::new()
         .name("watchdog".into())
         .spawn(move || {
-            let margin = (timeout / 20).min(Duration::from_millis(50));
+            let margin = (timeout / 40).min(Duration::from_millis(25));
             std::thread::sleep(
                 timeout
                     .saturating_sub(margin)

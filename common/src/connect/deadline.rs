@@ -10,11 +10,11 @@ pub struct Deadline {
 }
 
 impl Deadline {
-    /// A deadline for the network steps of a check limited to `timeout`: a small margin
-    /// (a tenth, at most 100 ms) is kept for analysis and output, so that the process ends
+    /// A deadline for the network steps of a check limited to `timeout`: a margin
+    /// (a fifth, at most 300 ms) is kept for analysis and output, so that the process ends
     /// before the caller's own limit.
     pub fn within(timeout: Duration) -> Deadline {
-        let margin = (timeout / 10).min(Duration::from_millis(100));
+        let margin = (timeout / 5).min(Duration::from_millis(300));
         Deadline {
             at: Instant::now() + timeout.saturating_sub(margin),
             budget: timeout,

@@ -8,7 +8,8 @@ mod servers;
 
 pub use pki::{Ca, KeyType, Leaf, LeafSpec};
 pub use servers::{
-    openssl_server, refused_port, serve, serve_raw, Misbehaviour, OpensslServer, Server,
+    finish_tls, openssl_server, read_line, refused_port, serve, serve_raw, serve_with, tls_config,
+    Misbehaviour, OpensslServer, Server,
 };
 
 use std::path::PathBuf;

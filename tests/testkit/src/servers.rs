@@ -17,6 +17,12 @@ pub struct Server {
 
 /// A TLS server that presents `chain` (leaf first, as sent) with the leaf's PKCS#8 key.
 pub fn serve(chain: Vec<Vec<u8>>, key_pkcs8: Vec<u8>) -> Server {
+    let config = tls_config(chain, key_pkcs8);
+    serve_with(move |stream| finish_tls(stream, &config))
+}
+
+/// A rustls server configuration presenting `chain` with the leaf's PKCS#8 key.
+pub fn tls_config(chain: Vec<Vec<u8>>, key_pkcs8: Vec<u8>) -> Arc<ServerConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let certs: Vec<CertificateDer<'static>> = chain.into_iter().map(CertificateDer::from).collect();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_pkcs8));
@@ -26,21 +32,34 @@ pub fn serve(chain: Vec<Vec<u8>>, key_pkcs8: Vec<u8>) -> Server {
         .with_no_client_auth()
         .with_single_cert(certs, key)
         .expect("server certificate and key");
-    let config = Arc::new(config);
-    listen(move |stream| {
-        let Ok(mut conn) = ServerConnection::new(config.clone()) else {
+    Arc::new(config)
+}
+
+/// Runs the server side of a TLS handshake on `stream`, then serves until the client leaves.
+pub fn finish_tls(mut stream: TcpStream, config: &Arc<ServerConfig>) {
+    let Ok(mut conn) = ServerConnection::new(config.clone()) else {
+        return;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    while conn.is_handshaking() {
+        if conn.complete_io(&mut stream).is_err() {
             return;
-        };
-        let mut stream = stream;
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-        while conn.is_handshaking() {
-            if conn.complete_io(&mut stream).is_err() {
-                return;
-            }
         }
-        // Serve until the client leaves.
-        let _ = conn.complete_io(&mut stream);
-    })
+    }
+    let _ = conn.complete_io(&mut stream);
+}
+
+/// Reads one line (up to LF) from a client, byte by byte; empty at EOF.
+pub fn read_line(stream: &mut TcpStream) -> String {
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while let Ok(1) = stream.read(&mut byte) {
+        line.push(byte[0]);
+        if byte[0] == b'\n' {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&line).into_owned()
 }
 
 /// Ways a server can fail a client.
@@ -55,7 +74,7 @@ pub enum Misbehaviour {
 }
 
 pub fn serve_raw(behaviour: Misbehaviour) -> Server {
-    listen(move |mut stream| {
+    serve_with(move |mut stream| {
         let mut buf = [0u8; 4096];
         match behaviour {
             Misbehaviour::Silent => {
@@ -80,7 +99,9 @@ pub fn refused_port() -> u16 {
     listener.local_addr().expect("addr").port()
 }
 
-fn listen(handle: impl Fn(TcpStream) + Send + Sync + 'static) -> Server {
+/// A server on 127.0.0.1 that runs `handle` on a thread for each connection: for fakes that
+/// speak a protocol just well enough, or wrongly on purpose.
+pub fn serve_with(handle: impl Fn(TcpStream) + Send + Sync + 'static) -> Server {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
     let port = listener.local_addr().expect("addr").port();
     let handle = Arc::new(handle);

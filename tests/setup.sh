@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs that cargo does not bring: the openssl command line
-# (RSA test keys, the RSA-1024 server, reference fingerprints) and GNU time (benchmark RSS).
+# (RSA test keys, the RSA-1024 server, reference fingerprints), GNU time (benchmark RSS),
+# and the real daemons of the STARTTLS tests (tests/daemons/install.sh).
 # Idempotent; installs from Debian only what is missing.
 set -euo pipefail
 
@@ -18,3 +19,5 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+"$(dirname "$0")/daemons/install.sh"

@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""Times check_tls_cert against `openssl s_client` on the same loopback endpoint, in the same run.
+"""Times the certprobe plugins against `openssl s_client` on the same loopback endpoints, in one run.
 
-The endpoint is `openssl s_server` on 127.0.0.1 with a CA-issued ECDSA P-256 certificate made on
-the spot. Both clients run RUNS times, interleaved so that machine noise hits both alike. Prints
-the median wall time of each, the ratio, the peak RSS of each (by GNU time) and the size of the
-stripped release binary. Timings are reported, never asserted.
+Endpoints, all on 127.0.0.1 with a CA-issued ECDSA P-256 certificate made on the spot:
+`openssl s_server` (direct TLS: check_tls_cert), the real Postfix (check_smtp_cert against
+`s_client -starttls smtp`) and the real slapd (check_ldap_cert against `s_client -starttls ldap`),
+the daemons started by tests/daemons/*.sh when installed. Both clients run RUNS times,
+interleaved so that machine noise hits both alike. Prints the median wall time of each, the
+ratio, the peak RSS of each (by GNU time) and the size of the stripped release binary.
+Timings are reported, never asserted.
 
     python3 tests/bench/bench.py [RUNS]        (builds the release binary first)
 """
@@ -81,33 +84,68 @@ def peak_rss_kib(argv, runs=5):
         return max(peaks)
 
 
+def compare(title, ours, theirs, runs):
+    """Interleaved runs of both commands; prints medians, ratio and peak RSS."""
+    code = timed(ours)[1]
+    if code != 0:
+        raise SystemExit(f"{ours[0]} exited {code} on {title}; the benchmark endpoint is broken")
+    walls = {"certprobe": [], "openssl": []}
+    for _ in range(runs):
+        for label, argv in (("certprobe", ours), ("openssl", theirs)):
+            walls[label].append(timed(argv)[0])
+    median = {k: statistics.median(v) for k, v in walls.items()}
+    rss = {"certprobe": peak_rss_kib(ours), "openssl": peak_rss_kib(theirs)}
+    print(f"== {title}: {runs} runs each, interleaved")
+    for label, argv in (("certprobe", ours), ("openssl", theirs)):
+        peak = "n/a (install GNU time)" if rss[label] is None else f"{rss[label] / 1024:6.2f} MiB"
+        name = " ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(argv[:2]))
+        print(f"  {name:28} median {median[label] * 1000:7.2f} ms   peak RSS {peak}")
+    print(f"  ratio: {median['certprobe'] / median['openssl']:.2f}x (target <= 0.70x)")
+
+
+def daemon(name, d, port):
+    """Starts a real daemon from tests/daemons with the benchmark certificate; None if absent."""
+    script = os.path.join(ROOT, "tests", "daemons", f"{name}.sh")
+    chain = f"{d}/chain.pem"
+    with open(chain, "w") as f:
+        f.write(open(f"{d}/leaf.pem").read() + open(f"{d}/root.pem").read())
+    folder = f"{d}/{name}"
+    result = subprocess.run(["bash", script, "start", folder, chain, f"{d}/leaf.key", str(port), NAME],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if result.returncode != 0:
+        print(f"== {name}: not benchmarked ({result.stderr.strip().splitlines()[-1:] or 'did not start'})")
+        return None
+    return lambda: subprocess.run(["bash", script, "stop", folder], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def main():
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-    sh("cargo", "build", "--release", "--quiet", "--bin", "check_tls_cert", cwd=ROOT)
+    sh("cargo", "build", "--release", "--quiet", "--bins", cwd=ROOT)
+    release = os.path.dirname(BINARY)
     with tempfile.TemporaryDirectory() as d:
+        os.chmod(d, 0o755)
         make_pki(d)
         server, port = start_server(d)
         try:
-            ours = [BINARY, "-H", NAME, "--address", "127.0.0.1", "-p", str(port), "--ca-file", f"{d}/root.pem"]
-            theirs = ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", NAME]
-            code = timed(ours)[1]
-            if code != 0:
-                raise SystemExit(f"check_tls_cert exited {code}; the benchmark endpoint is broken")
-            results = {"check_tls_cert": [], "openssl s_client": []}
-            for _ in range(runs):
-                for label, argv in (("check_tls_cert", ours), ("openssl s_client", theirs)):
-                    results[label].append(timed(argv)[0])
-            rss = {"check_tls_cert": peak_rss_kib(ours), "openssl s_client": peak_rss_kib(theirs)}
+            compare("direct TLS, openssl s_server (ECDSA P-256, TLS 1.3)",
+                    [BINARY, "-H", NAME, "--address", "127.0.0.1", "-p", str(port), "--ca-file", f"{d}/root.pem"],
+                    ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", NAME], runs)
         finally:
             server.kill()
             server.wait()
-
-    median = {k: statistics.median(v) for k, v in results.items()}
-    print(f"runs: {runs} each, interleaved, endpoint openssl s_server on 127.0.0.1 (ECDSA P-256, TLS 1.3)")
-    for k in results:
-        peak = "n/a (install GNU time)" if rss[k] is None else f"{rss[k] / 1024:6.2f} MiB"
-        print(f"{k:18} median {median[k] * 1000:7.2f} ms   peak RSS {peak}")
-    print(f"ratio check_tls_cert / openssl s_client: {median['check_tls_cert'] / median['openssl s_client']:.2f}x (target <= 0.70x)")
+        for name, plugin, starttls in (("postfix", "check_smtp_cert", "smtp"), ("slapd", "check_ldap_cert", "ldap")):
+            port = free_port()
+            stop = daemon(name, d, port)
+            if stop is None:
+                continue
+            try:
+                compare(f"{starttls.upper()} STARTTLS, real {name}",
+                        [os.path.join(release, plugin), "-H", NAME, "--address", "127.0.0.1", "-p", str(port),
+                         "--ca-file", f"{d}/root.pem"],
+                        ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-starttls", starttls,
+                         "-servername", NAME], runs)
+            finally:
+                stop()
     print(f"stripped release binary: {os.path.getsize(BINARY) / 1024 / 1024:.2f} MiB (target < 4 MiB)")
 
 

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Starts/stops a private Postfix instance for the integration tests:
+#   postfix.sh start DIR CHAIN KEY PORT DOMAIN
+#   postfix.sh stop DIR
+# SMTP with STARTTLS on 127.0.0.1:PORT, SMTP with implicit TLS (wrapper mode) on PORT+1.
+# Config, queue, data and log (DIR/postfix.log) all live in DIR; nothing in /etc is changed.
+# Every recipient is rejected, so nothing is ever queued or delivered.
+set -euo pipefail
+
+usage() { echo "usage: $0 start DIR CHAIN KEY PORT DOMAIN | stop DIR" >&2; exit 2; }
+
+# Prints "pid" if the master of instance DIR runs, and returns 1 otherwise.
+master_pid() {
+    local pid
+    pid=$(tr -cd 0-9 2>/dev/null <"$1/queue/pid/master.pid") || return 1
+    [ -n "$pid" ] && alive "$pid" && echo "$pid"
+}
+
+# True if process $1 exists and is not a zombie (read from /proc: no procps needed).
+alive() {
+    local line
+    read -r line 2>/dev/null </proc/$1/stat || return 1
+    line=${line##*) }
+    [ "${line%% *}" != Z ]
+}
+
+# True if a process (not a zombie) of session $1 exists: the postfix master runs setsid.
+session_alive() {
+    local sid=$1 f line
+    for f in /proc/[0-9]*/stat; do
+        read -r line 2>/dev/null <"$f" || continue
+        set -- ${line##*) } # state ppid pgrp session ...
+        [ "$4" = "$sid" ] && [ "$1" != Z ] && return 0
+    done
+    return 1
+}
+
+stop() {
+    local dir=$1 pid i
+    pid=$(master_pid "$dir") || return 0
+    postfix -c "$dir/etc" stop >>"$dir/postfix.log" 2>&1 || kill "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+        session_alive "$pid" || return 0
+        sleep 0.1
+    done
+    echo "postfix.sh: instance in $dir still running after 10 s; killing it" >&2
+    kill -9 -- "-$pid" 2>/dev/null || true
+    return 1
+}
+
+start() {
+    local dir=$1 chain=$2 key=$3 port=$4 domain=$5 log=$1/postfix.log p i ok
+    # Postfix listens with SO_REUSEPORT, so a second instance on a busy port would start
+    # fine and share it: refuse busy ports instead.
+    for p in "$port" $((port + 1)); do
+        ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "postfix.sh: port $p is in use" >&2; exit 1; }
+    done
+    mkdir -p "$dir/etc" "$dir/queue"  # post-install creates the rest, owned by postfix
+    chmod 755 "$dir" "$dir/etc" "$dir/queue"
+    install -m 600 "$key" "$dir/etc/key.pem"
+    install -m 644 "$chain" "$dir/etc/chain.pem"
+    : >>"$log"
+
+    cat >"$dir/etc/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $dir/queue
+# Relative to queue_directory (every Postfix program runs there): the master opens its lock
+# file as user postfix, who may not be able to search the folders above DIR.
+data_directory = ../data
+maillog_file = $log
+maillog_file_prefixes = $dir
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = $domain
+mydomain = $domain
+mydestination =
+mynetworks = 127.0.0.0/8
+relayhost =
+alias_maps =
+alias_database =
+local_recipient_maps =
+biff = no
+default_transport = error:no delivery in tests
+local_transport = error:no delivery in tests
+smtpd_relay_restrictions = reject
+smtpd_recipient_restrictions = reject
+smtpd_peername_lookup = no
+smtpd_banner = \$myhostname ESMTP certprobe test instance
+smtpd_tls_security_level = may
+smtpd_tls_chain_files = $dir/etc/key.pem, $dir/etc/chain.pem
+smtpd_tls_loglevel = 1
+EOF
+    # chroot = n everywhere; only the services smtpd needs to talk EHLO/STARTTLS.
+    cat >"$dir/etc/master.cf" <<EOF
+127.0.0.1:$port       inet  n - n - - smtpd
+127.0.0.1:$((port + 1)) inet  n - n - - smtpd -o smtpd_tls_wrappermode=yes
+anvil     unix  - - n - 1 anvil
+tlsmgr    unix  - - n 1000? 1 tlsmgr
+rewrite   unix  - - n - - trivial-rewrite
+proxymap  unix  - - n - - proxymap
+postlog   unix-dgram n - n - 1 postlogd
+EOF
+
+    # The postfix command reports errors only to a tty or the log: keep its output in the
+    # log, stdin from /dev/null, and close every other descriptor the caller gave us.
+    if ! (
+        for fd in /proc/$BASHPID/fd/*; do
+            fd=${fd##*/}
+            [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
+        done
+        exec postfix -c "$dir/etc" start
+    ) </dev/null >>"$log" 2>&1; then
+        fail "$dir" "postfix start failed"
+    fi
+
+    for ((i = 0; i < 300; i++)); do
+        ok=1
+        for p in "$port" $((port + 1)); do
+            (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { ok=0; break; }
+        done
+        [ "$ok" = 1 ] && return 0
+        sleep 0.1
+    done
+    fail "$dir" "ports $port and $((port + 1)) not listening after 30 s"
+}
+
+fail() {
+    echo "postfix.sh: $2; last lines of $1/postfix.log:" >&2
+    tail -n 30 "$1/postfix.log" >&2 || true
+    stop "$1" >/dev/null 2>&1 || true
+    exit 1
+}
+
+case "${1:-}" in
+start) [ $# -eq 6 ] || usage; start "$2" "$3" "$4" "$5" "$6" ;;
+stop) [ $# -eq 2 ] || usage; stop "$2" ;;
+*) usage ;;
+esac

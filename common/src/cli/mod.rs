@@ -238,7 +238,7 @@ pub fn command(plugin: Plugin) -> clap::Command {
     let about = match plugin.protocol {
         Protocol::Tls => "Checks the TLS certificate of a server: expiry, name, key, trust, self-signed.".to_string(),
         p => format!(
-            "Checks the TLS certificate of a {} server after STARTTLS: expiry, name, key, trust, self-signed.",
+            "Checks the TLS certificate that a {} server presents after STARTTLS: expiry, name, key, trust, self-signed.",
             p.label()
         ),
     };

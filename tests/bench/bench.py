@@ -98,7 +98,7 @@ def compare(title, ours, theirs, runs):
     print(f"== {title}: {runs} runs each, interleaved")
     for label, argv in (("certprobe", ours), ("openssl", theirs)):
         peak = "n/a (install GNU time)" if rss[label] is None else f"{rss[label] / 1024:6.2f} MiB"
-        name = " ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(argv[:2]))
+        name = "openssl s_client" if argv[0] == "openssl" else os.path.basename(argv[0])
         print(f"  {name:28} median {median[label] * 1000:7.2f} ms   peak RSS {peak}")
     print(f"  ratio: {median['certprobe'] / median['openssl']:.2f}x (target <= 0.70x)")
 

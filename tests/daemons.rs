@@ -24,7 +24,11 @@ struct Daemon {
 
 impl Drop for Daemon {
     fn drop(&mut self) {
-        let _ = Command::new("bash").arg(&self.script).arg("stop").arg(&self.dir).status();
+        let _ = Command::new("bash")
+            .arg(&self.script)
+            .arg("stop")
+            .arg(&self.dir)
+            .status();
     }
 }
 
@@ -32,7 +36,13 @@ impl Drop for Daemon {
 fn programs(daemon: &str) -> &'static [&'static str] {
     match daemon {
         "postfix" => &["/usr/sbin/postfix"],
-        "dovecot" => &["/usr/sbin/dovecot", "/usr/lib/dovecot/imap", "/usr/lib/dovecot/pop3", "/usr/lib/dovecot/lmtp", "/usr/lib/dovecot/managesieve"],
+        "dovecot" => &[
+            "/usr/sbin/dovecot",
+            "/usr/lib/dovecot/imap",
+            "/usr/lib/dovecot/pop3",
+            "/usr/lib/dovecot/lmtp",
+            "/usr/lib/dovecot/managesieve",
+        ],
         "slapd" => &["/usr/sbin/slapd", "/usr/sbin/slapadd"],
         "vsftpd" => &["/usr/sbin/vsftpd"],
         "prosody" => &["/usr/bin/prosody"],
@@ -47,7 +57,9 @@ fn programs(daemon: &str) -> &'static [&'static str] {
 fn start(daemon: &str, leaf: Option<&Leaf>, domain: &str, ports: u16) -> Option<Daemon> {
     if let Some(missing) = programs(daemon).iter().find(|p| !Path::new(p).exists()) {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{daemon} is not installed ({missing} is missing): run tests/daemons/install.sh");
+            panic!(
+                "{daemon} is not installed ({missing} is missing): run tests/daemons/install.sh"
+            );
         }
         eprintln!("SKIPPED: {daemon} is not installed ({missing} is missing); run tests/daemons/install.sh");
         return None;
@@ -56,7 +68,10 @@ fn start(daemon: &str, leaf: Option<&Leaf>, domain: &str, ports: u16) -> Option<
     std::fs::remove_file(&dir).expect("placeholder");
     let (chain, key) = match leaf {
         Some(leaf) => (
-            write_temp("chain.pem", format!("{}{}", pem(&leaf.der), pki().intermediate.pem()).as_bytes()),
+            write_temp(
+                "chain.pem",
+                format!("{}{}", pem(&leaf.der), pki().intermediate.pem()).as_bytes(),
+            ),
             write_temp("key.pem", leaf.key_pem().as_bytes()),
         ),
         None => (PathBuf::from("none"), PathBuf::from("none")),
@@ -78,8 +93,15 @@ fn start(daemon: &str, leaf: Option<&Leaf>, domain: &str, ports: u16) -> Option<
         if out.status.success() {
             return Some(Daemon { script, dir, port });
         }
-        let _ = Command::new("bash").arg(&script).arg("stop").arg(&dir).status();
-        eprintln!("{daemon} did not start on port {port}: {}", String::from_utf8_lossy(&out.stderr));
+        let _ = Command::new("bash")
+            .arg(&script)
+            .arg("stop")
+            .arg(&dir)
+            .status();
+        eprintln!(
+            "{daemon} did not start on port {port}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     panic!("{daemon} did not start");
 }
@@ -87,7 +109,11 @@ fn start(daemon: &str, leaf: Option<&Leaf>, domain: &str, ports: u16) -> Option<
 /// A base port with `count` consecutive free ports on 127.0.0.1.
 fn free_ports(count: u16) -> u16 {
     loop {
-        let base = TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+        let base = TcpListener::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("addr")
+            .port();
         if base > 65_000 {
             continue;
         }
@@ -98,10 +124,26 @@ fn free_ports(count: u16) -> u16 {
 }
 
 /// The exact status line and PRTG channels of a good certificate through a real daemon.
-fn assert_good(run_plugin: fn(&[&str]) -> Run, short: &str, name: &str, port: u16, leaf: &Leaf, extra: &[&str]) {
+fn assert_good(
+    run_plugin: fn(&[&str]) -> Run,
+    short: &str,
+    name: &str,
+    port: u16,
+    leaf: &Leaf,
+    extra: &[&str],
+) {
     let port_text = port.to_string();
     let root = root_file();
-    let mut args = vec!["-H", name, "--address", "127.0.0.1", "-p", &port_text, "--ca-file", &root];
+    let mut args = vec![
+        "-H",
+        name,
+        "--address",
+        "127.0.0.1",
+        "-p",
+        &port_text,
+        "--ca-file",
+        &root,
+    ];
     args.extend_from_slice(extra);
     let run = run_plugin(&args);
     assert_eq!(
@@ -124,7 +166,11 @@ fn assert_good(run_plugin: fn(&[&str]) -> Run, short: &str, name: &str, port: u1
             ("Days to Expiration".to_string(), 90, String::new()),
             ("Common Name Check".to_string(), 5, lookup("cncheck")),
             ("Public Key Length".to_string(), 256, lookup("publickeyecc")),
-            ("Root Authority Trusted".to_string(), 0, lookup("trustedroot")),
+            (
+                "Root Authority Trusted".to_string(),
+                0,
+                lookup("trustedroot")
+            ),
             ("Self-Signed".to_string(), 0, lookup("selfsigned")),
         ]
     );
@@ -134,7 +180,16 @@ fn assert_good(run_plugin: fn(&[&str]) -> Run, short: &str, name: &str, port: u1
 fn assert_expired(run_plugin: fn(&[&str]) -> Run, short: &str, name: &str, port: u16, leaf: &Leaf) {
     let port_text = port.to_string();
     let root = root_file();
-    let run = run_plugin(&["-H", name, "--address", "127.0.0.1", "-p", &port_text, "--ca-file", &root]);
+    let run = run_plugin(&[
+        "-H",
+        name,
+        "--address",
+        "127.0.0.1",
+        "-p",
+        &port_text,
+        "--ca-file",
+        &root,
+    ]);
     let d = date(leaf.not_after);
     assert_eq!(
         run.first_line(),
@@ -154,7 +209,9 @@ fn good(name: &str) -> Leaf {
 }
 
 fn expired(name: &str) -> Leaf {
-    pki().intermediate.issue(&LeafSpec::new(name).valid_from(-60.0).valid_until(-3.25))
+    pki()
+        .intermediate
+        .issue(&LeafSpec::new(name).valid_from(-60.0).valid_until(-3.25))
 }
 
 fn tls_with(starttls: &'static str) -> impl Fn(&[&str]) -> Run {
@@ -164,50 +221,135 @@ fn tls_with(starttls: &'static str) -> impl Fn(&[&str]) -> Run {
 #[test]
 fn postfix_smtp_starttls_and_implicit_tls() {
     let leaf = good("mail.example");
-    let Some(postfix) = start("postfix", Some(&leaf), "mail.example", 2) else { return };
-    assert_good(check_smtp_cert, "SMTP_CERT", "mail.example", postfix.port, &leaf, &[]);
-    assert_good(check_smtp_cert, "SMTP_CERT", "mail.example", postfix.port + 1, &leaf, &["--implicit-tls"]);
+    let Some(postfix) = start("postfix", Some(&leaf), "mail.example", 2) else {
+        return;
+    };
+    assert_good(
+        check_smtp_cert,
+        "SMTP_CERT",
+        "mail.example",
+        postfix.port,
+        &leaf,
+        &[],
+    );
+    assert_good(
+        check_smtp_cert,
+        "SMTP_CERT",
+        "mail.example",
+        postfix.port + 1,
+        &leaf,
+        &["--implicit-tls"],
+    );
 }
 
 #[test]
 fn postfix_expired_certificate() {
     let leaf = expired("old-mail.example");
-    let Some(postfix) = start("postfix", Some(&leaf), "old-mail.example", 2) else { return };
-    assert_expired(check_smtp_cert, "SMTP_CERT", "old-mail.example", postfix.port, &leaf);
+    let Some(postfix) = start("postfix", Some(&leaf), "old-mail.example", 2) else {
+        return;
+    };
+    assert_expired(
+        check_smtp_cert,
+        "SMTP_CERT",
+        "old-mail.example",
+        postfix.port,
+        &leaf,
+    );
 }
 
 #[test]
 fn dovecot_imap_pop3_lmtp_and_managesieve() {
     let leaf = good("mail.example");
-    let Some(dovecot) = start("dovecot", Some(&leaf), "mail.example", 4) else { return };
+    let Some(dovecot) = start("dovecot", Some(&leaf), "mail.example", 4) else {
+        return;
+    };
     let p = dovecot.port;
-    assert_good(|a| tls_with("imap")(a), "TLS_CERT", "mail.example", p, &leaf, &[]);
-    assert_good(|a| tls_with("pop3")(a), "TLS_CERT", "mail.example", p + 1, &leaf, &[]);
-    assert_good(check_lmtp_cert, "LMTP_CERT", "mail.example", p + 2, &leaf, &[]);
-    assert_good(|a| tls_with("sieve")(a), "TLS_CERT", "mail.example", p + 3, &leaf, &[]);
+    assert_good(
+        |a| tls_with("imap")(a),
+        "TLS_CERT",
+        "mail.example",
+        p,
+        &leaf,
+        &[],
+    );
+    assert_good(
+        |a| tls_with("pop3")(a),
+        "TLS_CERT",
+        "mail.example",
+        p + 1,
+        &leaf,
+        &[],
+    );
+    assert_good(
+        check_lmtp_cert,
+        "LMTP_CERT",
+        "mail.example",
+        p + 2,
+        &leaf,
+        &[],
+    );
+    assert_good(
+        |a| tls_with("sieve")(a),
+        "TLS_CERT",
+        "mail.example",
+        p + 3,
+        &leaf,
+        &[],
+    );
 }
 
 #[test]
 fn slapd_starttls_and_ldaps() {
     let leaf = good("ldap.example");
-    let Some(slapd) = start("slapd", Some(&leaf), "ldap.example", 2) else { return };
-    assert_good(check_ldap_cert, "LDAP_CERT", "ldap.example", slapd.port, &leaf, &[]);
-    assert_good(check_ldap_cert, "LDAP_CERT", "ldap.example", slapd.port + 1, &leaf, &["--ldaps"]);
+    let Some(slapd) = start("slapd", Some(&leaf), "ldap.example", 2) else {
+        return;
+    };
+    assert_good(
+        check_ldap_cert,
+        "LDAP_CERT",
+        "ldap.example",
+        slapd.port,
+        &leaf,
+        &[],
+    );
+    assert_good(
+        check_ldap_cert,
+        "LDAP_CERT",
+        "ldap.example",
+        slapd.port + 1,
+        &leaf,
+        &["--ldaps"],
+    );
 }
 
 #[test]
 fn slapd_expired_certificate() {
     let leaf = expired("old-ldap.example");
-    let Some(slapd) = start("slapd", Some(&leaf), "old-ldap.example", 2) else { return };
-    assert_expired(check_ldap_cert, "LDAP_CERT", "old-ldap.example", slapd.port, &leaf);
+    let Some(slapd) = start("slapd", Some(&leaf), "old-ldap.example", 2) else {
+        return;
+    };
+    assert_expired(
+        check_ldap_cert,
+        "LDAP_CERT",
+        "old-ldap.example",
+        slapd.port,
+        &leaf,
+    );
 }
 
 #[test]
 fn slapd_without_tls_refuses_starttls() {
-    let Some(slapd) = start("slapd", None, "plain-ldap.example", 1) else { return };
+    let Some(slapd) = start("slapd", None, "plain-ldap.example", 1) else {
+        return;
+    };
     let port = slapd.port.to_string();
     let run = check_ldap_cert(&["-H", "127.0.0.1", "-p", &port]);
-    assert_eq!(run.stdout, format!("LDAP_CERT CRITICAL - 127.0.0.1:{port} LDAP server refused StartTLS: {SLAPD_NO_TLS}\n"));
+    assert_eq!(
+        run.stdout,
+        format!(
+            "LDAP_CERT CRITICAL - 127.0.0.1:{port} LDAP server refused StartTLS: {SLAPD_NO_TLS}\n"
+        )
+    );
     assert_eq!(run.code, 2);
 }
 
@@ -217,27 +359,63 @@ const SLAPD_NO_TLS: &str = "protocolError (2): \"unsupported extended operation\
 #[test]
 fn vsftpd_auth_tls() {
     let leaf = good("ftp.example");
-    let Some(vsftpd) = start("vsftpd", Some(&leaf), "ftp.example", 1) else { return };
-    assert_good(|a| tls_with("ftp")(a), "TLS_CERT", "ftp.example", vsftpd.port, &leaf, &[]);
+    let Some(vsftpd) = start("vsftpd", Some(&leaf), "ftp.example", 1) else {
+        return;
+    };
+    assert_good(
+        |a| tls_with("ftp")(a),
+        "TLS_CERT",
+        "ftp.example",
+        vsftpd.port,
+        &leaf,
+        &[],
+    );
 }
 
 #[test]
 fn prosody_xmpp_starttls() {
     let leaf = good("chat.example");
-    let Some(prosody) = start("prosody", Some(&leaf), "chat.example", 1) else { return };
-    assert_good(|a| tls_with("xmpp")(a), "TLS_CERT", "chat.example", prosody.port, &leaf, &[]);
+    let Some(prosody) = start("prosody", Some(&leaf), "chat.example", 1) else {
+        return;
+    };
+    assert_good(
+        |a| tls_with("xmpp")(a),
+        "TLS_CERT",
+        "chat.example",
+        prosody.port,
+        &leaf,
+        &[],
+    );
 }
 
 #[test]
 fn postgresql_sslrequest() {
     let leaf = good("db.example");
-    let Some(postgres) = start("postgresql", Some(&leaf), "db.example", 1) else { return };
-    assert_good(|a| tls_with("postgres")(a), "TLS_CERT", "db.example", postgres.port, &leaf, &[]);
+    let Some(postgres) = start("postgresql", Some(&leaf), "db.example", 1) else {
+        return;
+    };
+    assert_good(
+        |a| tls_with("postgres")(a),
+        "TLS_CERT",
+        "db.example",
+        postgres.port,
+        &leaf,
+        &[],
+    );
 }
 
 #[test]
 fn mariadb_ssl_request() {
     let leaf = good("mysql.example");
-    let Some(mariadb) = start("mariadb", Some(&leaf), "mysql.example", 1) else { return };
-    assert_good(|a| tls_with("mysql")(a), "TLS_CERT", "mysql.example", mariadb.port, &leaf, &[]);
+    let Some(mariadb) = start("mariadb", Some(&leaf), "mysql.example", 1) else {
+        return;
+    };
+    assert_good(
+        |a| tls_with("mysql")(a),
+        "TLS_CERT",
+        "mysql.example",
+        mariadb.port,
+        &leaf,
+        &[],
+    );
 }

@@ -17,9 +17,12 @@ fn good_chain_is_ok_with_exact_output() {
         format!(
             "TLS_CERT OK - good.example:{p} 'good.example' issued by '{INTERMEDIATE_CN}' expires in 90.25 days on {d}, ECDSA P-256 | {}\n\
              [OK] certificate expires in 90.25 days on {d}\n\
+             [OK] alarm tier OK: expires in more than 90 days\n\
              [OK] name 'good.example' matches DNS:good.example\n\
              [OK] chain is trusted ({})\n\
-             [OK] key is ECDSA P-256\n",
+             [OK] chain as built: good.example > {INTERMEDIATE_CN} > {ROOT_CN} (trust anchor)\n\
+             [OK] key is ECDSA P-256\n\
+             [OK] signatures use ECDSA-SHA256\n",
             perfdata("90.25", 256),
             root_file()
         )
@@ -47,10 +50,9 @@ fn expired_certificate_is_critical() {
             perfdata("-3.25", 256)
         )
     );
-    assert_eq!(
-        run.lines()[1],
-        format!("[CRITICAL] certificate expired 3.25 days ago on {d}")
-    );
+    run.assert_line(&format!(
+        "[CRITICAL] certificate expired 3.25 days ago on {d}"
+    ));
 }
 
 #[test]
@@ -105,14 +107,10 @@ fn not_yet_valid_is_critical() {
     let run = check_name("future.example", server.port, &[]);
     assert_eq!(run.code, 2);
     let from = date(certprobe_testkit::now() + 2 * 86_400);
-    assert_eq!(
-        run.lines()[1],
-        format!("[CRITICAL] certificate is not yet valid: valid from {from}")
-    );
-    assert_eq!(
-        run.lines()[3],
-        format!("[CRITICAL] chain is not trusted: element not yet valid: chain element 1 ('future.example') is valid from {from}")
-    );
+    run.assert_line(&format!(
+        "[CRITICAL] certificate is not yet valid: valid from {from}"
+    ));
+    run.assert_line(&format!("[CRITICAL] chain is not trusted: element not yet valid: chain element 1 ('future.example') is valid from {from}"));
 }
 
 #[test]
@@ -129,17 +127,16 @@ fn self_signed_is_critical_unless_allowed() {
         format!(
             "TLS_CERT CRITICAL - self.example:{port} certificate is self-signed | days=90.25;30:;7:;; key_bits=256;;;; days_chain_elem1=90.25;30:;7:;;\n\
              [OK] certificate expires in 90.25 days on {d}\n\
+             [OK] alarm tier OK: expires in more than 90 days\n\
              [OK] name 'self.example' matches DNS:self.example\n\
              [CRITICAL] certificate is self-signed\n\
-             [OK] key is ECDSA P-256\n"
+             [OK] key is ECDSA P-256\n\
+             [OK] signatures use ECDSA-SHA256\n"
         )
     );
     let allowed = check_tls_cert(&[&args[..], &["--allow-self-signed"]].concat());
     assert_eq!(allowed.code, 0, "{}", allowed.stdout);
-    assert_eq!(
-        allowed.lines()[3],
-        "[OK] certificate is self-signed (allowed)"
-    );
+    allowed.assert_line("[OK] certificate is self-signed (allowed)");
 
     let prtg = check_tls_cert(&[&args[..], &["--output", "prtg-json"]].concat()).json();
     assert_eq!(channel(&prtg, "Self-Signed")["value"], 1);
@@ -163,14 +160,8 @@ fn self_signed_given_by_ca_file_is_trusted() {
         &file.display().to_string(),
     ]);
     assert_eq!(run.code, 0, "{}", run.stdout);
-    assert_eq!(
-        run.lines()[3],
-        "[OK] certificate is self-signed (trusted through --ca-file)"
-    );
-    assert_eq!(
-        run.lines()[4],
-        format!("[OK] chain is trusted ({})", file.display())
-    );
+    run.assert_line("[OK] certificate is self-signed (trusted through --ca-file)");
+    run.assert_line(&format!("[OK] chain is trusted ({})", file.display()));
 }
 
 #[test]
@@ -209,10 +200,7 @@ fn sni_option_sets_the_checked_name() {
     assert!(run.first_line().starts_with(&format!(
         "TLS_CERT OK - 127.0.0.1:{port} 'vhost.example' issued by"
     )));
-    assert_eq!(
-        run.lines()[2],
-        "[OK] name 'vhost.example' matches DNS:vhost.example"
-    );
+    run.assert_line("[OK] name 'vhost.example' matches DNS:vhost.example");
 }
 
 #[test]
@@ -221,17 +209,11 @@ fn wildcard_covers_exactly_one_label() {
     let (server, _) = serve_leaf(&spec);
     let one = check_name("a.wild.example", server.port, &[]);
     assert_eq!(one.code, 0, "{}", one.stdout);
-    assert_eq!(
-        one.lines()[2],
-        "[OK] name 'a.wild.example' matches DNS:*.wild.example"
-    );
+    one.assert_line("[OK] name 'a.wild.example' matches DNS:*.wild.example");
     for name in ["a.b.wild.example", "wild.example"] {
         let run = check_name(name, server.port, &[]);
         assert_eq!(run.code, 2, "{name}: {}", run.stdout);
-        assert_eq!(
-            run.lines()[2],
-            format!("[CRITICAL] name '{name}' does not match the certificate (SAN DNS:*.wild.example; CN *.wild.example)")
-        );
+        run.assert_line(&format!("[CRITICAL] name '{name}' does not match the certificate (SAN DNS:*.wild.example; CN *.wild.example)"));
     }
 }
 
@@ -239,11 +221,14 @@ fn wildcard_covers_exactly_one_label() {
 fn cn_only_certificate_matches_by_cn() {
     let (server, _) = serve_leaf(&LeafSpec::new("cnonly.example").dns(&[]));
     let run = check_name("cnonly.example", server.port, &[]);
-    assert_eq!(run.code, 0, "{}", run.stdout);
-    assert_eq!(
-        run.lines()[2],
-        "[OK] name 'cnonly.example' matches CN:cnonly.example"
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    run.assert_line("[OK] name 'cnonly.example' matches CN:cnonly.example");
+    run.assert_line(
+        "[WARNING] the certificate has no subjectAltName: browsers, Go and rustls ignore the CN",
     );
+    let allowed = check_name("cnonly.example", server.port, &["--allow-empty-san"]);
+    assert_eq!(allowed.code, 0, "{}", allowed.stdout);
+    allowed.assert_line("[OK] the certificate has no subjectAltName (allowed)");
 }
 
 #[test]
@@ -252,9 +237,8 @@ fn cn_mode_ignores_sans() {
     let (server, _) = serve_leaf(&spec);
     let run = check_name("other.example", server.port, &["--name-check", "cn"]);
     assert_eq!(run.code, 2, "{}", run.stdout);
-    assert_eq!(
-        run.lines()[2],
-        "[CRITICAL] name 'other.example' does not match the certificate (CN cn.example)"
+    run.assert_line(
+        "[CRITICAL] name 'other.example' does not match the certificate (CN cn.example)",
     );
 }
 
@@ -269,7 +253,7 @@ fn ip_literal_matches_ip_san_without_sni() {
     let root = root_file();
     let run = check_tls_cert(&["-H", "127.0.0.1", "-p", &port, "--ca-file", &root]);
     assert_eq!(run.code, 0, "{}", run.stdout);
-    assert_eq!(run.lines()[2], "[OK] name '127.0.0.1' matches IP:127.0.0.1");
+    run.assert_line("[OK] name '127.0.0.1' matches IP:127.0.0.1");
     let json = check_tls_cert(&[
         "-H",
         "127.0.0.1",
@@ -290,10 +274,7 @@ fn idn_host_is_checked_in_ascii_form() {
     let (server, _) = serve_leaf(&LeafSpec::new("xn--bcher-kva.example"));
     let run = check_name("bücher.example", server.port, &[]);
     assert_eq!(run.code, 0, "{}", run.stdout);
-    assert_eq!(
-        run.lines()[2],
-        "[OK] name 'xn--bcher-kva.example' matches DNS:xn--bcher-kva.example"
-    );
+    run.assert_line("[OK] name 'xn--bcher-kva.example' matches DNS:xn--bcher-kva.example");
 }
 
 #[test]
@@ -336,7 +317,7 @@ fn rsa_2048_and_4096_are_ok() {
             "{}",
             run.first_line()
         );
-        assert_eq!(run.lines()[4], format!("[OK] key is RSA {bits} bits"));
+        run.assert_line(&format!("[OK] key is RSA {bits} bits"));
         assert!(run.first_line().contains(&format!("key_bits={bits};;;;")));
         let weak = check_name("rsa.example", server.port, &["--min-key-bits", "3072"]);
         assert_eq!(
@@ -357,7 +338,7 @@ fn ecdsa_p384_and_ed25519_keys_are_reported() {
         let (server, _) = serve_leaf(&LeafSpec::new("ec.example").key(key));
         let run = check_name("ec.example", server.port, &[]);
         assert_eq!(run.code, 0, "{}", run.stdout);
-        assert_eq!(run.lines()[4], format!("[OK] key is {text}"));
+        run.assert_line(&format!("[OK] key is {text}"));
         assert!(
             run.first_line().contains(&format!(
                 ", {text} | days=90.25;30:;7:;; key_bits={bits};;;;"
@@ -412,11 +393,11 @@ fn unknown_root_is_untrusted_until_given_by_ca_file() {
             perfdata("90.25", 256)
         )
     );
-    assert_eq!(run.lines()[3], format!("[CRITICAL] {reason}"));
+    run.assert_line(&format!("[CRITICAL] {reason}"));
 
     let tolerated = check_tls_cert(&[&base[..], &["--allow-untrusted"]].concat());
     assert_eq!(tolerated.code, 1, "{}", tolerated.stdout);
-    assert_eq!(tolerated.lines()[3], format!("[WARNING] {reason}"));
+    tolerated.assert_line(&format!("[WARNING] {reason}"));
 
     let root = root_file();
     let trusted = check_tls_cert(&[&base[..], &["--ca-file", &root]].concat());
@@ -428,7 +409,7 @@ fn leaf_without_server_auth_is_untrusted() {
     let (server, _) = serve_leaf(&LeafSpec::new("client.example").server_auth(false));
     let run = check_name("client.example", server.port, &[]);
     assert_eq!(run.code, 2, "{}", run.stdout);
-    assert_eq!(run.lines()[3], "[CRITICAL] chain is not trusted: not valid for server authentication: the extended key usage lacks serverAuth");
+    run.assert_line("[CRITICAL] chain is not trusted: not valid for server authentication: the extended key usage lacks serverAuth");
 }
 
 #[test]
@@ -468,6 +449,11 @@ fn prtg_json_matches_the_builtin_sensor_channels() {
                 lookup("trustedroot")
             ),
             ("Self-Signed".to_string(), 0, lookup("selfsigned")),
+            (
+                "Alarm Tier".to_string(),
+                0,
+                "certprobe.alarmtier".to_string()
+            ),
         ]
     );
     let days = channel(&prtg, "Days to Expiration");
@@ -479,7 +465,7 @@ fn prtg_json_matches_the_builtin_sensor_channels() {
     assert_eq!(
         prtg["prtg"]["text"],
         format!(
-            "OK. Certificate Common Name: prtg.example - Certificate Thumbprint: {sha1} - Issuer: {INTERMEDIATE_CN} - Expires: {}",
+            "OK. Certificate Common Name: prtg.example - Certificate Thumbprint: {sha1} - Issuer: {INTERMEDIATE_CN} - Expires: {} - Alarm Tier: OK",
             date(leaf.not_after)
         )
     );
@@ -585,26 +571,27 @@ fn verbose_prints_the_chain() {
     let run = check_name("verbose.example", server.port, &["-v"]);
     assert_eq!(run.code, 0);
     let lines = run.lines();
-    assert!(
-        lines[5].starts_with("connection: 127.0.0.1:"),
-        "{}",
-        run.stdout
-    );
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("connection: 127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no connection line in {}", run.stdout));
+    assert!(lines[at].contains(" TLSv1.3 TLS13_"), "{}", lines[at]);
     assert_eq!(
-        lines[6],
-        "chain element 1: subject CN=verbose.example, O=certprobe tests"
-    );
-    assert_eq!(
-        lines[7],
-        format!("  issuer CN={INTERMEDIATE_CN}, O=certprobe tests")
-    );
-    assert_eq!(lines[9], "  key ECDSA P-256, signature ECDSA-SHA256");
-    assert_eq!(
-        lines[10],
-        format!(
-            "  SHA-256 {}",
-            certprobe::encoding::hex_upper(&ring_sha256(&leaf.der))
-        )
+        lines[at + 1..at + 6],
+        [
+            "chain element 1: subject CN=verbose.example, O=certprobe tests".to_string(),
+            format!("  issuer CN={INTERMEDIATE_CN}, O=certprobe tests"),
+            format!(
+                "  valid {} to {}",
+                date(leaf.not_after - 91 * 86_400 - 21_600),
+                date(leaf.not_after)
+            ),
+            "  key ECDSA P-256, signature ECDSA-SHA256".to_string(),
+            format!(
+                "  SHA-256 {}",
+                certprobe::encoding::hex_upper(&ring_sha256(&leaf.der))
+            ),
+        ]
     );
 }
 
@@ -667,15 +654,9 @@ fn system_trust_store_is_used_alone_or_with_ca_files() {
     ];
     let run = check_tls_cert(&base);
     assert_eq!(run.code, 2, "{}", run.stdout);
-    assert_eq!(
-        run.lines()[3],
-        format!("[CRITICAL] chain is not trusted: unknown issuer: '{ROOT_CN}', issuer of '{INTERMEDIATE_CN}', is not a trusted root (nor was it sent)")
-    );
+    run.assert_line(&format!("[CRITICAL] chain is not trusted: unknown issuer: '{ROOT_CN}', issuer of '{INTERMEDIATE_CN}', is not a trusted root (nor was it sent)"));
     let root = root_file();
     let both = check_tls_cert(&[&base[..], &["--ca-file", &root]].concat());
     assert_eq!(both.code, 0, "{}", both.stdout);
-    assert_eq!(
-        both.lines()[3],
-        format!("[OK] chain is trusted (system store, {root})")
-    );
+    both.assert_line(&format!("[OK] chain is trusted (system store, {root})"));
 }

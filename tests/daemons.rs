@@ -172,6 +172,11 @@ fn assert_good(
                 lookup("trustedroot")
             ),
             ("Self-Signed".to_string(), 0, lookup("selfsigned")),
+            (
+                "Alarm Tier".to_string(),
+                0,
+                "certprobe.alarmtier".to_string()
+            ),
         ]
     );
 }

@@ -97,6 +97,15 @@ fn sha1_signed_leaf_is_read_and_its_chain_refused() {
     assert_eq!(run.code, 2, "{}", run.stdout);
     let doc = run.json();
     assert_eq!(doc["chain"][0]["signature_algorithm"], "SHA1-RSA");
+    let signature = doc["findings"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["check"] == "signature").cloned());
+    assert_eq!(
+        signature,
+        Some(
+            serde_json::json!({"check": "signature", "state": "CRITICAL", "message": "the certificate is signed with SHA1-RSA, a broken hash"})
+        )
+    );
     assert_eq!(doc["chain"][0]["common_name"], "sha1.example");
     assert_eq!(
         doc["trust"]["reason"],
@@ -148,6 +157,6 @@ fn ed448_key_is_reported() {
         "{}",
         run.stdout
     );
-    assert_eq!(run.lines()[3], "[OK] certificate is self-signed (allowed)");
+    run.assert_line("[OK] certificate is self-signed (allowed)");
     assert_eq!(run.code, 0);
 }

@@ -373,6 +373,11 @@ fn prtg_starttls_sensor_parameters_are_accepted() {
                 lookup("trustedroot")
             ),
             ("Self-Signed".to_string(), 0, lookup("selfsigned")),
+            (
+                "Alarm Tier".to_string(),
+                0,
+                "certprobe.alarmtier".to_string()
+            ),
         ]
     );
     let text = prtg["prtg"]["text"]

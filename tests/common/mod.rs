@@ -66,6 +66,15 @@ impl Run {
         self.stdout.lines().collect()
     }
 
+    /// Asserts that `line` is one whole line of the output.
+    pub fn assert_line(&self, line: &str) {
+        assert!(
+            self.stdout.lines().any(|l| l == line),
+            "no line {line:?} in:\n{}",
+            self.stdout
+        );
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))

@@ -78,6 +78,12 @@ pub struct CertFacts {
     pub self_signed: bool,
     /// Basic constraints say CA.
     pub is_ca: bool,
+    /// Key usage bits by RFC 5280 name; empty when the extension is absent.
+    pub key_usage: Vec<String>,
+    /// Extended key usages (`serverAuth`, `clientAuth`, ..., or the OID); empty when absent.
+    pub extended_key_usage: Vec<String>,
+    /// Authority Information Access caIssuers URLs: where the issuer certificate can be fetched.
+    pub ca_issuers: Vec<String>,
     #[serde(skip)]
     pub subject_raw: Vec<u8>,
     #[serde(skip)]
@@ -110,6 +116,9 @@ impl CertFacts {
             sha256_fingerprint: digest_hex(&ring::digest::SHA256, der),
             self_signed,
             is_ca: cert.is_ca(),
+            key_usage: key_usage(&cert),
+            extended_key_usage: extended_key_usage(&cert),
+            ca_issuers: ca_issuers(&cert),
             subject_raw,
             issuer_raw,
         })
@@ -135,6 +144,68 @@ pub fn signed_by(der: &[u8], issuer_der: &[u8]) -> Option<bool> {
     let (_, cert) = X509Certificate::from_der(der).ok()?;
     let (_, issuer) = X509Certificate::from_der(issuer_der).ok()?;
     super::signature::verifies(&cert, issuer.public_key())
+}
+
+fn key_usage(cert: &X509Certificate<'_>) -> Vec<String> {
+    let Ok(Some(ku)) = cert.key_usage() else {
+        return Vec::new();
+    };
+    let ku = ku.value;
+    [
+        (ku.digital_signature(), "digitalSignature"),
+        (ku.non_repudiation(), "nonRepudiation"),
+        (ku.key_encipherment(), "keyEncipherment"),
+        (ku.data_encipherment(), "dataEncipherment"),
+        (ku.key_agreement(), "keyAgreement"),
+        (ku.key_cert_sign(), "keyCertSign"),
+        (ku.crl_sign(), "cRLSign"),
+        (ku.encipher_only(), "encipherOnly"),
+        (ku.decipher_only(), "decipherOnly"),
+    ]
+    .iter()
+    .filter(|(set, _)| *set)
+    .map(|(_, name)| name.to_string())
+    .collect()
+}
+
+fn extended_key_usage(cert: &X509Certificate<'_>) -> Vec<String> {
+    let Ok(Some(eku)) = cert.extended_key_usage() else {
+        return Vec::new();
+    };
+    let eku = eku.value;
+    let known = [
+        (eku.any, "anyExtendedKeyUsage"),
+        (eku.server_auth, "serverAuth"),
+        (eku.client_auth, "clientAuth"),
+        (eku.code_signing, "codeSigning"),
+        (eku.email_protection, "emailProtection"),
+        (eku.time_stamping, "timeStamping"),
+        (eku.ocsp_signing, "OCSPSigning"),
+    ];
+    known
+        .iter()
+        .filter(|(set, _)| *set)
+        .map(|(_, name)| name.to_string())
+        .chain(eku.other.iter().map(|oid| oid.to_id_string()))
+        .collect()
+}
+
+fn ca_issuers(cert: &X509Certificate<'_>) -> Vec<String> {
+    let mut urls = Vec::new();
+    for ext in cert.extensions() {
+        if let x509_parser::extensions::ParsedExtension::AuthorityInfoAccess(aia) =
+            ext.parsed_extension()
+        {
+            for desc in &aia.accessdescs {
+                if desc.access_method.to_id_string() == "1.3.6.1.5.5.7.48.2" {
+                    if let GeneralName::URI(uri) = desc.access_location {
+                        urls.push(uri.to_string());
+                    }
+                }
+            }
+        }
+    }
+    urls
 }
 
 fn first_cn(name: &x509_parser::x509::X509Name<'_>) -> Option<String> {

@@ -2,7 +2,9 @@
 //! clock is a parameter so that tests pin time. One file per concern.
 
 pub mod certificate;
+pub mod chain;
 pub mod name;
+pub mod revocation;
 mod signature;
 pub mod trust;
 
@@ -21,6 +23,8 @@ pub struct Report {
     pub chain: Vec<CertFacts>,
     pub name: NameCheck,
     pub trust: TrustResult,
+    /// What is wrong with the order or content of the chain as sent.
+    pub chain_notes: Vec<chain::ChainNote>,
 }
 
 impl Report {
@@ -48,10 +52,12 @@ pub fn analyze(
         .collect::<Result<Vec<_>, _>>()?;
     let name = name::check(&chain[0], name, mode);
     let trust = trust::verify(chain_der, &chain, store, now);
+    let chain_notes = chain::inspect(chain_der, &chain);
     Ok(Report {
         now,
         chain,
         name,
         trust,
+        chain_notes,
     })
 }

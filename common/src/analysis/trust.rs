@@ -4,8 +4,10 @@ use super::certificate::CertFacts;
 use crate::clock::format_utc;
 use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
 use serde::Serialize;
+use std::cell::RefCell;
 use std::time::Duration;
-use webpki::{EndEntityCert, KeyUsage};
+use webpki::{EndEntityCert, KeyUsage, VerifiedPath};
+use x509_parser::prelude::FromDer;
 
 /// The set of trust anchors a chain is verified against.
 pub struct TrustStore {
@@ -104,21 +106,30 @@ fn pem_certificates(data: &[u8]) -> Vec<Vec<u8>> {
 }
 
 /// The trust verdict on one chain.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Default)]
 pub struct TrustResult {
     pub trusted: bool,
     /// Why not, in one line.
     pub reason: Option<String>,
     /// The anchors used (`Mozilla roots`, a file name, ...).
     pub store: String,
+    /// The chain as built, leaf first, ending with the trust anchor: display names.
+    pub path: Vec<String>,
+    /// Other valid paths to an anchor (cross-signing), each like `path`.
+    pub alternatives: Vec<Vec<String>>,
 }
 
-/// Verifies the chain as sent (leaf first) for server authentication at `now`.
+/// Most alternative paths reported; more only happen with deliberately tangled chains.
+const MAX_PATHS: usize = 8;
+
+/// Verifies the chain as sent (leaf first) for server authentication at `now`, and when it is
+/// trusted, reports the path used and any other valid path.
 pub fn verify(ders: &[Vec<u8>], facts: &[CertFacts], store: &TrustStore, now: i64) -> TrustResult {
     let result = |reason: Option<String>| TrustResult {
         trusted: reason.is_none(),
         reason,
         store: store.label.clone(),
+        ..TrustResult::default()
     };
     let Some(leaf_der) = ders.first() else {
         return result(Some("no certificate was sent".into()));
@@ -136,17 +147,82 @@ pub fn verify(ders: &[Vec<u8>], facts: &[CertFacts], store: &TrustStore, now: i6
         .signature_verification_algorithms
         .all;
     let time = UnixTime::since_unix_epoch(Duration::from_secs(now.max(0) as u64));
-    match leaf.verify_for_usage(
+    let usage = KeyUsage::server_auth();
+    if let Err(e) = leaf.verify_for_usage(
         algs,
         &store.anchors,
         &intermediates,
         time,
-        KeyUsage::server_auth(),
+        usage,
         None,
         None,
     ) {
-        Ok(_) => result(None),
-        Err(e) => result(Some(explain(&e, ders, facts, now))),
+        return result(Some(explain(&e, ders, facts, now)));
+    }
+    // Again, refusing each path found so that webpki goes on to the next: every valid path.
+    let paths = RefCell::new(Vec::new());
+    let collect = |path: &VerifiedPath<'_>| {
+        let mut found = paths.borrow_mut();
+        found.push(describe_path(path, ders, facts));
+        if found.len() >= MAX_PATHS {
+            Ok(())
+        } else {
+            Err(webpki::Error::UnknownIssuer)
+        }
+    };
+    let _ = leaf.verify_for_usage(
+        algs,
+        &store.anchors,
+        &intermediates,
+        time,
+        usage,
+        None,
+        Some(&collect),
+    );
+    let mut paths = paths.into_inner();
+    let mut trusted = result(None);
+    if !paths.is_empty() {
+        trusted.path = paths.remove(0);
+        trusted.alternatives = paths;
+    }
+    trusted
+}
+
+/// Display names along a verified path: the leaf, each intermediate, the anchor.
+fn describe_path(path: &VerifiedPath<'_>, ders: &[Vec<u8>], facts: &[CertFacts]) -> Vec<String> {
+    let mut names = vec![facts[0].display_name().to_string()];
+    for cert in path.intermediate_certificates() {
+        let der = cert.der();
+        let name = match ders.iter().position(|d| d.as_slice() == der.as_ref()) {
+            Some(i) => facts[i].display_name().to_string(),
+            None => CertFacts::parse(der.as_ref())
+                .map(|f| f.display_name().to_string())
+                .unwrap_or_else(|_| "unparsable certificate".into()),
+        };
+        names.push(name);
+    }
+    names.push(format!("{} (trust anchor)", anchor_name(path.anchor())));
+    names
+}
+
+/// The CN (or whole name) of a trust anchor, whose subject is stored without its SEQUENCE header.
+fn anchor_name(anchor: &TrustAnchor<'_>) -> String {
+    let content = anchor.subject.as_ref();
+    let mut der = vec![0x30];
+    match content.len() {
+        n if n < 0x80 => der.push(n as u8),
+        n if n < 0x100 => der.extend_from_slice(&[0x81, n as u8]),
+        n => der.extend_from_slice(&[0x82, (n >> 8) as u8, n as u8]),
+    }
+    der.extend_from_slice(content);
+    match x509_parser::x509::X509Name::from_der(&der) {
+        Ok((_, name)) => name
+            .iter_common_name()
+            .next()
+            .and_then(|cn| cn.as_str().ok())
+            .map(str::to_string)
+            .unwrap_or_else(|| name.to_string()),
+        Err(_) => "unnamed trust anchor".into(),
     }
 }
 

@@ -99,6 +99,34 @@ pub struct Args {
     #[arg(short, long, value_name = "FORMAT", default_value = "nagios", value_parser = Format::NAMES)]
     output: String,
 
+    /// Alarm tier Info up to this many days left (tiers: Critical <= -c, Warning <= -w, Info, OK).
+    #[arg(long, value_name = "DAYS", default_value_t = 90.0, value_parser = non_negative_days)]
+    info_days: f64,
+
+    /// WARNING when the certificate (issued since 2020-09-01) is valid for longer than this.
+    #[arg(long, value_name = "DAYS", default_value_t = 398.0, value_parser = non_negative_days)]
+    max_validity: f64,
+
+    /// A certificate without subjectAltName is OK instead of WARNING.
+    #[arg(long)]
+    allow_empty_san: bool,
+
+    /// CRITICAL unless the issuer's DN or CN matches this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    issuer: Option<String>,
+
+    /// CRITICAL unless the certificate's SHA-256 fingerprint is this (hex; colons allowed).
+    #[arg(long, value_name = "SHA256")]
+    fingerprint: Option<String>,
+
+    /// CRITICAL unless the certificate's serial number is this (hex).
+    #[arg(long, value_name = "HEX")]
+    serial: Option<String>,
+
+    /// A further name the certificate must cover (repeatable).
+    #[arg(short = 'm', long = "match", value_name = "NAME", action = ArgAction::Append)]
+    match_names: Vec<String>,
+
     /// Run this protocol's STARTTLS dialogue before the TLS handshake
     /// (smtp, lmtp, ldap, imap, pop3, ftp, xmpp, postgres, mysql, sieve); the default port follows it.
     #[arg(long, value_name = "PROTO", value_parser = starttls_protocol)]
@@ -342,6 +370,32 @@ fn config_from(plugin: Plugin, args: Args) -> Result<Config, String> {
             StateArg::Critical => State::Critical,
             StateArg::Unknown => State::Unknown,
         },
+        info_days: args.info_days,
+        max_validity_days: args.max_validity,
+        allow_empty_san: args.allow_empty_san,
+        issuer: match &args.issuer {
+            Some(re) => {
+                Some(regex_lite::Regex::new(re).map_err(|e| {
+                    format!("--issuer '{re}' is not a valid regular expression: {e}")
+                })?)
+            }
+            None => None,
+        },
+        fingerprint: args
+            .fingerprint
+            .as_deref()
+            .map(verdict::normalise_hex)
+            .transpose()?,
+        serial: args
+            .serial
+            .as_deref()
+            .map(|s| verdict::normalise_hex(s).map(|hex| hex.trim_start_matches('0').to_string()))
+            .transpose()?,
+        match_names: args
+            .match_names
+            .iter()
+            .map(|n| crate::analysis::name::to_ascii_name(n))
+            .collect::<Result<_, _>>()?,
     };
     let trust = TrustSelection {
         mozilla: matches!(args.trust, Some(TrustArg::Mozilla))

@@ -15,10 +15,12 @@ struct Document<'a> {
     state: &'a str,
     exit_code: i32,
     summary: String,
+    tier: Option<&'a str>,
     findings: &'a [crate::verdict::Finding],
     connection: Option<ConnectionView<'a>>,
     chain: Vec<Element<'a>>,
     name_check: Option<&'a crate::analysis::NameCheck>,
+    chain_notes: &'a [crate::analysis::chain::ChainNote],
     trust: Option<&'a crate::analysis::TrustResult>,
 }
 
@@ -64,6 +66,7 @@ pub fn render(outcome: &Outcome) -> Rendered {
         state: outcome.verdict.state.as_str(),
         exit_code: outcome.verdict.state.exit_code(),
         summary: summary(outcome),
+        tier: outcome.verdict.tier.map(|t| t.name()),
         findings: &outcome.verdict.findings,
         connection: outcome.observation.as_ref().map(|o| ConnectionView {
             peer: o.peer.to_string(),
@@ -86,6 +89,7 @@ pub fn render(outcome: &Outcome) -> Rendered {
             })
             .unwrap_or_default(),
         name_check: report.map(|r| &r.name),
+        chain_notes: report.map_or(&[], |r| r.chain_notes.as_slice()),
         trust: report.map(|r| &r.trust),
     };
     let text =

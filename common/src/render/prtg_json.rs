@@ -47,7 +47,7 @@ fn channels(outcome: &Outcome, report: &Report) -> Vec<Value> {
         KeyAlgorithm::Ecdsa | KeyAlgorithm::Ed25519 | KeyAlgorithm::Ed448 => "publickeyecc",
         _ => "publickey",
     };
-    vec![
+    let mut channels = vec![
         json!({
             "channel": "Days to Expiration",
             "value": leaf.days_left(report.now).floor() as i64,
@@ -70,7 +70,11 @@ fn channels(outcome: &Outcome, report: &Report) -> Vec<Value> {
             "trustedroot",
         ),
         lookup_channel("Self-Signed", i64::from(leaf.self_signed), "selfsigned"),
-    ]
+    ];
+    if let Some(tier) = outcome.verdict.tier {
+        channels.push(json!({"channel": "Alarm Tier", "value": tier.value(), "valuelookup": "certprobe.alarmtier"}));
+    }
+    channels
 }
 
 /// Whole numbers as integers (`30`, not `30.0`), as PRTG's own examples write limits.
@@ -130,6 +134,9 @@ fn text(outcome: &Outcome, report: &Report) -> String {
         leaf.issuer_display_name(),
         format_utc(leaf.not_after)
     ));
+    if let Some(tier) = outcome.verdict.tier {
+        text.push_str(&format!(" - Alarm Tier: {}", tier.name()));
+    }
     if outcome.verdict.state != State::Ok {
         text.push_str(" - ");
         text.push_str(&summary(outcome));

@@ -50,6 +50,15 @@ impl Ca {
         self.cert.der().to_vec()
     }
 
+    /// A cross-certificate: `subject`'s name and key, issued by this CA.
+    pub fn cross_sign(&self, subject: &Ca) -> Vec<u8> {
+        let params = subject.cert.params().clone();
+        let cert = params
+            .signed_by(&subject.key, &self.cert, &self.key)
+            .expect("cross-certificate");
+        cert.der().to_vec()
+    }
+
     pub fn pem(&self) -> String {
         self.cert.pem()
     }

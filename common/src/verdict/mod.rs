@@ -1,6 +1,12 @@
 //! Policy: the user's thresholds turn facts into states. Each finding keeps its own state
 //! and line; the worst state wins. Renderers never decide states, they print these.
 
+mod certificate_policy;
+mod tier;
+
+pub use certificate_policy::normalise_hex;
+pub use tier::Tier;
+
 use crate::analysis::{KeyAlgorithm, NameMode, Report, TrustStore};
 use crate::clock::format_utc;
 use crate::observation::{ConnectError, ErrorKind, Observation};
@@ -52,13 +58,19 @@ pub struct Finding {
 #[derive(Debug, Clone, Serialize)]
 pub struct Verdict {
     pub state: State,
+    /// The leaf's alarm tier, when a certificate was read.
+    pub tier: Option<Tier>,
     pub findings: Vec<Finding>,
 }
 
 impl Verdict {
     fn from_findings(findings: Vec<Finding>) -> Verdict {
         let state = findings.iter().map(|f| f.state).max().unwrap_or(State::Ok);
-        Verdict { state, findings }
+        Verdict {
+            state,
+            tier: None,
+            findings,
+        }
     }
 
     /// The findings at the overall state, which explain it.
@@ -83,6 +95,20 @@ pub struct Policy {
     pub min_ec_key_bits: u32,
     /// The state printed when the deadline passes.
     pub timeout_state: State,
+    /// Days left up to which the alarm tier is Info.
+    pub info_days: f64,
+    /// A leaf valid longer than this (issued since 2020-09-01) is WARNING.
+    pub max_validity_days: f64,
+    /// A leaf without subjectAltName is OK instead of WARNING.
+    pub allow_empty_san: bool,
+    /// The issuer (DN or CN) must match this (`--issuer`).
+    pub issuer: Option<regex_lite::Regex>,
+    /// The leaf's SHA-256 fingerprint must be this (uppercase hex, `--fingerprint`).
+    pub fingerprint: Option<String>,
+    /// The leaf's serial must be this (uppercase hex without leading zeros, `--serial`).
+    pub serial: Option<String>,
+    /// Names the leaf must also cover (`--match`, ASCII form).
+    pub match_names: Vec<String>,
 }
 
 impl Default for Policy {
@@ -96,6 +122,13 @@ impl Default for Policy {
             min_key_bits: None,
             min_ec_key_bits: 256,
             timeout_state: State::Unknown,
+            info_days: 90.0,
+            max_validity_days: 398.0,
+            allow_empty_san: false,
+            issuer: None,
+            fingerprint: None,
+            serial: None,
+            match_names: Vec::new(),
         }
     }
 }
@@ -148,6 +181,12 @@ pub fn judge(
         check: "expiry",
         state,
         message,
+    });
+    let tier = Tier::of(left, policy);
+    findings.push(Finding {
+        check: "tier",
+        state: State::Ok,
+        message: format!("alarm tier {}", tier.describe(policy)),
     });
 
     for (i, cert) in report.chain.iter().enumerate().skip(1) {
@@ -251,6 +290,7 @@ pub fn judge(
         };
         findings.push(finding);
     }
+    findings.extend(certificate_policy::chain(report));
 
     findings.push(key_finding(
         leaf.key.algorithm,
@@ -258,6 +298,7 @@ pub fn judge(
         &leaf.key.describe(),
         policy,
     ));
+    findings.extend(certificate_policy::certificates(report, policy));
 
     if let Some(error) = &observation.handshake_error {
         findings.push(Finding {
@@ -268,7 +309,9 @@ pub fn judge(
             ),
         });
     }
-    Verdict::from_findings(findings)
+    let mut verdict = Verdict::from_findings(findings);
+    verdict.tier = Some(tier);
+    verdict
 }
 
 /// Judges a failed capture: timeouts take the chosen state, everything else is CRITICAL
@@ -384,6 +427,9 @@ mod tests {
             sha256_fingerprint: String::new(),
             self_signed,
             is_ca: false,
+            key_usage: vec![],
+            extended_key_usage: vec!["serverAuth".into()],
+            ca_issuers: vec![],
             subject_raw: vec![],
             issuer_raw: vec![],
         }
@@ -414,7 +460,9 @@ mod tests {
                 trusted,
                 reason: (!trusted).then(|| "unknown issuer".to_string()),
                 store: "test".into(),
+                ..TrustResult::default()
             },
+            chain_notes: vec![],
         };
         let observation = Observation {
             peer: "127.0.0.1:443".parse().unwrap(),
@@ -494,7 +542,12 @@ mod tests {
         let verdict = judge_leaf(facts(90.0, rsa(2048), false), true, &strict);
         assert_eq!(state_of(&verdict, "key"), State::Critical);
         assert_eq!(
-            verdict.findings.last().unwrap().message,
+            verdict
+                .findings
+                .iter()
+                .find(|f| f.check == "key")
+                .unwrap()
+                .message,
             "key is RSA 2048 bits, below the minimum of 3072 bits"
         );
         let lenient = Policy {
@@ -547,7 +600,10 @@ mod tests {
         let verdict = judge_leaf(facts(90.0, p256(), true), false, &Policy::default());
         assert_eq!(verdict.state, State::Critical);
         let checks: Vec<&str> = verdict.findings.iter().map(|f| f.check).collect();
-        assert_eq!(checks, ["expiry", "name", "self-signed", "key"]);
+        assert_eq!(
+            checks,
+            ["expiry", "tier", "name", "self-signed", "key", "signature"]
+        );
         let allow = Policy {
             allow_self_signed: true,
             ..Policy::default()
@@ -556,6 +612,85 @@ mod tests {
             judge_leaf(facts(90.0, p256(), true), false, &allow).state,
             State::Ok
         );
+    }
+
+    fn message_of(verdict: &Verdict, check: &str) -> String {
+        verdict
+            .findings
+            .iter()
+            .find(|f| f.check == check)
+            .map(|f| f.message.clone())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn tiers_follow_the_thresholds() {
+        let policy = Policy::default();
+        let tier = |days: f64| judge_leaf(facts(days, p256(), false), true, &policy).tier;
+        assert_eq!(tier(-1.0), Some(Tier::Critical));
+        assert_eq!(tier(7.0), Some(Tier::Critical));
+        assert_eq!(tier(8.0), Some(Tier::Warning));
+        assert_eq!(tier(30.0), Some(Tier::Warning));
+        assert_eq!(tier(31.0), Some(Tier::Info));
+        assert_eq!(tier(90.0), Some(Tier::Info));
+        assert_eq!(tier(91.0), Some(Tier::Ok));
+        let verdict = judge_leaf(facts(45.0, p256(), false), true, &policy);
+        assert_eq!(
+            message_of(&verdict, "tier"),
+            "alarm tier Info: expires within 31 to 90 days"
+        );
+    }
+
+    #[test]
+    fn weak_signature_hashes_are_critical() {
+        let mut leaf = facts(90.0, p256(), false);
+        leaf.signature_algorithm = "SHA1-RSA".into();
+        let verdict = judge_leaf(leaf, true, &Policy::default());
+        assert_eq!(state_of(&verdict, "signature"), State::Critical);
+        assert_eq!(
+            message_of(&verdict, "signature"),
+            "the certificate is signed with SHA1-RSA, a broken hash"
+        );
+    }
+
+    #[test]
+    fn missing_san_and_long_validity_are_warnings() {
+        let mut leaf = facts(400.0, p256(), false);
+        leaf.dns_names.clear();
+        let verdict = judge_leaf(leaf.clone(), true, &Policy::default());
+        assert_eq!(state_of(&verdict, "san"), State::Warning);
+        assert_eq!(state_of(&verdict, "validity"), State::Warning);
+        assert_eq!(
+            message_of(&verdict, "validity"),
+            "validity period of 410 days is longer than 398 days (browsers refuse more than 398 for certificates issued since 2020-09-01)"
+        );
+        let allow = Policy {
+            allow_empty_san: true,
+            max_validity_days: 500.0,
+            ..Policy::default()
+        };
+        let verdict = judge_leaf(leaf, true, &allow);
+        assert_eq!(
+            message_of(&verdict, "san"),
+            "the certificate has no subjectAltName (allowed)"
+        );
+        assert_eq!(
+            state_of(&verdict, "validity"),
+            State::Unknown,
+            "no validity finding"
+        );
+    }
+
+    #[test]
+    fn client_certificates_are_not_for_servers() {
+        let mut leaf = facts(90.0, p256(), false);
+        leaf.extended_key_usage = vec!["clientAuth".into()];
+        let verdict = judge_leaf(leaf, true, &Policy::default());
+        assert_eq!(
+            message_of(&verdict, "usage"),
+            "the certificate is not for servers: its extended key usage is clientAuth"
+        );
+        assert_eq!(verdict.state, State::Critical);
     }
 
     #[test]

@@ -1,0 +1,228 @@
+//! Deep analysis end to end: the chain as sent and as built, certificate policy, identity pins.
+
+mod common;
+
+use certprobe_testkit::{serve, write_temp, Ca, LeafSpec};
+use common::*;
+
+fn check_chain(name: &str, chain: Vec<Vec<u8>>, key: Vec<u8>, extra: &[&str]) -> Run {
+    let server = serve(chain, key);
+    check_name(name, server.port, extra)
+}
+
+#[test]
+fn chain_order_problems_are_named() {
+    let pki = pki();
+    let sub = pki
+        .intermediate
+        .intermediate("certprobe Sub Intermediate", 1000.0);
+    let leaf = sub.issue(&LeafSpec::new("order.example"));
+    let (i, j) = (pki.intermediate.der(), sub.der());
+
+    let right = check_chain(
+        "order.example",
+        vec![leaf.der.clone(), j.clone(), i.clone()],
+        leaf.key_pkcs8.clone(),
+        &[],
+    );
+    assert_eq!(right.code, 0, "{}", right.stdout);
+    right.assert_line(&format!(
+        "[OK] chain as built: order.example > certprobe Sub Intermediate > {INTERMEDIATE_CN} > {ROOT_CN} (trust anchor)"
+    ));
+
+    let wrong = check_chain(
+        "order.example",
+        vec![leaf.der.clone(), i.clone(), j.clone()],
+        leaf.key_pkcs8.clone(),
+        &[],
+    );
+    assert_eq!(wrong.code, 1, "{}", wrong.stdout);
+    wrong.assert_line(&format!("[WARNING] wrong order: chain element 2 ('{INTERMEDIATE_CN}') issues element 3, but follows element 1"));
+    wrong.assert_line("[WARNING] wrong order: chain element 3 ('certprobe Sub Intermediate') issues element 1, but follows element 2");
+    wrong.assert_line(&format!("[OK] chain is trusted ({})", root_file()));
+}
+
+#[test]
+fn duplicates_and_a_sent_root_are_reported() {
+    let pki = pki();
+    let leaf = pki.intermediate.issue(&LeafSpec::new("dup.example"));
+    let dup = check_chain(
+        "dup.example",
+        vec![
+            leaf.der.clone(),
+            pki.intermediate.der(),
+            pki.intermediate.der(),
+        ],
+        leaf.key_pkcs8.clone(),
+        &[],
+    );
+    assert_eq!(dup.code, 1, "{}", dup.stdout);
+    dup.assert_line(&format!(
+        "[WARNING] chain element 3 ('{INTERMEDIATE_CN}') is a duplicate of element 2"
+    ));
+
+    let with_root = check_chain(
+        "dup.example",
+        vec![leaf.der.clone(), pki.intermediate.der(), pki.root.der()],
+        leaf.key_pkcs8.clone(),
+        &[],
+    );
+    assert_eq!(with_root.code, 0, "{}", with_root.stdout);
+    with_root.assert_line(&format!(
+        "[OK] chain element 3 ('{ROOT_CN}') is a root certificate, sent needlessly (clients use their own copy)"
+    ));
+
+    let stranger =
+        Ca::root("certprobe Stranger Root").intermediate("certprobe Stranger Intermediate", 100.0);
+    let unrelated = check_chain(
+        "dup.example",
+        vec![leaf.der.clone(), pki.intermediate.der(), stranger.der()],
+        leaf.key_pkcs8.clone(),
+        &[],
+    );
+    assert_eq!(unrelated.code, 1, "{}", unrelated.stdout);
+    unrelated.assert_line("[WARNING] chain element 3 ('certprobe Stranger Intermediate') issues no certificate of the chain");
+}
+
+#[test]
+fn cross_signed_paths_are_all_reported() {
+    let old_root = Ca::root("certprobe Old Root");
+    let new_root = Ca::root("certprobe New Root");
+    let intermediate = new_root.intermediate("certprobe Cross Intermediate", 1000.0);
+    let new_root_by_old = old_root.cross_sign(&new_root);
+    let leaf = intermediate.issue(&LeafSpec::new("cross.example"));
+    let anchors = write_temp(
+        "anchors.pem",
+        format!("{}{}", new_root.pem(), old_root.pem()).as_bytes(),
+    );
+    let server = serve(
+        vec![leaf.der.clone(), intermediate.der(), new_root_by_old],
+        leaf.key_pkcs8.clone(),
+    );
+    let port = server.port.to_string();
+    let anchors = anchors.display().to_string();
+    let run = check_tls_cert(&[
+        "-H",
+        "cross.example",
+        "--address",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "--ca-file",
+        &anchors,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    run.assert_line("[OK] chain as built: cross.example > certprobe Cross Intermediate > certprobe New Root (trust anchor)");
+    run.assert_line(
+        "[OK] another valid path (cross-signed): cross.example > certprobe Cross Intermediate > certprobe New Root > certprobe Old Root (trust anchor)",
+    );
+}
+
+#[test]
+fn long_validity_is_a_warning() {
+    let (server, _) = serve_leaf(&LeafSpec::new("long.example").valid_until(500.0));
+    let run = check_name("long.example", server.port, &[]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    run.assert_line("[WARNING] validity period of 501 days is longer than 398 days (browsers refuse more than 398 for certificates issued since 2020-09-01)");
+    let allowed = check_name("long.example", server.port, &["--max-validity", "600"]);
+    assert_eq!(allowed.code, 0, "{}", allowed.stdout);
+}
+
+#[test]
+fn alarm_tiers_follow_the_thresholds() {
+    for (days, tier, code) in [
+        ("200.25", "alarm tier OK: expires in more than 90 days", 0),
+        ("60.25", "alarm tier Info: expires within 31 to 90 days", 0),
+        (
+            "20.25",
+            "alarm tier Warning: expires within 8 to 30 days",
+            1,
+        ),
+        (
+            "5.25",
+            "alarm tier Critical: expired or expires within 7 days",
+            2,
+        ),
+    ] {
+        let (server, _) =
+            serve_leaf(&LeafSpec::new("tier.example").valid_until(days.parse().unwrap()));
+        let run = check_name("tier.example", server.port, &[]);
+        assert_eq!(run.code, code, "{}", run.stdout);
+        run.assert_line(&format!("[OK] {tier}"));
+        let json = check_name("tier.example", server.port, &["-o", "json"]).json();
+        assert_eq!(
+            json["tier"],
+            tier.split(':')
+                .next()
+                .unwrap()
+                .trim_start_matches("alarm tier ")
+        );
+    }
+    let (server, _) = serve_leaf(&LeafSpec::new("tier.example").valid_until(100.25));
+    let wider = check_name("tier.example", server.port, &["--info-days", "120"]);
+    wider.assert_line("[OK] alarm tier Info: expires within 31 to 120 days");
+}
+
+#[test]
+fn identity_pins_must_all_hold() {
+    let spec = LeafSpec::new("pin.example").dns(&["pin.example", "www.pin.example"]);
+    let (server, leaf) = serve_leaf(&spec);
+    let facts = certprobe::analysis::CertFacts::parse(&leaf.der).unwrap();
+    let sha256 = facts.sha256_fingerprint.clone();
+    let colons: Vec<String> = sha256
+        .as_bytes()
+        .chunks(2)
+        .map(|c| String::from_utf8_lossy(c).to_lowercase())
+        .collect();
+    let ok = check_name(
+        "pin.example",
+        server.port,
+        &[
+            "--issuer",
+            "^CN=certprobe Test Inter",
+            "--fingerprint",
+            &colons.join(":"),
+            "--serial",
+            &facts.serial,
+            "--match",
+            "www.pin.example",
+        ],
+    );
+    assert_eq!(ok.code, 0, "{}", ok.stdout);
+    ok.assert_line(&format!("[OK] issuer 'CN={INTERMEDIATE_CN}, O=certprobe tests' matches --issuer '^CN=certprobe Test Inter'"));
+    ok.assert_line("[OK] SHA-256 fingerprint matches the pin");
+    ok.assert_line(&format!("[OK] serial number {} matches", facts.serial));
+    ok.assert_line("[OK] name 'www.pin.example' is covered by DNS:www.pin.example");
+
+    let bad = check_name(
+        "pin.example",
+        server.port,
+        &[
+            "--issuer",
+            "Let's Encrypt",
+            "--fingerprint",
+            "00ff",
+            "--serial",
+            "1234",
+            "--match",
+            "mail.pin.example",
+        ],
+    );
+    assert_eq!(bad.code, 2, "{}", bad.stdout);
+    bad.assert_line(&format!("[CRITICAL] issuer 'CN={INTERMEDIATE_CN}, O=certprobe tests' does not match --issuer 'Let's Encrypt'"));
+    bad.assert_line(&format!(
+        "[CRITICAL] SHA-256 fingerprint {sha256} does not match the pin 00FF"
+    ));
+    bad.assert_line(&format!(
+        "[CRITICAL] serial number {} is not the expected 1234",
+        facts.serial
+    ));
+    bad.assert_line("[CRITICAL] name 'mail.pin.example' is not covered by the certificate");
+
+    let nonsense = check_name("pin.example", server.port, &["--fingerprint", "xyz"]);
+    assert_eq!(nonsense.code, 3);
+    assert_eq!(
+        nonsense.first_line(),
+        "TLS_CERT UNKNOWN - invalid arguments: 'xyz' is not a hexadecimal value"
+    );
+}

@@ -226,3 +226,76 @@ fn identity_pins_must_all_hold() {
         "TLS_CERT UNKNOWN - invalid arguments: 'xyz' is not a hexadecimal value"
     );
 }
+
+#[test]
+fn missing_intermediate_is_completed_via_aia_and_cached() {
+    let pki = pki();
+    let p7c = write_temp("inter.pem", pki.intermediate.pem().as_bytes());
+    let bundle = std::process::Command::new("openssl")
+        .args(["crl2pkcs7", "-nocrl", "-outform", "DER", "-certfile"])
+        .arg(&p7c)
+        .output()
+        .expect("openssl crl2pkcs7")
+        .stdout;
+    let (base, requests) = certprobe_testkit::ocsp_responder::http_server(
+        |_| Vec::new(),
+        vec![
+            ("/inter.crt".into(), pki.intermediate.der()),
+            ("/inter.p7c".into(), bundle),
+        ],
+    );
+    for file in ["inter.crt", "inter.p7c"] {
+        let url = format!("{base}/{file}");
+        let leaf = pki
+            .intermediate
+            .issue(&LeafSpec::new("aia.example").ca_issuers(&[&url]));
+        let server = serve(vec![leaf.der.clone()], leaf.key_pkcs8.clone());
+
+        let plain = check_name("aia.example", server.port, &[]);
+        assert_eq!(plain.code, 2, "{}", plain.stdout);
+
+        let cache = write_temp("cache", b"");
+        std::fs::remove_file(&cache).unwrap();
+        let cache = cache.display().to_string();
+        let before = requests.load(std::sync::atomic::Ordering::SeqCst);
+        let fetched = check_name(
+            "aia.example",
+            server.port,
+            &["--fetch-intermediates", "--cache-dir", &cache],
+        );
+        assert_eq!(fetched.code, 1, "{}", fetched.stdout);
+        fetched.assert_line(&format!(
+            "[WARNING] incomplete chain, completed via AIA: fetched '{INTERMEDIATE_CN}' from {url} (browsers may cope, many clients will not)"
+        ));
+        fetched.assert_line(&format!(
+            "[OK] chain as built: aia.example > {INTERMEDIATE_CN} (fetched) > {ROOT_CN} (trust anchor)"
+        ));
+        let again = check_name(
+            "aia.example",
+            server.port,
+            &["--fetch-intermediates", "--cache-dir", &cache],
+        );
+        assert_eq!(again.code, 1, "{}", again.stdout);
+        assert_eq!(
+            requests.load(std::sync::atomic::Ordering::SeqCst),
+            before + 1,
+            "the second run is answered from the cache"
+        );
+    }
+}
+
+#[test]
+fn unreachable_aia_is_reported() {
+    let pki = pki();
+    let port = certprobe_testkit::refused_port();
+    let url = format!("http://127.0.0.1:{port}/gone.crt");
+    let leaf = pki
+        .intermediate
+        .issue(&LeafSpec::new("noaia.example").ca_issuers(&[&url]));
+    let server = serve(vec![leaf.der.clone()], leaf.key_pkcs8.clone());
+    let run = check_name("noaia.example", server.port, &["--fetch-intermediates"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    run.assert_line(&format!(
+        "[WARNING] could not complete the chain via AIA: connection refused by 127.0.0.1:{port}"
+    ));
+}

@@ -13,6 +13,7 @@
 //! The plugin binaries are one line each: `certprobe::cli::main(certprobe::TLS_CERT)`.
 
 pub mod analysis;
+mod ber;
 pub mod cli;
 pub mod clock;
 pub mod connect;

@@ -22,6 +22,25 @@ pub struct Observation {
     #[serde(default)]
     pub greeting: Option<String>,
     pub timings: Timings,
+    /// Set when rustls could not talk to the server and the chain was read with certprobe's
+    /// own ClientHello: why rustls failed.
+    #[serde(default)]
+    pub legacy_handshake: Option<String>,
+    /// Which TLS versions the server accepts, when probed (`--protocols`).
+    #[serde(default)]
+    pub protocols: Vec<ProtocolSupport>,
+}
+
+/// Whether the server accepts one TLS version, from a probe of its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProtocolSupport {
+    /// `TLSv1.0` ... `TLSv1.3`.
+    pub version: String,
+    pub accepted: bool,
+    /// The suite the server chose, when accepted.
+    pub cipher_suite: Option<String>,
+    /// Why not, when refused.
+    pub note: Option<String>,
 }
 
 /// Milliseconds spent in each network step.

@@ -3,6 +3,7 @@
 
 pub mod certificate;
 pub mod chain;
+pub mod grade;
 pub mod name;
 pub mod revocation;
 mod signature;
@@ -25,6 +26,10 @@ pub struct Report {
     pub trust: TrustResult,
     /// What is wrong with the order or content of the chain as sent.
     pub chain_notes: Vec<chain::ChainNote>,
+    /// Issuer certificates fetched via AIA (`--fetch-intermediates`): URL and name.
+    pub fetched: Vec<(String, String)>,
+    /// Why fetching via AIA failed, one line each.
+    pub fetch_errors: Vec<String>,
 }
 
 impl Report {
@@ -51,7 +56,7 @@ pub fn analyze(
         .map(|(i, der)| CertFacts::parse(der).map_err(|e| format!("chain element {}: {e}", i + 1)))
         .collect::<Result<Vec<_>, _>>()?;
     let name = name::check(&chain[0], name, mode);
-    let trust = trust::verify(chain_der, &chain, store, now);
+    let trust = trust::verify(chain_der, &[], &chain, store, now);
     let chain_notes = chain::inspect(chain_der, &chain);
     Ok(Report {
         now,
@@ -59,5 +64,31 @@ pub fn analyze(
         name,
         trust,
         chain_notes,
+        fetched: Vec::new(),
+        fetch_errors: Vec::new(),
     })
+}
+
+impl Report {
+    /// Verifies trust again with issuer certificates fetched via AIA (`(url, der)` pairs).
+    pub fn complete_with(
+        &mut self,
+        chain_der: &[Vec<u8>],
+        fetched: &[(String, Vec<u8>)],
+        errors: Vec<String>,
+        store: &TrustStore,
+    ) {
+        let ders: Vec<Vec<u8>> = fetched.iter().map(|(_, der)| der.clone()).collect();
+        self.trust = trust::verify(chain_der, &ders, &self.chain, store, self.now);
+        self.fetched = fetched
+            .iter()
+            .map(|(url, der)| {
+                let name = CertFacts::parse(der)
+                    .map(|f| f.display_name().to_string())
+                    .unwrap_or_default();
+                (url.clone(), name)
+            })
+            .collect();
+        self.fetch_errors = errors;
+    }
 }

@@ -88,7 +88,7 @@ impl TrustStore {
 }
 
 /// Extracts the DER of each `CERTIFICATE` block of a PEM file.
-fn pem_certificates(data: &[u8]) -> Vec<Vec<u8>> {
+pub fn pem_certificates(data: &[u8]) -> Vec<Vec<u8>> {
     let text = String::from_utf8_lossy(data);
     let mut out = Vec::new();
     let mut rest = text.as_ref();
@@ -117,6 +117,8 @@ pub struct TrustResult {
     pub path: Vec<String>,
     /// Other valid paths to an anchor (cross-signing), each like `path`.
     pub alternatives: Vec<Vec<String>>,
+    /// The path uses a certificate the server did not send (fetched via AIA).
+    pub uses_fetched: bool,
 }
 
 /// Most alternative paths reported; more only happen with deliberately tangled chains.
@@ -124,7 +126,13 @@ const MAX_PATHS: usize = 8;
 
 /// Verifies the chain as sent (leaf first) for server authentication at `now`, and when it is
 /// trusted, reports the path used and any other valid path.
-pub fn verify(ders: &[Vec<u8>], facts: &[CertFacts], store: &TrustStore, now: i64) -> TrustResult {
+pub fn verify(
+    ders: &[Vec<u8>],
+    fetched: &[Vec<u8>],
+    facts: &[CertFacts],
+    store: &TrustStore,
+    now: i64,
+) -> TrustResult {
     let result = |reason: Option<String>| TrustResult {
         trusted: reason.is_none(),
         reason,
@@ -141,6 +149,7 @@ pub fn verify(ders: &[Vec<u8>], facts: &[CertFacts], store: &TrustStore, now: i6
     };
     let intermediates: Vec<CertificateDer<'_>> = ders[1..]
         .iter()
+        .chain(fetched)
         .map(|d| CertificateDer::from(d.as_slice()))
         .collect();
     let algs = rustls::crypto::ring::default_provider()
@@ -161,8 +170,16 @@ pub fn verify(ders: &[Vec<u8>], facts: &[CertFacts], store: &TrustStore, now: i6
     }
     // Again, refusing each path found so that webpki goes on to the next: every valid path.
     let paths = RefCell::new(Vec::new());
+    let first_uses_fetched = std::cell::Cell::new(None);
     let collect = |path: &VerifiedPath<'_>| {
         let mut found = paths.borrow_mut();
+        if first_uses_fetched.get().is_none() {
+            let sent = |der: &[u8]| ders.iter().any(|d| d.as_slice() == der);
+            first_uses_fetched.set(Some(
+                path.intermediate_certificates()
+                    .any(|c| !sent(c.der().as_ref())),
+            ));
+        }
         found.push(describe_path(path, ders, facts));
         if found.len() >= MAX_PATHS {
             Ok(())
@@ -185,6 +202,7 @@ pub fn verify(ders: &[Vec<u8>], facts: &[CertFacts], store: &TrustStore, now: i6
         trusted.path = paths.remove(0);
         trusted.alternatives = paths;
     }
+    trusted.uses_fetched = first_uses_fetched.get().unwrap_or(false);
     trusted
 }
 
@@ -196,7 +214,7 @@ fn describe_path(path: &VerifiedPath<'_>, ders: &[Vec<u8>], facts: &[CertFacts])
         let name = match ders.iter().position(|d| d.as_slice() == der.as_ref()) {
             Some(i) => facts[i].display_name().to_string(),
             None => CertFacts::parse(der.as_ref())
-                .map(|f| f.display_name().to_string())
+                .map(|f| format!("{} (fetched)", f.display_name()))
                 .unwrap_or_else(|_| "unparsable certificate".into()),
         };
         names.push(name);

@@ -6,6 +6,7 @@
 mod prtg_params;
 
 use crate::analysis::{NameMode, TrustStore};
+use crate::connect::cache::Cache;
 use crate::connect::starttls::Protocol;
 use crate::connect::{observe, Deadline};
 use crate::render::{render, Format, Outcome, Rendered};
@@ -98,6 +99,15 @@ pub struct Args {
     /// Output format for the monitoring system that runs the check.
     #[arg(short, long, value_name = "FORMAT", default_value = "nagios", value_parser = Format::NAMES)]
     output: String,
+
+    /// Complete an incomplete chain by fetching issuers from the AIA caIssuers URL (HTTP);
+    /// a chain completed so is WARNING ("incomplete chain, completed via AIA").
+    #[arg(long)]
+    fetch_intermediates: bool,
+
+    /// Folder to cache fetched issuer certificates, OCSP responses and CRLs in.
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<std::path::PathBuf>,
 
     /// Alarm tier Info up to this many days left (tiers: Critical <= -c, Warning <= -w, Info, OK).
     #[arg(long, value_name = "DAYS", default_value_t = 90.0, value_parser = non_negative_days)]
@@ -202,6 +212,10 @@ pub struct Config {
     pub format: Format,
     pub verbosity: u8,
     trust: TrustSelection,
+    /// Complete an incomplete chain from AIA caIssuers URLs.
+    pub fetch_intermediates: bool,
+    /// Where fetched issuer certificates, OCSP responses and CRLs are kept.
+    pub cache: Cache,
 }
 
 struct TrustSelection {
@@ -325,6 +339,8 @@ fn config_from_prtg(params: prtg_params::PrtgParams) -> Result<Config, String> {
         },
         format: Format::PrtgJson,
         verbosity: 0,
+        fetch_intermediates: false,
+        cache: Cache::none(),
         trust: TrustSelection {
             mozilla: false,
             system: true,
@@ -409,6 +425,8 @@ fn config_from(plugin: Plugin, args: Args) -> Result<Config, String> {
         format: Format::from_name(&args.output).unwrap_or_default(),
         verbosity: args.verbose,
         trust,
+        fetch_intermediates: args.fetch_intermediates,
+        cache: args.cache_dir.map_or_else(Cache::none, Cache::at),
     })
 }
 
@@ -497,7 +515,10 @@ pub fn check(
                 &store,
                 now(),
             ) {
-                Ok(report) => {
+                Ok(mut report) => {
+                    if config.fetch_intermediates && !report.trust.trusted {
+                        complete_chain(&mut report, &observation, &store, config, deadline);
+                    }
                     outcome.verdict = verdict::judge(&report, &observation, &store, &config.policy);
                     outcome.report = Some(report);
                 }
@@ -510,6 +531,22 @@ pub fn check(
         }
     }
     render(config.format, &outcome)
+}
+
+/// Fetches the missing issuers of an untrusted chain via AIA and verifies trust again.
+fn complete_chain(
+    report: &mut crate::analysis::Report,
+    observation: &crate::Observation,
+    store: &TrustStore,
+    config: &Config,
+    deadline: Deadline,
+) {
+    let Some(top) = report.chain.last() else {
+        return;
+    };
+    let (fetched, errors) = crate::connect::aia::fetch_issuers(top, &config.cache, deadline);
+    let fetched: Vec<(String, Vec<u8>)> = fetched.into_iter().map(|f| (f.url, f.der)).collect();
+    report.complete_with(&observation.chain, &fetched, errors, store);
 }
 
 /// Parses and checks in one call: what a plugin binary does, minus the process exit.

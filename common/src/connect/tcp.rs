@@ -10,20 +10,30 @@ use std::sync::mpsc;
 /// The addresses to try, in resolver order, filtered by `-4`/`-6`.
 pub fn resolve(target: &Target, deadline: Deadline) -> Result<Vec<SocketAddr>, ConnectError> {
     let host = target.address.as_deref().unwrap_or(&target.host);
+    resolve_host(host, target.port, target.family, deadline)
+}
+
+/// The addresses of `host` (a name or an IP literal) in resolver order, filtered by family.
+pub fn resolve_host(
+    host: &str,
+    port: u16,
+    family: Family,
+    deadline: Deadline,
+) -> Result<Vec<SocketAddr>, ConnectError> {
     let addrs = match parse_ip_literal(host) {
-        Some(ip) => vec![SocketAddr::new(ip, target.port)],
-        None => resolve_name(host, target.port, deadline)?,
+        Some(ip) => vec![SocketAddr::new(ip, port)],
+        None => resolve_name(host, port, deadline)?,
     };
     let wanted: Vec<SocketAddr> = addrs
         .into_iter()
-        .filter(|a| match target.family {
+        .filter(|a| match family {
             Family::Any => true,
             Family::V4 => a.is_ipv4(),
             Family::V6 => a.is_ipv6(),
         })
         .collect();
     if wanted.is_empty() {
-        let family = match target.family {
+        let family = match family {
             Family::V6 => "IPv6 ",
             Family::V4 => "IPv4 ",
             Family::Any => "",

@@ -61,6 +61,30 @@ fn chain_findings(report: &Report, out: &mut Vec<Finding>) {
             ),
         ));
     }
+    if report.trust.uses_fetched {
+        let fetched: Vec<String> = report
+            .fetched
+            .iter()
+            .map(|(url, name)| format!("'{name}' from {url}"))
+            .collect();
+        out.push(finding(
+            "chain",
+            State::Warning,
+            format!(
+                "incomplete chain, completed via AIA: fetched {} (browsers may cope, many clients will not)",
+                fetched.join(", ")
+            ),
+        ));
+    }
+    if !report.trust.trusted {
+        for error in &report.fetch_errors {
+            out.push(finding(
+                "chain",
+                State::Warning,
+                format!("could not complete the chain via AIA: {error}"),
+            ));
+        }
+    }
     for note in &report.chain_notes {
         let state = if note.kind == "root-sent" {
             State::Ok

@@ -463,6 +463,8 @@ mod tests {
                 ..TrustResult::default()
             },
             chain_notes: vec![],
+            fetched: vec![],
+            fetch_errors: vec![],
         };
         let observation = Observation {
             peer: "127.0.0.1:443".parse().unwrap(),
@@ -471,6 +473,8 @@ mod tests {
             cipher_suite: String::new(),
             handshake_error: None,
             greeting: None,
+            legacy_handshake: None,
+            protocols: vec![],
             timings: Default::default(),
         };
         judge(&report, &observation, &TrustStore::empty(), policy)

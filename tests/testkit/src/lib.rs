@@ -3,6 +3,7 @@
 //! rustls servers, misbehaving raw servers, and `openssl s_server` for what ring cannot sign
 //! with (RSA below 2048 bits).
 
+pub mod ocsp_responder;
 mod pki;
 mod servers;
 

@@ -101,6 +101,8 @@ pub struct LeafSpec {
     pub valid_until_days: f64,
     pub key: KeyType,
     pub server_auth: bool,
+    /// Authority Information Access caIssuers URLs.
+    pub ca_issuers: Vec<String>,
 }
 
 impl LeafSpec {
@@ -114,6 +116,7 @@ impl LeafSpec {
             valid_until_days: 90.25,
             key: KeyType::P256,
             server_auth: true,
+            ca_issuers: Vec::new(),
         }
     }
 
@@ -144,6 +147,11 @@ impl LeafSpec {
 
     pub fn cn(mut self, cn: Option<&str>) -> Self {
         self.cn = cn.map(str::to_string);
+        self
+    }
+
+    pub fn ca_issuers(mut self, urls: &[&str]) -> Self {
+        self.ca_issuers = urls.iter().map(|u| u.to_string()).collect();
         self
     }
 
@@ -194,6 +202,11 @@ impl LeafSpec {
             vec![ExtendedKeyUsagePurpose::ClientAuth]
         };
         params.use_authority_key_identifier_extension = true;
+        if !self.ca_issuers.is_empty() {
+            params
+                .custom_extensions
+                .push(aia_ca_issuers(&self.ca_issuers));
+        }
         params
     }
 }
@@ -342,4 +355,22 @@ fn openssl(args: &[&str], last: &Path) {
         .status()
         .expect("openssl is installed (tests/setup.sh)");
     assert!(status.success(), "openssl {args:?} failed");
+}
+
+/// The Authority Information Access extension with caIssuers URLs (RFC 5280 4.2.2.1).
+fn aia_ca_issuers(urls: &[String]) -> rcgen::CustomExtension {
+    const CA_ISSUERS: &[u8] = &[0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
+    let mut descriptions = Vec::new();
+    for url in urls {
+        let mut description = CA_ISSUERS.to_vec();
+        description.push(0x86);
+        description.push(url.len() as u8);
+        description.extend_from_slice(url.as_bytes());
+        descriptions.push(0x30);
+        descriptions.push(description.len() as u8);
+        descriptions.extend(description);
+    }
+    let mut value = vec![0x30, descriptions.len() as u8];
+    value.extend(descriptions);
+    rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], value)
 }

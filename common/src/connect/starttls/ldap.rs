@@ -1,8 +1,8 @@
 //! LDAP StartTLS (RFC 4511 section 4.14, RFC 4513): the extended request with OID
 //! 1.3.6.1.4.1.1466.20037, and a strict parse of the ExtendedResponse.
 
-use super::ber::{self, Reader};
 use super::conversation::Conversation;
+use crate::ber::{self, Reader};
 use crate::observation::{ConnectError, ErrorKind};
 use std::io::{Read, Write};
 

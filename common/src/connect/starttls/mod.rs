@@ -4,7 +4,6 @@
 //! whose reads and writes are bounded (here a [`DeadlineStream`](super::stream::DeadlineStream)),
 //! so the plugins and the future scanner (one thread per connection) share the same code.
 
-mod ber;
 mod binary_protocols;
 mod conversation;
 mod ldap;

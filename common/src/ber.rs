@@ -1,5 +1,6 @@
-//! A strict, bounds-checked reader for the BER (DER subset) that LDAP responses use:
-//! definite lengths only, every length checked against what is left, trailing bytes an error.
+//! A strict, bounds-checked reader for the BER (DER subset) that LDAP responses and PKCS#7
+//! certificate bundles use: definite lengths only, every length checked against what is
+//! left, trailing bytes an error.
 
 /// A cursor over bytes; no method can read past the end.
 pub struct Reader<'a> {
@@ -38,6 +39,14 @@ impl<'a> Reader<'a> {
         };
         self.bytes = &self.bytes[total..];
         Ok(Tlv { tag, value })
+    }
+
+    /// Reads one element of any tag, returning it whole (header included).
+    pub fn raw_tlv(&mut self) -> Result<(u8, &'a [u8]), String> {
+        let all = self.bytes;
+        let tlv = self.tlv()?;
+        let used = all.len() - self.bytes.len();
+        Ok((tlv.tag, &all[..used]))
     }
 
     /// Reads one element that must have `tag`.

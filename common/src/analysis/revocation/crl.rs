@@ -1,0 +1,239 @@
+//! CRLs (RFC 5280 §5) through x509-parser: where a certificate says its CRL is, and what a
+//! verified, current, complete CRL says about the certificate.
+
+use super::{cert_and_issuer, check_fresh, reason_name, same_serial, verify, RevocationStatus};
+use x509_parser::extensions::{DistributionPointName, GeneralName, ParsedExtension};
+use x509_parser::prelude::{FromDer, X509Certificate};
+use x509_parser::revocation_list::CertificateRevocationList;
+
+/// CRLs above this size are refused: the largest public CRLs are a few tens of MiB.
+pub const MAX_CRL: usize = 64 << 20;
+
+/// What a verified CRL says about one certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrlAnswer {
+    /// `Good` or `Revoked`: a CRL that covers the certificate always knows.
+    pub status: RevocationStatus,
+    /// Unix seconds: how long the CRL may be cached.
+    pub next_update: Option<i64>,
+}
+
+/// The CRL distribution point URLs (http only) of a certificate. Points that name a separate
+/// CRL issuer (indirect CRLs) are left out: [`check`] cannot use their CRLs.
+pub fn distribution_points(cert_der: &[u8]) -> Vec<String> {
+    let Ok(cert) = super::parse_cert(cert_der, "certificate") else {
+        return Vec::new();
+    };
+    let mut urls: Vec<String> = Vec::new();
+    for ext in cert.extensions() {
+        let ParsedExtension::CRLDistributionPoints(points) = ext.parsed_extension() else {
+            continue;
+        };
+        for point in points.iter().filter(|p| p.crl_issuer.is_none()) {
+            let Some(DistributionPointName::FullName(names)) = &point.distribution_point else {
+                continue;
+            };
+            for name in names {
+                if let GeneralName::URI(uri) = name {
+                    if super::is_http(uri) && !urls.iter().any(|u| u == uri) {
+                        urls.push((*uri).to_string());
+                    }
+                }
+            }
+        }
+    }
+    urls
+}
+
+/// Verifies a DER CRL (issued and signed by the certificate's issuer, thisUpdate <= now + 5
+/// min, nextUpdate >= now - 5 min if present, complete for the certificate) and looks up the
+/// certificate's serial.
+pub fn check(
+    crl_der: &[u8],
+    cert_der: &[u8],
+    issuer_der: &[u8],
+    now: i64,
+) -> Result<CrlAnswer, String> {
+    if crl_der.len() > MAX_CRL {
+        return Err(format!(
+            "CRL is too large ({} bytes, at most {MAX_CRL})",
+            crl_der.len()
+        ));
+    }
+    let (cert, issuer) = cert_and_issuer(cert_der, issuer_der)?;
+    let crl = match CertificateRevocationList::from_der(crl_der) {
+        Ok(([], crl)) => crl,
+        Ok(_) => return Err("malformed CRL: trailing bytes".into()),
+        Err(e) => return Err(format!("malformed CRL: {e}")),
+    };
+    let tbs = &crl.tbs_cert_list;
+    if tbs.issuer.as_raw() != issuer.subject().as_raw() {
+        return Err(format!(
+            "CRL is issued by '{}', not by the certificate's issuer '{}'",
+            tbs.issuer,
+            issuer.subject()
+        ));
+    }
+    may_sign_crls(&issuer)?;
+    let alg = crl.signature_algorithm.algorithm.to_id_string();
+    if tbs.signature.algorithm.to_id_string() != alg {
+        return Err("malformed CRL: the two signature algorithms differ".into());
+    }
+    if !verify(
+        &alg,
+        issuer.public_key(),
+        tbs.as_ref(),
+        crl.signature_value.data.as_ref(),
+    ) {
+        return Err("CRL is not signed by the issuer".into());
+    }
+    let next_update = crl.next_update().map(|t| t.timestamp());
+    check_fresh("CRL", crl.last_update().timestamp(), next_update, now)?;
+    covers(&crl, &cert)?;
+    Ok(CrlAnswer {
+        status: lookup(&crl, &cert),
+        next_update,
+    })
+}
+
+/// A keyUsage extension, when present, must allow cRLSign (RFC 5280 §4.2.1.3).
+fn may_sign_crls(issuer: &X509Certificate<'_>) -> Result<(), String> {
+    match issuer.key_usage() {
+        Ok(Some(usage)) if !usage.value.crl_sign() => {
+            Err("the issuer's keyUsage does not allow signing CRLs".into())
+        }
+        Ok(_) => Ok(()),
+        Err(e) => Err(format!("cannot read the issuer's keyUsage: {e}")),
+    }
+}
+
+/// Refuses CRLs whose "not listed" would not mean "not revoked": deltas, indirect and partial
+/// CRLs, ones scoped away from this kind of certificate, and any critical extension we do not
+/// understand.
+fn covers(crl: &CertificateRevocationList<'_>, cert: &X509Certificate<'_>) -> Result<(), String> {
+    for ext in crl.extensions() {
+        let oid = ext.oid.to_id_string();
+        match (oid.as_str(), ext.parsed_extension()) {
+            ("2.5.29.27", _) => return Err("delta CRLs are not supported".into()),
+            (_, ParsedExtension::IssuingDistributionPoint(idp)) => {
+                if idp.indirect_crl {
+                    return Err("indirect CRLs are not supported".into());
+                }
+                if idp.only_some_reasons.is_some() {
+                    return Err("the CRL covers only some revocation reasons".into());
+                }
+                if idp.only_contains_attribute_certs
+                    || (idp.only_contains_ca_certs && !cert.is_ca())
+                    || (idp.only_contains_user_certs && cert.is_ca())
+                {
+                    return Err("the CRL does not cover this kind of certificate".into());
+                }
+            }
+            (_, ParsedExtension::ParseError { error }) => {
+                return Err(format!("malformed CRL: extension {oid}: {error}"));
+            }
+            ("2.5.29.35" | "2.5.29.20" | "2.5.29.18" | "2.5.29.46", _) => {}
+            _ if ext.critical => {
+                return Err(format!(
+                    "the CRL has an unsupported critical extension {oid}"
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Revoked if listed. removeFromCRL only belongs in delta CRLs; in a full CRL it means the
+/// certificate is not (or no longer) revoked.
+fn lookup(crl: &CertificateRevocationList<'_>, cert: &X509Certificate<'_>) -> RevocationStatus {
+    let entry = crl
+        .iter_revoked_certificates()
+        .find(|entry| same_serial(entry.raw_serial(), cert.raw_serial()));
+    let Some(entry) = entry else {
+        return RevocationStatus::Good;
+    };
+    let code = entry.reason_code().map(|(_, code)| u32::from(code.0));
+    if code == Some(8) {
+        return RevocationStatus::Good;
+    }
+    RevocationStatus::Revoked {
+        revoked_at: entry.revocation_date.timestamp(),
+        reason: code.map(reason_name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{der_of, CA, CRL, LEAF};
+    use super::*;
+
+    /// The fixture CRL: thisUpdate 2026-11-25 12:20:04, nextUpdate 2026-12-25 12:20:04.
+    const THIS_UPDATE: i64 = 1_795_609_204;
+    const NEXT_UPDATE: i64 = 1_798_201_204;
+    const NOW: i64 = THIS_UPDATE + 86_400;
+
+    #[test]
+    fn an_openssl_crl_lists_the_leaf_as_revoked() {
+        let answer = check(&der_of(CRL), &der_of(LEAF), &der_of(CA), NOW).unwrap();
+        assert_eq!(
+            answer,
+            CrlAnswer {
+                status: RevocationStatus::Revoked {
+                    revoked_at: 1_735_787_045,
+                    reason: Some("keyCompromise".into())
+                },
+                next_update: Some(NEXT_UPDATE),
+            }
+        );
+        // The CA itself (self-issued) is not listed.
+        let answer = check(&der_of(CRL), &der_of(CA), &der_of(CA), NOW).unwrap();
+        assert_eq!(answer.status, RevocationStatus::Good);
+    }
+
+    #[test]
+    fn stale_early_and_tampered_crls_are_refused() {
+        let check_at = |crl: &[u8], now| check(crl, &der_of(LEAF), &der_of(CA), now);
+        assert_eq!(
+            check_at(&der_of(CRL), NEXT_UPDATE + 301).unwrap_err(),
+            "CRL expired on 2026-12-25 12:20:04 UTC"
+        );
+        assert_eq!(
+            check_at(&der_of(CRL), THIS_UPDATE - 301).unwrap_err(),
+            "CRL is not valid yet: it was issued for 2026-11-25 12:20:04 UTC"
+        );
+        let mut tampered = der_of(CRL);
+        let at = tampered
+            .windows(13)
+            .position(|w| w == b"250102030405Z")
+            .unwrap();
+        tampered[at + 11] = b'6';
+        assert_eq!(
+            check_at(&tampered, NOW).unwrap_err(),
+            "CRL is not signed by the issuer"
+        );
+        let crl = der_of(CRL);
+        for len in 0..crl.len() {
+            assert!(check_at(&crl[..len], NOW).is_err(), "prefix of {len} bytes");
+        }
+        let mut trailing = crl.clone();
+        trailing.push(0);
+        assert_eq!(
+            check_at(&trailing, NOW).unwrap_err(),
+            "malformed CRL: trailing bytes"
+        );
+        assert!(check_at(&vec![0; MAX_CRL + 1], NOW)
+            .unwrap_err()
+            .starts_with("CRL is too large"));
+    }
+
+    #[test]
+    fn distribution_points_are_the_http_uris() {
+        assert_eq!(
+            distribution_points(&der_of(LEAF)),
+            ["http://crl.example.test/ca.crl"]
+        );
+        assert!(distribution_points(&der_of(CA)).is_empty());
+        assert!(distribution_points(&[]).is_empty());
+    }
+}

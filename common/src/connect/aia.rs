@@ -1,0 +1,120 @@
+//! Completing an incomplete chain (`--fetch-intermediates`): follow the caIssuers URL of the
+//! last certificate the server sent, and of each certificate fetched, up to a trust anchor
+//! or a few steps. What is fetched is cached; the trust check decides whether it helped.
+
+use super::cache::Cache;
+use super::{http, Deadline};
+use crate::analysis::CertFacts;
+use crate::ber::Reader;
+
+/// Issuer certificates are small; a bundle of a few is under this.
+const MAX_ISSUER_FILE: usize = 256 * 1024;
+/// Steps up the chain at most (intermediate, cross-certificate, ...).
+const MAX_STEPS: usize = 3;
+
+/// A certificate fetched from an AIA URL.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub url: String,
+    pub der: Vec<u8>,
+}
+
+/// Fetches the issuers of `last` (the top of the chain as sent), walking up while each fetched
+/// certificate names a further caIssuers URL and is not self-signed. Returns what was fetched
+/// and the errors met (one line each).
+pub fn fetch_issuers(
+    last: &CertFacts,
+    cache: &Cache,
+    deadline: Deadline,
+) -> (Vec<Fetched>, Vec<String>) {
+    let (mut fetched, mut errors) = (Vec::new(), Vec::new());
+    let mut urls = last.ca_issuers.clone();
+    for _ in 0..MAX_STEPS {
+        let Some(url) = urls.iter().find(|u| u.starts_with("http://")).cloned() else {
+            if urls.is_empty() && fetched.is_empty() {
+                errors.push(format!(
+                    "'{}' names no caIssuers URL to fetch its issuer from",
+                    last.display_name()
+                ));
+            }
+            break;
+        };
+        let certs = match fetch_one(&url, cache, deadline) {
+            Ok(certs) => certs,
+            Err(e) => {
+                errors.push(e);
+                break;
+            }
+        };
+        let next = certs
+            .iter()
+            .filter_map(|der| CertFacts::parse(der).ok())
+            .find(|f| !f.self_signed);
+        fetched.extend(certs.into_iter().map(|der| Fetched {
+            url: url.clone(),
+            der,
+        }));
+        match next {
+            Some(facts) => urls = facts.ca_issuers,
+            None => break,
+        }
+    }
+    (fetched, errors)
+}
+
+fn fetch_one(url: &str, cache: &Cache, deadline: Deadline) -> Result<Vec<Vec<u8>>, String> {
+    if let Some(bytes) = cache.read("issuer", url.as_bytes()) {
+        if let Ok(certs) = certificates(&bytes) {
+            return Ok(certs);
+        }
+    }
+    let bytes = http::get(url, deadline, MAX_ISSUER_FILE)?;
+    let certs = certificates(&bytes).map_err(|e| format!("{url}: {e}"))?;
+    cache.write("issuer", url.as_bytes(), &bytes);
+    Ok(certs)
+}
+
+/// The certificates in an issuer file: DER, PEM, or a PKCS#7 certs-only bundle (`.p7c`).
+pub fn certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    if bytes.starts_with(b"-----BEGIN") {
+        let ders = crate::analysis::trust::pem_certificates(bytes);
+        return if ders.is_empty() {
+            Err("no certificate in the PEM file".into())
+        } else {
+            Ok(ders)
+        };
+    }
+    if CertFacts::parse(bytes).is_ok() {
+        return Ok(vec![bytes.to_vec()]);
+    }
+    pkcs7_certificates(bytes)
+        .map_err(|e| format!("neither a certificate nor a PKCS#7 bundle ({e})"))
+}
+
+/// ContentInfo { signedData OID, [0] SignedData { version, digestAlgorithms, encapContentInfo,
+/// [0] certificates, ... } }: the certificates.
+fn pkcs7_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    const SIGNED_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
+    let mut outer = Reader::new(bytes);
+    let mut info = Reader::new(outer.expect(0x30, "ContentInfo")?);
+    if info.expect(0x06, "contentType")? != SIGNED_DATA {
+        return Err("not PKCS#7 signedData".into());
+    }
+    let mut explicit = Reader::new(info.expect(0xa0, "content")?);
+    let mut signed = Reader::new(explicit.expect(0x30, "SignedData")?);
+    signed.expect(0x02, "version")?;
+    signed.expect(0x31, "digestAlgorithms")?;
+    signed.expect(0x30, "encapContentInfo")?;
+    let mut set = Reader::new(signed.expect(0xa0, "certificates")?);
+    let mut certs = Vec::new();
+    while !set.is_empty() {
+        let (tag, raw) = set.raw_tlv()?;
+        if tag == 0x30 {
+            certs.push(raw.to_vec());
+        }
+    }
+    if certs.is_empty() {
+        return Err("the bundle holds no certificate".into());
+    }
+    Ok(certs)
+}

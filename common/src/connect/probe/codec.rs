@@ -1,0 +1,542 @@
+//! Bytes in and bytes out: a strict [`Reader`] for what the server sends (in the shape of
+//! rustls' `codec::Reader` and our `starttls/ber.rs`: every length checked before use, trailing
+//! bytes an error), and the encoding of the ClientHello we offer.
+
+use super::messages::CONTENT_HANDSHAKE;
+use super::TlsVersion;
+
+/// The width of a big-endian length prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prefix {
+    U8,
+    U16,
+    U24,
+}
+
+impl Prefix {
+    fn width(self) -> usize {
+        match self {
+            Prefix::U8 => 1,
+            Prefix::U16 => 2,
+            Prefix::U24 => 3,
+        }
+    }
+
+    /// The largest length the prefix can express.
+    fn capacity(self) -> usize {
+        (1 << (8 * self.width())) - 1
+    }
+}
+
+/// A cursor over untrusted bytes; no method can read past the end or panic.
+#[derive(Debug)]
+pub struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(bytes: &'a [u8]) -> Self {
+        Reader { bytes }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// What is left, consuming the reader: the content of a block once its length is known.
+    pub fn into_bytes(self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// The next `n` bytes; an error naming `what` if fewer are left.
+    pub fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], String> {
+        let Some((head, tail)) = self.bytes.split_at_checked(n) else {
+            return Err(format!(
+                "truncated {what}: needs {n} bytes, {} left",
+                self.bytes.len()
+            ));
+        };
+        self.bytes = tail;
+        Ok(head)
+    }
+
+    fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N], String> {
+        let bytes = self.take(N, what)?;
+        <[u8; N]>::try_from(bytes).map_err(|_| format!("truncated {what}"))
+    }
+
+    pub fn u8(&mut self, what: &str) -> Result<u8, String> {
+        Ok(u8::from_be_bytes(self.array(what)?))
+    }
+
+    pub fn u16(&mut self, what: &str) -> Result<u16, String> {
+        Ok(u16::from_be_bytes(self.array(what)?))
+    }
+
+    pub fn u24(&mut self, what: &str) -> Result<usize, String> {
+        let [a, b, c] = self.array(what)?;
+        Ok((usize::from(a) << 16) | (usize::from(b) << 8) | usize::from(c))
+    }
+
+    /// The 32-byte random of a hello.
+    pub fn random(&mut self, what: &str) -> Result<[u8; 32], String> {
+        self.array(what)
+    }
+
+    /// A length-prefixed block as a reader of its own. A length above `max` is refused before
+    /// anything is taken, so a lying length cannot make us wait for or keep huge data.
+    pub fn block(&mut self, prefix: Prefix, max: usize, what: &str) -> Result<Reader<'a>, String> {
+        let len = match prefix {
+            Prefix::U8 => usize::from(self.u8(what)?),
+            Prefix::U16 => usize::from(self.u16(what)?),
+            Prefix::U24 => self.u24(what)?,
+        };
+        if len > max {
+            return Err(format!(
+                "{what} claims {len} bytes, more than the maximum of {max}"
+            ));
+        }
+        Ok(Reader::new(self.take(len, what)?))
+    }
+
+    pub fn expect_empty(&self, what: &str) -> Result<(), String> {
+        if self.bytes.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{} trailing bytes after {what}", self.bytes.len()))
+        }
+    }
+}
+
+/// Builds TLS structures. A block too long for its prefix is remembered and reported by
+/// [`Writer::finish`] rather than silently truncated.
+#[derive(Default)]
+struct Writer {
+    bytes: Vec<u8>,
+    too_long: bool,
+}
+
+impl Writer {
+    fn u8(&mut self, value: u8) {
+        self.bytes.push(value);
+    }
+
+    fn u16(&mut self, value: u16) {
+        self.bytes.extend_from_slice(&value.to_be_bytes());
+    }
+
+    fn bytes(&mut self, value: &[u8]) {
+        self.bytes.extend_from_slice(value);
+    }
+
+    /// Writes what `content` writes behind its length prefix.
+    fn block(&mut self, prefix: Prefix, content: impl FnOnce(&mut Writer)) {
+        let width = prefix.width();
+        let start = self.bytes.len();
+        self.bytes.extend(std::iter::repeat_n(0, width));
+        content(self);
+        let len = self.bytes.len() - start - width;
+        if len > prefix.capacity() {
+            self.too_long = true;
+        }
+        let be = u32::try_from(len).unwrap_or(u32::MAX).to_be_bytes();
+        if let (Some(slot), Some(value)) = (
+            self.bytes.get_mut(start..start + width),
+            be.get(be.len() - width..),
+        ) {
+            slot.copy_from_slice(value);
+        }
+    }
+
+    /// One extension: its type, then its data behind a 16-bit length.
+    fn extension(&mut self, kind: u16, data: impl FnOnce(&mut Writer)) {
+        self.u16(kind);
+        self.block(Prefix::U16, data);
+    }
+
+    fn finish(self) -> Result<Vec<u8>, String> {
+        if self.too_long {
+            Err("a ClientHello field is too long for its length prefix".into())
+        } else {
+            Ok(self.bytes)
+        }
+    }
+}
+
+/// The record version of every ClientHello: TLS 1.0, which all servers understand (RFC 8446
+/// appendix D allows 0x0301 for the first record).
+pub const RECORD_VERSION: u16 = 0x0301;
+pub const HANDSHAKE_CLIENT_HELLO: u8 = 1;
+
+pub const EXT_SERVER_NAME: u16 = 0x0000;
+pub const EXT_SUPPORTED_GROUPS: u16 = 0x000a;
+pub const EXT_EC_POINT_FORMATS: u16 = 0x000b;
+pub const EXT_SIGNATURE_ALGORITHMS: u16 = 0x000d;
+pub const EXT_PADDING: u16 = 0x0015;
+pub const EXT_EXTENDED_MASTER_SECRET: u16 = 0x0017;
+pub const EXT_SUPPORTED_VERSIONS: u16 = 0x002b;
+pub const EXT_KEY_SHARE: u16 = 0x0033;
+
+pub const GROUP_X25519: u16 = 0x001d;
+
+/// TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746): not a suite, so never an acceptable answer.
+pub const RENEGOTIATION_SCSV: u16 = 0x00ff;
+
+/// Suites offered up to TLS 1.2, in our order of preference: forward secrecy first, then
+/// plain RSA key exchange, then the legacy ciphers old servers may be limited to. The same
+/// list is offered to TLS 1.0 and 1.1 (servers skip suites their version lacks), so that a
+/// CBC-only or RSA-only server still answers and its certificate can be read.
+pub const TLS12_SUITES: &[u16] = &[
+    0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, // ECDHE with AES-GCM, CHACHA20
+    0x009e, 0x009f, 0xccaa, // DHE with AES-GCM, CHACHA20
+    0xc023, 0xc027, 0xc024, 0xc028, // ECDHE with AES-CBC and SHA-2
+    0xc009, 0xc013, 0xc00a, 0xc014, // ECDHE with AES-CBC and SHA-1
+    0x0067, 0x006b, 0x0033, 0x0039, // DHE with AES-CBC
+    0x009c, 0x009d, 0x003c, 0x003d, 0x002f, 0x0035, // RSA with AES
+    0x0041, 0x0084, // RSA with Camellia
+    0xc008, 0xc012, 0x0016, 0x000a, // 3DES
+    0xc007, 0xc011, 0x0005, 0x0004, // RC4
+];
+
+/// The three TLS 1.3 suites every TLS 1.3 server implements one of.
+pub const TLS13_SUITES: &[u16] = &[0x1301, 0x1302, 0x1303];
+
+/// The suites offered with `version`; an answer outside this list is a protocol violation.
+pub fn offered_suites(version: TlsVersion) -> &'static [u16] {
+    match version {
+        TlsVersion::Tls13 => TLS13_SUITES,
+        _ => TLS12_SUITES,
+    }
+}
+
+/// ECDSA, EdDSA, RSA-PSS and PKCS#1 including SHA-1: broad, so that no server declines for
+/// want of a scheme its (perhaps legacy) certificate needs.
+const SIGNATURE_SCHEMES: &[u16] = &[
+    0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b, 0x0401,
+    0x0501, 0x0601, 0x0203, 0x0201,
+];
+
+/// x25519 first: the key share we send is for it.
+const GROUPS_TLS13: &[u16] = &[GROUP_X25519, 0x0017, 0x0018];
+const GROUPS_TLS12: &[u16] = &[GROUP_X25519, 0x0017, 0x0018, 0x0019];
+
+/// Hello messages (header included) of 256 to 511 bytes hang some F5 load balancers
+/// (RFC 7685 section 1); a padding extension lifts them to 512.
+const PAD_FROM: usize = 256;
+const PAD_TO: usize = 512;
+
+/// What varies from one ClientHello to the next.
+pub struct Hello<'a> {
+    pub version: TlsVersion,
+    /// A DNS name in A-label form, already checked by [`server_name`].
+    pub sni: Option<&'a str>,
+    pub random: [u8; 32],
+    /// Sent for TLS 1.3 only, where middleboxes expect one (RFC 8446 appendix D.4).
+    pub session_id: [u8; 32],
+    /// The x25519 public key of the TLS 1.3 key share.
+    pub x25519_public: [u8; 32],
+}
+
+/// The name to send as SNI: none for an empty name or an IP address (RFC 6066 section 3
+/// allows DNS names only), no trailing dot; an error for what cannot be a DNS name.
+pub fn server_name(sni: Option<&str>) -> Result<Option<&str>, String> {
+    let Some(name) = sni else { return Ok(None) };
+    let name = name.strip_suffix('.').unwrap_or(name);
+    let unbracketed = name
+        .strip_prefix('[')
+        .and_then(|n| n.strip_suffix(']'))
+        .unwrap_or(name);
+    if name.is_empty() || unbracketed.parse::<std::net::IpAddr>().is_ok() {
+        return Ok(None);
+    }
+    if name.len() > 253 {
+        return Err(format!("SNI name of {} bytes is too long", name.len()));
+    }
+    let allowed = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_');
+    if !name.bytes().all(|b| allowed(&b)) {
+        return Err(format!("SNI name {name:?} is not an ASCII DNS name"));
+    }
+    Ok(Some(name))
+}
+
+/// The ClientHello record offering exactly `hello.version`.
+pub fn client_hello(hello: &Hello) -> Result<Vec<u8>, String> {
+    let unpadded = handshake_message(hello, None)?;
+    let message = if (PAD_FROM..PAD_TO).contains(&unpadded.len()) {
+        // The extension header takes 4 bytes of the gap; what is left is zeros.
+        let fill = (PAD_TO - unpadded.len()).saturating_sub(4);
+        handshake_message(hello, Some(fill))?
+    } else {
+        unpadded
+    };
+    let mut w = Writer::default();
+    w.u8(CONTENT_HANDSHAKE);
+    w.u16(RECORD_VERSION);
+    w.block(Prefix::U16, |w| w.bytes(&message));
+    w.finish()
+}
+
+/// The handshake message: type, 24-bit length, body.
+fn handshake_message(hello: &Hello, padding: Option<usize>) -> Result<Vec<u8>, String> {
+    let tls13 = hello.version == TlsVersion::Tls13;
+    let mut w = Writer::default();
+    w.u8(HANDSHAKE_CLIENT_HELLO);
+    w.block(Prefix::U24, |w| {
+        w.u16(client_version(hello.version));
+        w.bytes(&hello.random);
+        w.block(Prefix::U8, |w| {
+            if tls13 {
+                w.bytes(&hello.session_id);
+            }
+        });
+        w.block(Prefix::U16, |w| {
+            offered_suites(hello.version).iter().for_each(|&s| w.u16(s));
+            if !tls13 {
+                w.u16(RENEGOTIATION_SCSV);
+            }
+        });
+        w.block(Prefix::U8, |w| w.u8(0)); // the null compression method only
+        w.block(Prefix::U16, |w| extensions(w, hello, padding));
+    });
+    w.finish()
+}
+
+/// The version field of the ClientHello; TLS 1.3 says 1.2 here and the truth in
+/// supported_versions (RFC 8446 section 4.1.2).
+fn client_version(version: TlsVersion) -> u16 {
+    match version {
+        TlsVersion::Tls13 => TlsVersion::Tls12.wire(),
+        v => v.wire(),
+    }
+}
+
+fn extensions(w: &mut Writer, hello: &Hello, padding: Option<usize>) {
+    if let Some(name) = hello.sni {
+        w.extension(EXT_SERVER_NAME, |w| {
+            w.block(Prefix::U16, |w| {
+                w.u8(0); // host_name
+                w.block(Prefix::U16, |w| w.bytes(name.as_bytes()));
+            });
+        });
+    }
+    let u16_list = |w: &mut Writer, items: &[u16]| {
+        w.block(Prefix::U16, |w| items.iter().for_each(|&i| w.u16(i)));
+    };
+    match hello.version {
+        TlsVersion::Tls13 => {
+            w.extension(EXT_SUPPORTED_VERSIONS, |w| {
+                w.block(Prefix::U8, |w| w.u16(TlsVersion::Tls13.wire()));
+            });
+            w.extension(EXT_SUPPORTED_GROUPS, |w| u16_list(w, GROUPS_TLS13));
+            w.extension(EXT_SIGNATURE_ALGORITHMS, |w| u16_list(w, SIGNATURE_SCHEMES));
+            w.extension(EXT_KEY_SHARE, |w| {
+                w.block(Prefix::U16, |w| {
+                    w.u16(GROUP_X25519);
+                    w.block(Prefix::U16, |w| w.bytes(&hello.x25519_public));
+                });
+            });
+        }
+        version => {
+            w.extension(EXT_SUPPORTED_GROUPS, |w| u16_list(w, GROUPS_TLS12));
+            w.extension(EXT_EC_POINT_FORMATS, |w| w.block(Prefix::U8, |w| w.u8(0)));
+            // RFC 5246 section 7.4.1.4.1: not to be offered with earlier versions.
+            if version == TlsVersion::Tls12 {
+                w.extension(EXT_SIGNATURE_ALGORITHMS, |w| u16_list(w, SIGNATURE_SCHEMES));
+            }
+            w.extension(EXT_EXTENDED_MASTER_SECRET, |_| {});
+        }
+    }
+    if let Some(fill) = padding {
+        w.extension(EXT_PADDING, |w| w.bytes(&vec![0; fill]));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hello(version: TlsVersion, sni: Option<&str>) -> Hello<'_> {
+        Hello {
+            version,
+            sni,
+            random: [7; 32],
+            session_id: [9; 32],
+            x25519_public: [5; 32],
+        }
+    }
+
+    /// A ClientHello read back with our own Reader.
+    struct Parsed {
+        record_version: u16,
+        client_version: u16,
+        session_id: Vec<u8>,
+        suites: Vec<u16>,
+        extensions: Vec<(u16, Vec<u8>)>,
+        handshake_len: usize,
+    }
+
+    fn parse(record: &[u8]) -> Result<Parsed, String> {
+        let mut r = Reader::new(record);
+        assert_eq!(r.u8("type")?, CONTENT_HANDSHAKE);
+        let record_version = r.u16("version")?;
+        let mut fragment = r.block(Prefix::U16, 1 << 14, "record")?;
+        r.expect_empty("record")?;
+        assert_eq!(fragment.u8("msg type")?, HANDSHAKE_CLIENT_HELLO);
+        let body = fragment.block(Prefix::U24, 1 << 14, "ClientHello")?;
+        fragment.expect_empty("handshake")?;
+        let body = body.into_bytes();
+        let handshake_len = body.len() + 4;
+        let mut b = Reader::new(body);
+        let client_version = b.u16("client_version")?;
+        assert_eq!(b.random("random")?, [7; 32]);
+        let session_id = b.block(Prefix::U8, 32, "session_id")?.into_bytes().to_vec();
+        let mut suite_list = b.block(Prefix::U16, 0xffff, "suites")?;
+        let mut suites = Vec::new();
+        while !suite_list.is_empty() {
+            suites.push(suite_list.u16("suite")?);
+        }
+        let compression = b.block(Prefix::U8, 255, "compression")?.into_bytes();
+        assert_eq!(compression, [0]);
+        let mut ext_list = b.block(Prefix::U16, 0xffff, "extensions")?;
+        b.expect_empty("ClientHello")?;
+        let mut extensions = Vec::new();
+        while !ext_list.is_empty() {
+            let kind = ext_list.u16("extension type")?;
+            let data = ext_list.block(Prefix::U16, 0xffff, "extension")?;
+            extensions.push((kind, data.into_bytes().to_vec()));
+        }
+        Ok(Parsed {
+            record_version,
+            client_version,
+            session_id,
+            suites,
+            extensions,
+            handshake_len,
+        })
+    }
+
+    fn extension(parsed: &Parsed, kind: u16) -> Option<&[u8]> {
+        let mut found = parsed.extensions.iter().filter(|(k, _)| *k == kind);
+        let first = found.next().map(|(_, d)| d.as_slice());
+        assert!(found.next().is_none(), "extension {kind} twice");
+        first
+    }
+
+    #[test]
+    fn tls12_hello_parses_back() {
+        let record = client_hello(&hello(TlsVersion::Tls12, Some("example.org"))).unwrap();
+        let p = parse(&record).unwrap();
+        assert_eq!(p.record_version, 0x0301);
+        assert_eq!(p.client_version, 0x0303);
+        assert!(p.session_id.is_empty());
+        assert_eq!(p.suites.last(), Some(&RENEGOTIATION_SCSV));
+        for suite in [0xc02f, 0x002f, 0x009d, 0x000a, 0xcca8, 0x0035] {
+            assert!(p.suites.contains(&suite), "{suite:04x}");
+        }
+        let sni = extension(&p, EXT_SERVER_NAME).unwrap();
+        assert_eq!(sni, b"\x00\x0e\x00\x00\x0bexample.org");
+        assert!(extension(&p, EXT_SIGNATURE_ALGORITHMS).is_some());
+        assert_eq!(extension(&p, EXT_EC_POINT_FORMATS), Some(&[1, 0][..]));
+        assert!(extension(&p, EXT_SUPPORTED_VERSIONS).is_none());
+        assert!(extension(&p, EXT_KEY_SHARE).is_none());
+        assert!(!(PAD_FROM..PAD_TO).contains(&p.handshake_len));
+    }
+
+    #[test]
+    fn old_versions_leave_out_signature_algorithms() {
+        for (version, wire) in [(TlsVersion::Tls10, 0x0301), (TlsVersion::Tls11, 0x0302)] {
+            let p = parse(&client_hello(&hello(version, None)).unwrap()).unwrap();
+            assert_eq!(p.client_version, wire);
+            assert!(extension(&p, EXT_SIGNATURE_ALGORITHMS).is_none());
+            assert!(extension(&p, EXT_SERVER_NAME).is_none());
+            assert!(!(PAD_FROM..PAD_TO).contains(&p.handshake_len));
+        }
+    }
+
+    #[test]
+    fn tls13_hello_parses_back() {
+        let record = client_hello(&hello(TlsVersion::Tls13, Some("a.example"))).unwrap();
+        let p = parse(&record).unwrap();
+        assert_eq!(p.record_version, 0x0301);
+        assert_eq!(p.client_version, 0x0303);
+        assert_eq!(p.session_id, [9; 32]);
+        assert_eq!(p.suites, TLS13_SUITES);
+        assert_eq!(extension(&p, EXT_SUPPORTED_VERSIONS), Some(&[2, 3, 4][..]));
+        let mut share = Reader::new(extension(&p, EXT_KEY_SHARE).unwrap());
+        let mut shares = share.block(Prefix::U16, 0xffff, "shares").unwrap();
+        share.expect_empty("key_share").unwrap();
+        assert_eq!(shares.u16("group").unwrap(), GROUP_X25519);
+        let key = shares.block(Prefix::U16, 0xffff, "key").unwrap();
+        shares.expect_empty("shares").unwrap();
+        assert_eq!(key.into_bytes(), [5; 32]);
+        let mut groups = Reader::new(extension(&p, EXT_SUPPORTED_GROUPS).unwrap());
+        let mut groups = groups.block(Prefix::U16, 0xffff, "groups").unwrap();
+        assert_eq!(groups.u16("first").unwrap(), GROUP_X25519);
+        assert!(extension(&p, EXT_SIGNATURE_ALGORITHMS).is_some());
+        assert!(extension(&p, EXT_EC_POINT_FORMATS).is_none());
+        assert!(!(PAD_FROM..PAD_TO).contains(&p.handshake_len));
+    }
+
+    #[test]
+    fn hellos_in_the_f5_range_are_padded_to_512() {
+        // A long name pushes the TLS 1.3 hello into 256..512 bytes.
+        let name = "a".repeat(100);
+        let p = parse(&client_hello(&hello(TlsVersion::Tls13, Some(&name))).unwrap()).unwrap();
+        assert_eq!(p.handshake_len, PAD_TO);
+        let pad = extension(&p, EXT_PADDING).unwrap();
+        assert!(pad.iter().all(|&b| b == 0));
+        assert_eq!(p.extensions.last().map(|e| e.0), Some(EXT_PADDING));
+    }
+
+    #[test]
+    fn server_names() {
+        assert_eq!(server_name(None), Ok(None));
+        assert_eq!(server_name(Some("")), Ok(None));
+        assert_eq!(server_name(Some("192.0.2.1")), Ok(None));
+        assert_eq!(server_name(Some("[2001:db8::1]")), Ok(None));
+        assert_eq!(server_name(Some("2001:db8::1")), Ok(None));
+        assert_eq!(server_name(Some("host.example.")), Ok(Some("host.example")));
+        assert_eq!(
+            server_name(Some("xn--bcher-kva.example")),
+            Ok(Some("xn--bcher-kva.example"))
+        );
+        assert!(server_name(Some("bücher.example")).is_err());
+        assert!(server_name(Some("a b")).is_err());
+        assert!(server_name(Some(&"a".repeat(300))).is_err());
+    }
+
+    #[test]
+    fn reader_checks_every_length() {
+        let mut r = Reader::new(&[0x00, 0x05, 1, 2]);
+        assert_eq!(
+            r.block(Prefix::U16, 100, "list").unwrap_err(),
+            "truncated list: needs 5 bytes, 2 left"
+        );
+        let mut r = Reader::new(&[0x01, 0x00, 0x00]);
+        assert_eq!(
+            r.block(Prefix::U24, 1000, "certificate").unwrap_err(),
+            "certificate claims 65536 bytes, more than the maximum of 1000"
+        );
+        let mut r = Reader::new(&[0x01]);
+        assert!(r.u16("x").is_err());
+        assert!(r.u24("x").is_err());
+        assert_eq!(r.u8("x"), Ok(1));
+        assert!(r.u8("x").is_err());
+        let mut r = Reader::new(&[0xab, 0xcd, 0xef, 9]);
+        assert_eq!(r.u24("x"), Ok(0xabcdef));
+        assert_eq!(r.expect_empty("x").unwrap_err(), "1 trailing bytes after x");
+        assert!(r.take(usize::MAX, "huge").is_err());
+        assert_eq!(r.take(1, "last"), Ok(&[9][..]));
+        assert!(r.expect_empty("x").is_ok());
+    }
+
+    #[test]
+    fn writer_refuses_overlong_blocks() {
+        let mut w = Writer::default();
+        w.block(Prefix::U8, |w| w.bytes(&[0; 256]));
+        assert!(w.finish().is_err());
+        let mut w = Writer::default();
+        w.block(Prefix::U8, |w| w.bytes(&[0; 255]));
+        assert_eq!(w.finish().unwrap().first(), Some(&255));
+    }
+}

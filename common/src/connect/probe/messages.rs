@@ -1,0 +1,724 @@
+//! What a server sends before encryption starts: TLS records, the handshake messages the prober
+//! reads (ServerHello, Certificate, ServerHelloDone) and alerts. No I/O here: the loop in
+//! `mod.rs` feeds received bytes to a [`Deframer`] and acts on the messages it yields.
+
+use super::codec::{Prefix, Reader, EXT_SUPPORTED_VERSIONS};
+use super::MAX_RECEIVED;
+
+pub const CONTENT_CHANGE_CIPHER_SPEC: u8 = 20;
+pub const CONTENT_ALERT: u8 = 21;
+pub const CONTENT_HANDSHAKE: u8 = 22;
+pub const CONTENT_APPLICATION_DATA: u8 = 23;
+
+pub const HELLO_REQUEST: u8 = 0;
+pub const SERVER_HELLO: u8 = 2;
+pub const CERTIFICATE: u8 = 11;
+pub const SERVER_KEY_EXCHANGE: u8 = 12;
+pub const CERTIFICATE_REQUEST: u8 = 13;
+pub const SERVER_HELLO_DONE: u8 = 14;
+
+/// A plaintext record carries at most 2^14 bytes (RFC 5246 section 6.2.1, RFC 8446 5.1).
+pub const MAX_RECORD: usize = 1 << 14;
+const RECORD_HEADER: usize = 5;
+const HANDSHAKE_HEADER: usize = 4;
+
+/// The random of a HelloRetryRequest, SHA-256("HelloRetryRequest") (RFC 8446 section 4.1.3).
+const RETRY_REQUEST_RANDOM: [u8; 32] = [
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+];
+
+/// One unit of the server's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// A complete handshake message, reassembled if it spanned records.
+    Handshake {
+        kind: u8,
+        body: Vec<u8>,
+    },
+    Alert(Alert),
+    ChangeCipherSpec,
+    /// Encrypted data; never expected while we read.
+    ApplicationData,
+}
+
+/// Cuts received bytes into records and records into messages: handshake messages are
+/// reassembled across records and split where several share one record.
+#[derive(Debug)]
+pub struct Deframer {
+    /// Received bytes not yet cut into records.
+    pending: Vec<u8>,
+    /// Handshake payload not yet cut into messages.
+    handshake: Vec<u8>,
+    /// Before the first good record header, bad bytes mean the peer does not speak TLS.
+    seen_record: bool,
+    max_message: usize,
+}
+
+impl Deframer {
+    /// A deframer that refuses handshake messages longer than `max_message` bytes.
+    pub fn new(max_message: usize) -> Self {
+        Deframer {
+            pending: Vec::new(),
+            handshake: Vec::new(),
+            seen_record: false,
+            max_message,
+        }
+    }
+
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.pending.extend_from_slice(bytes);
+    }
+
+    /// The next complete message; `Ok(None)` when more bytes are needed; `Err` with a
+    /// one-line reason when the bytes cannot be TLS.
+    pub fn next_message(&mut self) -> Result<Option<Message>, String> {
+        loop {
+            if let Some(message) = self.take_handshake()? {
+                return Ok(Some(message));
+            }
+            let Some((content_type, payload)) = self.take_record()? else {
+                return Ok(None);
+            };
+            match content_type {
+                CONTENT_HANDSHAKE if payload.is_empty() => {
+                    return Err("malformed record: empty handshake record".into())
+                }
+                CONTENT_HANDSHAKE => self.handshake.extend_from_slice(&payload),
+                _ if !self.handshake.is_empty() => {
+                    return Err(format!(
+                        "malformed record: {} record inside a fragmented handshake message",
+                        content_type_name(content_type)
+                    ))
+                }
+                CONTENT_ALERT => return parse_alert(&payload).map(|a| Some(Message::Alert(a))),
+                CONTENT_CHANGE_CIPHER_SPEC if payload == [1] => {
+                    return Ok(Some(Message::ChangeCipherSpec))
+                }
+                CONTENT_CHANGE_CIPHER_SPEC => {
+                    return Err("malformed ChangeCipherSpec record".into())
+                }
+                _ => return Ok(Some(Message::ApplicationData)),
+            }
+        }
+    }
+
+    /// Where the data stopped, if the peer closed in the middle of something.
+    pub fn unfinished(&self) -> Option<&'static str> {
+        if !self.pending.is_empty() {
+            Some("in the middle of a record")
+        } else if !self.handshake.is_empty() {
+            Some("in the middle of a handshake message")
+        } else {
+            None
+        }
+    }
+
+    /// One record's content type and payload, once it is complete.
+    fn take_record(&mut self) -> Result<Option<(u8, Vec<u8>)>, String> {
+        check_record_start(&self.pending, self.seen_record)?;
+        let Some(header) = self.pending.get(..RECORD_HEADER) else {
+            return Ok(None);
+        };
+        let mut r = Reader::new(header);
+        let content_type = r.u8("content type")?;
+        let _version = r.u16("record version")?;
+        let len = usize::from(r.u16("record length")?);
+        if len > MAX_RECORD {
+            return Err(format!(
+                "malformed record: {} record of {len} bytes, more than the maximum of {MAX_RECORD}",
+                content_type_name(content_type)
+            ));
+        }
+        let Some(payload) = self.pending.get(RECORD_HEADER..RECORD_HEADER + len) else {
+            return Ok(None);
+        };
+        let payload = payload.to_vec();
+        self.pending.drain(..RECORD_HEADER + len);
+        self.seen_record = true;
+        Ok(Some((content_type, payload)))
+    }
+
+    /// One handshake message, once it is complete.
+    fn take_handshake(&mut self) -> Result<Option<Message>, String> {
+        let Some(header) = self.handshake.get(..HANDSHAKE_HEADER) else {
+            return Ok(None);
+        };
+        let mut r = Reader::new(header);
+        let kind = r.u8("handshake type")?;
+        let len = r.u24("handshake length")?;
+        if len > self.max_message {
+            return Err(format!(
+                "malformed {}: {len} bytes, more than the maximum of {}",
+                handshake_name(kind),
+                self.max_message
+            ));
+        }
+        let Some(body) = self.handshake.get(HANDSHAKE_HEADER..HANDSHAKE_HEADER + len) else {
+            return Ok(None);
+        };
+        let body = body.to_vec();
+        self.handshake.drain(..HANDSHAKE_HEADER + len);
+        Ok(Some(Message::Handshake { kind, body }))
+    }
+}
+
+/// Checks as much of a record header as has arrived, so that a peer answering in plain text
+/// is recognised from its first bytes without waiting for five of them.
+fn check_record_start(bytes: &[u8], seen_record: bool) -> Result<(), String> {
+    let type_ok = bytes
+        .first()
+        .is_none_or(|t| (CONTENT_CHANGE_CIPHER_SPEC..=CONTENT_APPLICATION_DATA).contains(t));
+    let major_ok = bytes.get(1).is_none_or(|&major| major == 3);
+    let minor_ok = bytes.get(2).is_none_or(|&minor| minor <= 4);
+    if type_ok && major_ok && minor_ok {
+        Ok(())
+    } else if seen_record {
+        Err(format!(
+            "malformed record header: {}",
+            hex(bytes.get(..RECORD_HEADER).unwrap_or(bytes))
+        ))
+    } else {
+        Err(format!("not TLS: the server answered {}", quote(bytes)))
+    }
+}
+
+/// The peer's first line in quotes if it is text, else its first bytes in hex.
+fn quote(bytes: &[u8]) -> String {
+    const MAX: usize = 60;
+    let line = bytes
+        .split(|&b| b == b'\r' || b == b'\n')
+        .next()
+        .unwrap_or_default();
+    let shown = line.get(..MAX).unwrap_or(line);
+    let text = !shown.is_empty() && shown.iter().all(|&b| b == b' ' || b.is_ascii_graphic());
+    if text {
+        let more = if shown.len() < line.len() { "..." } else { "" };
+        format!("'{}{more}'", String::from_utf8_lossy(shown))
+    } else {
+        format!("bytes {}", hex(bytes.get(..16).unwrap_or(bytes)))
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let parts: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    parts.join(" ")
+}
+
+fn content_type_name(content_type: u8) -> &'static str {
+    match content_type {
+        CONTENT_CHANGE_CIPHER_SPEC => "ChangeCipherSpec",
+        CONTENT_ALERT => "alert",
+        CONTENT_HANDSHAKE => "handshake",
+        _ => "application data",
+    }
+}
+
+/// The message name, for reasons.
+pub fn handshake_name(kind: u8) -> String {
+    let name = match kind {
+        0 => "HelloRequest",
+        1 => "ClientHello",
+        SERVER_HELLO => "ServerHello",
+        4 => "NewSessionTicket",
+        8 => "EncryptedExtensions",
+        CERTIFICATE => "Certificate",
+        SERVER_KEY_EXCHANGE => "ServerKeyExchange",
+        CERTIFICATE_REQUEST => "CertificateRequest",
+        SERVER_HELLO_DONE => "ServerHelloDone",
+        15 => "CertificateVerify",
+        16 => "ClientKeyExchange",
+        20 => "Finished",
+        22 => "CertificateStatus",
+        _ => return format!("handshake message type {kind}"),
+    };
+    name.to_string()
+}
+
+/// One alert: two bytes, level and description.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Alert {
+    pub level: u8,
+    pub description: u8,
+}
+
+const LEVEL_WARNING: u8 = 1;
+const CLOSE_NOTIFY: u8 = 0;
+
+impl Alert {
+    /// Whether the handshake goes on after it: warnings other than close_notify do (Apache
+    /// sends unrecognized_name as a warning before its ServerHello).
+    pub fn is_warning(self) -> bool {
+        self.level == LEVEL_WARNING && self.description != CLOSE_NOTIFY
+    }
+}
+
+impl std::fmt::Display for Alert {
+    /// "fatal alert protocol_version (70)".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let level = match self.level {
+            LEVEL_WARNING => "warning ".to_string(),
+            2 => "fatal ".to_string(),
+            other => format!("level-{other} "),
+        };
+        let name = alert_name(self.description);
+        write!(f, "{level}alert {name} ({})", self.description)
+    }
+}
+
+/// An alert record holds exactly one alert; rustls and OpenSSL send nothing else.
+pub fn parse_alert(payload: &[u8]) -> Result<Alert, String> {
+    let mut r = Reader::new(payload);
+    let level = r.u8("alert level").map_err(malformed_alert)?;
+    let description = r.u8("alert description").map_err(malformed_alert)?;
+    r.expect_empty("the alert").map_err(malformed_alert)?;
+    Ok(Alert { level, description })
+}
+
+fn malformed_alert(e: String) -> String {
+    format!("malformed alert: {e}")
+}
+
+/// The alert names of RFC 5246 and RFC 8446.
+pub fn alert_name(description: u8) -> &'static str {
+    match description {
+        0 => "close_notify",
+        10 => "unexpected_message",
+        20 => "bad_record_mac",
+        21 => "decryption_failed",
+        22 => "record_overflow",
+        30 => "decompression_failure",
+        40 => "handshake_failure",
+        41 => "no_certificate",
+        42 => "bad_certificate",
+        43 => "unsupported_certificate",
+        44 => "certificate_revoked",
+        45 => "certificate_expired",
+        46 => "certificate_unknown",
+        47 => "illegal_parameter",
+        48 => "unknown_ca",
+        49 => "access_denied",
+        50 => "decode_error",
+        51 => "decrypt_error",
+        60 => "export_restriction",
+        70 => "protocol_version",
+        71 => "insufficient_security",
+        80 => "internal_error",
+        86 => "inappropriate_fallback",
+        90 => "user_canceled",
+        100 => "no_renegotiation",
+        109 => "missing_extension",
+        110 => "unsupported_extension",
+        111 => "certificate_unobtainable",
+        112 => "unrecognized_name",
+        113 => "bad_certificate_status_response",
+        114 => "bad_certificate_hash_value",
+        115 => "unknown_psk_identity",
+        116 => "certificate_required",
+        120 => "no_application_protocol",
+        _ => "unknown",
+    }
+}
+
+/// The fields of a ServerHello (or HelloRetryRequest) that the prober judges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerHello {
+    /// The version field: the negotiated version up to TLS 1.2, 0x0303 for TLS 1.3.
+    pub legacy_version: u16,
+    pub cipher_suite: u16,
+    pub compression: u8,
+    /// The supported_versions extension, where TLS 1.3 puts the real version.
+    pub supported_version: Option<u16>,
+    /// A HelloRetryRequest: a TLS 1.3 server asking for a key share in another group.
+    pub retry_request: bool,
+}
+
+impl ServerHello {
+    /// The version the server chose.
+    pub fn version(&self) -> u16 {
+        self.supported_version.unwrap_or(self.legacy_version)
+    }
+}
+
+/// Parses a ServerHello body (RFC 5246 section 7.4.1.3, RFC 8446 section 4.1.3). The
+/// extensions block may be absent up to TLS 1.2; when present it must fill the message.
+pub fn parse_server_hello(body: &[u8]) -> Result<ServerHello, String> {
+    let mut r = Reader::new(body);
+    let legacy_version = r.u16("server_version")?;
+    let random = r.random("random")?;
+    r.block(Prefix::U8, 32, "session_id")?;
+    let cipher_suite = r.u16("cipher_suite")?;
+    let compression = r.u8("compression_method")?;
+    let mut supported_version = None;
+    if !r.is_empty() {
+        let mut extensions = r.block(Prefix::U16, usize::from(u16::MAX), "extensions")?;
+        r.expect_empty("the extensions")?;
+        let mut seen = Vec::new();
+        while !extensions.is_empty() {
+            let kind = extensions.u16("extension type")?;
+            let mut data = extensions.block(Prefix::U16, usize::from(u16::MAX), "extension")?;
+            if seen.contains(&kind) {
+                return Err(format!("extension {kind} appears twice"));
+            }
+            seen.push(kind);
+            if kind == EXT_SUPPORTED_VERSIONS {
+                supported_version = Some(data.u16("supported_versions")?);
+                data.expect_empty("supported_versions")?;
+            }
+        }
+    }
+    Ok(ServerHello {
+        legacy_version,
+        cipher_suite,
+        compression,
+        supported_version,
+        retry_request: random == RETRY_REQUEST_RANDOM,
+    })
+}
+
+/// Parses a TLS 1.0-1.2 Certificate body (RFC 5246 section 7.4.2): the DER certificates as
+/// sent, leaf first. The list must fill the message and no certificate may be empty.
+pub fn parse_certificate(body: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    let mut r = Reader::new(body);
+    let mut list = r.block(Prefix::U24, MAX_RECEIVED, "certificate_list")?;
+    r.expect_empty("certificate_list")?;
+    let mut certificates = Vec::new();
+    while !list.is_empty() {
+        let certificate = list.block(Prefix::U24, MAX_RECEIVED, "certificate")?;
+        let der = certificate.into_bytes();
+        if der.is_empty() {
+            return Err(format!("certificate {} is empty", certificates.len() + 1));
+        }
+        certificates.push(der.to_vec());
+    }
+    Ok(certificates)
+}
+
+/// Server messages for tests, here and in `mod.rs`.
+#[cfg(test)]
+pub mod build {
+    /// `bytes` behind a big-endian length of `width` bytes.
+    pub fn prefixed(width: usize, bytes: &[u8]) -> Vec<u8> {
+        let len = u32::try_from(bytes.len()).unwrap().to_be_bytes();
+        let mut out = len[4 - width..].to_vec();
+        out.extend_from_slice(bytes);
+        out
+    }
+
+    pub fn record(content_type: u8, payload: &[u8]) -> Vec<u8> {
+        let mut out = vec![content_type, 3, 3];
+        out.extend(prefixed(2, payload));
+        out
+    }
+
+    pub fn handshake(kind: u8, body: &[u8]) -> Vec<u8> {
+        let mut out = vec![kind];
+        out.extend(prefixed(3, body));
+        out
+    }
+
+    /// A ServerHello body; `extensions` None leaves the block out entirely.
+    pub fn server_hello(version: u16, suite: u16, extensions: Option<&[u8]>) -> Vec<u8> {
+        let mut out = version.to_be_bytes().to_vec();
+        out.extend([0x42; 32]);
+        out.extend(prefixed(1, &[1; 32]));
+        out.extend(suite.to_be_bytes());
+        out.push(0);
+        if let Some(extensions) = extensions {
+            out.extend(prefixed(2, extensions));
+        }
+        out
+    }
+
+    /// The supported_versions extension of a TLS 1.3 ServerHello.
+    pub fn supported_versions(version: u16) -> Vec<u8> {
+        let mut out = vec![0x00, 0x2b, 0x00, 0x02];
+        out.extend(version.to_be_bytes());
+        out
+    }
+
+    pub fn certificate(certificates: &[&[u8]]) -> Vec<u8> {
+        let list: Vec<u8> = certificates.iter().flat_map(|c| prefixed(3, c)).collect();
+        prefixed(3, &list)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::build::*;
+    use super::*;
+
+    fn all(bytes: &[u8]) -> Result<Vec<Message>, String> {
+        let mut d = Deframer::new(256 * 1024);
+        d.push(bytes);
+        let mut out = Vec::new();
+        while let Some(m) = d.next_message()? {
+            out.push(m);
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn server_hello_tls12() {
+        let hello = parse_server_hello(&server_hello(0x0303, 0xc02f, None)).unwrap();
+        assert_eq!(hello.version(), 0x0303);
+        assert_eq!(hello.cipher_suite, 0xc02f);
+        assert_eq!(hello.supported_version, None);
+        assert!(!hello.retry_request);
+        // An empty extensions block and an unknown extension are fine.
+        assert!(parse_server_hello(&server_hello(0x0303, 0x002f, Some(&[]))).is_ok());
+        let renegotiation_info = [0xff, 0x01, 0x00, 0x01, 0x00];
+        assert!(
+            parse_server_hello(&server_hello(0x0301, 0x002f, Some(&renegotiation_info))).is_ok()
+        );
+    }
+
+    #[test]
+    fn server_hello_tls13_reads_supported_versions() {
+        let mut exts = vec![0x00, 0x33, 0x00, 0x02, 0x00, 0x1d]; // a (short) key_share
+        exts.extend(supported_versions(0x0304));
+        let hello = parse_server_hello(&server_hello(0x0303, 0x1301, Some(&exts))).unwrap();
+        assert_eq!(hello.legacy_version, 0x0303);
+        assert_eq!(hello.supported_version, Some(0x0304));
+        assert_eq!(hello.version(), 0x0304);
+    }
+
+    #[test]
+    fn hello_retry_request_is_recognised() {
+        let mut body = server_hello(0x0303, 0x1302, Some(&supported_versions(0x0304)));
+        body.splice(2..34, RETRY_REQUEST_RANDOM);
+        let hello = parse_server_hello(&body).unwrap();
+        assert!(hello.retry_request);
+        assert_eq!(hello.version(), 0x0304);
+    }
+
+    #[test]
+    fn server_hello_errors() {
+        let good = server_hello(0x0303, 0x1301, Some(&supported_versions(0x0304)));
+        // Without its extensions (cut at 70) a ServerHello is complete.
+        for cut in (0..good.len()).filter(|&cut| cut != 70) {
+            assert!(parse_server_hello(&good[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut trailing = good.clone();
+        trailing.push(0);
+        assert_eq!(
+            parse_server_hello(&trailing).unwrap_err(),
+            "1 trailing bytes after the extensions"
+        );
+        let mut long_id = server_hello(0x0303, 0x1301, None);
+        long_id[34] = 33;
+        assert_eq!(
+            parse_server_hello(&long_id).unwrap_err(),
+            "session_id claims 33 bytes, more than the maximum of 32"
+        );
+        let mut twice = supported_versions(0x0304);
+        twice.extend(supported_versions(0x0304));
+        assert_eq!(
+            parse_server_hello(&server_hello(0x0303, 0x1301, Some(&twice))).unwrap_err(),
+            "extension 43 appears twice"
+        );
+        let three_bytes = [0x00, 0x2b, 0x00, 0x03, 0x03, 0x04, 0x00];
+        assert_eq!(
+            parse_server_hello(&server_hello(0x0303, 0x1301, Some(&three_bytes))).unwrap_err(),
+            "1 trailing bytes after supported_versions"
+        );
+        let overlong_extension = [0x00, 0x2b, 0x00, 0x09, 0x03, 0x04];
+        assert!(
+            parse_server_hello(&server_hello(0x0303, 0x1301, Some(&overlong_extension))).is_err()
+        );
+    }
+
+    #[test]
+    fn certificate_split_across_two_records() {
+        let certs: [&[u8]; 2] = [&[0x30; 3000], &[0x30, 0x82, 1, 2]];
+        let message = handshake(CERTIFICATE, &certificate(&certs));
+        let (a, b) = message.split_at(1234);
+        let mut d = Deframer::new(256 * 1024);
+        d.push(&record(CONTENT_HANDSHAKE, a));
+        assert_eq!(d.next_message(), Ok(None));
+        assert_eq!(d.unfinished(), Some("in the middle of a handshake message"));
+        let second = record(CONTENT_HANDSHAKE, b);
+        d.push(&second[..7]);
+        assert_eq!(d.next_message(), Ok(None));
+        assert_eq!(d.unfinished(), Some("in the middle of a record"));
+        d.push(&second[7..]);
+        let Some(Message::Handshake { kind, body }) = d.next_message().unwrap() else {
+            panic!("no message");
+        };
+        assert_eq!(kind, CERTIFICATE);
+        assert_eq!(parse_certificate(&body).unwrap(), certs.map(<[u8]>::to_vec));
+        assert_eq!(d.next_message(), Ok(None));
+        assert_eq!(d.unfinished(), None);
+    }
+
+    #[test]
+    fn several_messages_in_one_record() {
+        let mut payload = handshake(SERVER_HELLO, &server_hello(0x0303, 0x002f, None));
+        payload.extend(handshake(CERTIFICATE, &certificate(&[b"der"])));
+        payload.extend(handshake(SERVER_HELLO_DONE, &[]));
+        let kinds: Vec<u8> = all(&record(CONTENT_HANDSHAKE, &payload))
+            .unwrap()
+            .into_iter()
+            .map(|m| match m {
+                Message::Handshake { kind, .. } => kind,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(kinds, [SERVER_HELLO, CERTIFICATE, SERVER_HELLO_DONE]);
+    }
+
+    #[test]
+    fn certificate_errors() {
+        assert_eq!(parse_certificate(&certificate(&[])), Ok(Vec::new()));
+        assert_eq!(
+            parse_certificate(&certificate(&[b"a", b""])).unwrap_err(),
+            "certificate 2 is empty"
+        );
+        let mut trailing = certificate(&[b"abc"]);
+        trailing.push(0);
+        assert_eq!(
+            parse_certificate(&trailing).unwrap_err(),
+            "1 trailing bytes after certificate_list"
+        );
+        // The list claims more than the message holds.
+        assert_eq!(
+            parse_certificate(&[0x00, 0x10, 0x00, 0x00, 0x00, 0x01, b'x']).unwrap_err(),
+            "truncated certificate_list: needs 4096 bytes, 4 left"
+        );
+        // A certificate claims more than its list holds.
+        assert!(parse_certificate(&[0x00, 0x00, 0x04, 0x00, 0x00, 0x05, b'x']).is_err());
+        assert!(parse_certificate(&[0x00, 0x00]).is_err());
+    }
+
+    #[test]
+    fn alerts() {
+        let messages = all(&record(CONTENT_ALERT, &[2, 70])).unwrap();
+        assert_eq!(
+            messages,
+            [Message::Alert(Alert {
+                level: 2,
+                description: 70
+            })]
+        );
+        let fatal = Alert {
+            level: 2,
+            description: 40,
+        };
+        assert_eq!(fatal.to_string(), "fatal alert handshake_failure (40)");
+        assert!(!fatal.is_warning());
+        let sni = Alert {
+            level: 1,
+            description: 112,
+        };
+        assert_eq!(sni.to_string(), "warning alert unrecognized_name (112)");
+        assert!(sni.is_warning());
+        let close = Alert {
+            level: 1,
+            description: 0,
+        };
+        assert!(!close.is_warning());
+        assert_eq!(
+            Alert {
+                level: 9,
+                description: 200
+            }
+            .to_string(),
+            "level-9 alert unknown (200)"
+        );
+        assert_eq!(
+            all(&record(CONTENT_ALERT, &[2])).unwrap_err(),
+            "malformed alert: truncated alert description: needs 1 bytes, 0 left"
+        );
+        assert_eq!(
+            all(&record(CONTENT_ALERT, &[2, 40, 2, 40])).unwrap_err(),
+            "malformed alert: 2 trailing bytes after the alert"
+        );
+    }
+
+    #[test]
+    fn alert_inside_a_fragmented_handshake_message_is_refused() {
+        let message = handshake(CERTIFICATE, &certificate(&[b"der"]));
+        let mut bytes = record(CONTENT_HANDSHAKE, &message[..5]);
+        bytes.extend(record(CONTENT_ALERT, &[2, 40]));
+        assert_eq!(
+            all(&bytes).unwrap_err(),
+            "malformed record: alert record inside a fragmented handshake message"
+        );
+    }
+
+    #[test]
+    fn truncated_input_waits_for_more() {
+        let bytes = record(
+            CONTENT_HANDSHAKE,
+            &handshake(SERVER_HELLO, &server_hello(0x0303, 0x002f, None)),
+        );
+        for cut in 1..bytes.len() {
+            let mut d = Deframer::new(1024);
+            d.push(&bytes[..cut]);
+            assert_eq!(d.next_message(), Ok(None), "cut at {cut}");
+            assert!(d.unfinished().is_some());
+        }
+    }
+
+    #[test]
+    fn oversize_lengths_are_refused_at_once() {
+        assert_eq!(
+            all(&[22, 3, 3, 0x40, 0x01]).unwrap_err(),
+            "malformed record: handshake record of 16385 bytes, more than the maximum of 16384"
+        );
+        let header = handshake(CERTIFICATE, &[])[..1].to_vec();
+        let mut huge = header;
+        huge.extend([0x10, 0x00, 0x00]);
+        assert_eq!(
+            all(&record(CONTENT_HANDSHAKE, &huge)).unwrap_err(),
+            "malformed Certificate: 1048576 bytes, more than the maximum of 262144"
+        );
+        assert_eq!(
+            all(&record(CONTENT_HANDSHAKE, &[])).unwrap_err(),
+            "malformed record: empty handshake record"
+        );
+        assert_eq!(
+            all(&record(CONTENT_CHANGE_CIPHER_SPEC, &[1, 1])).unwrap_err(),
+            "malformed ChangeCipherSpec record"
+        );
+    }
+
+    #[test]
+    fn garbage_is_not_tls() {
+        assert_eq!(
+            all(b"HTTP/1.1 400 Bad Request\r\nServer: x\r\n\r\n").unwrap_err(),
+            "not TLS: the server answered 'HTTP/1.1 400 Bad Request'"
+        );
+        assert_eq!(
+            all(b"220 mail.example.org ESMTP ready and waiting for you, but this line is long\r\n")
+                .unwrap_err(),
+            "not TLS: the server answered '220 mail.example.org ESMTP ready and waiting for you, but th...'"
+        );
+        // A wrong version byte is noticed after three bytes.
+        assert_eq!(
+            all(&[22, 2, 0]).unwrap_err(),
+            "not TLS: the server answered bytes 16 02 00"
+        );
+        assert_eq!(
+            all(&[0x80, 0x2e, 0x04, 0x00]).unwrap_err(),
+            "not TLS: the server answered bytes 80 2e 04 00"
+        );
+        // After a good record, a bad header is a malformed record.
+        let mut bytes = record(CONTENT_ALERT, &[1, 112]);
+        bytes.extend(b"garbage");
+        let mut d = Deframer::new(1024);
+        d.push(&bytes);
+        assert!(matches!(d.next_message(), Ok(Some(Message::Alert(_)))));
+        assert_eq!(
+            d.next_message().unwrap_err(),
+            "malformed record header: 67 61 72 62 61"
+        );
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(handshake_name(SERVER_HELLO_DONE), "ServerHelloDone");
+        assert_eq!(handshake_name(99), "handshake message type 99");
+        assert_eq!(alert_name(70), "protocol_version");
+    }
+}

@@ -22,7 +22,9 @@ fn good_chain_is_ok_with_exact_output() {
              [OK] chain is trusted ({})\n\
              [OK] chain as built: good.example > {INTERMEDIATE_CN} > {ROOT_CN} (trust anchor)\n\
              [OK] key is ECDSA P-256\n\
-             [OK] signatures use ECDSA-SHA256\n",
+             [OK] signatures use ECDSA-SHA256\n\
+             [OK] negotiated TLSv1.3 with TLS13_AES_256_GCM_SHA384\n\
+             [OK] revocation not checked: the certificate names no OCSP responder or CRL distribution point\n",
             perfdata("90.25", 256),
             root_file()
         )
@@ -131,7 +133,8 @@ fn self_signed_is_critical_unless_allowed() {
              [OK] name 'self.example' matches DNS:self.example\n\
              [CRITICAL] certificate is self-signed\n\
              [OK] key is ECDSA P-256\n\
-             [OK] signatures use ECDSA-SHA256\n"
+             [OK] signatures use ECDSA-SHA256\n\
+             [OK] negotiated TLSv1.3 with TLS13_AES_256_GCM_SHA384\n"
         )
     );
     let allowed = check_tls_cert(&[&args[..], &["--allow-self-signed"]].concat());
@@ -449,6 +452,7 @@ fn prtg_json_matches_the_builtin_sensor_channels() {
                 lookup("trustedroot")
             ),
             ("Self-Signed".to_string(), 0, lookup("selfsigned")),
+            ("Revoked".to_string(), 0, lookup("revoked")),
             (
                 "Alarm Tier".to_string(),
                 0,

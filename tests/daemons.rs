@@ -172,6 +172,7 @@ fn assert_good(
                 lookup("trustedroot")
             ),
             ("Self-Signed".to_string(), 0, lookup("selfsigned")),
+            ("Revoked".to_string(), 0, lookup("revoked")),
             (
                 "Alarm Tier".to_string(),
                 0,

@@ -373,6 +373,7 @@ fn prtg_starttls_sensor_parameters_are_accepted() {
                 lookup("trustedroot")
             ),
             ("Self-Signed".to_string(), 0, lookup("selfsigned")),
+            ("Revoked".to_string(), 0, lookup("revoked")),
             (
                 "Alarm Tier".to_string(),
                 0,

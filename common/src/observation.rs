@@ -29,6 +29,9 @@ pub struct Observation {
     /// Which TLS versions the server accepts, when probed (`--protocols`).
     #[serde(default)]
     pub protocols: Vec<ProtocolSupport>,
+    /// The OCSP response stapled to the handshake (DER), if any.
+    #[serde(default, skip_serializing)]
+    pub stapled_ocsp: Option<Vec<u8>>,
 }
 
 /// Whether the server accepts one TLS version, from a probe of its own.

@@ -30,6 +30,10 @@ pub struct Report {
     pub fetched: Vec<(String, String)>,
     /// Why fetching via AIA failed, one line each.
     pub fetch_errors: Vec<String>,
+    /// The revocation lookup for the leaf, unless turned off.
+    pub revocation: Option<crate::connect::revocation::RevocationReport>,
+    /// The security grade, when the TLS versions were probed.
+    pub grade: Option<grade::Grade>,
 }
 
 impl Report {
@@ -66,6 +70,8 @@ pub fn analyze(
         chain_notes,
         fetched: Vec::new(),
         fetch_errors: Vec::new(),
+        revocation: None,
+        grade: None,
     })
 }
 

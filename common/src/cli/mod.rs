@@ -109,6 +109,33 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<std::path::PathBuf>,
 
+    /// Do not check revocation (by default: the stapled OCSP response, else the OCSP responder,
+    /// else the CRL named in the certificate).
+    #[arg(long)]
+    no_revocation: bool,
+
+    /// A revocation status that cannot be had (responder down, slow, broken) is CRITICAL,
+    /// not WARNING.
+    #[arg(long)]
+    revocation_strict: bool,
+
+    /// CRITICAL unless the server staples an OCSP response.
+    #[arg(long)]
+    require_stapling: bool,
+
+    /// Probe which TLS versions (1.0 to 1.3) the server accepts, each on its own connection,
+    /// and grade the configuration (A+ to F).
+    #[arg(long)]
+    protocols: bool,
+
+    /// CRITICAL when the server accepts a TLS version below this (1.0, 1.1, 1.2, 1.3); probes.
+    #[arg(long, value_name = "VERSION", value_parser = tls_version)]
+    min_tls: Option<String>,
+
+    /// CRITICAL when the security grade is worse than this (A+, A, B, C, D, E, F); probes.
+    #[arg(long, value_name = "GRADE", value_parser = grade_letter)]
+    min_grade: Option<String>,
+
     /// Alarm tier Info up to this many days left (tiers: Critical <= -c, Warning <= -w, Info, OK).
     #[arg(long, value_name = "DAYS", default_value_t = 90.0, value_parser = non_negative_days)]
     info_days: f64,
@@ -189,6 +216,26 @@ fn starttls_protocol(text: &str) -> Result<Protocol, String> {
         })
 }
 
+fn tls_version(text: &str) -> Result<String, String> {
+    match text
+        .trim()
+        .trim_start_matches("TLSv")
+        .trim_start_matches("tls")
+    {
+        v @ ("1.0" | "1.1" | "1.2" | "1.3") => Ok(format!("TLSv{v}")),
+        _ => Err(format!("'{text}' is not one of 1.0, 1.1, 1.2, 1.3")),
+    }
+}
+
+fn grade_letter(text: &str) -> Result<String, String> {
+    let letter = text.trim().to_ascii_uppercase();
+    if crate::analysis::grade::ORDER.contains(&letter.as_str()) {
+        Ok(letter)
+    } else {
+        Err(format!("'{text}' is not one of A+, A, B, C, D, E, F"))
+    }
+}
+
 fn positive_seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(v) if v > 0.0 && v <= 86_400.0 => Ok(v),
@@ -216,6 +263,8 @@ pub struct Config {
     pub fetch_intermediates: bool,
     /// Where fetched issuer certificates, OCSP responses and CRLs are kept.
     pub cache: Cache,
+    /// Probe which TLS versions the server accepts (and grade it).
+    pub probe_protocols: bool,
 }
 
 struct TrustSelection {
@@ -341,6 +390,7 @@ fn config_from_prtg(params: prtg_params::PrtgParams) -> Result<Config, String> {
         verbosity: 0,
         fetch_intermediates: false,
         cache: Cache::none(),
+        probe_protocols: false,
         trust: TrustSelection {
             mozilla: false,
             system: true,
@@ -407,6 +457,11 @@ fn config_from(plugin: Plugin, args: Args) -> Result<Config, String> {
             .as_deref()
             .map(|s| verdict::normalise_hex(s).map(|hex| hex.trim_start_matches('0').to_string()))
             .transpose()?,
+        revocation: !args.no_revocation,
+        revocation_strict: args.revocation_strict,
+        require_stapling: args.require_stapling,
+        min_tls: args.min_tls.clone(),
+        min_grade: args.min_grade.clone(),
         match_names: args
             .match_names
             .iter()
@@ -427,6 +482,7 @@ fn config_from(plugin: Plugin, args: Args) -> Result<Config, String> {
         trust,
         fetch_intermediates: args.fetch_intermediates,
         cache: args.cache_dir.map_or_else(Cache::none, Cache::at),
+        probe_protocols: args.protocols || args.min_tls.is_some() || args.min_grade.is_some(),
     })
 }
 
@@ -506,7 +562,7 @@ pub fn check(
     };
     match observe(&config.target, deadline) {
         Err(error) => outcome.verdict = verdict::judge_error(&error, &config.policy),
-        Ok(observation) => {
+        Ok(mut observation) => {
             let name = config.target.identity();
             match crate::analysis::analyze(
                 &observation.chain,
@@ -518,6 +574,21 @@ pub fn check(
                 Ok(mut report) => {
                     if config.fetch_intermediates && !report.trust.trusted {
                         complete_chain(&mut report, &observation, &store, config, deadline);
+                    }
+                    if config.policy.revocation && !report.leaf().self_signed {
+                        report.revocation = Some(crate::connect::revocation::lookup(
+                            &observation.chain[0],
+                            observation.chain.get(1).map(Vec::as_slice),
+                            observation.stapled_ocsp.as_deref(),
+                            &config.cache,
+                            deadline,
+                            report.now,
+                        ));
+                    }
+                    if config.probe_protocols {
+                        observation.protocols =
+                            crate::connect::probe_protocols(&config.target, deadline);
+                        report.grade = Some(grade_of(&report, &observation));
                     }
                     outcome.verdict = verdict::judge(&report, &observation, &store, &config.policy);
                     outcome.report = Some(report);
@@ -531,6 +602,31 @@ pub fn check(
         }
     }
     render(config.format, &outcome)
+}
+
+/// The security grade from the probed versions and the analysed chain.
+fn grade_of(
+    report: &crate::analysis::Report,
+    observation: &crate::Observation,
+) -> crate::analysis::grade::Grade {
+    let accepted: Vec<(String, String)> = observation
+        .protocols
+        .iter()
+        .filter(|p| p.accepted)
+        .map(|p| {
+            (
+                p.version.clone(),
+                p.cipher_suite.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    crate::analysis::grade::grade(&crate::analysis::grade::GradeInput {
+        accepted: &accepted,
+        leaf: report.leaf(),
+        trusted: report.trust.trusted,
+        name_matches: report.name.matched(),
+        now: report.now,
+    })
 }
 
 /// Fetches the missing issuers of an untrusted chain via AIA and verifies trust again.

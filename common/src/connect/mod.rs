@@ -9,6 +9,7 @@ pub mod cache;
 mod deadline;
 pub mod http;
 pub mod probe;
+pub mod revocation;
 pub mod starttls;
 mod stream;
 mod tcp;
@@ -87,6 +88,7 @@ pub fn observe(target: &Target, deadline: Deadline) -> Result<Observation, Conne
         timings,
         legacy_handshake: None,
         protocols: Vec::new(),
+        stapled_ocsp: session.stapled_ocsp,
     })
 }
 
@@ -128,6 +130,7 @@ fn legacy_capture(
             timings,
             legacy_handshake: Some(rustls_error.message.clone()),
             protocols: Vec::new(),
+            stapled_ocsp: None,
         });
     }
     Err(rustls_error)

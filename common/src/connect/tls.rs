@@ -21,6 +21,8 @@ pub struct Session {
     pub cipher_suite: String,
     /// The handshake failed after the chain was captured (for example a client certificate was required).
     pub late_error: Option<String>,
+    /// The OCSP response the server stapled, if any.
+    pub stapled_ocsp: Option<Vec<u8>>,
 }
 
 pub fn handshake(
@@ -42,6 +44,7 @@ pub fn handshake(
         }
     }
     let chain = recorder.take();
+    let stapled_ocsp = recorder.take_staple();
     match failure {
         None => {
             // A polite goodbye in the protocol's own words, then close_notify; no answer is awaited.
@@ -62,6 +65,7 @@ pub fn handshake(
                     .map(|s| format!("{:?}", s.suite()))
                     .unwrap_or_default(),
                 late_error: None,
+                stapled_ocsp,
             })
         }
         Some(e) if !chain.is_empty() && e.kind() != io::ErrorKind::TimedOut => Ok(Session {
@@ -72,6 +76,7 @@ pub fn handshake(
                 .unwrap_or_default(),
             cipher_suite: String::new(),
             late_error: Some(describe(&e, &stream.first_bytes, deadline).message),
+            stapled_ocsp,
         }),
         Some(e) => Err(describe(&e, &stream.first_bytes, deadline)),
     }
@@ -191,9 +196,17 @@ fn not_tls(first_bytes: &[u8]) -> ConnectError {
 #[derive(Debug, Default)]
 struct Recorder {
     chain: Mutex<Vec<Vec<u8>>>,
+    staple: Mutex<Option<Vec<u8>>>,
 }
 
 impl Recorder {
+    fn take_staple(&self) -> Option<Vec<u8>> {
+        match self.staple.lock() {
+            Ok(mut staple) => staple.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        }
+    }
+
     fn take(&self) -> Vec<Vec<u8>> {
         match self.chain.lock() {
             Ok(mut chain) => std::mem::take(&mut *chain),
@@ -208,9 +221,14 @@ impl ServerCertVerifier for Recorder {
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
         _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
+        ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        if !ocsp_response.is_empty() {
+            if let Ok(mut slot) = self.staple.lock() {
+                *slot = Some(ocsp_response.to_vec());
+            }
+        }
         let chain: Vec<Vec<u8>> = std::iter::once(end_entity)
             .chain(intermediates)
             .map(|c| c.as_ref().to_vec())

@@ -21,6 +21,9 @@ struct Document<'a> {
     chain: Vec<Element<'a>>,
     name_check: Option<&'a crate::analysis::NameCheck>,
     chain_notes: &'a [crate::analysis::chain::ChainNote],
+    revocation: Option<&'a crate::connect::revocation::RevocationReport>,
+    protocols: &'a [crate::observation::ProtocolSupport],
+    grade: Option<&'a crate::analysis::grade::Grade>,
     trust: Option<&'a crate::analysis::TrustResult>,
 }
 
@@ -41,6 +44,8 @@ struct ConnectionView<'a> {
     tls_version: &'a str,
     cipher_suite: &'a str,
     handshake_error: Option<&'a str>,
+    legacy_handshake: Option<&'a str>,
+    ocsp_stapled: bool,
     timings_ms: &'a crate::observation::Timings,
 }
 
@@ -75,6 +80,8 @@ pub fn render(outcome: &Outcome) -> Rendered {
             tls_version: &o.tls_version,
             cipher_suite: &o.cipher_suite,
             handshake_error: o.handshake_error.as_deref(),
+            legacy_handshake: o.legacy_handshake.as_deref(),
+            ocsp_stapled: o.stapled_ocsp.is_some(),
             timings_ms: &o.timings,
         }),
         chain: report
@@ -90,6 +97,12 @@ pub fn render(outcome: &Outcome) -> Rendered {
             .unwrap_or_default(),
         name_check: report.map(|r| &r.name),
         chain_notes: report.map_or(&[], |r| r.chain_notes.as_slice()),
+        revocation: report.and_then(|r| r.revocation.as_ref()),
+        protocols: outcome
+            .observation
+            .as_ref()
+            .map_or(&[], |o| o.protocols.as_slice()),
+        grade: report.and_then(|r| r.grade.as_ref()),
         trust: report.map(|r| &r.trust),
     };
     let text =

@@ -10,6 +10,7 @@
 //! Failures are `{"prtg":{"error":1,"text":"..."}}`. The exit code is always 0: PRTG reads the JSON.
 
 use super::{summary, Outcome, Rendered};
+use crate::analysis::revocation::RevocationStatus;
 use crate::analysis::{KeyAlgorithm, NameMode, Report};
 use crate::clock::format_utc;
 use crate::verdict::State;
@@ -71,6 +72,21 @@ fn channels(outcome: &Outcome, report: &Report) -> Vec<Value> {
         ),
         lookup_channel("Self-Signed", i64::from(leaf.self_signed), "selfsigned"),
     ];
+    if policy.revocation {
+        // 0 also when the certificate publishes no revocation information: nothing can
+        // revoke it. -1 ("unable to check", a PRTG warning) when published but unobtainable.
+        let revocation = report.revocation.as_ref();
+        let revoked = match revocation.and_then(|r| r.status.as_ref()) {
+            Some(RevocationStatus::Good) => 0,
+            Some(RevocationStatus::Revoked { .. }) => 1,
+            None if revocation.is_some_and(|r| !r.published && !r.stapled) => 0,
+            _ => -1,
+        };
+        channels.push(lookup_channel("Revoked", revoked, "revoked"));
+    }
+    if let Some(grade) = &report.grade {
+        channels.push(json!({"channel": "Security Grade", "value": grade.value(), "valuelookup": "certprobe.securitygrade"}));
+    }
     if let Some(tier) = outcome.verdict.tier {
         channels.push(json!({"channel": "Alarm Tier", "value": tier.value(), "valuelookup": "certprobe.alarmtier"}));
     }

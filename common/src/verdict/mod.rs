@@ -2,6 +2,7 @@
 //! and line; the worst state wins. Renderers never decide states, they print these.
 
 mod certificate_policy;
+mod connection;
 mod tier;
 
 pub use certificate_policy::normalise_hex;
@@ -109,6 +110,16 @@ pub struct Policy {
     pub serial: Option<String>,
     /// Names the leaf must also cover (`--match`, ASCII form).
     pub match_names: Vec<String>,
+    /// Check revocation (`--no-revocation` turns it off).
+    pub revocation: bool,
+    /// An unobtainable revocation status is CRITICAL instead of WARNING.
+    pub revocation_strict: bool,
+    /// No stapled OCSP response is CRITICAL.
+    pub require_stapling: bool,
+    /// Accepted TLS versions below this (`TLSv1.2`) are CRITICAL.
+    pub min_tls: Option<String>,
+    /// A grade worse than this (`B`) is CRITICAL.
+    pub min_grade: Option<String>,
 }
 
 impl Default for Policy {
@@ -129,6 +140,11 @@ impl Default for Policy {
             fingerprint: None,
             serial: None,
             match_names: Vec::new(),
+            revocation: true,
+            revocation_strict: false,
+            require_stapling: false,
+            min_tls: None,
+            min_grade: None,
         }
     }
 }
@@ -299,6 +315,7 @@ pub fn judge(
         policy,
     ));
     findings.extend(certificate_policy::certificates(report, policy));
+    findings.extend(connection::findings(report, observation, policy));
 
     if let Some(error) = &observation.handshake_error {
         findings.push(Finding {
@@ -465,6 +482,8 @@ mod tests {
             chain_notes: vec![],
             fetched: vec![],
             fetch_errors: vec![],
+            revocation: None,
+            grade: None,
         };
         let observation = Observation {
             peer: "127.0.0.1:443".parse().unwrap(),
@@ -475,6 +494,7 @@ mod tests {
             greeting: None,
             legacy_handshake: None,
             protocols: vec![],
+            stapled_ocsp: None,
             timings: Default::default(),
         };
         judge(&report, &observation, &TrustStore::empty(), policy)
@@ -606,7 +626,15 @@ mod tests {
         let checks: Vec<&str> = verdict.findings.iter().map(|f| f.check).collect();
         assert_eq!(
             checks,
-            ["expiry", "tier", "name", "self-signed", "key", "signature"]
+            [
+                "expiry",
+                "tier",
+                "name",
+                "self-signed",
+                "key",
+                "signature",
+                "tls"
+            ]
         );
         let allow = Policy {
             allow_self_signed: true,

@@ -21,8 +21,23 @@ pub fn serve(chain: Vec<Vec<u8>>, key_pkcs8: Vec<u8>) -> Server {
     serve_with(move |stream| finish_tls(stream, &config))
 }
 
+/// A TLS server that staples `ocsp` (a DER OCSPResponse) to every handshake.
+pub fn serve_stapled(chain: Vec<Vec<u8>>, key_pkcs8: Vec<u8>, ocsp: Vec<u8>) -> Server {
+    let config = stapled_config(chain, key_pkcs8, ocsp);
+    serve_with(move |stream| finish_tls(stream, &config))
+}
+
+fn stapled_config(chain: Vec<Vec<u8>>, key_pkcs8: Vec<u8>, ocsp: Vec<u8>) -> Arc<ServerConfig> {
+    server_config(chain, key_pkcs8, ocsp)
+}
+
 /// A rustls server configuration presenting `chain` with the leaf's PKCS#8 key.
 pub fn tls_config(chain: Vec<Vec<u8>>, key_pkcs8: Vec<u8>) -> Arc<ServerConfig> {
+    server_config(chain, key_pkcs8, Vec::new())
+}
+
+/// The one server configuration; an empty `ocsp` staples nothing.
+fn server_config(chain: Vec<Vec<u8>>, key_pkcs8: Vec<u8>, ocsp: Vec<u8>) -> Arc<ServerConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let certs: Vec<CertificateDer<'static>> = chain.into_iter().map(CertificateDer::from).collect();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_pkcs8));
@@ -30,7 +45,7 @@ pub fn tls_config(chain: Vec<Vec<u8>>, key_pkcs8: Vec<u8>) -> Arc<ServerConfig> 
         .with_safe_default_protocol_versions()
         .expect("versions")
         .with_no_client_auth()
-        .with_single_cert(certs, key)
+        .with_single_cert_with_ocsp(certs, key, ocsp)
         .expect("server certificate and key");
     Arc::new(config)
 }
@@ -132,6 +147,16 @@ impl Drop for OpensslServer {
 /// keys are served, and waits until it accepts connections. `chain_pem` (may be empty)
 /// is sent after the leaf.
 pub fn openssl_server(leaf_pem: &str, chain_pem: &str, key_pem: &str) -> OpensslServer {
+    openssl_server_with(leaf_pem, chain_pem, key_pem, &[])
+}
+
+/// `openssl s_server` as above with further options, e.g. `-tls1` or `-cipher AES128-SHA`.
+pub fn openssl_server_with(
+    leaf_pem: &str,
+    chain_pem: &str,
+    key_pem: &str,
+    extra: &[&str],
+) -> OpensslServer {
     let cert = crate::write_temp("server.pem", leaf_pem.as_bytes());
     let chain = crate::write_temp("chain.pem", chain_pem.as_bytes());
     let chain_args: Vec<std::ffi::OsString> = if chain_pem.is_empty() {
@@ -158,6 +183,7 @@ pub fn openssl_server(leaf_pem: &str, chain_pem: &str, key_pem: &str) -> Openssl
             .arg("-key")
             .arg(&key)
             .args(chain_args.iter())
+            .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -1,0 +1,157 @@
+//! What the connection itself showed: the negotiated protocol, a server only a legacy
+//! handshake could read, the TLS versions it accepts, the security grade, and revocation.
+
+use super::{Finding, Policy, State};
+use crate::analysis::grade::ORDER;
+use crate::analysis::revocation::RevocationStatus;
+use crate::analysis::Report;
+use crate::clock::format_utc;
+use crate::observation::Observation;
+
+pub fn findings(report: &Report, observation: &Observation, policy: &Policy) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if !observation.tls_version.is_empty() {
+        out.push(finding(
+            "tls",
+            State::Ok,
+            format!(
+                "negotiated {} with {}",
+                observation.tls_version, observation.cipher_suite
+            ),
+        ));
+    }
+    if let Some(why) = &observation.legacy_handshake {
+        out.push(finding(
+            "tls",
+            State::Warning,
+            format!(
+                "modern TLS clients cannot connect ({why}); the certificate was read with a {} ClientHello",
+                observation.tls_version
+            ),
+        ));
+    }
+    protocol_findings(observation, policy, &mut out);
+    grade_finding(report, policy, &mut out);
+    revocation_findings(report, policy, &mut out);
+    out
+}
+
+fn finding(check: &'static str, state: State, message: String) -> Finding {
+    Finding {
+        check,
+        state,
+        message,
+    }
+}
+
+fn protocol_findings(observation: &Observation, policy: &Policy, out: &mut Vec<Finding>) {
+    if observation.protocols.is_empty() {
+        return;
+    }
+    let accepted: Vec<&crate::observation::ProtocolSupport> = observation
+        .protocols
+        .iter()
+        .filter(|p| p.accepted)
+        .collect();
+    let listed: Vec<String> = accepted
+        .iter()
+        .map(|p| {
+            format!(
+                "{} ({})",
+                p.version,
+                p.cipher_suite.as_deref().unwrap_or("?")
+            )
+        })
+        .collect();
+    out.push(finding(
+        "protocols",
+        State::Ok,
+        if listed.is_empty() {
+            "no TLS version accepted by the probe".into()
+        } else {
+            format!("accepts {}", listed.join(", "))
+        },
+    ));
+    if let Some(min) = &policy.min_tls {
+        for p in accepted
+            .iter()
+            .filter(|p| p.version.as_str() < min.as_str())
+        {
+            out.push(finding(
+                "protocols",
+                State::Critical,
+                format!("{} is accepted, below the minimum {min}", p.version),
+            ));
+        }
+    }
+}
+
+fn grade_finding(report: &Report, policy: &Policy, out: &mut Vec<Finding>) {
+    let Some(grade) = &report.grade else { return };
+    let rank = |g: &str| ORDER.iter().position(|l| *l == g).unwrap_or(ORDER.len());
+    let below = policy
+        .min_grade
+        .as_deref()
+        .is_some_and(|min| rank(&grade.grade) > rank(min));
+    let mut message = format!("security grade {} (score {})", grade.grade, grade.score);
+    if grade.grade != grade.letter {
+        message.push_str(&format!(
+            ", {} before trust and name problems",
+            grade.letter
+        ));
+    }
+    if !grade.caps.is_empty() {
+        message.push_str(&format!("; {}", grade.caps.join("; ")));
+    }
+    match (&policy.min_grade, below) {
+        (Some(min), true) => out.push(finding(
+            "grade",
+            State::Critical,
+            format!("{message}, worse than the minimum {min}"),
+        )),
+        _ => out.push(finding("grade", State::Ok, message)),
+    }
+}
+
+fn revocation_findings(report: &Report, policy: &Policy, out: &mut Vec<Finding>) {
+    let Some(rev) = &report.revocation else {
+        return;
+    };
+    let unknown = if policy.revocation_strict {
+        State::Critical
+    } else {
+        State::Warning
+    };
+    let source = rev.source.as_deref().unwrap_or("");
+    match &rev.status {
+        Some(RevocationStatus::Good) => out.push(finding("revocation", State::Ok, format!("not revoked ({source})"))),
+        Some(RevocationStatus::Revoked { revoked_at, reason }) => {
+            let reason = reason.as_deref().map(|r| format!(", reason {r}")).unwrap_or_default();
+            out.push(finding(
+                "revocation",
+                State::Critical,
+                format!("certificate was revoked on {}{reason} ({source})", format_utc(*revoked_at)),
+            ));
+        }
+        Some(RevocationStatus::Unknown) => out.push(finding(
+            "revocation",
+            unknown,
+            format!("revocation status unknown: the responder does not know the certificate ({source})"),
+        )),
+        None if !rev.errors.is_empty() => {
+            out.push(finding("revocation", unknown, format!("revocation status unknown: {}", rev.errors.join("; "))))
+        }
+        None => out.push(finding(
+            "revocation",
+            State::Ok,
+            "revocation not checked: the certificate names no OCSP responder or CRL distribution point".into(),
+        )),
+    }
+    if policy.require_stapling && !rev.stapled {
+        out.push(finding(
+            "stapling",
+            State::Critical,
+            "the server staples no OCSP response (--require-stapling)".into(),
+        ));
+    }
+}

@@ -4,7 +4,9 @@
 //!
 //!     cargo run --release --example bench_endpoint
 
-use certprobe_testkit::ocsp_responder::{build_response, http_server, issue_with_urls, OcspReply, ResponseSpec};
+use certprobe_testkit::ocsp_responder::{
+    build_response, http_server, issue_with_urls, OcspReply, ResponseSpec,
+};
 use certprobe_testkit::{serve, write_temp, Ca};
 use std::io::Read;
 use std::sync::{Arc, Mutex};

@@ -299,3 +299,36 @@ fn unreachable_aia_is_reported() {
         "[WARNING] could not complete the chain via AIA: connection refused by 127.0.0.1:{port}"
     ));
 }
+
+#[test]
+fn usages_and_basic_constraints_are_checked() {
+    let (server, _) = serve_leaf(&LeafSpec::new("sign.example").signing_only());
+    let run = check_name("sign.example", server.port, &[]);
+    run.assert_line("[WARNING] the key usage (nonRepudiation) allows no TLS key exchange");
+
+    let (server, _) = serve_leaf(&LeafSpec::new("client.example").server_auth(false));
+    let run = check_name("client.example", server.port, &[]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    run.assert_line(
+        "[CRITICAL] the certificate is not for servers: its extended key usage is clientAuth",
+    );
+
+    let (server, _) = serve_leaf(&LeafSpec::new("ca-leaf.example").ca());
+    let run = check_name("ca-leaf.example", server.port, &[]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    run.assert_line("[CRITICAL] the certificate is a CA certificate used as a server certificate");
+
+    let pki = pki();
+    let rogue = pki.intermediate.non_ca_issuer("certprobe Not A CA", 100.0);
+    let leaf = rogue.issue(&LeafSpec::new("rogue.example"));
+    let run = check_chain(
+        "rogue.example",
+        vec![leaf.der.clone(), rogue.der()],
+        leaf.key_pkcs8.clone(),
+        &[],
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    run.assert_line(
+        "[CRITICAL] chain element 2 ('certprobe Not A CA') issues certificates but is not a CA",
+    );
+}

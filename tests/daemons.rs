@@ -246,6 +246,31 @@ fn postfix_smtp_starttls_and_implicit_tls() {
         &leaf,
         &["--implicit-tls"],
     );
+    // Version probing runs the SMTP dialogue on each of its connections too.
+    let port = postfix.port.to_string();
+    let root = root_file();
+    let run = check_smtp_cert(&[
+        "-H",
+        "mail.example",
+        "--address",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "--ca-file",
+        &root,
+        "--protocols",
+    ]);
+    let accepts = run
+        .lines()
+        .into_iter()
+        .find(|l| l.starts_with("[OK] accepts "))
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        accepts.contains("TLSv1.2 (") && accepts.contains("TLSv1.3 ("),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]

@@ -34,8 +34,20 @@ impl Ca {
 
     /// An intermediate signed by this CA, valid from yesterday for `days` days.
     pub fn intermediate(&self, cn: &str, days: f64) -> Ca {
+        self.issuer(cn, days, true)
+    }
+
+    /// An issuer whose certificate is not marked CA (a misissued intermediate).
+    pub fn non_ca_issuer(&self, cn: &str, days: f64) -> Ca {
+        self.issuer(cn, days, false)
+    }
+
+    fn issuer(&self, cn: &str, days: f64, is_ca: bool) -> Ca {
         let key = KeyPair::generate().expect("key");
-        let params = ca_params(cn, -1.0, days);
+        let mut params = ca_params(cn, -1.0, days);
+        if !is_ca {
+            params.is_ca = IsCa::ExplicitNoCa;
+        }
         let not_after = unix(&params.not_after);
         Ca {
             cert: params
@@ -103,6 +115,10 @@ pub struct LeafSpec {
     pub server_auth: bool,
     /// Authority Information Access caIssuers URLs.
     pub ca_issuers: Vec<String>,
+    /// Key usage nonRepudiation only: no TLS key exchange allowed.
+    pub signing_only: bool,
+    /// Basic constraints CA:TRUE on the leaf.
+    pub ca: bool,
 }
 
 impl LeafSpec {
@@ -117,6 +133,8 @@ impl LeafSpec {
             key: KeyType::P256,
             server_auth: true,
             ca_issuers: Vec::new(),
+            signing_only: false,
+            ca: false,
         }
     }
 
@@ -147,6 +165,16 @@ impl LeafSpec {
 
     pub fn cn(mut self, cn: Option<&str>) -> Self {
         self.cn = cn.map(str::to_string);
+        self
+    }
+
+    pub fn signing_only(mut self) -> Self {
+        self.signing_only = true;
+        self
+    }
+
+    pub fn ca(mut self) -> Self {
+        self.ca = true;
         self
     }
 
@@ -192,10 +220,17 @@ impl LeafSpec {
             .collect();
         params.not_before = at(self.valid_from_days);
         params.not_after = at(self.valid_until_days);
-        params.key_usages = vec![
-            KeyUsagePurpose::DigitalSignature,
-            KeyUsagePurpose::KeyEncipherment,
-        ];
+        params.key_usages = if self.signing_only {
+            vec![KeyUsagePurpose::ContentCommitment]
+        } else {
+            vec![
+                KeyUsagePurpose::DigitalSignature,
+                KeyUsagePurpose::KeyEncipherment,
+            ]
+        };
+        if self.ca {
+            params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        }
         params.extended_key_usages = if self.server_auth {
             vec![ExtendedKeyUsagePurpose::ServerAuth]
         } else {

@@ -13,10 +13,10 @@
 //! The plugin binaries are one line each: `certprobe::cli::main(certprobe::TLS_CERT)`.
 
 pub mod analysis;
-mod ber;
 pub mod cli;
 pub mod clock;
 pub mod connect;
+pub mod der;
 pub mod encoding;
 pub mod observation;
 pub mod render;

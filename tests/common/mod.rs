@@ -166,3 +166,26 @@ pub fn channel_values(prtg: &serde_json::Value) -> Vec<(String, i64, String)> {
         })
         .unwrap_or_default()
 }
+
+/// The PRTG channels of a trusted ECDSA P-256 certificate with 90 days left whose name
+/// matches (CN/SAN), with `trusted` for Root Authority Trusted (0 yes, 1 no).
+pub fn good_channels(trusted: i64) -> Vec<(String, i64, String)> {
+    let lookup = |l: &str| format!("prtg.standardlookups.sslcertificatesensor.{l}");
+    vec![
+        ("Days to Expiration".to_string(), 90, String::new()),
+        ("Common Name Check".to_string(), 5, lookup("cncheck")),
+        ("Public Key Length".to_string(), 256, lookup("publickeyecc")),
+        (
+            "Root Authority Trusted".to_string(),
+            trusted,
+            lookup("trustedroot"),
+        ),
+        ("Self-Signed".to_string(), 0, lookup("selfsigned")),
+        ("Revoked".to_string(), 0, lookup("revoked")),
+        (
+            "Alarm Tier".to_string(),
+            0,
+            "certprobe.alarmtier".to_string(),
+        ),
+    ]
+}

@@ -5,7 +5,7 @@
 use super::cache::Cache;
 use super::{http, Deadline};
 use crate::analysis::CertFacts;
-use crate::ber::Reader;
+use crate::der::Reader;
 
 /// Issuer certificates are small; a bundle of a few is under this.
 const MAX_ISSUER_FILE: usize = 256 * 1024;
@@ -108,9 +108,9 @@ fn pkcs7_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     let mut set = Reader::new(signed.expect(0xa0, "certificates")?);
     let mut certs = Vec::new();
     while !set.is_empty() {
-        let (tag, raw) = set.raw_tlv()?;
-        if tag == 0x30 {
-            certs.push(raw.to_vec());
+        let tlv = set.tlv()?;
+        if tlv.tag == 0x30 {
+            certs.push(tlv.raw.to_vec());
         }
     }
     if certs.is_empty() {

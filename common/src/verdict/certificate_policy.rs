@@ -26,14 +26,6 @@ pub fn certificates(report: &Report, policy: &Policy) -> Vec<Finding> {
     out
 }
 
-fn finding(check: &'static str, state: State, message: String) -> Finding {
-    Finding {
-        check,
-        state,
-        message,
-    }
-}
-
 fn label(chain: &[CertFacts], i: usize) -> String {
     if i == 0 {
         "the certificate".to_string()
@@ -45,14 +37,14 @@ fn label(chain: &[CertFacts], i: usize) -> String {
 /// The chain as built (when trusted), other valid paths, and what is wrong with the chain as sent.
 fn chain_findings(report: &Report, out: &mut Vec<Finding>) {
     if !report.trust.path.is_empty() {
-        out.push(finding(
+        out.push(Finding::new(
             "chain",
             State::Ok,
             format!("chain as built: {}", report.trust.path.join(" > ")),
         ));
     }
     for alternative in &report.trust.alternatives {
-        out.push(finding(
+        out.push(Finding::new(
             "chain",
             State::Ok,
             format!(
@@ -67,7 +59,7 @@ fn chain_findings(report: &Report, out: &mut Vec<Finding>) {
             .iter()
             .map(|(url, name)| format!("'{name}' from {url}"))
             .collect();
-        out.push(finding(
+        out.push(Finding::new(
             "chain",
             State::Warning,
             format!(
@@ -78,7 +70,7 @@ fn chain_findings(report: &Report, out: &mut Vec<Finding>) {
     }
     if !report.trust.trusted {
         for error in &report.fetch_errors {
-            out.push(finding(
+            out.push(Finding::new(
                 "chain",
                 State::Warning,
                 format!("could not complete the chain via AIA: {error}"),
@@ -91,7 +83,7 @@ fn chain_findings(report: &Report, out: &mut Vec<Finding>) {
         } else {
             State::Warning
         };
-        out.push(finding("chain", state, note.message.clone()));
+        out.push(Finding::new("chain", state, note.message.clone()));
     }
 }
 
@@ -104,7 +96,7 @@ fn signature_findings(chain: &[CertFacts], out: &mut Vec<Finding>) {
         }
         let alg = cert.signature_algorithm.as_str();
         if alg.contains("MD5") || alg.contains("SHA1") {
-            out.push(finding(
+            out.push(Finding::new(
                 "signature",
                 State::Critical,
                 format!("{} is signed with {alg}, a broken hash", label(chain, i)),
@@ -114,7 +106,7 @@ fn signature_findings(chain: &[CertFacts], out: &mut Vec<Finding>) {
         }
     }
     if !used.is_empty() && out.iter().all(|f| f.check != "signature") {
-        out.push(finding(
+        out.push(Finding::new(
             "signature",
             State::Ok,
             format!("signatures use {}", used.join(", ")),
@@ -131,7 +123,7 @@ fn usage_findings(chain: &[CertFacts], out: &mut Vec<Finding>) {
             .iter()
             .any(|u| u == "serverAuth" || u == "anyExtendedKeyUsage")
     {
-        out.push(finding(
+        out.push(Finding::new(
             "usage",
             State::Critical,
             format!(
@@ -149,7 +141,7 @@ fn usage_findings(chain: &[CertFacts], out: &mut Vec<Finding>) {
             )
         })
     {
-        out.push(finding(
+        out.push(Finding::new(
             "usage",
             State::Warning,
             format!(
@@ -159,7 +151,7 @@ fn usage_findings(chain: &[CertFacts], out: &mut Vec<Finding>) {
         ));
     }
     if leaf.is_ca && !leaf.self_signed {
-        out.push(finding(
+        out.push(Finding::new(
             "usage",
             State::Critical,
             "the certificate is a CA certificate used as a server certificate".into(),
@@ -171,7 +163,7 @@ fn usage_findings(chain: &[CertFacts], out: &mut Vec<Finding>) {
                 && c.sha256_fingerprint != chain[i].sha256_fingerprint
         });
         if issues_something && !chain[i].is_ca {
-            out.push(finding(
+            out.push(Finding::new(
                 "usage",
                 State::Critical,
                 format!("{} issues certificates but is not a CA", label(chain, i)),
@@ -183,7 +175,7 @@ fn usage_findings(chain: &[CertFacts], out: &mut Vec<Finding>) {
 fn validity_finding(leaf: &CertFacts, policy: &Policy, out: &mut Vec<Finding>) {
     let days = (leaf.not_after - leaf.not_before) as f64 / 86_400.0;
     if leaf.not_before >= SHORT_VALIDITY_SINCE && days > policy.max_validity_days {
-        out.push(finding(
+        out.push(Finding::new(
             "validity",
             State::Warning,
             format!(
@@ -204,7 +196,7 @@ fn san_finding(leaf: &CertFacts, policy: &Policy, out: &mut Vec<Finding>) {
     } else {
         (State::Warning, ": browsers, Go and rustls ignore the CN")
     };
-    out.push(finding(
+    out.push(Finding::new(
         "san",
         state,
         format!("the certificate has no subjectAltName{note}"),
@@ -224,7 +216,7 @@ fn identity_findings(leaf: &CertFacts, policy: &Policy, out: &mut Vec<Finding>) 
         } else {
             (State::Critical, "does not match")
         };
-        out.push(finding(
+        out.push(Finding::new(
             "issuer",
             state,
             format!("issuer '{}' {verb} --issuer '{}'", leaf.issuer, re.as_str()),
@@ -242,7 +234,7 @@ fn identity_findings(leaf: &CertFacts, policy: &Policy, out: &mut Vec<Finding>) 
                 ),
             )
         };
-        out.push(finding("fingerprint", state, message));
+        out.push(Finding::new("fingerprint", state, message));
     }
     if let Some(serial) = &policy.serial {
         let actual = leaf.serial.trim_start_matches('0');
@@ -254,17 +246,17 @@ fn identity_findings(leaf: &CertFacts, policy: &Policy, out: &mut Vec<Finding>) 
                 format!("serial number {} is not the expected {serial}", leaf.serial),
             )
         };
-        out.push(finding("serial", state, message));
+        out.push(Finding::new("serial", state, message));
     }
     for wanted in &policy.match_names {
         let check = name::check(leaf, wanted, NameMode::CnSan);
         out.push(match check.matched_by {
-            Some(entry) => finding(
+            Some(entry) => Finding::new(
                 "match",
                 State::Ok,
                 format!("name '{wanted}' is covered by {entry}"),
             ),
-            None => finding(
+            None => Finding::new(
                 "match",
                 State::Critical,
                 format!("name '{wanted}' is not covered by the certificate"),

@@ -11,7 +11,7 @@ use crate::observation::Observation;
 pub fn findings(report: &Report, observation: &Observation, policy: &Policy) -> Vec<Finding> {
     let mut out = Vec::new();
     if !observation.tls_version.is_empty() {
-        out.push(finding(
+        out.push(Finding::new(
             "tls",
             State::Ok,
             format!(
@@ -21,7 +21,7 @@ pub fn findings(report: &Report, observation: &Observation, policy: &Policy) -> 
         ));
     }
     if let Some(why) = &observation.legacy_handshake {
-        out.push(finding(
+        out.push(Finding::new(
             "tls",
             State::Warning,
             format!(
@@ -34,14 +34,6 @@ pub fn findings(report: &Report, observation: &Observation, policy: &Policy) -> 
     grade_finding(report, policy, &mut out);
     revocation_findings(report, policy, &mut out);
     out
-}
-
-fn finding(check: &'static str, state: State, message: String) -> Finding {
-    Finding {
-        check,
-        state,
-        message,
-    }
 }
 
 fn protocol_findings(observation: &Observation, policy: &Policy, out: &mut Vec<Finding>) {
@@ -63,7 +55,7 @@ fn protocol_findings(observation: &Observation, policy: &Policy, out: &mut Vec<F
             )
         })
         .collect();
-    out.push(finding(
+    out.push(Finding::new(
         "protocols",
         State::Ok,
         if listed.is_empty() {
@@ -77,7 +69,7 @@ fn protocol_findings(observation: &Observation, policy: &Policy, out: &mut Vec<F
             .iter()
             .filter(|p| p.version.as_str() < min.as_str())
         {
-            out.push(finding(
+            out.push(Finding::new(
                 "protocols",
                 State::Critical,
                 format!("{} is accepted, below the minimum {min}", p.version),
@@ -104,12 +96,12 @@ fn grade_finding(report: &Report, policy: &Policy, out: &mut Vec<Finding>) {
         message.push_str(&format!("; {}", grade.caps.join("; ")));
     }
     match (&policy.min_grade, below) {
-        (Some(min), true) => out.push(finding(
+        (Some(min), true) => out.push(Finding::new(
             "grade",
             State::Critical,
             format!("{message}, worse than the minimum {min}"),
         )),
-        _ => out.push(finding("grade", State::Ok, message)),
+        _ => out.push(Finding::new("grade", State::Ok, message)),
     }
 }
 
@@ -124,31 +116,31 @@ fn revocation_findings(report: &Report, policy: &Policy, out: &mut Vec<Finding>)
     };
     let source = rev.source.as_deref().unwrap_or("");
     match &rev.status {
-        Some(RevocationStatus::Good) => out.push(finding("revocation", State::Ok, format!("not revoked ({source})"))),
+        Some(RevocationStatus::Good) => out.push(Finding::new("revocation", State::Ok, format!("not revoked ({source})"))),
         Some(RevocationStatus::Revoked { revoked_at, reason }) => {
             let reason = reason.as_deref().map(|r| format!(", reason {r}")).unwrap_or_default();
-            out.push(finding(
+            out.push(Finding::new(
                 "revocation",
                 State::Critical,
                 format!("certificate was revoked on {}{reason} ({source})", format_utc(*revoked_at)),
             ));
         }
-        Some(RevocationStatus::Unknown) => out.push(finding(
+        Some(RevocationStatus::Unknown) => out.push(Finding::new(
             "revocation",
             unknown,
             format!("revocation status unknown: the responder does not know the certificate ({source})"),
         )),
         None if !rev.errors.is_empty() => {
-            out.push(finding("revocation", unknown, format!("revocation status unknown: {}", rev.errors.join("; "))))
+            out.push(Finding::new("revocation", unknown, format!("revocation status unknown: {}", rev.errors.join("; "))))
         }
-        None => out.push(finding(
+        None => out.push(Finding::new(
             "revocation",
             State::Ok,
             "revocation not checked: the certificate names no OCSP responder or CRL distribution point".into(),
         )),
     }
     if policy.require_stapling && !rev.stapled {
-        out.push(finding(
+        out.push(Finding::new(
             "stapling",
             State::Critical,
             "the server staples no OCSP response (--require-stapling)".into(),

@@ -55,6 +55,16 @@ pub struct Finding {
     pub message: String,
 }
 
+impl Finding {
+    pub fn new(check: &'static str, state: State, message: String) -> Finding {
+        Finding {
+            check,
+            state,
+            message,
+        }
+    }
+}
+
 /// All findings and the overall state.
 #[derive(Debug, Clone, Serialize)]
 pub struct Verdict {

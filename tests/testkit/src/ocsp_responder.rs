@@ -3,8 +3,9 @@
 //! name OCSP and CRL URLs, and a small HTTP/1.0 server answering as a responder and CRL host.
 
 use crate::{Ca, Leaf};
-use certprobe::analysis::revocation::{der, ocsp};
+use certprobe::analysis::revocation::ocsp;
 use certprobe::analysis::CertFacts;
+use certprobe::der;
 use rcgen::{
     CertificateParams, CertificateRevocationListParams, CrlDistributionPoint, CustomExtension,
     DistinguishedName, DnType, ExtendedKeyUsagePurpose, KeyIdMethod, KeyPair, KeyUsagePurpose,

@@ -3,7 +3,6 @@
 //! answer means for one certificate, and refuse answers that are forged, stale or malformed.
 
 pub mod crl;
-pub mod der;
 pub mod ocsp;
 
 pub use crl::CrlAnswer;

@@ -1,8 +1,8 @@
 //! OCSP (RFC 6960): the request for one certificate, the responder URLs it names, and the
 //! verification of a response: structure, signer, the matching answer and its freshness.
 
-use super::der::{self, tag, Reader};
 use super::{cert_and_issuer, check_fresh, reason_name, same_serial, verify, RevocationStatus};
+use crate::der::{self, tag, Reader};
 use ring::digest;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::X509Certificate;

@@ -2,7 +2,7 @@
 //! 1.3.6.1.4.1.1466.20037, and a strict parse of the ExtendedResponse.
 
 use super::conversation::Conversation;
-use crate::ber::{self, Reader};
+use crate::der::{self as ber, Reader};
 use crate::observation::{ConnectError, ErrorKind};
 use std::io::{Read, Write};
 

@@ -1,6 +1,7 @@
-//! The DER that OCSP needs and x509-parser does not cover: a tiny writer (requests here, test
-//! responses in the testkit) and a strict reader in the shape of `connect/starttls/ber.rs`:
-//! definite lengths only, every length checked against what is left, trailing bytes an error.
+//! The DER that x509-parser does not cover (OCSP, the LDAP StartTLS response, PKCS#7 bundles):
+//! a tiny writer (OCSP requests here, test responses in the testkit) and one strict reader in
+//! the shape of rustls' `codec::Reader`: definite lengths only, every length checked against
+//! what is left before it is used, trailing bytes an error.
 
 /// Universal tags used by OCSP.
 pub mod tag {

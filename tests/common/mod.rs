@@ -187,5 +187,10 @@ pub fn good_channels(trusted: i64) -> Vec<(String, i64, String)> {
             0,
             "certprobe.alarmtier".to_string(),
         ),
+        (
+            "Check State".to_string(),
+            if trusted == 0 { 0 } else { 2 },
+            "certprobe.state".to_string(),
+        ),
     ]
 }

@@ -90,6 +90,13 @@ fn channels(outcome: &Outcome, report: &Report) -> Vec<Value> {
     if let Some(tier) = outcome.verdict.tier {
         channels.push(json!({"channel": "Alarm Tier", "value": tier.value(), "valuelookup": "certprobe.alarmtier"}));
     }
+    // certprobe's own verdict, so that PRTG alarms on every finding, not only on those the
+    // built-in sensor's channels can express.
+    channels.push(json!({
+        "channel": "Check State",
+        "value": outcome.verdict.state.exit_code(),
+        "valuelookup": "certprobe.state",
+    }));
     channels
 }
 
@@ -124,12 +131,7 @@ fn cn_check_value(outcome: &Outcome, report: &Report) -> i64 {
 
 fn text(outcome: &Outcome, report: &Report) -> String {
     let leaf = report.leaf();
-    let state = match outcome.verdict.state {
-        State::Ok => "OK",
-        State::Warning => "WARNING",
-        State::Critical => "CRITICAL",
-        State::Unknown => "UNKNOWN",
-    };
+    let state = outcome.verdict.state.as_str();
     let mut text = format!(
         "{state}. Certificate Common Name: {} - Certificate Thumbprint: {}",
         leaf.display_name(),
@@ -153,9 +155,20 @@ fn text(outcome: &Outcome, report: &Report) -> String {
     if let Some(tier) = outcome.verdict.tier {
         text.push_str(&format!(" - Alarm Tier: {}", tier.name()));
     }
-    if outcome.verdict.state != State::Ok {
-        text.push_str(" - ");
-        text.push_str(&summary(outcome));
+    // Every finding that is not OK, worst first: PRTG shows one text, so it carries them all.
+    let mut problems: Vec<&crate::verdict::Finding> = outcome
+        .verdict
+        .findings
+        .iter()
+        .filter(|f| f.state != State::Ok)
+        .collect();
+    problems.sort_by_key(|f| std::cmp::Reverse(f.state));
+    for finding in problems {
+        text.push_str(&format!(
+            " - {}: {}",
+            finding.state.as_str(),
+            finding.message
+        ));
     }
     text
 }

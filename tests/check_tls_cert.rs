@@ -652,3 +652,15 @@ fn system_trust_store_is_used_alone_or_with_ca_files() {
     assert_eq!(both.code, 0, "{}", both.stdout);
     both.assert_line(&format!("[OK] chain is trusted (system store, {root})"));
 }
+
+#[test]
+fn nagios_ranges_are_accepted_for_thresholds() {
+    let (server, _) = serve_leaf(&LeafSpec::new("range.example").valid_until(20.25));
+    let inside = check_name("range.example", server.port, &["-w", "@0:40", "-c", "@~:5"]);
+    assert_eq!(inside.code, 1, "{}", inside.stdout);
+    assert!(inside.first_line().ends_with("| days=20.25;@0:40;@~:5;; key_bits=256;;;; days_chain_elem1=20.25;@0:40;@~:5;; days_chain_elem2=1825.00;@0:40;@~:5;;"), "{}", inside.first_line());
+    let below = check_name("range.example", server.port, &["-w", "10:", "-c", "25:"]);
+    assert_eq!(below.code, 2, "{}", below.stdout);
+    let fine = check_name("range.example", server.port, &["-w", "10:", "-c", "5:"]);
+    assert_eq!(fine.code, 0, "{}", fine.stdout);
+}

@@ -11,7 +11,7 @@ use crate::connect::starttls::Protocol;
 use crate::connect::{observe, Deadline};
 use crate::render::{render, Format, Outcome, Rendered};
 use crate::target::{Family, Target};
-use crate::verdict::{self, Policy, State};
+use crate::verdict::{self, Policy, State, Threshold};
 use crate::Plugin;
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, ValueEnum};
 use std::ffi::OsString;
@@ -59,13 +59,15 @@ pub struct Args {
     #[arg(long, value_enum, value_name = "STATE", default_value_t = StateArg::Unknown)]
     timeout_state: StateArg,
 
-    /// WARNING when the certificate has this many days left or fewer (fractions allowed).
-    #[arg(short, long, value_name = "DAYS", default_value_t = 30.0, value_parser = non_negative_days)]
-    warning: f64,
+    /// WARNING when the certificate has this many days left or fewer (fractions allowed), or a
+    /// Nagios range over days left: 10: (below 10), ~:10, 10:20, @10:20.
+    #[arg(short, long, value_name = "DAYS|RANGE", default_value = "30", value_parser = Threshold::parse)]
+    warning: Threshold,
 
-    /// CRITICAL when the certificate has this many days left or fewer, or has expired.
-    #[arg(short, long, value_name = "DAYS", default_value_t = 7.0, value_parser = non_negative_days)]
-    critical: f64,
+    /// CRITICAL when the certificate has this many days left or fewer, or a Nagios range; an
+    /// expired or not yet valid certificate is always CRITICAL.
+    #[arg(short, long, value_name = "DAYS|RANGE", default_value = "7", value_parser = Threshold::parse)]
+    critical: Threshold,
 
     /// Which certificate names must match the host name (RFC 6125).
     #[arg(long, value_enum, value_name = "MODE", default_value_t = NameCheckArg::CnSan)]
@@ -419,8 +421,10 @@ fn config_from(plugin: Plugin, args: Args) -> Result<Config, String> {
     };
     target.timeout = Duration::from_secs_f64(args.timeout);
     let policy = Policy {
-        warning_days: args.warning,
-        critical_days: args.critical,
+        warning_days: args.warning.min_days(),
+        warning: args.warning.clone(),
+        critical_days: args.critical.min_days(),
+        critical: args.critical.clone(),
         name_mode: match args.name_check {
             NameCheckArg::None => NameMode::None,
             NameCheckArg::Cn => NameMode::Cn,

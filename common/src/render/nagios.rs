@@ -53,27 +53,22 @@ pub fn render(outcome: &Outcome) -> Rendered {
 fn perfdata(outcome: &Outcome) -> Option<String> {
     let report = outcome.report.as_ref()?;
     let (w, c) = (
-        threshold(outcome.policy.warning_days),
-        threshold(outcome.policy.critical_days),
+        outcome.policy.warning.perfdata(),
+        outcome.policy.critical.perfdata(),
     );
     let leaf = report.leaf();
     let mut items = vec![
-        format!("days={};{w}:;{c}:;;", days(leaf.days_left(report.now))),
+        format!("days={};{w};{c};;", days(leaf.days_left(report.now))),
         format!("key_bits={};;;;", leaf.key.bits),
     ];
     for (i, cert) in report.chain.iter().enumerate() {
         items.push(format!(
-            "days_chain_elem{}={};{w}:;{c}:;;",
+            "days_chain_elem{}={};{w};{c};;",
             i + 1,
             days(cert.days_left(report.now))
         ));
     }
     Some(items.join(" "))
-}
-
-/// `30`, `0.5`: no trailing zeros in thresholds.
-fn threshold(value: f64) -> String {
-    format!("{value}")
 }
 
 /// The chain as sent, for `-v`.

@@ -3,9 +3,11 @@
 
 mod certificate_policy;
 mod connection;
+mod range;
 mod tier;
 
 pub use certificate_policy::normalise_hex;
+pub use range::{Range, Threshold};
 pub use tier::Tier;
 
 use crate::analysis::{KeyAlgorithm, NameMode, Report, TrustStore};
@@ -95,8 +97,12 @@ impl Verdict {
 pub struct Policy {
     /// Days left at or below which the state is WARNING.
     pub warning_days: f64,
+    /// The warning threshold as given (`30`, `30:`, `@10:20`); drives the state and perfdata.
+    pub warning: Threshold,
     /// Days left at or below which the state is CRITICAL.
     pub critical_days: f64,
+    /// The critical threshold as given.
+    pub critical: Threshold,
     pub name_mode: NameMode,
     pub allow_untrusted: bool,
     pub allow_self_signed: bool,
@@ -136,7 +142,9 @@ impl Default for Policy {
     fn default() -> Self {
         Policy {
             warning_days: 30.0,
+            warning: Threshold::MinDays(30.0),
             critical_days: 7.0,
+            critical: Threshold::MinDays(7.0),
             name_mode: NameMode::CnSan,
             allow_untrusted: false,
             allow_self_signed: false,
@@ -366,9 +374,9 @@ pub fn judge_usage(message: &str) -> Verdict {
 }
 
 fn expiry_state(left: f64, policy: &Policy) -> State {
-    if left <= policy.critical_days {
+    if policy.critical.alerts(left) {
         State::Critical
-    } else if left <= policy.warning_days {
+    } else if policy.warning.alerts(left) {
         State::Warning
     } else {
         State::Ok

@@ -1,0 +1,147 @@
+//! Nagios threshold ranges (`10`, `10:`, `~:10`, `10:20`, `@10:20`) for `-w`/`-c`, as the
+//! Monitoring Plugins Development Guidelines define them: alert when the value is outside
+//! `start..end` (inclusive), or inside it with a leading `@`.
+//!
+//! A plain number stays what certificate plugins have always meant by it, the minimum days
+//! left (alert at or below it); any form with `:`, `~` or `@` is a range over days left.
+
+/// A threshold on days left.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Threshold {
+    /// Alert at or below this many days (`-w 30`).
+    MinDays(f64),
+    Range(Range),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Range {
+    pub start: f64,
+    pub end: f64,
+    pub inside: bool,
+    /// As the user wrote it, for perfdata.
+    pub text: String,
+}
+
+impl Threshold {
+    pub fn parse(text: &str) -> Result<Threshold, String> {
+        let text = text.trim();
+        if !text.contains([':', '~', '@']) {
+            return match text.parse::<f64>() {
+                Ok(days) if days >= 0.0 && days.is_finite() => Ok(Threshold::MinDays(days)),
+                _ => Err(format!("'{text}' is not a number of days (0 or more) or a range like 10:, ~:10, 10:20, @10:20")),
+            };
+        }
+        Range::parse(text).map(Threshold::Range)
+    }
+
+    /// True when `days` left should raise this threshold's state.
+    pub fn alerts(&self, days: f64) -> bool {
+        match self {
+            Threshold::MinDays(min) => days <= *min,
+            Threshold::Range(range) => range.alerts(days),
+        }
+    }
+
+    /// The perfdata form: `30:` for minimum days, the range as written otherwise.
+    pub fn perfdata(&self) -> String {
+        match self {
+            Threshold::MinDays(min) => format!("{min}:"),
+            Threshold::Range(range) => range.text.clone(),
+        }
+    }
+
+    /// The days below which this alerts, for tiers and PRTG limits (which only know minimums).
+    pub fn min_days(&self) -> f64 {
+        match self {
+            Threshold::MinDays(min) => *min,
+            Threshold::Range(range) if !range.inside && range.start.is_finite() => range.start,
+            Threshold::Range(_) => 0.0,
+        }
+    }
+}
+
+impl Range {
+    pub fn parse(text: &str) -> Result<Range, String> {
+        let bad = || format!("'{text}' is not a Nagios range (10, 10:, ~:10, 10:20, @10:20)");
+        let (inside, body) = match text.strip_prefix('@') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let number = |s: &str| s.parse::<f64>().ok().filter(|v| v.is_finite());
+        let (start, end) = match body.split_once(':') {
+            None => (0.0, number(body).ok_or_else(bad)?),
+            Some((start, end)) => {
+                let start = match start {
+                    "~" => f64::NEG_INFINITY,
+                    "" => 0.0,
+                    s => number(s).ok_or_else(bad)?,
+                };
+                let end = if end.is_empty() {
+                    f64::INFINITY
+                } else {
+                    number(end).ok_or_else(bad)?
+                };
+                (start, end)
+            }
+        };
+        if start > end {
+            return Err(format!(
+                "'{text}': the start of a range may not exceed its end"
+            ));
+        }
+        Ok(Range {
+            start,
+            end,
+            inside,
+            text: text.to_string(),
+        })
+    }
+
+    pub fn alerts(&self, value: f64) -> bool {
+        let outside = value < self.start || value > self.end;
+        outside != self.inside
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alerts(range: &str, value: f64) -> bool {
+        Threshold::parse(range).unwrap().alerts(value)
+    }
+
+    #[test]
+    fn the_guideline_table_holds() {
+        // 10: alert if < 0 or > 10
+        assert!(Range::parse("10").unwrap().alerts(-1.0));
+        assert!(Range::parse("10").unwrap().alerts(11.0));
+        assert!(!Range::parse("10").unwrap().alerts(10.0));
+        // 10: alert if < 10
+        assert!(alerts("10:", 9.99));
+        assert!(!alerts("10:", 10.0));
+        // ~:10 alert if > 10
+        assert!(alerts("~:10", 10.5));
+        assert!(!alerts("~:10", -100.0));
+        // 10:20 alert if < 10 or > 20
+        assert!(alerts("10:20", 9.0) && alerts("10:20", 21.0) && !alerts("10:20", 15.0));
+        // @10:20 alert if 10 <= x <= 20
+        assert!(alerts("@10:20", 10.0) && alerts("@10:20", 20.0) && !alerts("@10:20", 21.0));
+    }
+
+    #[test]
+    fn plain_numbers_are_minimum_days() {
+        assert_eq!(Threshold::parse("30").unwrap(), Threshold::MinDays(30.0));
+        assert!(alerts("30", 30.0) && !alerts("30", 30.5));
+        assert_eq!(Threshold::parse("0.5").unwrap().perfdata(), "0.5:");
+        assert_eq!(Threshold::parse("@10:20").unwrap().perfdata(), "@10:20");
+        assert_eq!(Threshold::parse("14:").unwrap().min_days(), 14.0);
+    }
+
+    #[test]
+    fn nonsense_is_refused() {
+        for bad in ["soon", "-3", "20:10", "@", "1:2:3", "~"] {
+            assert!(Threshold::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs that cargo does not bring: the openssl command line
 # (RSA test keys, the RSA-1024 server, reference fingerprints), GNU time (benchmark RSS),
+# promtool (Debian package prometheus, checks the Prometheus output),
 # and the real daemons of the STARTTLS tests (tests/daemons/install.sh).
 # Idempotent; installs from Debian only what is missing.
 set -euo pipefail
@@ -8,6 +9,7 @@ set -euo pipefail
 missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ -x /usr/bin/time ] || missing+=(time)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 
 if [ ${#missing[@]} -gt 0 ]; then
     echo "tests/setup.sh: installing ${missing[*]}"
@@ -17,6 +19,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
+    # policy-rc.d keeps apt from starting the prometheus service.
+    policy=/usr/sbin/policy-rc.d
+    [ -e "$policy" ] || { printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod +x "$policy"; trap 'rm -f "$policy"' EXIT; }
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 

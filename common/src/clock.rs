@@ -24,6 +24,22 @@ pub fn format_utc(unix: i64) -> String {
     )
 }
 
+/// `Jan 02 15:04:05 2006 GMT`: the form Go (and so Zabbix agent 2) prints certificate dates in.
+pub fn format_go_gmt(unix: i64) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (y, m, d) = civil_from_days(unix.div_euclid(86_400));
+    let secs = unix.rem_euclid(86_400);
+    format!(
+        "{} {d:02} {:02}:{:02}:{:02} {y} GMT",
+        MONTHS[(m as usize - 1) % 12],
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
 /// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -48,5 +64,6 @@ mod tests {
         assert_eq!(format_utc(951_782_400), "2000-02-29 00:00:00 UTC");
         assert_eq!(format_utc(1_798_761_599), "2026-12-31 23:59:59 UTC");
         assert_eq!(format_utc(-1), "1969-12-31 23:59:59 UTC");
+        assert_eq!(format_go_gmt(1_136_214_245), "Jan 02 15:04:05 2006 GMT");
     }
 }

@@ -60,6 +60,9 @@ pub struct CertFacts {
     /// Distinguished name, RFC 4514 style (`CN=www.example.com, O=Example`).
     pub subject: String,
     pub issuer: String,
+    /// The subject as RFC 2253 writes it (last RDN first, no spaces), as Go and Zabbix print it.
+    pub subject_rfc2253: String,
+    pub issuer_rfc2253: String,
     pub common_name: Option<String>,
     pub issuer_common_name: Option<String>,
     pub dns_names: Vec<String>,
@@ -103,6 +106,8 @@ impl CertFacts {
         Ok(CertFacts {
             subject: cert.subject().to_string(),
             issuer: cert.issuer().to_string(),
+            subject_rfc2253: rfc2253(cert.subject()),
+            issuer_rfc2253: rfc2253(cert.issuer()),
             common_name: first_cn(cert.subject()),
             issuer_common_name: first_cn(cert.issuer()),
             dns_names,
@@ -206,6 +211,51 @@ fn ca_issuers(cert: &X509Certificate<'_>) -> Vec<String> {
         }
     }
     urls
+}
+
+/// RFC 2253: RDNs in reverse order, `type=value` joined by commas, special characters escaped.
+fn rfc2253(name: &x509_parser::x509::X509Name<'_>) -> String {
+    let rdns: Vec<String> = name
+        .iter_rdn()
+        .map(|rdn| {
+            rdn.iter()
+                .map(|atv| {
+                    let oid = atv.attr_type().to_id_string();
+                    let key = match oid.as_str() {
+                        "2.5.4.3" => "CN",
+                        "2.5.4.6" => "C",
+                        "2.5.4.10" => "O",
+                        "2.5.4.11" => "OU",
+                        "2.5.4.7" => "L",
+                        "2.5.4.8" => "ST",
+                        "2.5.4.9" => "STREET",
+                        "2.5.4.17" => "POSTALCODE",
+                        "2.5.4.5" => "SERIALNUMBER",
+                        other => other,
+                    }
+                    .to_string();
+                    format!("{key}={}", escape_rfc2253(atv.as_str().unwrap_or("")))
+                })
+                .collect::<Vec<_>>()
+                .join("+")
+        })
+        .collect();
+    rdns.into_iter().rev().collect::<Vec<_>>().join(",")
+}
+
+fn escape_rfc2253(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let last = value.chars().count().saturating_sub(1);
+    for (i, c) in value.chars().enumerate() {
+        let special = matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';')
+            || (i == 0 && matches!(c, '#' | ' '))
+            || (i == last && c == ' ');
+        if special {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn first_cn(name: &x509_parser::x509::X509Name<'_>) -> Option<String> {

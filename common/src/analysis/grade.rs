@@ -255,6 +255,8 @@ mod tests {
         CertFacts {
             subject: String::new(),
             issuer: String::new(),
+            subject_rfc2253: String::new(),
+            issuer_rfc2253: String::new(),
             common_name: None,
             issuer_common_name: None,
             dns_names: vec![],

@@ -61,12 +61,12 @@ pub struct Args {
 
     /// WARNING when the certificate has this many days left or fewer (fractions allowed), or a
     /// Nagios range over days left: 10: (below 10), ~:10, 10:20, @10:20.
-    #[arg(short, long, value_name = "DAYS|RANGE", default_value = "30", value_parser = Threshold::parse)]
+    #[arg(short, long, value_name = "DAYS", default_value = "30", value_parser = Threshold::parse)]
     warning: Threshold,
 
     /// CRITICAL when the certificate has this many days left or fewer, or a Nagios range; an
     /// expired or not yet valid certificate is always CRITICAL.
-    #[arg(short, long, value_name = "DAYS|RANGE", default_value = "7", value_parser = Threshold::parse)]
+    #[arg(short, long, value_name = "DAYS", default_value = "7", value_parser = Threshold::parse)]
     critical: Threshold,
 
     /// Which certificate names must match the host name (RFC 6125).
@@ -293,15 +293,48 @@ impl TrustSelection {
 
 /// Parses arguments (the first is the program name). On failure, returns what to print.
 pub fn parse(plugin: Plugin, args: Vec<OsString>) -> Result<Config, Rendered> {
+    parse_with_stdin(plugin, args, || None)
+}
+
+/// Parses arguments, taking them from `stdin_params` when there are none: PRTG Script v2
+/// writes the sensor's parameter string to standard input, and then expects JSON version 2.
+fn parse_with_stdin(
+    plugin: Plugin,
+    mut args: Vec<OsString>,
+    stdin_params: impl FnOnce() -> Option<String>,
+) -> Result<Config, Rendered> {
+    let mut from_stdin = false;
+    if args.len() <= 1 {
+        if let Some(params) = stdin_params() {
+            let words = split_params(&params);
+            from_stdin = !words.is_empty();
+            if from_stdin
+                && !words.iter().any(|w| w.starts_with("--output") || w == "-o")
+                && words[0].starts_with('-')
+            {
+                args.extend(["--output".into(), "prtg-v2".into()]);
+            }
+            args.extend(words.into_iter().map(OsString::from));
+        }
+    }
     let rest: Vec<String> = args
         .iter()
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
     if prtg_params::applies(&rest) {
+        let format = if from_stdin {
+            Format::PrtgV2
+        } else {
+            Format::PrtgJson
+        };
         return prtg_params::parse(&rest)
             .and_then(config_from_prtg)
-            .map_err(|message| usage_error(plugin, Format::PrtgJson, &message));
+            .map(|mut config| {
+                config.format = format;
+                config
+            })
+            .map_err(|message| usage_error(plugin, format, &message));
     }
     let format = sniff_format(&args);
     let matches = command(plugin)
@@ -512,6 +545,62 @@ fn sniff_format(args: &[OsString]) -> Format {
     found
 }
 
+/// Splits a parameter string like a shell would for simple cases: whitespace separates words,
+/// single or double quotes group them.
+fn split_params(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quote = None;
+    let mut in_word = false;
+    for c in text.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
+/// The parameter string PRTG Script v2 writes to standard input, if any: read only when
+/// standard input is not a terminal, at most 64 KiB, and for at most two seconds.
+fn read_stdin_params() -> Option<String> {
+    use std::io::{IsTerminal, Read};
+    if std::io::stdin().is_terminal() {
+        return None;
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("stdin".into())
+        .spawn(move || {
+            let mut text = String::new();
+            let _ = std::io::stdin()
+                .lock()
+                .take(64 * 1024)
+                .read_to_string(&mut text);
+            let _ = tx.send(text);
+        })
+        .ok()?;
+    let text = rx.recv_timeout(Duration::from_secs(2)).ok()?;
+    (!text.trim().is_empty()).then_some(text)
+}
+
 /// clap's first paragraph on one line, without its `error: ` prefix.
 fn clap_message(e: &clap::Error) -> String {
     let text = e.to_string();
@@ -678,7 +767,7 @@ fn emit(rendered: &Rendered) -> ! {
 /// The entry point of every plugin binary.
 pub fn main(plugin: Plugin) -> ! {
     let started = Instant::now();
-    let config = match parse(plugin, std::env::args_os().collect()) {
+    let config = match parse_with_stdin(plugin, std::env::args_os().collect(), read_stdin_params) {
         Ok(config) => config,
         Err(rendered) => emit(&rendered),
     };

@@ -2,12 +2,20 @@
 //! exit code it expects; renderers only format, states come from the verdict.
 //!
 //! - [`nagios`]: Nagios/Icinga plugin output: status line, long output, perfdata, exit 0..3.
-//! - [`prtg_json`]: PRTG EXE/Script Advanced JSON, channels like PRTG's SSL Certificate sensor; exit 0.
+//! - [`prtg_json`], [`prtg_xml`]: PRTG EXE/Script Advanced, channels like PRTG's SSL Certificate
+//!   sensor ([`prtg`] is the shared model); [`prtg_v2`]: PRTG Script v2. Exit 0.
+//! - [`zabbix`]: Zabbix agent 2's `web.certificate.get` JSON plus certprobe's fields; exit 0.
+//! - [`prometheus`]: the exposition format with blackbox_exporter's TLS metric names.
 //! - [`json`]: the whole report for scripts, a stable schema documented in the README.
 
 pub mod json;
 pub mod nagios;
+pub mod prometheus;
+pub mod prtg;
 pub mod prtg_json;
+pub mod prtg_v2;
+pub mod prtg_xml;
+pub mod zabbix;
 
 use crate::analysis::Report;
 use crate::observation::Observation;
@@ -21,16 +29,32 @@ pub enum Format {
     #[default]
     Nagios,
     PrtgJson,
+    PrtgXml,
+    PrtgV2,
+    Zabbix,
+    Prometheus,
     Json,
 }
 
 impl Format {
-    pub const NAMES: [&'static str; 3] = ["nagios", "prtg-json", "json"];
+    pub const NAMES: [&'static str; 7] = [
+        "nagios",
+        "prtg-json",
+        "prtg-xml",
+        "prtg-v2",
+        "zabbix",
+        "prometheus",
+        "json",
+    ];
 
     pub fn from_name(name: &str) -> Option<Format> {
         match name {
             "nagios" => Some(Format::Nagios),
             "prtg-json" => Some(Format::PrtgJson),
+            "prtg-xml" => Some(Format::PrtgXml),
+            "prtg-v2" => Some(Format::PrtgV2),
+            "zabbix" => Some(Format::Zabbix),
+            "prometheus" => Some(Format::Prometheus),
             "json" => Some(Format::Json),
             _ => None,
         }
@@ -62,6 +86,10 @@ pub fn render(format: Format, outcome: &Outcome) -> Rendered {
     match format {
         Format::Nagios => nagios::render(outcome),
         Format::PrtgJson => prtg_json::render(outcome),
+        Format::PrtgXml => prtg_xml::render(outcome),
+        Format::PrtgV2 => prtg_v2::render(outcome),
+        Format::Zabbix => zabbix::render(outcome),
+        Format::Prometheus => prometheus::render(outcome),
         Format::Json => json::render(outcome),
     }
 }

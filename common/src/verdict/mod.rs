@@ -449,6 +449,8 @@ mod tests {
         CertFacts {
             subject: "CN=a.example".into(),
             issuer: "CN=CA".into(),
+            subject_rfc2253: "CN=a.example".into(),
+            issuer_rfc2253: "CN=CA".into(),
             common_name: Some("a.example".into()),
             issuer_common_name: Some("CA".into()),
             dns_names: vec!["a.example".into()],

@@ -120,10 +120,10 @@ fn zabbix_json_follows_agent_2() {
     let doc = run.json();
     let facts = certprobe::analysis::CertFacts::parse(&leaf.der).unwrap();
     assert_eq!(doc["x509"]["version"], 3);
-    assert_eq!(doc["x509"]["subject"], "O=certprobe tests,CN=zbx.example");
+    assert_eq!(doc["x509"]["subject"], "CN=zbx.example,O=certprobe tests");
     assert_eq!(
         doc["x509"]["issuer"],
-        format!("O=certprobe tests,CN={INTERMEDIATE_CN}")
+        format!("CN={INTERMEDIATE_CN},O=certprobe tests")
     );
     assert_eq!(doc["x509"]["signature_algorithm"], "ECDSA-SHA256");
     assert_eq!(doc["x509"]["public_key_algorithm"], "ECDSA");

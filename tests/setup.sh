@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs that cargo does not bring: the openssl command line
 # (RSA test keys, the RSA-1024 server, reference fingerprints), GNU time (benchmark RSS),
-# promtool (Debian package prometheus, checks the Prometheus output),
+# promtool (Debian package prometheus, checks the Prometheus output), zabbix_agent2 (the
+# reference for the Zabbix output),
 # and the real daemons of the STARTTLS tests (tests/daemons/install.sh).
 # Idempotent; installs from Debian only what is missing.
 set -euo pipefail
@@ -10,6 +11,7 @@ missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ -x /usr/bin/time ] || missing+=(time)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v zabbix_agent2 >/dev/null 2>&1 || missing+=(zabbix-agent2)
 
 if [ ${#missing[@]} -gt 0 ]; then
     echo "tests/setup.sh: installing ${missing[*]}"
@@ -19,7 +21,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    # policy-rc.d keeps apt from starting the prometheus service.
+    # policy-rc.d keeps apt from starting the prometheus and zabbix-agent2 services.
     policy=/usr/sbin/policy-rc.d
     [ -e "$policy" ] || { printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod +x "$policy"; trap 'rm -f "$policy"' EXIT; }
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -60,7 +60,7 @@ pub struct CertFacts {
     /// Distinguished name, RFC 4514 style (`CN=www.example.com, O=Example`).
     pub subject: String,
     pub issuer: String,
-    /// The subject as RFC 2253 writes it (last RDN first, no spaces), as Go and Zabbix print it.
+    /// The subject as Go (and so Zabbix agent 2 and blackbox_exporter) prints it: RFC 2253 style.
     pub subject_rfc2253: String,
     pub issuer_rfc2253: String,
     pub common_name: Option<String>,
@@ -213,33 +213,69 @@ fn ca_issuers(cert: &X509Certificate<'_>) -> Vec<String> {
     urls
 }
 
-/// RFC 2253: RDNs in reverse order, `type=value` joined by commas, special characters escaped.
+/// The name as Go's `pkix.Name.String()` writes it (and so Zabbix agent 2): RFC 2253 style,
+/// most specific first, with the well-known attributes in Go's fixed order (SERIALNUMBER, CN,
+/// OU, O, POSTALCODE, STREET, L, ST, C) and any others after them as `oid=#hex`.
 fn rfc2253(name: &x509_parser::x509::X509Name<'_>) -> String {
-    let rdns: Vec<String> = name
-        .iter_rdn()
-        .map(|rdn| {
-            rdn.iter()
-                .map(|atv| {
-                    let oid = atv.attr_type().to_id_string();
-                    let key = match oid.as_str() {
-                        "2.5.4.3" => "CN",
-                        "2.5.4.6" => "C",
-                        "2.5.4.10" => "O",
-                        "2.5.4.11" => "OU",
-                        "2.5.4.7" => "L",
-                        "2.5.4.8" => "ST",
-                        "2.5.4.9" => "STREET",
-                        "2.5.4.17" => "POSTALCODE",
-                        "2.5.4.5" => "SERIALNUMBER",
-                        other => other,
-                    }
-                    .to_string();
-                    format!("{key}={}", escape_rfc2253(atv.as_str().unwrap_or("")))
-                })
-                .collect::<Vec<_>>()
-                .join("+")
-        })
-        .collect();
+    // Go's canonical order, least specific first; the string reverses it.
+    const ORDER: [(&str, &str); 9] = [
+        ("2.5.4.6", "C"),
+        ("2.5.4.8", "ST"),
+        ("2.5.4.7", "L"),
+        ("2.5.4.9", "STREET"),
+        ("2.5.4.17", "POSTALCODE"),
+        ("2.5.4.10", "O"),
+        ("2.5.4.11", "OU"),
+        ("2.5.4.3", "CN"),
+        ("2.5.4.5", "SERIALNUMBER"),
+    ];
+    let mut unknown = Vec::new();
+    let mut known: Vec<(usize, String)> = Vec::new();
+    for atv in name.iter_attributes() {
+        let oid = atv.attr_type().to_id_string();
+        let value = atv.as_str().unwrap_or("");
+        match ORDER.iter().position(|(o, _)| *o == oid) {
+            Some(i) => known.push((i, escape_rfc2253(value))),
+            None => {
+                let any = atv.attr_value();
+                let mut der = vec![any.tag().0 as u8];
+                let len = any.data.len();
+                if len < 0x80 {
+                    der.push(len as u8);
+                } else {
+                    der.extend_from_slice(&[0x82, (len >> 8) as u8, len as u8]);
+                }
+                der.extend_from_slice(any.data);
+                unknown.push(format!(
+                    "{oid}=#{}",
+                    crate::encoding::hex_upper(&der).to_ascii_lowercase()
+                ));
+            }
+        }
+    }
+    let mut rdns = unknown;
+    for (i, (_, key)) in ORDER.iter().enumerate() {
+        let values: Vec<&String> = known
+            .iter()
+            .filter(|(k, _)| *k == i)
+            .map(|(_, v)| v)
+            .collect();
+        // Go keeps one CN and one serial number (the last), and all values of the others.
+        let values: Vec<&String> = if matches!(*key, "CN" | "SERIALNUMBER") {
+            values.last().into_iter().copied().collect()
+        } else {
+            values
+        };
+        if !values.is_empty() {
+            rdns.push(
+                values
+                    .iter()
+                    .map(|v| format!("{key}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("+"),
+            );
+        }
+    }
     rdns.into_iter().rev().collect::<Vec<_>>().join(",")
 }
 

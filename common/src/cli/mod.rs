@@ -175,7 +175,7 @@ pub struct Args {
     #[arg(long, value_name = "NAME")]
     helo: Option<String>,
 
-    /// TLS from the first byte instead of STARTTLS (SMTPS, default port 465).
+    /// TLS from the first byte instead of STARTTLS (for SMTP: SMTPS, default port 465).
     #[arg(long)]
     implicit_tls: bool,
 

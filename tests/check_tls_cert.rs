@@ -664,3 +664,17 @@ fn nagios_ranges_are_accepted_for_thresholds() {
     let fine = check_name("range.example", server.port, &["-w", "10:", "-c", "5:"]);
     assert_eq!(fine.code, 0, "{}", fine.stdout);
 }
+
+#[test]
+fn double_verbose_prints_the_configuration() {
+    let (server, _) = serve_leaf(&LeafSpec::new("vv.example"));
+    let run = check_name("vv.example", server.port, &["-vv", "-w", "20:"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    run.assert_line(&format!(
+        "target: host vv.example, address 127.0.0.1, port {}, SNI vv.example, protocol tls, timeout 10 s",
+        server.port
+    ));
+    run.assert_line(
+        "policy: warning 20:, critical 7:, name check cn-san, revocation on, min TLS -, min grade -",
+    );
+}

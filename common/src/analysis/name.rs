@@ -19,6 +19,17 @@ pub enum NameMode {
     CnSan,
 }
 
+impl NameMode {
+    /// The option value: `none`, `cn`, `cn-san`.
+    pub fn name(self) -> &'static str {
+        match self {
+            NameMode::None => "none",
+            NameMode::Cn => "cn",
+            NameMode::CnSan => "cn-san",
+        }
+    }
+}
+
 /// The result of comparing one name with the leaf certificate.
 #[derive(Debug, Clone, Serialize)]
 pub struct NameCheck {

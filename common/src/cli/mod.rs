@@ -183,7 +183,8 @@ pub struct Args {
     #[arg(long)]
     ldaps: bool,
 
-    /// More detail: -v adds the chain (subject, issuer, validity, key, SHA-256) and the connection.
+    /// More detail: -v adds the connection and the chain (subject, issuer, validity, key,
+    /// SHA-256); -vv also what the check was told (target and policy).
     #[arg(short, long, action = ArgAction::Count)]
     verbose: u8,
 }

@@ -44,6 +44,9 @@ pub fn render(outcome: &Outcome) -> Rendered {
     if outcome.verbosity > 0 {
         text.push_str(&chain_lines(outcome));
     }
+    if outcome.verbosity > 1 {
+        text.push_str(&config_lines(outcome));
+    }
     Rendered {
         text,
         exit_code: state.exit_code(),
@@ -104,6 +107,30 @@ fn chain_lines(outcome: &Outcome) -> String {
         ));
     }
     out
+}
+
+/// What the check was told, for `-vv` (the guidelines' "configuration debug output").
+fn config_lines(outcome: &Outcome) -> String {
+    let Some(target) = &outcome.target else {
+        return String::new();
+    };
+    let policy = &outcome.policy;
+    format!(
+        "target: host {}, address {}, port {}, SNI {}, protocol {}, timeout {} s\n\
+         policy: warning {}, critical {}, name check {}, revocation {}, min TLS {}, min grade {}\n",
+        target.host,
+        target.address.as_deref().unwrap_or("(resolved)"),
+        target.port,
+        target.sni.as_deref().unwrap_or("(none)"),
+        target.protocol.name(),
+        target.timeout.as_secs_f64(),
+        policy.warning.perfdata(),
+        policy.critical.perfdata(),
+        policy.name_mode.name(),
+        if policy.revocation { "on" } else { "off" },
+        policy.min_tls.as_deref().unwrap_or("-"),
+        policy.min_grade.as_deref().unwrap_or("-"),
+    )
 }
 
 /// `|` starts perfdata and a newline ends the status line: neither may come from data.

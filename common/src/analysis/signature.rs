@@ -1,4 +1,4 @@
-//! Checks one certificate's signature with a given issuer key, by ring.
+//! Checks a signature with a given key, by ring: certificates, OCSP responses and CRLs.
 //! Accepts legacy algorithms (RSA-1024, SHA-1) on purpose: this answers "did this key sign
 //! that?", for self-signed detection and trust diagnostics, not "is it acceptable?".
 
@@ -8,11 +8,36 @@ use x509_parser::prelude::{SubjectPublicKeyInfo, X509Certificate};
 /// `Some(true)` if `issuer_key` verifies `cert`'s signature, `Some(false)` if not,
 /// `None` if the algorithm is not one ring can check (Ed448, DSA, ECDSA-SHA512).
 pub fn verifies(cert: &X509Certificate<'_>, issuer_key: &SubjectPublicKeyInfo<'_>) -> Option<bool> {
-    let sig_oid = cert.signature_algorithm.algorithm.to_id_string();
-    let candidates = algorithms(&sig_oid, issuer_key)?;
-    let key = issuer_key.subject_public_key.data.as_ref();
-    let message = cert.tbs_certificate.as_ref();
-    let signature = cert.signature_value.data.as_ref();
+    verify_raw(
+        &cert.signature_algorithm.algorithm.to_id_string(),
+        issuer_key,
+        cert.tbs_certificate.as_ref(),
+        cert.signature_value.data.as_ref(),
+    )
+}
+
+/// The same for any signed structure (OCSP responses, CRLs): `message` signed with the
+/// algorithm `sig_oid` by `key`. A key of the wrong family never verifies.
+pub fn verify_raw(
+    sig_oid: &str,
+    key: &SubjectPublicKeyInfo<'_>,
+    message: &[u8],
+    signature: &[u8],
+) -> Option<bool> {
+    let key_oid = key.algorithm.algorithm.to_id_string();
+    let family_ok = match sig_oid {
+        "1.2.840.10045.4.1"
+        | "1.2.840.10045.4.3.2"
+        | "1.2.840.10045.4.3.3"
+        | "1.2.840.10045.4.3.4" => key_oid == "1.2.840.10045.2.1",
+        "1.3.101.112" | "1.3.101.113" => key_oid == sig_oid,
+        _ => key_oid == "1.2.840.113549.1.1.1" || key_oid == "1.2.840.113549.1.1.10",
+    };
+    if !family_ok {
+        return Some(false);
+    }
+    let candidates = algorithms(sig_oid, key)?;
+    let key = key.subject_public_key.data.as_ref();
     Some(candidates.iter().any(|alg| {
         UnparsedPublicKey::new(*alg, key)
             .verify(message, signature)

@@ -9,7 +9,6 @@ pub use crl::CrlAnswer;
 pub use ocsp::OcspAnswer;
 
 use crate::clock::format_utc;
-use ring::signature::{self as sig, UnparsedPublicKey, VerificationAlgorithm};
 use serde::Serialize;
 use x509_parser::prelude::{FromDer, SubjectPublicKeyInfo, X509Certificate};
 
@@ -117,43 +116,7 @@ fn same_serial(a: &[u8], b: &[u8]) -> bool {
 /// about strength), RSASSA-PSS, ECDSA P-256/P-384 with SHA-256/384, Ed25519. Anything else
 /// is `false`: an answer we cannot check is an answer we cannot use.
 fn verify(alg_oid: &str, key: &SubjectPublicKeyInfo<'_>, message: &[u8], signature: &[u8]) -> bool {
-    let key_oid = key.algorithm.algorithm.to_id_string();
-    let family_ok = match alg_oid {
-        "1.2.840.10045.4.3.2" | "1.2.840.10045.4.3.3" => key_oid == "1.2.840.10045.2.1",
-        "1.3.101.112" => key_oid == "1.3.101.112",
-        "1.2.840.113549.1.1.10" => {
-            key_oid == "1.2.840.113549.1.1.1" || key_oid == "1.2.840.113549.1.1.10"
-        }
-        _ => key_oid == "1.2.840.113549.1.1.1",
-    };
-    if !family_ok {
-        return false;
-    }
-    let curve = crate::analysis::certificate::curve_name(key);
-    let algs: &[&'static dyn VerificationAlgorithm] = match (alg_oid, curve) {
-        ("1.2.840.113549.1.1.5", _) => &[&sig::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY],
-        ("1.2.840.113549.1.1.11", _) => &[&sig::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY],
-        ("1.2.840.113549.1.1.12", _) => &[&sig::RSA_PKCS1_2048_8192_SHA384],
-        ("1.2.840.113549.1.1.13", _) => &[&sig::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY],
-        // PSS names its hash in the parameters; only the right one can verify.
-        ("1.2.840.113549.1.1.10", _) => &[
-            &sig::RSA_PSS_2048_8192_SHA256,
-            &sig::RSA_PSS_2048_8192_SHA384,
-            &sig::RSA_PSS_2048_8192_SHA512,
-        ],
-        ("1.2.840.10045.4.3.2", Some("P-256")) => &[&sig::ECDSA_P256_SHA256_ASN1],
-        ("1.2.840.10045.4.3.2", Some("P-384")) => &[&sig::ECDSA_P384_SHA256_ASN1],
-        ("1.2.840.10045.4.3.3", Some("P-256")) => &[&sig::ECDSA_P256_SHA384_ASN1],
-        ("1.2.840.10045.4.3.3", Some("P-384")) => &[&sig::ECDSA_P384_SHA384_ASN1],
-        ("1.3.101.112", _) => &[&sig::ED25519],
-        _ => &[],
-    };
-    let key = key.subject_public_key.data.as_ref();
-    algs.iter().any(|alg| {
-        UnparsedPublicKey::new(*alg, key)
-            .verify(message, signature)
-            .is_ok()
-    })
+    crate::analysis::signature::verify_raw(alg_oid, key, message, signature) == Some(true)
 }
 
 /// Made with openssl (see the test names): a P-256 CA, a leaf it issued with serial

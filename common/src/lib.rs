@@ -19,6 +19,7 @@ pub mod connect;
 pub mod der;
 pub mod encoding;
 pub mod observation;
+pub mod pipeline;
 pub mod render;
 pub mod target;
 pub mod verdict;

@@ -7,6 +7,8 @@
 # all live in DIR; nothing in /etc is used or changed.
 set -euo pipefail
 
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 usage() { echo "usage: $0 start DIR CHAIN KEY PORT DOMAIN | stop DIR" >&2; exit 2; }
 
 # Prints the master's pid if the instance in DIR runs, and returns 1 otherwise.
@@ -14,25 +16,6 @@ master_pid() {
     local pid
     pid=$(tr -cd 0-9 2>/dev/null <"$1/run/master.pid") || return 1
     [ -n "$pid" ] && alive "$pid" && echo "$pid"
-}
-
-# True if process $1 exists and is not a zombie (read from /proc: no procps needed).
-alive() {
-    local line
-    read -r line 2>/dev/null </proc/$1/stat || return 1
-    line=${line##*) }
-    [ "${line%% *}" != Z ]
-}
-
-# True if a process (not a zombie) of session $1 exists: the dovecot master runs setsid.
-session_alive() {
-    local sid=$1 f line
-    for f in /proc/[0-9]*/stat; do
-        read -r line 2>/dev/null <"$f" || continue
-        set -- ${line##*) } # state ppid pgrp session ...
-        [ "$4" = "$sid" ] && [ "$1" != Z ] && return 0
-    done
-    return 1
 }
 
 stop() {

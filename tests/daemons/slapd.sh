@@ -7,6 +7,8 @@
 # slapd runs as root, undetached (-d stats) in the background; its log is DIR/slapd.log.
 set -euo pipefail
 
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 usage() { echo "usage: $0 start DIR CHAIN|none KEY PORT DOMAIN | stop DIR" >&2; exit 2; }
 
 # Run "$@" in the background with stdin from /dev/null, stdout and stderr to log file $1
@@ -21,52 +23,6 @@ spawn() {
         exec "$@" </dev/null >>"$log" 2>&1
     ) &
     echo $! >"$pidfile"
-}
-
-alive() { local s; s=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) && [ "$s" != Z ]; }
-
-# Does process $1 hold the socket listening on 127.0.0.1:$2?
-owns_port() {
-    local inode
-    for inode in $(awk -v a="$(printf '0100007F:%04X' "$2")" '$2 == a && $4 == "0A" {print $10}' /proc/net/tcp); do
-        ls -l "/proc/$1/fd" 2>/dev/null | grep -qF "socket:[$inode]" && return 0
-    done
-    return 1
-}
-
-# Wait up to 30 s until process $1 listens on every port $2... and they accept connections.
-wait_ports() {
-    local pid=$1 port; shift
-    for _ in $(seq 300); do
-        alive "$pid" || return 1
-        for port in "$@"; do
-            owns_port "$pid" "$port" && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { sleep 0.1; continue 2; }
-        done
-        return 0
-    done
-    return 1
-}
-
-descendants() { local c; for c in $(ps -o pid= --ppid "$1"); do echo "$c"; descendants "$c"; done; }
-
-# Stop the process in pid file $1 (if its command line contains $2) and all its descendants;
-# wait until they are gone (zombies count as gone), SIGKILL after 10 s.
-stop_tree() {
-    local pidfile=$1 marker=$2 pid pids p
-    [ -f "$pidfile" ] || return 0
-    pid=$(cat "$pidfile")
-    if [ -n "$pid" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "$marker"; then
-        kill -STOP "$pid" 2>/dev/null || true   # no new children while we list them
-        pids="$pid $(descendants "$pid")"
-        kill -TERM $pids 2>/dev/null || true
-        kill -CONT "$pid" 2>/dev/null || true
-        for _ in $(seq 100); do
-            for p in $pids; do alive "$p" && { sleep 0.1; continue 2; }; done
-            pids=""; break
-        done
-        [ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
-    fi
-    rm -f "$pidfile"
 }
 
 case "${1:-}" in

@@ -8,6 +8,8 @@
 # per-connection processes (they call setsid, so they are not in its process group).
 set -euo pipefail
 
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 usage() { echo "usage: $0 start DIR CHAIN KEY PORT DOMAIN | stop DIR" >&2; exit 2; }
 
 # Run "$@" in the background with fds 0, 1 and 2 appending to log file $1 (vsftpd writes its
@@ -22,49 +24,6 @@ spawn() {
         exec "$@" 0>>"$log" 1>&0 2>&0
     ) &
     echo $! >"$pidfile"
-}
-
-alive() { local s; s=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) && [ "$s" != Z ]; }
-
-# Does process $1 hold the socket listening on 127.0.0.1:$2?
-owns_port() {
-    local inode
-    for inode in $(awk -v a="$(printf '0100007F:%04X' "$2")" '$2 == a && $4 == "0A" {print $10}' /proc/net/tcp); do
-        ls -l "/proc/$1/fd" 2>/dev/null | grep -qF "socket:[$inode]" && return 0
-    done
-    return 1
-}
-
-# Wait up to 30 s until process $1 listens on port $2 and it accepts connections.
-wait_port() {
-    for _ in $(seq 300); do
-        alive "$1" || return 1
-        owns_port "$1" "$2" && (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
-descendants() { local c; for c in $(ps -o pid= --ppid "$1"); do echo "$c"; descendants "$c"; done; }
-
-# Stop the process in pid file $1 (if its command line contains $2) and all its descendants;
-# wait until they are gone (zombies count as gone), SIGKILL after 10 s.
-stop_tree() {
-    local pidfile=$1 marker=$2 pid pids p
-    [ -f "$pidfile" ] || return 0
-    pid=$(cat "$pidfile")
-    if [ -n "$pid" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "$marker"; then
-        kill -STOP "$pid" 2>/dev/null || true   # no new children while we list them
-        pids="$pid $(descendants "$pid")"
-        kill -TERM $pids 2>/dev/null || true
-        kill -CONT "$pid" 2>/dev/null || true
-        for _ in $(seq 100); do
-            for p in $pids; do alive "$p" && { sleep 0.1; continue 2; }; done
-            pids=""; break
-        done
-        [ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
-    fi
-    rm -f "$pidfile"
 }
 
 case "${1:-}" in
@@ -111,7 +70,7 @@ log_ftp_protocol=YES
 vsftpd_log_file=$log
 EOF
     spawn "$log" "$dir/vsftpd.pid" vsftpd "$dir/vsftpd.conf"
-    if ! wait_port "$(cat "$dir/vsftpd.pid")" "$port"; then
+    if ! wait_ports "$(cat "$dir/vsftpd.pid")" "$port"; then
         echo "$0: vsftpd is not listening on 127.0.0.1 port $port (it exited, or 30 s passed):" >&2
         tail -n 30 "$log" >&2
         stop_tree "$dir/vsftpd.pid" "$dir/vsftpd.conf"

@@ -64,3 +64,27 @@ stop_tree() {
     fi
     rm -f "$pidfile"
 }
+
+# Prints the pid in pid file $1 if that process runs, and returns 1 otherwise.
+running_pid() {
+    local pid
+    pid=$(tr -cd 0-9 2>/dev/null <"$1") || return 1
+    [ -n "$pid" ] && alive "$pid" && echo "$pid"
+}
+
+# Stops a daemon whose master runs setsid (Postfix, Dovecot): runs its stop command
+# ($3...; output to log file $1), or kills the master in pid file $2 if that fails, then waits
+# until no process of its session is left; kills the session after 10 s. 0 if it was not running.
+stop_master() {
+    local log=$1 pidfile=$2 pid i
+    shift 2
+    pid=$(running_pid "$pidfile") || return 0
+    "$@" >>"$log" 2>&1 || kill "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+        session_alive "$pid" || return 0
+        sleep 0.1
+    done
+    echo "${0##*/}: instance of $pidfile still running after 10 s; killing it" >&2
+    kill -9 -- "-$pid" 2>/dev/null || true
+    return 1
+}

@@ -11,24 +11,10 @@ set -euo pipefail
 
 usage() { echo "usage: $0 start DIR CHAIN KEY PORT DOMAIN | stop DIR" >&2; exit 2; }
 
-# Prints "pid" if the master of instance DIR runs, and returns 1 otherwise.
-master_pid() {
-    local pid
-    pid=$(tr -cd 0-9 2>/dev/null <"$1/queue/pid/master.pid") || return 1
-    [ -n "$pid" ] && alive "$pid" && echo "$pid"
-}
-
+# Stops the instance in DIR with its own stop command; see stop_master in lib.sh.
 stop() {
-    local dir=$1 pid i
-    pid=$(master_pid "$dir") || return 0
-    postfix -c "$dir/etc" stop >>"$dir/postfix.log" 2>&1 || kill "$pid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do
-        session_alive "$pid" || return 0
-        sleep 0.1
-    done
-    echo "postfix.sh: instance in $dir still running after 10 s; killing it" >&2
-    kill -9 -- "-$pid" 2>/dev/null || true
-    return 1
+    local dir=$1
+    stop_master "$dir/postfix.log" "$dir/queue/pid/master.pid" postfix -c "$dir/etc" stop
 }
 
 start() {

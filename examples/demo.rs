@@ -64,7 +64,7 @@ fn main() {
                 .chain(["--output", output])
                 .map(OsString::from)
                 .collect();
-            let rendered = certprobe::cli::run(certprobe::TLS_CERT, argv);
+            let rendered = certprobe_cli::run(certprobe_cli::TLS_CERT, argv);
             print!("{}", rendered.text);
             println!("(exit code {})\n", rendered.exit_code);
         }

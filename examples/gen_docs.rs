@@ -1,5 +1,5 @@
 //! Writes the man pages and shell completions of every plugin, generated from the clap
-//! definitions the plugins themselves use (`certprobe::cli::command`), so the documentation
+//! definitions the plugins themselves use (`certprobe_cli::command`), so the documentation
 //! can never disagree with the options.
 //!
 //!     cargo run --release --example gen_docs -- OUT
@@ -22,11 +22,11 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const PLUGINS: [certprobe::Plugin; 4] = [
-    certprobe::TLS_CERT,
-    certprobe::SMTP_CERT,
-    certprobe::LMTP_CERT,
-    certprobe::LDAP_CERT,
+const PLUGINS: [certprobe_cli::Plugin; 4] = [
+    certprobe_cli::TLS_CERT,
+    certprobe_cli::SMTP_CERT,
+    certprobe_cli::LMTP_CERT,
+    certprobe_cli::LDAP_CERT,
 ];
 
 fn main() -> ExitCode {
@@ -66,7 +66,7 @@ fn generate(out: &Path) -> io::Result<Vec<PathBuf>> {
     for plugin in PLUGINS {
         let name = plugin.binary;
 
-        let cmd = certprobe::cli::command(plugin);
+        let cmd = certprobe_cli::command(plugin);
         let version = cmd.get_version().unwrap_or_default().to_string();
         let man = clap_mangen::Man::new(cmd)
             .section("1")
@@ -95,8 +95,8 @@ fn generate(out: &Path) -> io::Result<Vec<PathBuf>> {
 /// clap_complete offers hidden options too (clap-rs/clap#1335), and a plugin's hidden options
 /// are the ones it rejects (`--ldaps` for check_tls_cert, `--starttls` for check_ldap_cert,
 /// ...). clap_mangen leaves them out of the man pages by itself.
-fn completion(shell: Shell, plugin: certprobe::Plugin) -> Vec<u8> {
-    let full = certprobe::cli::command(plugin);
+fn completion(shell: Shell, plugin: certprobe_cli::Plugin) -> Vec<u8> {
+    let full = certprobe_cli::command(plugin);
     // A fresh clap::Command, named through its value: this package has no direct clap
     // dependency, only the one behind certprobe and clap_complete.
     let mut cmd = blank_like(&full)

@@ -1,4 +1,4 @@
 //! check_lmtp_cert: the certificate of LMTP with STARTTLS (24).
 fn main() {
-    certprobe::cli::main(certprobe::LMTP_CERT)
+    certprobe_cli::main(certprobe_cli::LMTP_CERT)
 }

@@ -1,4 +1,4 @@
 //! check_tls_cert: the certificate of any direct-TLS service (HTTPS, IMAPS, LDAPS, ...).
 fn main() {
-    certprobe::cli::main(certprobe::TLS_CERT)
+    certprobe_cli::main(certprobe_cli::TLS_CERT)
 }

@@ -1,0 +1,281 @@
+//! The command line of the certprobe plugins: clap arguments (or a PRTG sensor parameter
+//! string) into one typed config, then the engine's [`Checker`], then the output.
+//! [`run`] does the work and returns text and exit code (tests call it directly);
+//! [`main`] adds the process-level guarantees: a watchdog for the deadline, and exit.
+
+mod args;
+mod config;
+mod plugin;
+pub mod prtg_params;
+
+pub use args::{command, Args};
+pub use config::Config;
+pub use plugin::{Plugin, LDAP_CERT, LMTP_CERT, SMTP_CERT, TLS_CERT};
+
+use args::config_from;
+use certprobe::render::{render, Format, Outcome, Rendered};
+use certprobe::verdict::{Policy, State};
+use certprobe::{Budget, CheckOptions, Checker, CheckerSettings, Target, TrustSelection};
+use clap::FromArgMatches;
+use std::ffi::OsString;
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// Parses arguments (the first is the program name). On failure, returns what to print.
+pub fn parse(plugin: Plugin, args: Vec<OsString>) -> Result<Config, Rendered> {
+    parse_with_stdin(plugin, args, || None)
+}
+
+/// Parses arguments, taking them from `stdin_params` when there are none: PRTG Script v2
+/// writes the sensor's parameter string to standard input, and then expects JSON version 2.
+fn parse_with_stdin(
+    plugin: Plugin,
+    mut args: Vec<OsString>,
+    stdin_params: impl FnOnce() -> Option<String>,
+) -> Result<Config, Rendered> {
+    let mut from_stdin = false;
+    if args.len() <= 1 {
+        if let Some(params) = stdin_params() {
+            let words = split_params(&params);
+            from_stdin = !words.is_empty();
+            if from_stdin
+                && !words.iter().any(|w| w.starts_with("--output") || w == "-o")
+                && words[0].starts_with('-')
+            {
+                args.extend(["--output".into(), "prtg-v2".into()]);
+            }
+            args.extend(words.into_iter().map(OsString::from));
+        }
+    }
+    let rest: Vec<String> = args
+        .iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    if prtg_params::applies(&rest) {
+        let format = if from_stdin {
+            Format::PrtgV2
+        } else {
+            Format::PrtgJson
+        };
+        return prtg_params::parse(&rest)
+            .and_then(config_from_prtg)
+            .map(|mut config| {
+                config.format = format;
+                config
+            })
+            .map_err(|message| usage_error(plugin, format, &message));
+    }
+    let format = sniff_format(&args);
+    let matches = command(plugin)
+        .try_get_matches_from(args)
+        .map_err(|e| match e.kind() {
+            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                Rendered {
+                    text: e.to_string(),
+                    exit_code: State::Unknown.exit_code(),
+                }
+            }
+            _ => usage_error(plugin, format, &clap_message(&e)),
+        })?;
+    let args = Args::from_arg_matches(&matches)
+        .map_err(|e| usage_error(plugin, format, &clap_message(&e)))?;
+    config_from(plugin, args).map_err(|message| usage_error(plugin, format, &message))
+}
+
+/// The PRTG STARTTLS sensor's parameters as a configuration: its defaults, PRTG JSON output,
+/// and the operating system's trust store, as that sensor used.
+fn config_from_prtg(params: prtg_params::PrtgParams) -> Result<Config, String> {
+    let port = params.port.unwrap_or(params.protocol.default_port());
+    let mut target =
+        Target::new(&params.host, port, params.domain.as_deref()).map_err(|e| e.to_string())?;
+    target.protocol = params.protocol;
+    // The sensor reports names as checked against the device (0/1) or CN/SAN (5/6), never SNI.
+    target.sni_explicit = false;
+    Ok(Config {
+        target,
+        options: CheckOptions {
+            policy: Policy {
+                name_mode: params.validation,
+                ..Policy::default()
+            },
+            fetch_intermediates: false,
+            probe_protocols: false,
+        },
+        settings: CheckerSettings {
+            trust: TrustSelection {
+                mozilla: false,
+                system: true,
+                files: Vec::new(),
+            },
+            ..CheckerSettings::default()
+        },
+        format: Format::PrtgJson,
+        verbosity: 0,
+    })
+}
+
+/// The output format, read before full parsing so that even bad arguments are reported
+/// in the caller's format (PRTG must get JSON, never a usage text).
+fn sniff_format(args: &[OsString]) -> Format {
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let mut found = Format::Nagios;
+    for (i, arg) in args.iter().enumerate() {
+        let value = match arg.as_str() {
+            "-o" | "--output" => args.get(i + 1).map(String::as_str),
+            other => other
+                .strip_prefix("--output=")
+                .or_else(|| other.strip_prefix("-o")),
+        };
+        if let Some(format) = value.and_then(Format::from_name) {
+            found = format;
+        }
+    }
+    found
+}
+
+/// Splits a parameter string like a shell would for simple cases: whitespace separates words,
+/// single or double quotes group them.
+fn split_params(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quote = None;
+    let mut in_word = false;
+    for c in text.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
+/// The parameter string PRTG Script v2 writes to standard input, if any: read only when
+/// standard input is not a terminal, at most 64 KiB, and for at most two seconds.
+fn read_stdin_params() -> Option<String> {
+    use std::io::{IsTerminal, Read};
+    if std::io::stdin().is_terminal() {
+        return None;
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("stdin".into())
+        .spawn(move || {
+            let mut text = String::new();
+            let _ = std::io::stdin()
+                .lock()
+                .take(64 * 1024)
+                .read_to_string(&mut text);
+            let _ = tx.send(text);
+        })
+        .ok()?;
+    let text = rx.recv_timeout(Duration::from_secs(2)).ok()?;
+    (!text.trim().is_empty()).then_some(text)
+}
+
+/// clap's first paragraph on one line, without its `error: ` prefix.
+fn clap_message(e: &clap::Error) -> String {
+    let text = e.to_string();
+    let paragraph: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let joined = paragraph.join(" ");
+    joined
+        .strip_prefix("error: ")
+        .unwrap_or(&joined)
+        .to_string()
+}
+
+fn usage_error(plugin: Plugin, format: Format, message: &str) -> Rendered {
+    let outcome = Outcome::usage(&format!("invalid arguments: {message}"));
+    render(format, &outcome, &plugin.context(0))
+}
+
+/// Parses and checks in one call: what a plugin binary does, minus the process exit.
+pub fn run(plugin: Plugin, args: Vec<OsString>) -> Rendered {
+    match parse(plugin, args) {
+        Err(rendered) => rendered,
+        Ok(config) => check(plugin, &config, Budget::within(config.target.timeout)),
+    }
+}
+
+/// Builds the checker and checks the configured target within `budget`.
+pub fn check(plugin: Plugin, config: &Config, budget: Budget) -> Rendered {
+    let context = plugin.context(config.verbosity);
+    let outcome = match Checker::new(&config.settings) {
+        Ok(checker) => checker.check(&config.target, &config.options, &budget),
+        Err(error) => Outcome::usage(&error.to_string()),
+    };
+    render(config.format, &outcome, &context)
+}
+
+/// Set by whichever of the check and the watchdog prints first; the other stays silent.
+static PRINTED: AtomicBool = AtomicBool::new(false);
+
+fn emit(rendered: &Rendered) -> ! {
+    if PRINTED.swap(true, Ordering::SeqCst) {
+        loop {
+            std::thread::park();
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(rendered.text.as_bytes());
+    let _ = out.flush();
+    std::process::exit(rendered.exit_code)
+}
+
+/// The entry point of every plugin binary.
+pub fn main(plugin: Plugin) -> ! {
+    let started = Instant::now();
+    let config = match parse_with_stdin(plugin, std::env::args_os().collect(), read_stdin_params) {
+        Ok(config) => config,
+        Err(rendered) => emit(&rendered),
+    };
+    let timeout = config.target.timeout;
+    let budget = Budget::within(timeout);
+    // Belt and braces: every step has its own deadline, but nothing may keep the process
+    // past the timeout, so a watchdog prints the timeout result and exits.
+    let on_timeout = timeout_output(plugin, &config, &budget);
+    let _ = std::thread::Builder::new()
+        .name("watchdog".into())
+        .spawn(move || {
+            let margin = (timeout / 40).min(Duration::from_millis(25));
+            std::thread::sleep(
+                timeout
+                    .saturating_sub(margin)
+                    .saturating_sub(started.elapsed()),
+            );
+            emit(&on_timeout);
+        });
+    let rendered = check(plugin, &config, budget);
+    emit(&rendered)
+}
+
+fn timeout_output(plugin: Plugin, config: &Config, budget: &Budget) -> Rendered {
+    let error = budget.deadline.expired("before the check completed");
+    let outcome = Outcome::timed_out(&config.target, &config.options.policy, &error);
+    render(config.format, &outcome, &plugin.context(0))
+}

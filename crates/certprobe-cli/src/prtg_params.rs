@@ -1,0 +1,163 @@
+//! The parameter string of the PRTG "STARTTLS certificate" Python sensor, accepted unchanged so
+//! that a PRTG admin switches by changing only the executable name:
+//!
+//! ```text
+//! %host port: 25, protocol: smtp, cert_domainname: mta.example.com, cert_domainname_validation: cn
+//! ```
+//!
+//! The device address comes first (PRTG's `%host`); PRTG may pass the rest as one argument or
+//! split at spaces, so the pieces are joined again before parsing.
+
+use certprobe::analysis::NameMode;
+use certprobe::Protocol;
+
+/// The sensor's parameters, checked.
+#[derive(Debug, PartialEq, Eq)]
+pub struct PrtgParams {
+    pub host: String,
+    pub port: Option<u16>,
+    pub protocol: Protocol,
+    /// `cert_domainname`: the name to send as SNI and to check, when the device address is not it.
+    pub domain: Option<String>,
+    pub validation: NameMode,
+}
+
+const KEYS: &str = "port, protocol, cert_domainname, cert_domainname_validation";
+
+/// True when the arguments look like a PRTG parameter string rather than options: the
+/// first argument is not an option. Options never take a leading positional argument.
+pub fn applies(args: &[String]) -> bool {
+    args.first().is_some_and(|a| !a.starts_with('-'))
+}
+
+/// Parses `host key: value, key: value ...`.
+pub fn parse(args: &[String]) -> Result<PrtgParams, String> {
+    let (host, rest) = args.split_first().ok_or("the device address is missing")?;
+    let host = host.trim().trim_end_matches(',');
+    let mut params = PrtgParams {
+        host: host.to_string(),
+        port: None,
+        protocol: Protocol::Tls,
+        domain: None,
+        validation: NameMode::CnSan,
+    };
+    let mut protocol = None;
+    for pair in rest
+        .join(" ")
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let (key, value) = pair
+            .split_once(':')
+            .ok_or_else(|| format!("parameter '{pair}' is not of the form 'key: value'"))?;
+        let key = key.trim().to_ascii_lowercase();
+        let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+        match key.as_str() {
+            "port" => match value.parse::<u16>() {
+                Ok(port) if port > 0 => params.port = Some(port),
+                _ => {
+                    return Err(format!(
+                        "bad port '{value}': a number from 1 to 65535 is needed"
+                    ))
+                }
+            },
+            "protocol" => {
+                let p = Protocol::from_name(value)
+                    .filter(|p| *p != Protocol::Tls)
+                    .ok_or_else(|| format!("unknown protocol '{value}' (smtp, lmtp or ldap)"))?;
+                protocol = Some(p);
+            }
+            "cert_domainname" if !value.is_empty() => params.domain = Some(value.to_string()),
+            "cert_domainname" => {}
+            "cert_domainname_validation" => {
+                params.validation = match value.to_ascii_lowercase().as_str() {
+                    "none" => NameMode::None,
+                    "cn" => NameMode::Cn,
+                    "cn_san" | "cn/san" => NameMode::CnSan,
+                    _ => {
+                        return Err(format!(
+                            "bad cert_domainname_validation '{value}' (None, cn or cn_san)"
+                        ))
+                    }
+                }
+            }
+            _ => return Err(format!("unknown parameter '{key}' (known: {KEYS})")),
+        }
+    }
+    params.protocol = protocol.ok_or("missing parameter 'protocol' (smtp, lmtp or ldap)")?;
+    if params.host.is_empty() {
+        return Err("the device address is missing".into());
+    }
+    Ok(params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn the_sensor_examples_parse_whole_or_split() {
+        let expected = PrtgParams {
+            host: "mx.example.com".into(),
+            port: Some(7025),
+            protocol: Protocol::Lmtp,
+            domain: None,
+            validation: NameMode::CnSan,
+        };
+        let whole = args(&[
+            "mx.example.com",
+            "port: 7025, protocol: lmtp, cert_domainname_validation: cn_san",
+        ]);
+        assert_eq!(parse(&whole).unwrap(), expected);
+        let split = args(&[
+            "mx.example.com",
+            "port:",
+            "7025,",
+            "protocol:",
+            "lmtp,",
+            "cert_domainname_validation:",
+            "cn_san",
+        ]);
+        assert_eq!(parse(&split).unwrap(), expected);
+
+        let second = args(&["192.0.2.25", "port: 25, protocol: smtp, cert_domainname: mta.example.com, cert_domainname_validation: cn"]);
+        let parsed = parse(&second).unwrap();
+        assert_eq!(parsed.domain.as_deref(), Some("mta.example.com"));
+        assert_eq!(parsed.validation, NameMode::Cn);
+        assert_eq!(parsed.protocol, Protocol::Smtp);
+    }
+
+    #[test]
+    fn problems_are_named() {
+        let err = |list: &[&str]| parse(&args(list)).unwrap_err();
+        assert_eq!(
+            err(&["h", "port: 25, protocol: smtp, colour: blue"]),
+            format!("unknown parameter 'colour' (known: {KEYS})")
+        );
+        assert_eq!(
+            err(&["h", "port: 99999, protocol: smtp"]),
+            "bad port '99999': a number from 1 to 65535 is needed"
+        );
+        assert_eq!(
+            err(&["h", "port: 25"]),
+            "missing parameter 'protocol' (smtp, lmtp or ldap)"
+        );
+        assert_eq!(
+            err(&["h", "port: 25, protocol: gopher"]),
+            "unknown protocol 'gopher' (smtp, lmtp or ldap)"
+        );
+        assert_eq!(
+            err(&["h", "port 25, protocol: smtp"]),
+            "parameter 'port 25' is not of the form 'key: value'"
+        );
+        assert_eq!(
+            err(&["h", "protocol: smtp, cert_domainname_validation: sometimes"]),
+            "bad cert_domainname_validation 'sometimes' (None, cn or cn_san)"
+        );
+    }
+}

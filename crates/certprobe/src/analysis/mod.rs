@@ -1,0 +1,101 @@
+//! Pure functions from an [`Observation`](crate::Observation) to facts: no I/O, and the
+//! clock is a parameter so that tests pin time. One file per concern.
+
+pub mod aia;
+pub mod certificate;
+pub mod chain;
+pub mod grade;
+pub mod name;
+pub mod revocation;
+mod signature;
+pub mod trust;
+
+pub use certificate::{CertFacts, KeyAlgorithm, KeyInfo};
+pub use name::{NameCheck, NameMode};
+pub use trust::{TrustResult, TrustStore};
+
+use serde::Serialize;
+
+/// Everything learnt about one chain.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The instant the analysis was made for (Unix seconds).
+    pub now: i64,
+    /// The chain as sent, leaf first.
+    pub chain: Vec<CertFacts>,
+    pub name: NameCheck,
+    pub trust: TrustResult,
+    /// What is wrong with the order or content of the chain as sent.
+    pub chain_notes: Vec<chain::ChainNote>,
+    /// Issuer certificates fetched via AIA (`--fetch-intermediates`): URL and name.
+    pub fetched: Vec<(String, String)>,
+    /// Why fetching via AIA failed, one line each.
+    pub fetch_errors: Vec<String>,
+    /// The revocation lookup for the leaf, unless turned off.
+    pub revocation: Option<revocation::RevocationReport>,
+    /// The security grade, when the TLS versions were probed.
+    pub grade: Option<grade::Grade>,
+}
+
+impl Report {
+    pub fn leaf(&self) -> &CertFacts {
+        &self.chain[0]
+    }
+}
+
+/// Analyses a captured chain against a name, a trust store and a time.
+/// Fails only when a certificate cannot be parsed at all.
+pub fn analyze(
+    chain_der: &[Vec<u8>],
+    name: &str,
+    mode: NameMode,
+    store: &TrustStore,
+    now: i64,
+) -> Result<Report, String> {
+    if chain_der.is_empty() {
+        return Err("the server sent no certificate".into());
+    }
+    let chain = chain_der
+        .iter()
+        .enumerate()
+        .map(|(i, der)| CertFacts::parse(der).map_err(|e| format!("chain element {}: {e}", i + 1)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let name = name::check(&chain[0], name, mode);
+    let trust = trust::verify(chain_der, &[], &chain, store, now);
+    let chain_notes = chain::inspect(chain_der, &chain);
+    Ok(Report {
+        now,
+        chain,
+        name,
+        trust,
+        chain_notes,
+        fetched: Vec::new(),
+        fetch_errors: Vec::new(),
+        revocation: None,
+        grade: None,
+    })
+}
+
+impl Report {
+    /// Verifies trust again with issuer certificates fetched via AIA (`(url, der)` pairs).
+    pub fn complete_with(
+        &mut self,
+        chain_der: &[Vec<u8>],
+        fetched: &[(String, Vec<u8>)],
+        errors: Vec<String>,
+        store: &TrustStore,
+    ) {
+        let ders: Vec<Vec<u8>> = fetched.iter().map(|(_, der)| der.clone()).collect();
+        self.trust = trust::verify(chain_der, &ders, &self.chain, store, self.now);
+        self.fetched = fetched
+            .iter()
+            .map(|(url, der)| {
+                let name = CertFacts::parse(der)
+                    .map(|f| f.display_name().to_string())
+                    .unwrap_or_default();
+                (url.clone(), name)
+            })
+            .collect();
+        self.fetch_errors = errors;
+    }
+}

@@ -1,0 +1,283 @@
+//! The TLS handshake with a recording verifier: it keeps the chain exactly as sent and
+//! accepts it, so expired, self-signed, weak or untrusted certificates are still captured.
+//! Judging them is the analysis stage's job, with the chain in hand.
+
+use super::stream::DeadlineStream;
+use crate::budget::Deadline;
+use crate::observation::{ConnectError, ErrorKind};
+use crate::target::{parse_ip_literal, Target};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme};
+use std::io;
+use std::sync::{Arc, Mutex};
+
+const STEP: &str = "during the TLS handshake";
+
+/// What a handshake yielded.
+pub struct Session {
+    pub chain: Vec<Vec<u8>>,
+    pub version: String,
+    pub cipher_suite: String,
+    /// The handshake failed after the chain was captured (for example a client certificate was required).
+    pub late_error: Option<String>,
+    /// The OCSP response the server stapled, if any.
+    pub stapled_ocsp: Option<Vec<u8>>,
+}
+
+pub fn handshake(
+    mut stream: DeadlineStream,
+    target: &Target,
+    provider: &Arc<CryptoProvider>,
+    deadline: Deadline,
+) -> Result<Session, ConnectError> {
+    let recorder = Arc::new(Recorder::default());
+    let config = client_config(provider, recorder.clone())?;
+    let name = server_name(target)?;
+    let mut conn = ClientConnection::new(config, name)
+        .map_err(|e| ConnectError::new(ErrorKind::Handshake, format!("cannot start TLS: {e}")))?;
+
+    let mut failure = None;
+    while conn.is_handshaking() {
+        if let Err(e) = conn.complete_io(&mut stream) {
+            failure = Some(e);
+            break;
+        }
+    }
+    let chain = recorder.take();
+    let stapled_ocsp = recorder.take_staple();
+    match failure {
+        None => {
+            // A polite goodbye in the protocol's own words, then close_notify; no answer is awaited.
+            let farewell = target.protocol.farewell();
+            if !farewell.is_empty() {
+                let _ = std::io::Write::write_all(&mut conn.writer(), farewell);
+            }
+            conn.send_close_notify();
+            while conn.wants_write() && conn.write_tls(&mut stream).is_ok() {}
+            Ok(Session {
+                chain,
+                version: conn
+                    .protocol_version()
+                    .map(version_name)
+                    .unwrap_or_default(),
+                cipher_suite: conn
+                    .negotiated_cipher_suite()
+                    .map(|s| format!("{:?}", s.suite()))
+                    .unwrap_or_default(),
+                late_error: None,
+                stapled_ocsp,
+            })
+        }
+        Some(e) if !chain.is_empty() && e.kind() != io::ErrorKind::TimedOut => Ok(Session {
+            chain,
+            version: conn
+                .protocol_version()
+                .map(version_name)
+                .unwrap_or_default(),
+            cipher_suite: String::new(),
+            late_error: Some(describe(&e, &stream.first_bytes, deadline).message),
+            stapled_ocsp,
+        }),
+        Some(e) => Err(describe(&e, &stream.first_bytes, deadline)),
+    }
+}
+
+fn client_config(
+    provider: &Arc<CryptoProvider>,
+    recorder: Arc<Recorder>,
+) -> Result<Arc<ClientConfig>, ConnectError> {
+    let config = ClientConfig::builder_with_provider(Arc::clone(provider))
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .map_err(|e| ConnectError::new(ErrorKind::Handshake, format!("TLS set-up: {e}")))?
+        .dangerous()
+        .with_custom_certificate_verifier(recorder)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// SNI when the target has a name; an IP literal otherwise, for which rustls sends no SNI.
+fn server_name(target: &Target) -> Result<ServerName<'static>, ConnectError> {
+    if let Some(sni) = &target.sni {
+        return ServerName::try_from(sni.clone()).map_err(|_| {
+            ConnectError::new(
+                ErrorKind::Handshake,
+                format!("'{sni}' is not a valid SNI name"),
+            )
+        });
+    }
+    match parse_ip_literal(&target.host) {
+        Some(ip) => Ok(ServerName::IpAddress(ip.into())),
+        None => Err(ConnectError::new(
+            ErrorKind::Handshake,
+            "no server name to send",
+        )),
+    }
+}
+
+fn version_name(v: rustls::ProtocolVersion) -> String {
+    match v {
+        rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".into(),
+        rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Turns a handshake failure into one clear line.
+fn describe(e: &io::Error, first_bytes: &[u8], deadline: Deadline) -> ConnectError {
+    match e.kind() {
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
+            let step = if first_bytes.is_empty() {
+                "waiting for the server's TLS answer"
+            } else {
+                STEP
+            };
+            return deadline.expired(step);
+        }
+        io::ErrorKind::UnexpectedEof
+        | io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted
+            if !looks_like_tls(first_bytes) && !first_bytes.is_empty() =>
+        {
+            return not_tls(first_bytes);
+        }
+        io::ErrorKind::UnexpectedEof
+        | io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted => {
+            return ConnectError::new(
+                ErrorKind::Closed,
+                "server closed the connection during the TLS handshake",
+            );
+        }
+        _ => {}
+    }
+    if !first_bytes.is_empty() && !looks_like_tls(first_bytes) {
+        return not_tls(first_bytes);
+    }
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        Some(rustls::Error::AlertReceived(alert)) => ConnectError::new(
+            ErrorKind::Handshake,
+            format!("TLS handshake failed: server sent alert {alert:?}"),
+        ),
+        Some(err) => {
+            ConnectError::new(ErrorKind::Handshake, format!("TLS handshake failed: {err}"))
+        }
+        None => ConnectError::new(
+            ErrorKind::Handshake,
+            format!("TLS handshake failed: {}", crate::io_text(e)),
+        ),
+    }
+}
+
+/// A TLS record starts with a content type 20..=24 and major version 3.
+fn looks_like_tls(bytes: &[u8]) -> bool {
+    matches!(bytes, [20..=24, 3, ..] | [20..=24])
+}
+
+fn not_tls(first_bytes: &[u8]) -> ConnectError {
+    let line: String = String::from_utf8_lossy(first_bytes)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .map(|c| if c.is_control() { '.' } else { c })
+        .take(40)
+        .collect();
+    let quoted = if line.trim().is_empty() {
+        String::new()
+    } else {
+        format!(": it answered '{}'", line.trim())
+    };
+    ConnectError::new(ErrorKind::NotTls, format!("not a TLS server{quoted}"))
+}
+
+/// Keeps the chain as sent and accepts it; also accepts the handshake signature, since no
+/// secret is ever sent over this connection and legacy keys must not abort the capture.
+#[derive(Debug, Default)]
+struct Recorder {
+    chain: Mutex<Vec<Vec<u8>>>,
+    staple: Mutex<Option<Vec<u8>>>,
+}
+
+impl Recorder {
+    fn take_staple(&self) -> Option<Vec<u8>> {
+        match self.staple.lock() {
+            Ok(mut staple) => staple.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        }
+    }
+
+    fn take(&self) -> Vec<Vec<u8>> {
+        match self.chain.lock() {
+            Ok(mut chain) => std::mem::take(&mut *chain),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+        }
+    }
+}
+
+impl ServerCertVerifier for Recorder {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if !ocsp_response.is_empty() {
+            if let Ok(mut slot) = self.staple.lock() {
+                *slot = Some(ocsp_response.to_vec());
+            }
+        }
+        let chain: Vec<Vec<u8>> = std::iter::once(end_entity)
+            .chain(intermediates)
+            .map(|c| c.as_ref().to_vec())
+            .collect();
+        if let Ok(mut slot) = self.chain.lock() {
+            *slot = chain;
+        }
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        _message: &[u8],
+        _cert: &CertificateDer<'_>,
+        _dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        Ok(HandshakeSignatureValid::assertion())
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        _message: &[u8],
+        _cert: &CertificateDer<'_>,
+        _dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        Ok(HandshakeSignatureValid::assertion())
+    }
+
+    /// Everything a server might sign with, legacy schemes included, so that no server is
+    /// refused for its signature scheme alone.
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        vec![
+            SignatureScheme::ECDSA_NISTP256_SHA256,
+            SignatureScheme::ECDSA_NISTP384_SHA384,
+            SignatureScheme::ECDSA_NISTP521_SHA512,
+            SignatureScheme::ED25519,
+            SignatureScheme::ED448,
+            SignatureScheme::RSA_PSS_SHA256,
+            SignatureScheme::RSA_PSS_SHA384,
+            SignatureScheme::RSA_PSS_SHA512,
+            SignatureScheme::RSA_PKCS1_SHA256,
+            SignatureScheme::RSA_PKCS1_SHA384,
+            SignatureScheme::RSA_PKCS1_SHA512,
+            SignatureScheme::RSA_PKCS1_SHA1,
+            SignatureScheme::ECDSA_SHA1_Legacy,
+        ]
+    }
+}

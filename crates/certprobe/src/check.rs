@@ -1,0 +1,279 @@
+//! The engine: a [`Checker`] runs the stages for one target (capture, analysis, the lookups
+//! the analysis asks for, verdict) and returns the whole [`Outcome`] as data. Rendering is a
+//! separate call ([`crate::render::render`]).
+//!
+//! A `Checker` is built once and shared by reference across threads: it holds what is costly
+//! to make or must be shared (the trust store, the crypto provider and resolver pool, the
+//! fetcher with its caches, the local host name), and nothing a single check changes.
+
+use crate::analysis::revocation::lookup::Subject;
+use crate::analysis::{self, aia, Report, TrustStore};
+use crate::budget::Budget;
+use crate::capture::Capturer;
+use crate::fetch::Fetch;
+use crate::lookups::{Cache, EgressPolicy, Fetcher};
+use crate::observation::{ConnectError, ErrorKind, Observation};
+use crate::target::Target;
+use crate::verdict::{self, Policy, Verdict};
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Which trust anchors a checker uses.
+#[derive(Debug, Clone, Default)]
+pub struct TrustSelection {
+    /// Mozilla's root program, compiled in.
+    pub mozilla: bool,
+    /// The operating system's store.
+    pub system: bool,
+    /// PEM files of CA certificates (`--ca-file`).
+    pub files: Vec<PathBuf>,
+}
+
+/// What a [`Checker`] is built from.
+#[derive(Debug, Clone, Default)]
+pub struct CheckerSettings {
+    pub trust: TrustSelection,
+    /// The folder cache for fetched PKI material (`--cache-dir`); memory only when absent.
+    pub cache_dir: Option<PathBuf>,
+    /// Where the lookups may fetch from.
+    pub egress: EgressPolicy,
+    /// The EHLO/LHLO name when a target has none; this machine's host name when absent.
+    pub helo: Option<String>,
+}
+
+/// What one check does beyond the plain capture, and how it judges.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    pub policy: Policy,
+    /// Complete an incomplete chain from AIA caIssuers URLs.
+    pub fetch_intermediates: bool,
+    /// Probe which TLS versions the server accepts (and grade it).
+    pub probe_protocols: bool,
+}
+
+/// Why a checker cannot be built: the trust anchors could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetupError(pub String);
+
+impl fmt::Display for SetupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SetupError {}
+
+/// Everything one check produced, whatever stage it ended in.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// What was checked; absent when the request itself could not be understood.
+    pub target: Option<Target>,
+    /// What the server sent, when a chain was captured.
+    pub observation: Option<Observation>,
+    /// What the analysis learnt, when the chain could be parsed.
+    pub report: Option<Report>,
+    pub verdict: Verdict,
+    /// The policy the verdict was made with (thresholds for perfdata and channels).
+    pub policy: Policy,
+}
+
+impl Outcome {
+    /// The outcome of a request that was not understood: UNKNOWN with `message`.
+    pub fn usage(message: &str) -> Outcome {
+        Outcome {
+            target: None,
+            observation: None,
+            report: None,
+            verdict: verdict::judge_usage(message),
+            policy: Policy::default(),
+        }
+    }
+
+    /// The outcome of a check that ran out of time before it ended.
+    pub fn timed_out(target: &Target, policy: &Policy, error: &ConnectError) -> Outcome {
+        Outcome {
+            target: Some(target.clone()),
+            observation: None,
+            report: None,
+            verdict: verdict::judge_error(error, policy),
+            policy: policy.clone(),
+        }
+    }
+}
+
+/// The engine. `Send + Sync`; build once, share by reference.
+pub struct Checker {
+    store: TrustStore,
+    capturer: Capturer,
+    fetcher: Arc<dyn Fetch>,
+}
+
+impl Checker {
+    /// Loads the trust anchors and makes the shared parts.
+    pub fn new(settings: &CheckerSettings) -> Result<Checker, SetupError> {
+        let store = load_trust(&settings.trust)?;
+        let capturer = Capturer::new(settings.helo.clone());
+        let fetcher = Fetcher::new(
+            Cache::new(
+                settings.cache_dir.clone(),
+                crate::lookups::cache::DEFAULT_MEMORY,
+            ),
+            settings.egress.clone(),
+            Arc::clone(capturer.resolver()),
+        );
+        Ok(Checker {
+            store,
+            capturer,
+            fetcher: Arc::new(fetcher),
+        })
+    }
+
+    /// The same checker with another fetcher (a fleet's pooled one, or none at all).
+    pub fn with_fetcher(self, fetcher: Arc<dyn Fetch>) -> Checker {
+        Checker { fetcher, ..self }
+    }
+
+    /// The trust anchors in use.
+    pub fn trust_store(&self) -> &TrustStore {
+        &self.store
+    }
+
+    /// Checks one target within `budget`, judged at the current time.
+    pub fn check(&self, target: &Target, options: &CheckOptions, budget: &Budget) -> Outcome {
+        self.check_with_clock(target, options, budget, &crate::clock::now_unix)
+    }
+
+    /// Checks one target; the analysis is made for the time `now` returns after the capture.
+    pub fn check_with_clock(
+        &self,
+        target: &Target,
+        options: &CheckOptions,
+        budget: &Budget,
+        now: &dyn Fn() -> i64,
+    ) -> Outcome {
+        let policy = &options.policy;
+        let mut outcome = Outcome {
+            target: Some(target.clone()),
+            observation: None,
+            report: None,
+            verdict: verdict::judge_usage(""),
+            policy: policy.clone(),
+        };
+        match self.capturer.observe(target, budget) {
+            Err(error) => outcome.verdict = verdict::judge_error(&error, policy),
+            Ok(mut observation) => {
+                match self.analyse(target, options, budget, &mut observation, now()) {
+                    Ok(report) => {
+                        outcome.verdict =
+                            verdict::judge(&report, &observation, &self.store, policy);
+                        outcome.report = Some(report);
+                    }
+                    Err(error) => outcome.verdict = verdict::judge_error(&error, policy),
+                }
+                outcome.observation = Some(observation);
+            }
+        }
+        outcome
+    }
+
+    /// Analysis plus the lookups it asks for: AIA issuers, revocation, version probes.
+    fn analyse(
+        &self,
+        target: &Target,
+        options: &CheckOptions,
+        budget: &Budget,
+        observation: &mut Observation,
+        now: i64,
+    ) -> Result<Report, ConnectError> {
+        let policy = &options.policy;
+        let mut report = analysis::analyze(
+            &observation.chain,
+            &target.identity(),
+            policy.name_mode,
+            &self.store,
+            now,
+        )
+        .map_err(|message| ConnectError::new(ErrorKind::BadCertificate, message))?;
+        let server = Some(observation.peer.ip());
+        if options.fetch_intermediates && !report.trust.trusted {
+            if let Some(top) = report.chain.last() {
+                let (fetched, errors) =
+                    aia::fetch_issuers(top, self.fetcher.as_ref(), server, budget);
+                let fetched: Vec<(String, Vec<u8>)> =
+                    fetched.into_iter().map(|f| (f.url, f.der)).collect();
+                report.complete_with(&observation.chain, &fetched, errors, &self.store);
+            }
+        }
+        if policy.revocation && !report.leaf().self_signed {
+            let subject = Subject {
+                leaf: &observation.chain[0],
+                issuer: observation.chain.get(1).map(Vec::as_slice),
+                stapled: observation.stapled_ocsp.as_deref(),
+                server,
+            };
+            report.revocation = Some(analysis::revocation::lookup::lookup(
+                &subject,
+                self.fetcher.as_ref(),
+                budget,
+                report.now,
+            ));
+        }
+        if options.probe_protocols {
+            observation.protocols = self.capturer.probe_protocols(target, budget);
+            report.grade = Some(grade_of(&report, observation));
+        }
+        Ok(report)
+    }
+}
+
+fn load_trust(selection: &TrustSelection) -> Result<TrustStore, SetupError> {
+    let mut store = TrustStore::empty();
+    if selection.mozilla {
+        store.add_mozilla();
+    }
+    if selection.system {
+        store.add_system().map_err(SetupError)?;
+    }
+    for file in &selection.files {
+        store
+            .add_pem_file(&file.to_string_lossy())
+            .map_err(SetupError)?;
+    }
+    Ok(store)
+}
+
+/// The security grade from the probed versions and the analysed chain.
+fn grade_of(report: &Report, observation: &Observation) -> analysis::grade::Grade {
+    let accepted: Vec<(String, String)> = observation
+        .protocols
+        .iter()
+        .filter(|p| p.accepted)
+        .map(|p| {
+            (
+                p.version.clone(),
+                p.cipher_suite.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    analysis::grade::grade(&analysis::grade::GradeInput {
+        accepted: &accepted,
+        leaf: report.leaf(),
+        trusted: report.trust.trusted,
+        name_matches: report.name.matched(),
+        now: report.now,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn a_checker_is_shared_across_threads() {
+        assert_send_sync::<Checker>();
+        assert_send_sync::<Outcome>();
+    }
+}

@@ -85,8 +85,22 @@ fn garbage_certificate_is_a_clear_error() {
         0,
     )
     .unwrap_err();
-    assert!(
-        error.starts_with("chain element 1: cannot parse certificate: "),
-        "{error}"
+    assert_eq!(
+        error,
+        "chain element 1: the bytes are not a DER certificate"
+    );
+    let mut truncated = pki().intermediate.issue(&LeafSpec::new("x.example")).der;
+    truncated.truncate(truncated.len() / 2);
+    let error = analyze(
+        &[truncated],
+        "x.example",
+        NameMode::CnSan,
+        &TrustStore::empty(),
+        0,
+    )
+    .unwrap_err();
+    assert_eq!(
+        error,
+        "chain element 1: the certificate's DER encoding is truncated"
     );
 }

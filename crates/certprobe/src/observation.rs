@@ -109,6 +109,9 @@ pub enum ErrorKind {
     Closed,
     /// The certificate could not be parsed.
     BadCertificate,
+    /// The check could not be set up on this side (a name the TLS library refuses, say):
+    /// nothing was asked of the server.
+    Setup,
 }
 
 /// A failed capture, flowing through the pipeline like any other result.

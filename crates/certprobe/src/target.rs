@@ -71,9 +71,10 @@ impl Target {
         }
     }
 
-    /// `host:port` as shown in output lines (IPv6 literals in brackets).
+    /// `host:port` as shown in output lines (IPv6 literals in brackets), the host cut to
+    /// 100 characters.
     pub fn label(&self) -> String {
-        let host = strip_brackets(&self.host);
+        let host = crate::text::cut(&crate::text::visible(strip_brackets(&self.host)), 100);
         if host.contains(':') {
             format!("[{host}]:{}", self.port)
         } else {

@@ -1,6 +1,7 @@
 //! Facts read from one DER certificate: names, validity, key, signature, fingerprints.
 
 use crate::encoding::hex_upper;
+use crate::text::visible;
 use serde::Serialize;
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::{FromDer, SubjectPublicKeyInfo, X509Certificate};
@@ -54,6 +55,56 @@ impl KeyAlgorithm {
     }
 }
 
+/// Why bytes are not a readable certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CertError {
+    /// The encoding ends early or a length points past the end.
+    Truncated,
+    /// One part is malformed; which part.
+    Malformed(&'static str),
+    /// Not a DER certificate at all.
+    NotACertificate,
+}
+
+impl CertError {
+    fn from_x509(e: &x509_parser::nom::Err<x509_parser::error::X509Error>) -> CertError {
+        use x509_parser::der_parser::error::BerError;
+        use x509_parser::error::X509Error as X;
+        use x509_parser::nom;
+        let inner = match e {
+            nom::Err::Incomplete(_) => return CertError::Truncated,
+            nom::Err::Error(inner) | nom::Err::Failure(inner) => inner,
+        };
+        match inner {
+            X::Der(BerError::Incomplete(_) | BerError::InvalidLength)
+            | X::NomError(nom::error::ErrorKind::Eof) => CertError::Truncated,
+            X::InvalidVersion => CertError::Malformed("version"),
+            X::InvalidSerial => CertError::Malformed("serial number"),
+            X::InvalidAlgorithmIdentifier => CertError::Malformed("algorithm identifier"),
+            X::InvalidX509Name => CertError::Malformed("subject or issuer name"),
+            X::InvalidDate => CertError::Malformed("validity period"),
+            X::InvalidSPKI => CertError::Malformed("public key"),
+            X::InvalidSubjectUID | X::InvalidIssuerUID => CertError::Malformed("unique identifier"),
+            X::InvalidExtensions | X::DuplicateExtensions => CertError::Malformed("extensions"),
+            X::InvalidSignatureValue => CertError::Malformed("signature"),
+            X::InvalidTbsCertificate => CertError::Malformed("signed part"),
+            _ => CertError::NotACertificate,
+        }
+    }
+}
+
+impl std::fmt::Display for CertError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CertError::Truncated => f.write_str("the certificate's DER encoding is truncated"),
+            CertError::Malformed(part) => write!(f, "the certificate's {part} is malformed"),
+            CertError::NotACertificate => f.write_str("the bytes are not a DER certificate"),
+        }
+    }
+}
+
+impl std::error::Error for CertError {}
+
 /// Everything the checks and the outputs need from one certificate.
 #[derive(Debug, Clone, Serialize)]
 pub struct CertFacts {
@@ -94,23 +145,27 @@ pub struct CertFacts {
 }
 
 impl CertFacts {
-    /// Reads a DER certificate; the error is one line for the user.
-    pub fn parse(der: &[u8]) -> Result<CertFacts, String> {
-        let (_, cert) =
-            X509Certificate::from_der(der).map_err(|e| format!("cannot parse certificate: {e}"))?;
+    /// Reads a DER certificate. Text fields come with control characters made visible
+    /// (`\r`, `\x1b`), so nothing a certificate says can break an output line.
+    pub fn parse(der: &[u8]) -> Result<CertFacts, CertError> {
+        if der.first() != Some(&0x30) {
+            return Err(CertError::NotACertificate);
+        }
+        let (_, cert) = X509Certificate::from_der(der).map_err(|e| CertError::from_x509(&e))?;
         let (dns_names, ip_addresses) = alt_names(&cert);
         let subject_raw = cert.subject().as_raw().to_vec();
         let issuer_raw = cert.issuer().as_raw().to_vec();
         let self_signed = subject_raw == issuer_raw
             && super::signature::verifies(&cert, cert.public_key()).unwrap_or(true);
+        let shown = |text: String| visible(&text);
         Ok(CertFacts {
-            subject: cert.subject().to_string(),
-            issuer: cert.issuer().to_string(),
-            subject_rfc2253: rfc2253(cert.subject()),
-            issuer_rfc2253: rfc2253(cert.issuer()),
-            common_name: first_cn(cert.subject()),
-            issuer_common_name: first_cn(cert.issuer()),
-            dns_names,
+            subject: shown(cert.subject().to_string()),
+            issuer: shown(cert.issuer().to_string()),
+            subject_rfc2253: shown(rfc2253(cert.subject())),
+            issuer_rfc2253: shown(rfc2253(cert.issuer())),
+            common_name: first_cn(cert.subject()).map(shown),
+            issuer_common_name: first_cn(cert.issuer()).map(shown),
+            dns_names: dns_names.into_iter().map(shown).collect(),
             ip_addresses,
             serial: hex_upper(cert.raw_serial()),
             not_before: cert.validity().not_before.timestamp(),

@@ -9,8 +9,9 @@ pub mod name;
 pub mod revocation;
 mod signature;
 pub mod trust;
+mod trust_explain;
 
-pub use certificate::{CertFacts, KeyAlgorithm, KeyInfo};
+pub use certificate::{CertError, CertFacts, KeyAlgorithm, KeyInfo};
 pub use name::{NameCheck, NameMode};
 pub use trust::{TrustResult, TrustStore};
 

@@ -1,7 +1,7 @@
 //! Trust: can the chain as sent be built up to a trust anchor? And when not, exactly why.
 
 use super::certificate::CertFacts;
-use crate::clock::format_utc;
+use super::trust_explain::{explain, Cause};
 use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
 use serde::Serialize;
 use std::cell::RefCell;
@@ -119,7 +119,14 @@ pub struct TrustResult {
     pub alternatives: Vec<Vec<String>>,
     /// The path uses a certificate the server did not send (fetched via AIA).
     pub uses_fetched: bool,
+    /// The verifier library could not handle the chain (a date before 1970, a certificate
+    /// over 64 KiB): trust is unknown, not refused. Why, in one line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unverifiable: Option<String>,
 }
+
+/// webpki reads DER lengths of at most two bytes: larger certificates are beyond it.
+const MAX_VERIFIABLE: usize = 0xffff;
 
 /// Most alternative paths reported; more only happen with deliberately tangled chains.
 const MAX_PATHS: usize = 8;
@@ -139,13 +146,31 @@ pub fn verify(
         store: store.label.clone(),
         ..TrustResult::default()
     };
+    let unverifiable = |why: String| TrustResult {
+        trusted: false,
+        unverifiable: Some(why),
+        store: store.label.clone(),
+        ..TrustResult::default()
+    };
+    if ders.iter().chain(fetched).any(|d| d.len() > MAX_VERIFIABLE) {
+        return unverifiable(
+            "the certificate verifier cannot read certificates larger than 64 KiB".into(),
+        );
+    }
     let Some(leaf_der) = ders.first() else {
         return result(Some("no certificate was sent".into()));
     };
     let leaf_der = CertificateDer::from(leaf_der.as_slice());
     let leaf = match EndEntityCert::try_from(&leaf_der) {
         Ok(leaf) => leaf,
-        Err(e) => return result(Some(format!("the leaf certificate is not usable: {e}"))),
+        Err(e) => {
+            return match explain(&e, ders, facts, now) {
+                Cause::Untrusted(why) => {
+                    result(Some(format!("the leaf certificate is not usable: {why}")))
+                }
+                Cause::Unverifiable(why) => unverifiable(why),
+            }
+        }
     };
     let intermediates: Vec<CertificateDer<'_>> = ders[1..]
         .iter()
@@ -166,7 +191,10 @@ pub fn verify(
         None,
         None,
     ) {
-        return result(Some(explain(&e, ders, facts, now)));
+        return match explain(&e, ders, facts, now) {
+            Cause::Untrusted(why) => result(Some(why)),
+            Cause::Unverifiable(why) => unverifiable(why),
+        };
     }
     // Again, refusing each path found so that webpki goes on to the next: every valid path.
     let paths = RefCell::new(Vec::new());
@@ -242,66 +270,4 @@ fn anchor_name(anchor: &TrustAnchor<'_>) -> String {
             .unwrap_or_else(|| name.to_string()),
         Err(_) => "unnamed trust anchor".into(),
     }
-}
-
-/// Maps webpki's error to the cause an admin can act on.
-fn explain(e: &webpki::Error, ders: &[Vec<u8>], facts: &[CertFacts], now: i64) -> String {
-    use webpki::Error as E;
-    let label = |i: usize| format!("chain element {} ('{}')", i + 1, facts[i].display_name());
-    match e {
-        E::CertExpired { .. } => match facts.iter().position(|f| f.not_after < now) {
-            Some(i) => format!("expired element: {} expired on {}", label(i), format_utc(facts[i].not_after)),
-            None => "expired element in the chain".into(),
-        },
-        E::CertNotValidYet { .. } => match facts.iter().position(|f| f.not_before > now) {
-            Some(i) => format!("element not yet valid: {} is valid from {}", label(i), format_utc(facts[i].not_before)),
-            None => "an element of the chain is not yet valid".into(),
-        },
-        E::UnknownIssuer => unknown_issuer(facts),
-        E::InvalidSignatureForPublicKey => {
-            let bad = (0..facts.len().saturating_sub(1)).find(|&i| {
-                facts[i].issuer_raw == facts[i + 1].subject_raw
-                    && super::certificate::signed_by(&ders[i], &ders[i + 1]) == Some(false)
-            });
-            match bad {
-                Some(i) => format!("bad signature: {} is not signed by the key of {}", label(i), label(i + 1)),
-                None => "bad signature: a certificate's signature does not verify with its issuer's key".into(),
-            }
-        }
-        E::RequiredEkuNotFoundContext(_) => {
-            "not valid for server authentication: the extended key usage lacks serverAuth".into()
-        }
-        E::CaUsedAsEndEntity => "the leaf is a CA certificate, not a server certificate".into(),
-        E::EndEntityUsedAsCa => "a non-CA certificate is used as an issuer".into(),
-        E::UnsupportedSignatureAlgorithmContext(_) | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
-            "unsupported or insecure signature algorithm in the chain (for example SHA-1 or RSA below 2048 bits)".into()
-        }
-        other => format!("chain verification failed: {other}"),
-    }
-}
-
-/// Unknown issuer: either an intermediate was not sent, or the top of the chain is not trusted.
-fn unknown_issuer(facts: &[CertFacts]) -> String {
-    let top = facts.len() - 1;
-    let cert = &facts[top];
-    if cert.self_signed {
-        if top == 0 {
-            return "unknown issuer: the certificate is self-signed and not a trusted root".into();
-        }
-        return format!(
-            "unknown issuer: root '{}' is not trusted",
-            cert.display_name()
-        );
-    }
-    if top == 0 {
-        return format!(
-            "missing intermediate: the issuer '{}' of the leaf was not sent and is not a trusted root",
-            cert.issuer_display_name()
-        );
-    }
-    format!(
-        "unknown issuer: '{}', issuer of '{}', is not a trusted root (nor was it sent)",
-        cert.issuer_display_name(),
-        cert.display_name()
-    )
 }

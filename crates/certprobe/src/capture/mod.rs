@@ -4,12 +4,14 @@
 //! Every step takes its time from one [`Deadline`], so the whole capture ends within the
 //! target's timeout whatever the peer does.
 
+mod alerts;
 pub mod probe;
 pub mod resolver;
 pub mod starttls;
 mod stream;
 pub mod tcp;
 mod tls;
+mod tls_error;
 
 pub use resolver::Resolver;
 pub use stream::DeadlineStream;
@@ -67,10 +69,10 @@ impl Capturer {
         let started = Instant::now();
         let session = match tls::handshake(opened.stream, target, &self.provider, deadline) {
             Ok(session) => session,
-            Err(e) if e.kind == crate::ErrorKind::Handshake => {
-                return self.legacy_capture(target, budget, e)
+            Err(failure) if failure.fallback == tls_error::Fallback::Worth => {
+                return self.legacy_capture(target, budget, failure.error)
             }
-            Err(e) => return Err(e),
+            Err(failure) => return Err(failure.error),
         };
         let mut timings = opened.timings;
         timings.handshake_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -120,51 +122,45 @@ impl Capturer {
         })
     }
 
-    /// Reads the chain with a hand-written ClientHello for TLS 1.2, 1.1, then 1.0.
+    /// Reads the chain with certprobe's own ClientHello, on one more connection: it offers
+    /// TLS 1.2 with every suite and takes the version the server chooses (1.0 to 1.2).
     fn legacy_capture(
         &self,
         target: &Target,
         budget: &Budget,
         rustls_error: ConnectError,
     ) -> Result<Observation, ConnectError> {
-        for version in [
-            probe::TlsVersion::Tls12,
-            probe::TlsVersion::Tls11,
-            probe::TlsVersion::Tls10,
-        ] {
-            let Ok(mut opened) = self.open(target, budget) else {
-                break;
-            };
-            let started = Instant::now();
-            let Ok(probe::ProbeOutcome::Accepted {
-                version,
-                cipher_suite,
-                certificates,
-            }) = probe::probe(&mut opened.stream, version, target.sni.as_deref())
-            else {
-                continue;
-            };
-            if certificates.is_empty() {
-                continue;
-            }
-            let mut timings = opened.timings;
-            timings.handshake_ms = started.elapsed().as_secs_f64() * 1000.0;
-            return Ok(Observation {
-                source: Source::of(target),
-                observed_at: crate::clock::now_unix(),
-                peer: opened.peer,
-                chain: certificates,
-                tls_version: version.name().to_string(),
-                cipher_suite: probe::cipher_suite_name(cipher_suite),
-                handshake_error: None,
-                greeting: opened.greeting,
-                timings,
-                legacy_handshake: Some(rustls_error.message.clone()),
-                protocols: Vec::new(),
-                stapled_ocsp: None,
-            });
+        let Ok(mut opened) = self.open(target, budget) else {
+            return Err(rustls_error);
+        };
+        let started = Instant::now();
+        let Ok(probe::ProbeOutcome::Accepted {
+            version,
+            cipher_suite,
+            certificates,
+        }) = probe::capture_legacy(&mut opened.stream, target.sni.as_deref())
+        else {
+            return Err(rustls_error);
+        };
+        if certificates.is_empty() {
+            return Err(rustls_error);
         }
-        Err(rustls_error)
+        let mut timings = opened.timings;
+        timings.handshake_ms = started.elapsed().as_secs_f64() * 1000.0;
+        Ok(Observation {
+            source: Source::of(target),
+            observed_at: crate::clock::now_unix(),
+            peer: opened.peer,
+            chain: certificates,
+            tls_version: version.name().to_string(),
+            cipher_suite: probe::cipher_suite_name(cipher_suite),
+            handshake_error: None,
+            greeting: opened.greeting,
+            timings,
+            legacy_handshake: Some(rustls_error.message.clone()),
+            protocols: Vec::new(),
+            stapled_ocsp: None,
+        })
     }
 
     /// Which TLS versions the server accepts, each on its own connection (after STARTTLS if any).

@@ -3,6 +3,7 @@
 //! Judging them is the analysis stage's job, with the chain in hand.
 
 use super::stream::DeadlineStream;
+use super::tls_error::{explain, Fallback};
 use crate::budget::Deadline;
 use crate::observation::{ConnectError, ErrorKind};
 use crate::target::{parse_ip_literal, Target};
@@ -26,25 +27,40 @@ pub struct Session {
     pub stapled_ocsp: Option<Vec<u8>>,
 }
 
+/// A handshake that failed before the chain arrived, and whether certprobe's own
+/// ClientHello could still read the chain.
+#[derive(Debug)]
+pub struct Failure {
+    pub error: ConnectError,
+    pub fallback: Fallback,
+}
+
+impl From<ConnectError> for Failure {
+    fn from(error: ConnectError) -> Failure {
+        Failure {
+            error,
+            fallback: Fallback::Useless,
+        }
+    }
+}
+
 pub fn handshake(
     mut stream: DeadlineStream,
     target: &Target,
     provider: &Arc<CryptoProvider>,
     deadline: Deadline,
-) -> Result<Session, ConnectError> {
+) -> Result<Session, Failure> {
     let recorder = Arc::new(Recorder::default());
     let config = client_config(provider, recorder.clone())?;
     let name = server_name(target)?;
-    let mut conn = ClientConnection::new(config, name)
-        .map_err(|e| ConnectError::new(ErrorKind::Handshake, format!("cannot start TLS: {e}")))?;
+    let mut conn = ClientConnection::new(config, name).map_err(|e| {
+        ConnectError::new(
+            ErrorKind::Setup,
+            format!("cannot start TLS: {}", explain(&e).0),
+        )
+    })?;
 
-    let mut failure = None;
-    while conn.is_handshaking() {
-        if let Err(e) = conn.complete_io(&mut stream) {
-            failure = Some(e);
-            break;
-        }
-    }
+    let failure = drive(&mut conn, &mut stream).err();
     let chain = recorder.take();
     let stapled_ocsp = recorder.take_staple();
     match failure {
@@ -77,7 +93,7 @@ pub fn handshake(
                 .map(version_name)
                 .unwrap_or_default(),
             cipher_suite: String::new(),
-            late_error: Some(describe(&e, &stream.first_bytes, deadline).message),
+            late_error: Some(describe(&e, &stream.first_bytes, deadline).error.message),
             stapled_ocsp,
         }),
         Some(e) => Err(describe(&e, &stream.first_bytes, deadline)),
@@ -90,7 +106,7 @@ fn client_config(
 ) -> Result<Arc<ClientConfig>, ConnectError> {
     let config = ClientConfig::builder_with_provider(Arc::clone(provider))
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
-        .map_err(|e| ConnectError::new(ErrorKind::Handshake, format!("TLS set-up: {e}")))?
+        .map_err(|e| ConnectError::new(ErrorKind::Setup, format!("TLS set-up: {}", explain(&e).0)))?
         .dangerous()
         .with_custom_certificate_verifier(recorder)
         .with_no_client_auth();
@@ -102,15 +118,15 @@ fn server_name(target: &Target) -> Result<ServerName<'static>, ConnectError> {
     if let Some(sni) = &target.sni {
         return ServerName::try_from(sni.clone()).map_err(|_| {
             ConnectError::new(
-                ErrorKind::Handshake,
-                format!("'{sni}' is not a valid SNI name"),
+                ErrorKind::Setup,
+                format!("'{}' is not a valid SNI name", crate::text::visible(sni)),
             )
         });
     }
     match parse_ip_literal(&target.host) {
         Some(ip) => Ok(ServerName::IpAddress(ip.into())),
         None => Err(ConnectError::new(
-            ErrorKind::Handshake,
+            ErrorKind::Setup,
             "no server name to send",
         )),
     }
@@ -120,12 +136,63 @@ fn version_name(v: rustls::ProtocolVersion) -> String {
     match v {
         rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".into(),
         rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".into(),
-        other => format!("{other:?}"),
+        _ => "TLS".into(),
     }
 }
 
+/// Runs the handshake to its end or its first error. Driven by hand rather than by
+/// `complete_io`, to see what arrives: a server that answers the ClientHello with a
+/// close_notify alert and keeps the socket open would otherwise be waited for until the
+/// deadline (rustls takes a close_notify before the handshake for a harmless warning).
+fn drive(conn: &mut ClientConnection, stream: &mut DeadlineStream) -> io::Result<()> {
+    while conn.is_handshaking() {
+        while conn.wants_write() {
+            conn.write_tls(stream)?;
+        }
+        io::Write::flush(stream)?;
+        if !conn.is_handshaking() {
+            break;
+        }
+        if !conn.wants_read() {
+            return Err(closed_by_alert());
+        }
+        if conn.read_tls(stream)? == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        if let Err(e) = conn.process_new_packets() {
+            // The alert that tells the server why, if rustls has one to send.
+            let _ = conn.write_tls(stream);
+            return Err(io::Error::new(io::ErrorKind::InvalidData, e));
+        }
+        if starts_with_close_notify(&stream.first_bytes) {
+            return Err(closed_by_alert());
+        }
+    }
+    // The last flight (Finished) goes out before the session is used.
+    while conn.wants_write() {
+        conn.write_tls(stream)?;
+    }
+    Ok(())
+}
+
+fn closed_by_alert() -> io::Error {
+    io::Error::other(rustls::Error::AlertReceived(
+        rustls::AlertDescription::CloseNotify,
+    ))
+}
+
+/// The server's first record is a close_notify alert (of any level): it ended the session
+/// instead of answering with a ServerHello.
+fn starts_with_close_notify(first_bytes: &[u8]) -> bool {
+    matches!(first_bytes, [21, 3, _, 0, 2, _, 0, ..])
+}
+
 /// Turns a handshake failure into one clear line.
-fn describe(e: &io::Error, first_bytes: &[u8], deadline: Deadline) -> ConnectError {
+fn describe(e: &io::Error, first_bytes: &[u8], deadline: Deadline) -> Failure {
+    let useless = |error: ConnectError| Failure {
+        error,
+        fallback: Fallback::Useless,
+    };
     match e.kind() {
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
             let step = if first_bytes.is_empty() {
@@ -133,43 +200,54 @@ fn describe(e: &io::Error, first_bytes: &[u8], deadline: Deadline) -> ConnectErr
             } else {
                 STEP
             };
-            return deadline.expired(step);
+            return useless(deadline.expired(step));
         }
         io::ErrorKind::UnexpectedEof
         | io::ErrorKind::ConnectionReset
         | io::ErrorKind::ConnectionAborted
             if !looks_like_tls(first_bytes) && !first_bytes.is_empty() =>
         {
-            return not_tls(first_bytes);
+            return useless(not_tls(first_bytes));
         }
         io::ErrorKind::UnexpectedEof
         | io::ErrorKind::ConnectionReset
         | io::ErrorKind::ConnectionAborted => {
-            return ConnectError::new(
-                ErrorKind::Closed,
-                "server closed the connection during the TLS handshake",
-            );
+            // Some old servers hang up on a ClientHello they cannot parse.
+            return Failure {
+                error: ConnectError::new(
+                    ErrorKind::Closed,
+                    "server closed the connection during the TLS handshake",
+                ),
+                fallback: if first_bytes.is_empty() {
+                    Fallback::Worth
+                } else {
+                    Fallback::Useless
+                },
+            };
         }
         _ => {}
     }
     if !first_bytes.is_empty() && !looks_like_tls(first_bytes) {
-        return not_tls(first_bytes);
+        return useless(not_tls(first_bytes));
     }
     match e
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
     {
-        Some(rustls::Error::AlertReceived(alert)) => ConnectError::new(
-            ErrorKind::Handshake,
-            format!("TLS handshake failed: server sent alert {alert:?}"),
-        ),
         Some(err) => {
-            ConnectError::new(ErrorKind::Handshake, format!("TLS handshake failed: {err}"))
+            let (sentence, fallback) = explain(err);
+            Failure {
+                error: ConnectError::new(
+                    ErrorKind::Handshake,
+                    format!("TLS handshake failed: {sentence}"),
+                ),
+                fallback,
+            }
         }
-        None => ConnectError::new(
+        None => useless(ConnectError::new(
             ErrorKind::Handshake,
             format!("TLS handshake failed: {}", crate::io_text(e)),
-        ),
+        )),
     }
 }
 

@@ -18,7 +18,11 @@ pub mod prtg_xml;
 pub mod zabbix;
 
 pub use crate::check::Outcome;
+use crate::text::{cut, visible};
 use crate::verdict::{days, State};
+
+/// Characters of a certificate name quoted in a one-line summary, at most.
+const NAME_SHOWN: usize = 100;
 
 /// The output format (`--output`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -98,17 +102,19 @@ pub fn summary(outcome: &Outcome) -> String {
             let leaf = report.leaf();
             format!(
                 "'{}' issued by '{}' expires in {} days on {}, {}",
-                leaf.display_name(),
-                leaf.issuer_display_name(),
+                cut(leaf.display_name(), NAME_SHOWN),
+                cut(leaf.issuer_display_name(), NAME_SHOWN),
                 days(leaf.days_left(report.now)),
                 crate::clock::format_utc(leaf.not_after),
                 leaf.key.describe()
             )
         }
-        _ => verdict
-            .worst()
-            .map(|f| f.message.as_str())
-            .collect::<Vec<_>>()
-            .join("; "),
+        _ => visible(
+            &verdict
+                .worst()
+                .map(|f| f.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
     }
 }

@@ -12,44 +12,78 @@
 
 use super::{summary, Context, Outcome, Rendered};
 use crate::clock::format_utc;
+use crate::text::{cut, visible};
 use crate::verdict::days;
+
+/// Characters of the status line before its perfdata, at most: a count and the first names,
+/// never a certificate's thousand SANs.
+const STATUS_MAX: usize = 300;
+/// Characters of one long-output line, at most.
+const LINE_MAX: usize = 500;
+/// Bytes of the whole output, at most: Nagios keeps 8 KiB, and the perfdata must survive.
+const OUTPUT_MAX: usize = 8000;
+/// Chain elements given perfdata, at most (a hostile server may send hundreds).
+const PERF_ELEMENTS: usize = 10;
 
 pub fn render(outcome: &Outcome, context: &Context<'_>) -> Rendered {
     let state = outcome.verdict.state;
-    let mut text = format!("{} {} - ", context.label, state.as_str());
+    let mut status = format!("{} {} - ", context.label, state.as_str());
     match &outcome.target {
-        Some(target) => text.push_str(&format!("{} {}", target.label(), clean(&summary(outcome)))),
-        None => text.push_str(&clean(&summary(outcome))),
+        Some(target) => {
+            status.push_str(&format!("{} {}", target.label(), clean(&summary(outcome))))
+        }
+        None => status.push_str(&clean(&summary(outcome))),
     }
+    let mut text = cut(&status, STATUS_MAX);
     if let Some(perf) = perfdata(outcome) {
         text.push_str(" | ");
         text.push_str(&perf);
     }
     text.push('\n');
+    let mut lines = Vec::new();
     if outcome.report.is_some() {
         for finding in &outcome.verdict.findings {
-            text.push_str(&format!(
-                "[{}] {}\n",
+            lines.push(format!(
+                "[{}] {}",
                 finding.state.as_str(),
                 clean(&finding.message)
             ));
         }
     }
     if outcome.target.is_none() {
-        text.push_str(&format!(
-            "Usage: {} -H HOST [-p PORT] [options]; see --help\n",
+        lines.push(format!(
+            "Usage: {} -H HOST [-p PORT] [options]; see --help",
             context.program
         ));
     }
     if context.verbosity > 0 {
-        text.push_str(&chain_lines(outcome));
+        lines.extend(chain_lines(outcome).lines().map(str::to_string));
     }
     if context.verbosity > 1 {
-        text.push_str(&config_lines(outcome));
+        lines.extend(config_lines(outcome).lines().map(str::to_string));
     }
+    append_within_limit(&mut text, &lines);
     Rendered {
         text,
         exit_code: state.exit_code(),
+    }
+}
+
+/// Appends the long-output lines, each cut to [`LINE_MAX`], while the output stays within
+/// [`OUTPUT_MAX`]; the rest is counted on a last line.
+fn append_within_limit(text: &mut String, lines: &[String]) {
+    const ROOM_FOR_NOTE: usize = 60;
+    for (i, line) in lines.iter().enumerate() {
+        let line = cut(line, LINE_MAX);
+        if text.len() + line.len() + 1 > OUTPUT_MAX - ROOM_FOR_NOTE {
+            text.push_str(&format!(
+                "[...] {} more lines not shown (output limit)\n",
+                lines.len() - i
+            ));
+            return;
+        }
+        text.push_str(&line);
+        text.push('\n');
     }
 }
 
@@ -64,7 +98,7 @@ fn perfdata(outcome: &Outcome) -> Option<String> {
         format!("days={};{w};{c};;", days(leaf.days_left(report.now))),
         format!("key_bits={};;;;", leaf.key.bits),
     ];
-    for (i, cert) in report.chain.iter().enumerate() {
+    for (i, cert) in report.chain.iter().enumerate().take(PERF_ELEMENTS) {
         items.push(format!(
             "days_chain_elem{}={};{w};{c};;",
             i + 1,
@@ -134,12 +168,7 @@ fn config_lines(outcome: &Outcome) -> String {
 }
 
 /// `|` starts perfdata and a newline ends the status line: neither may come from data.
+/// Control characters are shown as escapes (`\r`).
 fn clean(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '|' => '/',
-            c if c.is_control() => ' ',
-            c => c,
-        })
-        .collect()
+    visible(text).replace('|', "/")
 }

@@ -306,13 +306,20 @@ pub fn judge(
     }
     // A self-signed leaf is untrusted by nature; its own finding above says so once.
     if !leaf.self_signed || report.trust.trusted {
-        let finding = match &report.trust.reason {
-            None => Finding {
+        let finding = match (&report.trust.reason, &report.trust.unverifiable) {
+            (None, Some(why)) => Finding {
+                check: "trust",
+                state: State::Warning,
+                message: format!(
+                    "trust could not be verified: {why} (this one is not untrusted for that alone)"
+                ),
+            },
+            (None, None) => Finding {
                 check: "trust",
                 state: State::Ok,
                 message: format!("chain is trusted ({})", report.trust.store),
             },
-            Some(reason) => Finding {
+            (Some(reason), _) => Finding {
                 check: "trust",
                 state: if policy.allow_untrusted {
                     State::Warning
@@ -355,12 +362,13 @@ pub fn judge_error(error: &ConnectError, policy: &Policy) -> Verdict {
     let (check, state) = match error.kind {
         ErrorKind::Timeout => ("timeout", policy.timeout_state),
         ErrorKind::BadCertificate => ("certificate", State::Critical),
+        ErrorKind::Setup => ("setup", State::Unknown),
         _ => ("connection", State::Critical),
     };
     Verdict::from_findings(vec![Finding {
         check,
         state,
-        message: error.message.clone(),
+        message: crate::text::visible(&error.message),
     }])
 }
 
@@ -412,6 +420,9 @@ fn key_finding(algorithm: KeyAlgorithm, bits: u32, described: &str, policy: &Pol
     }
 }
 
+/// SAN entries quoted in a mismatch message, at most.
+const NAMES_SHOWN: usize = 5;
+
 /// The names a certificate covers, for a mismatch message.
 fn names_of(report: &Report, mode: NameMode) -> String {
     let leaf = report.leaf();
@@ -424,7 +435,17 @@ fn names_of(report: &Report, mode: NameMode) -> String {
             .chain(leaf.ip_addresses.iter().map(|ip| format!("IP:{ip}")))
             .collect();
         if !sans.is_empty() {
-            parts.push(format!("SAN {}", sans.join(", ")));
+            // A certificate may name thousands: the first few, and how many more.
+            let shown = sans
+                .iter()
+                .take(NAMES_SHOWN)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            match sans.len().saturating_sub(NAMES_SHOWN) {
+                0 => parts.push(format!("SAN {shown}")),
+                more => parts.push(format!("SAN {shown} and {more} more")),
+            }
         }
     }
     if let Some(cn) = &leaf.common_name {

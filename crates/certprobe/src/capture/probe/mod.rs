@@ -16,6 +16,8 @@
 mod codec;
 mod messages;
 
+pub use messages::alert_name;
+
 use messages::{
     Deframer, Message, ServerHello, CERTIFICATE, CERTIFICATE_REQUEST, HELLO_REQUEST, SERVER_HELLO,
     SERVER_HELLO_DONE, SERVER_KEY_EXCHANGE,
@@ -27,7 +29,7 @@ use std::io::{self, Read, Write};
 
 /// The most the prober reads from one server: a chain of a dozen large certificates fits many
 /// times over; a server sending more without reaching its Certificate is misbehaving.
-pub const MAX_RECEIVED: usize = 256 * 1024;
+pub const MAX_RECEIVED: usize = 1024 * 1024;
 
 /// A protocol version to offer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -99,7 +101,7 @@ pub enum ProbeOutcome {
 /// DHE and plain RSA key exchange, AES-CBC and AES-GCM, CHACHA20, Camellia, 3DES, RC4; for 1.3
 /// the three TLS 1.3 suites), reads the answer and returns. For <= 1.2 it keeps reading
 /// handshake messages (possibly spread over many records, possibly several messages per
-/// record) until Certificate or ServerHelloDone, with a total limit of 256 KiB. The stream
+/// record) until Certificate or ServerHelloDone, with a total limit of 1 MiB. The stream
 /// enforces time limits; an io::Error of kind TimedOut/WouldBlock is returned as Err so the
 /// caller can name the timeout. A reset connection is a refusal; an SNI that is not an ASCII
 /// DNS name is an InvalidInput error.
@@ -110,6 +112,22 @@ pub fn probe<S: Read + Write>(
 ) -> io::Result<ProbeOutcome> {
     let hello = fresh_client_hello(version, sni)?;
     let mut answer = Answer::new(version);
+    if let Err(e) = stream.write_all(&hello).and_then(|()| stream.flush()) {
+        return answer.lost(e);
+    }
+    answer.read(stream)
+}
+
+/// Reads the chain from a server rustls cannot talk to, in one connection: offers TLS 1.2
+/// with every suite and accepts the version the server chooses up to it (TLS 1.0 to 1.2),
+/// as a TLS 1.0-only server answers a TLS 1.2 ClientHello with a TLS 1.0 ServerHello.
+pub fn capture_legacy<S: Read + Write>(
+    stream: &mut S,
+    sni: Option<&str>,
+) -> io::Result<ProbeOutcome> {
+    let hello = fresh_client_hello(TlsVersion::Tls12, sni)?;
+    let mut answer = Answer::new(TlsVersion::Tls12);
+    answer.accept_lower = true;
     if let Err(e) = stream.write_all(&hello).and_then(|()| stream.flush()) {
         return answer.lost(e);
     }
@@ -215,6 +233,8 @@ enum Stage {
 /// The server's answer as far as it has been read.
 struct Answer {
     offered: TlsVersion,
+    /// A ServerHello for a lower version than offered is an acceptance (legacy capture).
+    accept_lower: bool,
     stage: Stage,
     deframer: Deframer,
     received: usize,
@@ -224,6 +244,7 @@ impl Answer {
     fn new(offered: TlsVersion) -> Self {
         Answer {
             offered,
+            accept_lower: false,
             stage: Stage::ServerHello,
             deframer: Deframer::new(MAX_RECEIVED),
             received: 0,
@@ -359,8 +380,22 @@ impl Answer {
             Ok(hello) => hello,
             Err(e) => return Some(refused(format!("malformed ServerHello: {e}"))),
         };
-        if let Err(reason) = judge_server_hello(self.offered, &hello) {
-            return Some(refused(reason));
+        let lower = TlsVersion::from_wire(hello.version()).filter(|v| {
+            self.accept_lower && *v < self.offered && hello.supported_version.is_none()
+        });
+        match lower {
+            // The server chose an older version; it becomes the one the answer is read for.
+            Some(version)
+                if hello.compression == 0
+                    && codec::offered_suites(self.offered).contains(&hello.cipher_suite) =>
+            {
+                self.offered = version;
+            }
+            _ => {
+                if let Err(reason) = judge_server_hello(self.offered, &hello) {
+                    return Some(refused(reason));
+                }
+            }
         }
         if self.offered == TlsVersion::Tls13 {
             // A HelloRetryRequest also means TLS 1.3 is accepted; the rest is encrypted.
@@ -767,16 +802,16 @@ mod tests {
     }
 
     #[test]
-    fn reads_at_most_256_kib() {
+    fn reads_at_most_1_mib() {
         // Warnings forever: each is valid, so only the limit stops the loop.
-        let warnings: Vec<u8> = std::iter::repeat_n(record(CONTENT_ALERT, &[1, 112]), 60_000)
+        let warnings: Vec<u8> = std::iter::repeat_n(record(CONTENT_ALERT, &[1, 112]), 200_000)
             .flatten()
             .collect();
         let mut server = Scripted::new(warnings);
         let outcome = probe(&mut server, TlsVersion::Tls12, None).unwrap();
         assert_eq!(
             reason(outcome),
-            "the server sent more than 256 KiB without a ServerHello"
+            "the server sent more than 1024 KiB without a ServerHello"
         );
         assert_eq!(server.at, MAX_RECEIVED);
     }

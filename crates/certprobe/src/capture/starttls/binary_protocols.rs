@@ -304,8 +304,8 @@ pub fn mysql<S: Read + Write>(conv: &mut Conversation<'_, S>) -> Result<(), Conn
     conv.send(&request, "the SSL request")
 }
 
-/// The length of the server's first packet, judged as it arrives: a 3-byte length of at most
-/// [`MAX_MYSQL_PACKET`], sequence number 0, then protocol 10 or an error packet.
+/// The length of the server's first packet, judged as it arrives: a 3-byte length, sequence
+/// number 0, then protocol 10 or an error packet, of at most [`MAX_MYSQL_PACKET`] bytes.
 fn handshake_end(bytes: &[u8]) -> Result<Option<usize>, ConnectError> {
     let len = match bytes {
         [a, b, c, ..] => usize::from(*a) | usize::from(*b) << 8 | usize::from(*c) << 16,
@@ -313,8 +313,19 @@ fn handshake_end(bytes: &[u8]) -> Result<Option<usize>, ConnectError> {
     };
     let sequence_ok = bytes.get(3).is_none_or(|&s| s == 0);
     let kind_ok = bytes.get(4).is_none_or(|k| matches!(k, 0x0a | 0xff));
-    if len == 0 || len > MAX_MYSQL_PACKET || !sequence_ok || !kind_ok {
+    if len == 0 || !sequence_ok || !kind_ok {
         return Err(not_speaking("MySQL", bytes));
+    }
+    if len > MAX_MYSQL_PACKET {
+        // Judged on the header alone only once the packet's first byte confirms it.
+        return if bytes.len() > 4 {
+            Err(ConnectError::new(
+                ErrorKind::Handshake,
+                format!("the MySQL handshake packet of {len} bytes is too large"),
+            ))
+        } else {
+            Ok(None)
+        };
     }
     Ok((bytes.len() >= 4 + len).then_some(4 + len))
 }
@@ -464,6 +475,11 @@ mod tests {
         );
         assert!(end(b"\x10\x00\x00\x00\x09").is_err(), "protocol 9");
         assert!(end(b"\x00\x00\x00\x00").is_err(), "empty packet");
+        assert_eq!(end(b"\x20\x4e\x00"), Ok(None));
+        assert_eq!(
+            end(b"\x20\x4e\x00\x00\x0a"),
+            Err("the MySQL handshake packet of 20000 bytes is too large".into())
+        );
     }
 
     #[test]

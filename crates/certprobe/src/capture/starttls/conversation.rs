@@ -41,35 +41,38 @@ impl<'a, S: Read + Write> Conversation<'a, S> {
     /// One line without its line ending, control characters shown as escapes (so that it is
     /// safe to quote); `what` names the reply for error messages.
     pub fn line(&mut self, what: &str) -> Result<String, ConnectError> {
-        self.next_line(what, |_, _| None)
+        self.next_line(what, |_, _, _| None)
     }
 
     /// One line as [`line`](Self::line), judged while it arrives: as soon as the bytes of the
-    /// line so far (without its line ending) fail `plausible`, the error `foreign` makes of the
-    /// bytes received from the start of this line is returned, without waiting for the rest.
+    /// line so far (without its line ending) fail `plausible`, or the line ends empty, the
+    /// error `foreign` makes of the bytes received from the start of this line is returned,
+    /// without waiting for the rest.
     pub fn line_where(
         &mut self,
         what: &str,
         plausible: impl Fn(&[u8]) -> bool,
         foreign: impl Fn(&[u8]) -> ConnectError,
     ) -> Result<String, ConnectError> {
-        self.next_line(what, |partial, received| {
-            (!plausible(partial)).then(|| foreign(received))
+        self.next_line(what, |partial, complete, received| {
+            let empty_line = complete && partial.is_empty();
+            (empty_line || !plausible(partial)).then(|| foreign(received))
         })
     }
 
-    /// `refuse` sees the line so far and all bytes received from its start.
+    /// `refuse` sees the line so far, whether it is complete, and all bytes received from
+    /// its start.
     fn next_line(
         &mut self,
         what: &str,
-        refuse: impl Fn(&[u8], &[u8]) -> Option<ConnectError>,
+        refuse: impl Fn(&[u8], bool, &[u8]) -> Option<ConnectError>,
     ) -> Result<String, ConnectError> {
         loop {
             let end = self.buffer.iter().position(|&b| b == b'\n');
             if !self.buffer.is_empty() {
                 let partial = &self.buffer[..end.unwrap_or(self.buffer.len())];
                 let partial = partial.strip_suffix(b"\r").unwrap_or(partial);
-                if let Some(e) = refuse(partial, &self.buffer) {
+                if let Some(e) = refuse(partial, end.is_some(), &self.buffer) {
                     return Err(e);
                 }
             }

@@ -424,3 +424,459 @@ fn openssl_sha1(der: &[u8]) -> Vec<u8> {
         .expect("openssl dgst")
         .stdout
 }
+
+// ---- Servers that speak something else, or garbage ----
+
+/// Every STARTTLS protocol: its `--starttls` name and the name its messages use.
+const PROTOCOLS: [(&str, &str); 10] = [
+    ("smtp", "SMTP"),
+    ("lmtp", "LMTP"),
+    ("ldap", "LDAP"),
+    ("imap", "IMAP"),
+    ("pop3", "POP3"),
+    ("ftp", "FTP"),
+    ("xmpp", "XMPP"),
+    ("postgres", "PostgreSQL"),
+    ("mysql", "MySQL"),
+    ("sieve", "ManageSieve"),
+];
+
+const SMTP_BANNER: &[u8] = b"220 mail.example ESMTP\r\n";
+const SSH_BANNER: &[u8] = b"SSH-2.0-OpenSSH_9.2\r\n";
+const HTTP_400: &[u8] = b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\nContent-Length: 50\r\nConnection: close\r\n\r\n<html><body><h1>400 Bad Request</h1></body></html>";
+/// Fixed "random" bytes: invalid UTF-8, NUL, DEL and other control characters.
+const RANDOM: &[u8] = b"\x9c\x1f\x00\xe3\x7f\x42\x13\xfe\x88\x01\x5a\xc4";
+/// How RANDOM is quoted: invalid UTF-8 as U+FFFD, control characters as escapes.
+const RANDOM_QUOTED: &str = "\u{fffd}\\x1f\\0\u{fffd}\\x7fB\\x13\u{fffd}\u{fffd}\\x01Z\u{fffd}";
+/// A TLS alert record (handshake failure), as a TLS server answers a plain-text request.
+const TLS_ALERT: &[u8] = b"\x15\x03\x03\x00\x02\x02\x28";
+
+/// check_tls_cert --starttls `protocol` against `port`, with a 10 s timeout.
+fn starttls(protocol: &str, port: u16, extra: &[&str]) -> Run {
+    let port = port.to_string();
+    let mut args = vec![
+        "-H",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "-t",
+        "10",
+        "--starttls",
+        protocol,
+    ];
+    args.extend_from_slice(extra);
+    check_tls_cert(&args)
+}
+
+/// Asserts one whole CRITICAL line, printed at once (well before the 10 s timeout).
+fn assert_critical_at_once(run: &Run, label: &str, port: u16, message: &str) {
+    assert_eq!(
+        run.stdout,
+        format!("{label} CRITICAL - 127.0.0.1:{port} {message}\n")
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.elapsed < Duration::from_secs(3),
+        "took {:?} for {message}",
+        run.elapsed
+    );
+}
+
+/// Each protocol (but those in `skip`, for which `bytes` are a valid start) against a server
+/// that sends `bytes` at once: CRITICAL at once, quoting `quoted`.
+fn assert_not_spoken(bytes: &'static [u8], quoted: &str, skip: &[&str]) {
+    let server = certprobe_testkit::serve_bytes(bytes);
+    for (name, label) in PROTOCOLS {
+        if skip.contains(&name) {
+            continue;
+        }
+        let run = starttls(name, server.port, &[]);
+        assert_critical_at_once(
+            &run,
+            "TLS_CERT",
+            server.port,
+            &format!("the server does not speak {label}: it sent '{quoted}'"),
+        );
+    }
+}
+
+#[test]
+fn an_smtp_banner_on_another_protocol_is_named_at_once() {
+    assert_not_spoken(
+        SMTP_BANNER,
+        "220 mail.example ESMTP",
+        // A 220 greeting is also LMTP's and FTP's.
+        &["smtp", "lmtp", "ftp"],
+    );
+}
+
+#[test]
+fn an_ssh_banner_is_named_at_once() {
+    assert_not_spoken(SSH_BANNER, "SSH-2.0-OpenSSH_9.2", &[]);
+}
+
+#[test]
+fn an_http_error_is_named_at_once() {
+    assert_not_spoken(HTTP_400, "HTTP/1.1 400 Bad Request", &[]);
+}
+
+#[test]
+fn random_bytes_are_quoted_visibly_at_once() {
+    assert_not_spoken(RANDOM, RANDOM_QUOTED, &[]);
+}
+
+#[test]
+fn a_tls_answer_is_named_at_once() {
+    let server = certprobe_testkit::serve_bytes(TLS_ALERT);
+    for (name, label) in PROTOCOLS {
+        let run = starttls(name, server.port, &[]);
+        let message = if name == "ldap" {
+            "server answered with TLS straight away: is this an LDAPS port? (try --ldaps)".into()
+        } else {
+            format!("the server does not speak {label}: it sent a TLS alert (is this a TLS port?)")
+        };
+        assert_critical_at_once(&run, "TLS_CERT", server.port, &message);
+    }
+}
+
+#[test]
+fn the_dedicated_plugins_name_another_protocol_too() {
+    let ssh = certprobe_testkit::serve_bytes(SSH_BANNER);
+    let port = ssh.port.to_string();
+    for (run, label, protocol) in [
+        (
+            check_smtp_cert(&["-H", "127.0.0.1", "-p", &port, "-t", "10"]),
+            "SMTP_CERT",
+            "SMTP",
+        ),
+        (
+            check_lmtp_cert(&["-H", "127.0.0.1", "-p", &port, "-t", "10"]),
+            "LMTP_CERT",
+            "LMTP",
+        ),
+        (
+            check_ldap_cert(&["-H", "127.0.0.1", "-p", &port, "-t", "10"]),
+            "LDAP_CERT",
+            "LDAP",
+        ),
+    ] {
+        assert_critical_at_once(
+            &run,
+            label,
+            ssh.port,
+            &format!("the server does not speak {protocol}: it sent 'SSH-2.0-OpenSSH_9.2'"),
+        );
+    }
+    let smtp = certprobe_testkit::serve_bytes(SMTP_BANNER);
+    let run = check_ldap_cert(&["-H", "127.0.0.1", "-p", &smtp.port.to_string(), "-t", "10"]);
+    assert_critical_at_once(
+        &run,
+        "LDAP_CERT",
+        smtp.port,
+        "the server does not speak LDAP: it sent '220 mail.example ESMTP'",
+    );
+}
+
+#[test]
+fn lines_that_cannot_start_a_greeting_are_refused_before_their_end() {
+    // No line ending ever comes: each is judged on its first bytes.
+    for (bytes, protocol, label, quoted) in [
+        (&b"* HELLO there"[..], "imap", "IMAP", "* HELLO there"),
+        (b"+OKAY", "pop3", "POP3", "+OKAY"),
+        (b"OKAY", "sieve", "ManageSieve", "OKAY"),
+        (b"2200 hello", "smtp", "SMTP", "2200 hello"),
+        (b"22x", "ftp", "FTP", "22x"),
+        (b"<html><body>", "xmpp", "XMPP", "<html><body>"),
+        (b"<?php echo", "xmpp", "XMPP", "<?php echo"),
+    ] {
+        let server = certprobe_testkit::serve_bytes(bytes);
+        let run = starttls(protocol, server.port, &[]);
+        assert_critical_at_once(
+            &run,
+            "TLS_CERT",
+            server.port,
+            &format!("the server does not speak {label}: it sent '{quoted}'"),
+        );
+    }
+}
+
+#[test]
+fn managesieve_does_not_skip_unknown_lines() {
+    let server = certprobe_testkit::serve_bytes(
+        b"\"IMPLEMENTATION\" \"Dovecot\"\r\n* OK [CAPABILITY IMAP4rev1] ready\r\n".repeat(50),
+    );
+    let run = starttls("sieve", server.port, &[]);
+    assert_critical_at_once(
+        &run,
+        "TLS_CERT",
+        server.port,
+        "the server does not speak ManageSieve: it sent '* OK [CAPABILITY IMAP4rev1] ready'",
+    );
+}
+
+#[test]
+fn long_garbage_is_quoted_in_60_characters() {
+    let server = certprobe_testkit::serve_bytes(vec![b'a'; 1 << 20]);
+    let run = starttls("imap", server.port, &[]);
+    assert_critical_at_once(
+        &run,
+        "TLS_CERT",
+        server.port,
+        &format!(
+            "the server does not speak IMAP: it sent '{}...'",
+            "a".repeat(60)
+        ),
+    );
+}
+
+#[test]
+fn control_characters_in_replies_are_shown_as_escapes() {
+    for (bytes, protocol, message) in [
+        (
+            &b"554 5.3.2 go\x1b[2J away\x00 now\r\n"[..],
+            "smtp",
+            "SMTP server refused the session: 554 5.3.2 go\\x1b[2J away\\0 now",
+        ),
+        (
+            b"\"SIEVE\" \"fileinto\"\r\nBYE \"maintenance\x07\x1b]0;owned\x07\"\r\n",
+            "sieve",
+            "ManageSieve server refused the session: BYE \"maintenance\\x07\\x1b]0;owned\\x07\"",
+        ),
+        (
+            b"* BYE \x1b[31mred\r\n",
+            "imap",
+            "IMAP server refused the session: * BYE \\x1b[31mred",
+        ),
+        (
+            b"\x1b[31mhello\r\n",
+            "pop3",
+            "the server does not speak POP3: it sent '\\x1b[31mhello'",
+        ),
+        (
+            b"\r\n\r\nhello",
+            "ftp",
+            "the server does not speak FTP: it sent '\\r\\n\\r\\nhello'",
+        ),
+    ] {
+        let server = certprobe_testkit::serve_bytes(bytes);
+        let run = starttls(protocol, server.port, &[]);
+        assert_critical_at_once(&run, "TLS_CERT", server.port, message);
+    }
+    let diagnostic =
+        ldap_answering(b"\x30\x17\x02\x01\x01\x78\x12\x0a\x01\x02\x04\x00\x04\x0bno\r\nway\x1b[0m");
+    let run = ldap(diagnostic.port);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "LDAP_CERT CRITICAL - 127.0.0.1:{} LDAP server refused StartTLS: protocolError (2): \"no\\r\\nway\\x1b[0m\"\n",
+            diagnostic.port
+        )
+    );
+}
+
+// ---- Databases quote their refusals ----
+
+/// A PostgreSQL server that reads the SSLRequest and answers with `answer`.
+fn postgres_answering(answer: Vec<u8>) -> Server {
+    serve_with(move |mut s| {
+        let mut request = [0u8; 8];
+        if std::io::Read::read_exact(&mut s, &mut request).is_ok() {
+            let _ = s.write_all(&answer);
+        }
+        std::thread::sleep(Duration::from_secs(30));
+    })
+}
+
+/// A protocol-3 ErrorResponse of `fields` (type, value).
+fn error_response(fields: &[(u8, &str)]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (kind, value) in fields {
+        body.push(*kind);
+        body.extend_from_slice(value.as_bytes());
+        body.push(0);
+    }
+    body.push(0);
+    let mut message = vec![b'E'];
+    message.extend_from_slice(&((body.len() + 4) as u32).to_be_bytes());
+    message.extend_from_slice(&body);
+    message
+}
+
+#[test]
+fn postgres_errors_quote_severity_code_and_message() {
+    let refused = postgres_answering(error_response(&[
+        (b'S', "FATAL"),
+        (b'V', "FATAL"),
+        (b'C', "28000"),
+        (
+            b'M',
+            "no pg_hba.conf entry for host \"127.0.0.1\", user \"nagios\", database \"postgres\", no encryption",
+        ),
+        (b'F', "auth.c"),
+        (b'L', "543"),
+        (b'R', "ClientAuthentication"),
+    ]));
+    let run = starttls("postgres", refused.port, &[]);
+    assert_critical_at_once(
+        &run,
+        "TLS_CERT",
+        refused.port,
+        "PostgreSQL server refused the SSLRequest: FATAL 28000 no pg_hba.conf entry for host \"127.0.0.1\", user \"nagios\", database \"postgres\", no encryption",
+    );
+
+    // The postmaster's own early errors are protocol-2 text up to a NUL.
+    let fork = postgres_answering(
+        b"Ecould not fork new process for connection: Cannot allocate memory\n\0".to_vec(),
+    );
+    let run = starttls("postgres", fork.port, &[]);
+    assert_critical_at_once(
+        &run,
+        "TLS_CERT",
+        fork.port,
+        "PostgreSQL server refused the SSLRequest: could not fork new process for connection: Cannot allocate memory",
+    );
+
+    let no_ssl = postgres_answering(b"N".to_vec());
+    let run = starttls("postgres", no_ssl.port, &[]);
+    assert_critical_at_once(
+        &run,
+        "TLS_CERT",
+        no_ssl.port,
+        "PostgreSQL server does not accept SSL",
+    );
+}
+
+/// A MySQL packet with sequence number 0.
+fn mysql_packet(payload: &[u8]) -> Vec<u8> {
+    let len = payload.len() as u32;
+    let mut packet = len.to_le_bytes()[..3].to_vec();
+    packet.push(0);
+    packet.extend_from_slice(payload);
+    packet
+}
+
+#[test]
+fn mysql_errors_quote_code_state_and_message() {
+    let with_state = certprobe_testkit::serve_bytes(mysql_packet(
+        b"\xff\x6a\x04#HY000Host '127.0.0.1' is not allowed to connect to this MySQL server",
+    ));
+    let run = starttls("mysql", with_state.port, &[]);
+    assert_critical_at_once(
+        &run,
+        "TLS_CERT",
+        with_state.port,
+        "MySQL server refused the connection: error 1130 (HY000): Host '127.0.0.1' is not allowed to connect to this MySQL server",
+    );
+    // Before the handshake, servers usually send no SQLSTATE.
+    let without_state =
+        certprobe_testkit::serve_bytes(mysql_packet(b"\xff\x10\x04Too many connections"));
+    let run = starttls("mysql", without_state.port, &[]);
+    assert_critical_at_once(
+        &run,
+        "TLS_CERT",
+        without_state.port,
+        "MySQL server refused the connection: error 1040: Too many connections",
+    );
+}
+
+// ---- Every read bounded, every wait ended by the deadline ----
+
+#[test]
+fn endless_and_oversized_greetings_end_with_the_right_sentence() {
+    let mut imap_line = b"* OK ".to_vec();
+    imap_line.extend(std::iter::repeat_n(b'a', 1 << 20));
+    imap_line.extend_from_slice(b"\r\n");
+    let mut xmpp = b"<?xml version='1.0'?><stream:stream xmlns='jabber:client'>".to_vec();
+    xmpp.extend(b"<message/>".repeat(100_000));
+    for (bytes, protocol, message) in [
+        (
+            imap_line,
+            "imap",
+            "the IMAP greeting has a line longer than 4096 bytes",
+        ),
+        (
+            b"\"SIEVE\" \"fileinto\"\r\n".repeat(1000),
+            "sieve",
+            "the ManageSieve greeting has more than 200 lines",
+        ),
+        (
+            b"220-still greeting you\r\n".repeat(1000),
+            "ftp",
+            "the FTP greeting has more than 200 lines",
+        ),
+        (
+            xmpp,
+            "xmpp",
+            "the XMPP stream features is longer than 65536 bytes",
+        ),
+        (
+            mysql_packet(&[0x0a; 20_000]),
+            "mysql",
+            "the MySQL handshake packet of 20000 bytes is too large",
+        ),
+    ] {
+        let server = certprobe_testkit::serve_bytes(bytes);
+        let run = starttls(protocol, server.port, &[]);
+        assert_critical_at_once(&run, "TLS_CERT", server.port, message);
+    }
+}
+
+#[test]
+fn trickled_bytes_end_at_the_deadline_or_at_the_first_wrong_byte() {
+    let pause = Duration::from_millis(200);
+    // A plausible greeting, one byte at a time, never finished: the timeout names the step.
+    for (bytes, protocol, step) in [
+        (
+            &b"+OK Dovecot ready, and more and more and more"[..],
+            "pop3",
+            "the POP3 greeting",
+        ),
+        (
+            b"<?xml version='1.0'?><stream:stream xmlns='jabber:client'><stream:features>",
+            "xmpp",
+            "the XMPP stream features",
+        ),
+        (
+            b"\x4a\x00\x00\x00\x0a5.7.44",
+            "mysql",
+            "the MySQL handshake",
+        ),
+        (
+            b"\x30\x0c\x02\x01\x01\x78\x07",
+            "ldap",
+            "the StartTLS response",
+        ),
+    ] {
+        let server = certprobe_testkit::serve_trickle(bytes, 1, pause);
+        let port = server.port.to_string();
+        let run = check_tls_cert(&[
+            "-H",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-t",
+            "2",
+            "--starttls",
+            protocol,
+        ]);
+        assert_eq!(
+            run.stdout,
+            format!("TLS_CERT UNKNOWN - 127.0.0.1:{port} timeout after 2 s waiting for {step}\n")
+        );
+        assert_eq!(run.code, 3);
+        assert!(
+            run.elapsed < Duration::from_secs(2),
+            "took {:?}",
+            run.elapsed
+        );
+    }
+    // Another protocol, trickled: the first byte that cannot be LDAP ends the dialogue.
+    let ssh = certprobe_testkit::serve_trickle(SSH_BANNER, 1, pause);
+    let run = starttls("ldap", ssh.port, &[]);
+    assert_critical_at_once(
+        &run,
+        "TLS_CERT",
+        ssh.port,
+        "the server does not speak LDAP: it sent 'S'",
+    );
+}

@@ -129,6 +129,44 @@ pub fn serve_with(handle: impl Fn(TcpStream) + Send + Sync + 'static) -> Server 
     Server { port }
 }
 
+/// A server that sends `bytes` as soon as a client connects, whatever the client says, then
+/// reads and discards what the client sends until it leaves (at most 30 s): another protocol
+/// on the port, or garbage.
+pub fn serve_bytes(bytes: impl Into<Vec<u8>>) -> Server {
+    serve_trickle(bytes, 0, Duration::ZERO)
+}
+
+/// A server that sends `bytes` in pieces of `piece` bytes (all at once when 0), `pause`
+/// apart, then reads and discards what the client sends until it leaves (at most 30 s).
+pub fn serve_trickle(bytes: impl Into<Vec<u8>>, piece: usize, pause: Duration) -> Server {
+    let bytes: Vec<u8> = bytes.into();
+    serve_with(move |mut stream| {
+        let piece = if piece == 0 {
+            bytes.len().max(1)
+        } else {
+            piece
+        };
+        for chunk in bytes.chunks(piece) {
+            if stream.write_all(chunk).is_err() {
+                return;
+            }
+            std::thread::sleep(pause);
+        }
+        drain(&mut stream);
+    })
+}
+
+/// Reads and discards until the client closes, errs, or 30 s pass.
+fn drain(stream: &mut TcpStream) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let mut sink = [0u8; 4096];
+    while let Ok(n) = stream.read(&mut sink) {
+        if n == 0 {
+            break;
+        }
+    }
+}
+
 /// `openssl s_server` presenting a certificate, for keys ring cannot sign with.
 /// Killed when dropped.
 pub struct OpensslServer {

@@ -1,7 +1,7 @@
 //! LDAP StartTLS (RFC 4511 section 4.14, RFC 4513): the extended request with OID
 //! 1.3.6.1.4.1.1466.20037, and a strict parse of the ExtendedResponse.
 
-use super::conversation::Conversation;
+use super::conversation::{not_speaking, Conversation, QUOTE_REPLY};
 use crate::der::{self as ber, Reader};
 use crate::observation::{ConnectError, ErrorKind};
 use std::io::{Read, Write};
@@ -22,29 +22,9 @@ pub fn request() -> Vec<u8> {
 
 pub fn negotiate<S: Read + Write>(conv: &mut Conversation<'_, S>) -> Result<(), ConnectError> {
     conv.send(&request(), "the StartTLS request")?;
-    let what = "the StartTLS response";
-    let head = conv.exact(2, what)?;
-    if head[0] == 0x16 {
-        return Err(bad(
-            "server answered with TLS straight away: is this an LDAPS port? (try --ldaps)",
-        ));
-    }
-    let extra = match head[1] {
-        n if n < 0x80 => 0,
-        n => usize::from(n & 0x7f).min(5),
-    };
-    let mut message = head;
-    message.extend(conv.exact(extra, what)?);
-    let (_, len, header) =
-        ber::header(&message).map_err(|e| bad(&format!("malformed StartTLS response: {e}")))?;
-    if len > MAX_RESPONSE {
-        return Err(bad(&format!(
-            "StartTLS response of {len} bytes is too large"
-        )));
-    }
-    message.extend(conv.exact(len, what)?);
-    let response = parse_response(&message[..header + len])
-        .map_err(|e| bad(&format!("malformed StartTLS response: {e}")))?;
+    let message = conv.message("the StartTLS response", MAX_RESPONSE, response_end)?;
+    let response =
+        parse_response(&message).map_err(|e| bad(&format!("malformed StartTLS response: {e}")))?;
     if response.code != 0 {
         let diagnostic = if response.diagnostic.is_empty() {
             String::new()
@@ -61,6 +41,48 @@ pub fn negotiate<S: Read + Write>(conv: &mut Conversation<'_, S>) -> Result<(), 
         ));
     }
     Ok(())
+}
+
+/// The length of the LDAPMessage at the start of `bytes` once it is all there, judged as the
+/// bytes arrive: the SEQUENCE tag and the messageID's tag and length are checked before
+/// waiting for the announced body, so a server speaking another protocol is named at once.
+pub fn response_end(bytes: &[u8]) -> Result<Option<usize>, ConnectError> {
+    let Some(&tag) = bytes.first() else {
+        return Ok(None);
+    };
+    if tag != 0x30 {
+        if matches!(bytes, [20..=24] | [20..=24, 3, ..]) {
+            return Err(bad(
+                "server answered with TLS straight away: is this an LDAPS port? (try --ldaps)",
+            ));
+        }
+        return Err(not_speaking("LDAP", bytes));
+    }
+    let Some(&first) = bytes.get(1) else {
+        return Ok(None);
+    };
+    let length_bytes = if first < 0x80 {
+        0
+    } else {
+        usize::from(first & 0x7f).min(5)
+    };
+    if bytes.len() < 2 + length_bytes {
+        return Ok(None);
+    }
+    let (_, len, header) =
+        ber::header(bytes).map_err(|e| bad(&format!("malformed StartTLS response: {e}")))?;
+    if len > MAX_RESPONSE {
+        return Err(bad(&format!(
+            "StartTLS response of {len} bytes is too large"
+        )));
+    }
+    // messageID INTEGER of 1 to 4 bytes comes first in every LDAPMessage.
+    let id_tag_ok = bytes.get(header).is_none_or(|&t| t == 0x02);
+    let id_len_ok = bytes.get(header + 1).is_none_or(|l| (1..=4).contains(l));
+    if !id_tag_ok || !id_len_ok {
+        return Err(not_speaking("LDAP", bytes));
+    }
+    Ok((bytes.len() >= header + len).then_some(header + len))
 }
 
 /// The parts of an ExtendedResponse that matter here.
@@ -108,7 +130,7 @@ pub fn parse_response(bytes: &[u8]) -> Result<Response, String> {
     Ok(Response {
         message_id,
         code,
-        diagnostic: super::conversation::printable(diagnostic),
+        diagnostic: crate::text::quote_bytes(diagnostic, QUOTE_REPLY),
     })
 }
 
@@ -171,6 +193,58 @@ mod tests {
         refused.extend_from_slice(b"no!");
         assert_eq!(parse_response(&refused).unwrap().code, 2);
         assert_eq!(parse_response(&refused).unwrap().diagnostic, "no!");
+    }
+
+    fn end(bytes: &[u8]) -> Result<Option<usize>, String> {
+        response_end(bytes).map_err(|e| e.message)
+    }
+
+    #[test]
+    fn the_response_is_judged_before_its_body_arrives() {
+        let ok = [
+            0x30, 0x0c, 0x02, 0x01, 0x01, 0x78, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
+        ];
+        for n in 0..ok.len() {
+            assert_eq!(end(&ok[..n]), Ok(None), "{n} bytes");
+        }
+        assert_eq!(end(&ok), Ok(Some(14)));
+        assert_eq!(
+            end(b"220 mail.example ESMTP\r\n"),
+            Err("the server does not speak LDAP: it sent '220 mail.example ESMTP'".into())
+        );
+        // A SEQUENCE tag by chance ('0'), then no messageID.
+        assert_eq!(
+            end(b"0 OK"),
+            Err("the server does not speak LDAP: it sent '0 OK'".into())
+        );
+        assert_eq!(
+            end(b"\x30\x0c\x02\x09"),
+            Err("the server does not speak LDAP: it sent '0\\x0c\\x02\\t'".into())
+        );
+        assert_eq!(
+            end(b"\x16"),
+            Err(
+                "server answered with TLS straight away: is this an LDAPS port? (try --ldaps)"
+                    .into()
+            )
+        );
+        assert_eq!(
+            end(b"\x30\x84\x7f\xff\xff\xff"),
+            Err("StartTLS response of 2147483647 bytes is too large".into())
+        );
+        assert_eq!(
+            end(b"\x30\x80"),
+            Err("malformed StartTLS response: indefinite length is not allowed in DER".into())
+        );
+    }
+
+    #[test]
+    fn diagnostics_are_quoted_visibly() {
+        let mut refused = vec![
+            0x30, 0x10, 0x02, 0x01, 0x01, 0x78, 0x0b, 0x0a, 0x01, 0x02, 0x04, 0x00, 0x04, 0x04,
+        ];
+        refused.extend_from_slice(b"no\r\n");
+        assert_eq!(parse_response(&refused).unwrap().diagnostic, "no\\r\\n");
     }
 
     #[test]

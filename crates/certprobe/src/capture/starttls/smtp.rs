@@ -1,6 +1,8 @@
 //! SMTP (RFC 5321, RFC 3207) and LMTP (RFC 2033): greeting, EHLO/LHLO, STARTTLS.
 
-use super::conversation::{refused, Conversation, MAX_LINES};
+use super::conversation::{
+    can_start_reply, first_line, not_speaking, quote, refused, Conversation, MAX_LINES, QUOTE,
+};
 use crate::observation::{ConnectError, ErrorKind};
 use std::io::{Read, Write};
 
@@ -25,11 +27,10 @@ pub fn negotiate<S: Read + Write>(
     hello: &str,
     helo_name: &str,
 ) -> Result<(), ConnectError> {
-    let greeting = read_reply(conv, &format!("the {label} greeting"))?;
-    conv.greeting = greeting
-        .lines
-        .first()
-        .map(|l| format!("{} {l}", greeting.code));
+    let greeting = read_reply(conv, &format!("the {label} greeting"), Some(label))?;
+    if let Some(first) = greeting.lines.first() {
+        conv.keep_greeting(&format!("{} {first}", greeting.code));
+    }
     if greeting.code != 220 {
         return Err(refused(
             &format!("{label} server refused the session"),
@@ -37,7 +38,7 @@ pub fn negotiate<S: Read + Write>(
         ));
     }
     conv.send(format!("{hello} {helo_name}\r\n").as_bytes(), hello)?;
-    let hello_reply = read_reply(conv, &format!("the {hello} reply"))?;
+    let hello_reply = read_reply(conv, &format!("the {hello} reply"), None)?;
     if hello_reply.code != 250 {
         return Err(refused(
             &format!("{label} server refused {hello}"),
@@ -55,7 +56,7 @@ pub fn negotiate<S: Read + Write>(
         ));
     }
     conv.send(b"STARTTLS\r\n", "STARTTLS")?;
-    let go = read_reply(conv, "the STARTTLS reply")?;
+    let go = read_reply(conv, "the STARTTLS reply", None)?;
     if go.code != 220 {
         return Err(refused(
             &format!("{label} server refused STARTTLS"),
@@ -65,25 +66,32 @@ pub fn negotiate<S: Read + Write>(
     Ok(())
 }
 
-/// Reads one possibly multi-line reply (`250-...` continues, `250 ...` ends).
+/// Reads one possibly multi-line reply (`250-...` continues, `250 ...` ends), refusing a
+/// line as soon as its first bytes cannot be a reply line. For the greeting, `greeting_of`
+/// names the protocol: its first line not being a reply means the server speaks another one.
 fn read_reply<S: Read + Write>(
     conv: &mut Conversation<'_, S>,
     what: &str,
+    greeting_of: Option<&str>,
 ) -> Result<Reply, ConnectError> {
     let mut lines = Vec::new();
     let mut code = None;
     loop {
-        let line = conv.line(what)?;
-        let (this_code, last, text) = parse_line(&line).ok_or_else(|| {
-            ConnectError::new(
+        let first = lines.is_empty();
+        let not_a_reply = |received: &[u8]| match greeting_of {
+            Some(protocol) if first => not_speaking(protocol, received),
+            _ => ConnectError::new(
                 ErrorKind::Handshake,
-                format!("{what} is not an SMTP reply: '{line}'"),
-            )
-        })?;
+                format!("{what} is not an SMTP reply: '{}'", first_line(received)),
+            ),
+        };
+        let line = conv.line_where(what, can_start_reply, not_a_reply)?;
+        let (this_code, last, text) =
+            parse_line(&line).ok_or_else(|| not_a_reply(line.as_bytes()))?;
         if *code.get_or_insert(this_code) != this_code {
             return Err(ConnectError::new(
                 ErrorKind::Handshake,
-                format!("{what} mixes reply codes: '{line}'"),
+                format!("{what} mixes reply codes: '{}'", quote(&line, QUOTE)),
             ));
         }
         lines.push(text.to_string());

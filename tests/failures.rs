@@ -73,7 +73,7 @@ fn server_closing_mid_handshake_is_critical() {
 fn nonsense_arguments_are_unknown_with_a_usage_hint() {
     let cases: [(&[&str], &str); 5] = [
         (&[], "the following required arguments were not provided: --host <HOST>"),
-        (&["-H", "x", "-p", "https"], "invalid value 'https' for '--port <PORT>': invalid digit found in string"),
+        (&["-H", "x", "-p", "https"], "invalid value 'https' for '--port <PORT>': 'https' is not a port number (1 to 65535)"),
         (&["-H", "x", "-w", "soon"], "invalid value 'soon' for '--warning <DAYS>': 'soon' is not a number of days (0 or more) or a range like 10:, ~:10, 10:20, @10:20"),
         (&["-H", "x", "-t", "0"], "invalid value '0' for '--timeout <SECONDS>': '0' is not a number of seconds between 0 and 86400"),
         (&["-H", "x", "--frobnicate"], "unexpected argument '--frobnicate' found"),
@@ -92,7 +92,7 @@ fn nonsense_arguments_are_unknown_with_a_usage_hint() {
     assert_eq!(prtg.code, 0);
     assert_eq!(
         prtg.stdout,
-        "{\"prtg\":{\"error\":1,\"text\":\"invalid arguments: invalid value 'https' for '--port <PORT>': invalid digit found in string\"}}\n"
+        "{\"prtg\":{\"error\":1,\"text\":\"invalid arguments: invalid value 'https' for '--port <PORT>': 'https' is not a port number (1 to 65535)\"}}\n"
     );
 }
 
@@ -132,10 +132,22 @@ fn help_and_version_follow_plugin_conventions() {
 
 #[test]
 fn family_without_an_address_is_critical() {
+    // A name that resolves only to IPv4 asked for over IPv6: the resolver decides, CRITICAL.
+    let run = check_tls_cert(&[
+        "-H",
+        "localhost",
+        "--address",
+        "127.0.0.1",
+        "-p",
+        "443",
+        "-4",
+    ]);
+    assert_ne!(run.code, 3, "{}", run.stdout);
+    // An IPv4 literal with -6 can never connect: an argument error.
     let run = check_tls_cert(&["-H", "127.0.0.1", "-p", "443", "-6"]);
     assert_eq!(
-        run.stdout,
-        "TLS_CERT CRITICAL - 127.0.0.1:443 host '127.0.0.1' has no IPv6 address\n"
+        run.first_line(),
+        "TLS_CERT UNKNOWN - invalid arguments: -6 asks for IPv6, but 127.0.0.1 is an IPv4 address"
     );
-    assert_eq!(run.code, 2);
+    assert_eq!(run.code, 3);
 }

@@ -106,7 +106,7 @@ fn prtg_script_v2_by_option_and_by_stdin() {
     let bad = run_with_stdin("-H x -p nope").json();
     assert_eq!(
         bad,
-        serde_json::json!({"version": 2, "status": "error", "message": "invalid arguments: invalid value 'nope' for '--port <PORT>': invalid digit found in string"})
+        serde_json::json!({"version": 2, "status": "error", "message": "invalid arguments: invalid value 'nope' for '--port <PORT>': 'nope' is not a port number (1 to 65535)"})
     );
 }
 

@@ -447,7 +447,7 @@ const HTTP_400: &[u8] = b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\
 /// Fixed "random" bytes: invalid UTF-8, NUL, DEL and other control characters.
 const RANDOM: &[u8] = b"\x9c\x1f\x00\xe3\x7f\x42\x13\xfe\x88\x01\x5a\xc4";
 /// How RANDOM is quoted: invalid UTF-8 as U+FFFD, control characters as escapes.
-const RANDOM_QUOTED: &str = "\u{fffd}\\x1f\\0\u{fffd}\\x7fB\\x13\u{fffd}\u{fffd}\\x01Z\u{fffd}";
+const RANDOM_QUOTED: &str = "\\x9c\\x1f\\0\\xe3\\x7fB\\x13\\xfe\\x88\\x01Z\\xc4";
 /// A TLS alert record (handshake failure), as a TLS server answers a plain-text request.
 const TLS_ALERT: &[u8] = b"\x15\x03\x03\x00\x02\x02\x28";
 

@@ -24,7 +24,7 @@ pub struct Args {
     host: String,
 
     /// TCP port [default: the protocol's port: 443 for check_tls_cert, 25 for SMTP, 24 for LMTP, 389 for LDAP, ...].
-    #[arg(short, long, value_name = "PORT")]
+    #[arg(short, long, value_name = "PORT", allow_negative_numbers = true, value_parser = port_number)]
     port: Option<u16>,
 
     /// Connect to this address instead of resolving HOST; HOST is still used for SNI and the name check.
@@ -44,7 +44,7 @@ pub struct Args {
     ipv6: bool,
 
     /// Overall time limit for name resolution, connect and handshake.
-    #[arg(short, long, value_name = "SECONDS", default_value_t = 10.0, value_parser = positive_seconds)]
+    #[arg(short, long, value_name = "SECONDS", default_value_t = 10.0, allow_negative_numbers = true, value_parser = positive_seconds)]
     timeout: f64,
 
     /// State to return when the time limit is reached.
@@ -231,6 +231,13 @@ fn grade_letter(text: &str) -> Result<String, String> {
     }
 }
 
+fn port_number(text: &str) -> Result<u16, String> {
+    match text.trim().parse::<u16>() {
+        Ok(port) if port > 0 => Ok(port),
+        _ => Err(format!("'{text}' is not a port number (1 to 65535)")),
+    }
+}
+
 fn positive_seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(v) if v > 0.0 && v <= 86_400.0 => Ok(v),
@@ -301,6 +308,65 @@ fn protocol_for(plugin: Plugin, args: &Args) -> Result<(Protocol, u16), String> 
     })
 }
 
+/// The `--helo` name: it goes onto the wire after `EHLO `, so it must be one word of
+/// printable ASCII (no CR or LF that would start a second command).
+fn helo_name(text: &str) -> Result<String, String> {
+    let name = text.trim();
+    if name.is_empty() || name.len() > 255 || !name.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(format!(
+            "--helo '{}' is not a host name (one word of printable ASCII)",
+            certprobe::text::visible(text)
+        ));
+    }
+    Ok(name.to_string())
+}
+
+/// How the plugin talks before TLS, for messages.
+fn dialogue_name(plugin: Plugin, protocol: Protocol) -> String {
+    match protocol {
+        Protocol::Tls => format!("{} with direct TLS", plugin.binary),
+        p => format!("the {} dialogue", p.label()),
+    }
+}
+
+/// `-4`/`-6` with an IP literal of the other family can never connect: an argument error.
+fn family_fits(target: &Target) -> Result<(), String> {
+    let literal = target
+        .address
+        .as_deref()
+        .or(Some(target.host.as_str()))
+        .and_then(certprobe::target::parse_ip_literal);
+    match (target.family, literal) {
+        (Family::V6, Some(ip)) if ip.is_ipv4() => {
+            Err(format!("-6 asks for IPv6, but {ip} is an IPv4 address"))
+        }
+        (Family::V4, Some(ip)) if ip.is_ipv6() => {
+            Err(format!("-4 asks for IPv4, but {ip} is an IPv6 address"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Plain day counts must put CRITICAL below WARNING: `-w 10 -c 20` would never warn.
+fn thresholds_fit(warning: &Threshold, critical: &Threshold) -> Result<(), String> {
+    match (warning, critical) {
+        (Threshold::MinDays(w), Threshold::MinDays(c)) if c > w => Err(format!(
+            "-c {} days is above -w {} days: CRITICAL must come at fewer days left than WARNING",
+            trim_days(*c),
+            trim_days(*w)
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn trim_days(days: f64) -> String {
+    if days.fract() == 0.0 {
+        format!("{days:.0}")
+    } else {
+        format!("{days}")
+    }
+}
+
 pub(super) fn config_from(plugin: Plugin, args: Args) -> Result<Config, String> {
     let (protocol, default_port) = protocol_for(plugin, &args)?;
     let mut target = Target::new(
@@ -310,16 +376,34 @@ pub(super) fn config_from(plugin: Plugin, args: Args) -> Result<Config, String> 
     )
     .map_err(|e| e.to_string())?;
     target.protocol = protocol;
-    target.helo = args.helo;
-    if target.port == 0 {
-        return Err("port 0 is not a valid port".into());
+    target.helo = args.helo.as_deref().map(helo_name).transpose()?;
+    if target.helo.is_some() && !matches!(protocol, Protocol::Smtp | Protocol::Lmtp) {
+        return Err(format!(
+            "--helo names this machine in SMTP EHLO and LMTP LHLO; {} does not send it",
+            dialogue_name(plugin, protocol)
+        ));
     }
-    target.address = args.address;
+    target.address = args
+        .address
+        .as_deref()
+        .map(|a| {
+            certprobe::target::parse_ip_literal(a)
+                .map(|ip| ip.to_string())
+                .ok_or_else(|| {
+                    format!(
+                        "--address '{}' is not an IP address (give the name with -H)",
+                        certprobe::text::visible(a)
+                    )
+                })
+        })
+        .transpose()?;
     target.family = match (args.ipv4, args.ipv6) {
         (true, _) => Family::V4,
         (_, true) => Family::V6,
         _ => Family::Any,
     };
+    family_fits(&target)?;
+    thresholds_fit(&args.warning, &args.critical)?;
     target.timeout = Duration::from_secs_f64(args.timeout);
     let policy = Policy {
         warning_days: args.warning.min_days(),

@@ -7,6 +7,7 @@ mod args;
 mod config;
 mod plugin;
 pub mod prtg_params;
+mod stdin;
 
 pub use args::{command, Args};
 pub use config::Config;
@@ -21,6 +22,7 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+use stdin::{read_stdin_params, split_params};
 
 /// Parses arguments (the first is the program name). On failure, returns what to print.
 pub fn parse(plugin: Plugin, args: Vec<OsString>) -> Result<Config, Rendered> {
@@ -136,62 +138,6 @@ fn sniff_format(args: &[OsString]) -> Format {
         }
     }
     found
-}
-
-/// Splits a parameter string like a shell would for simple cases: whitespace separates words,
-/// single or double quotes group them.
-fn split_params(text: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut quote = None;
-    let mut in_word = false;
-    for c in text.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), c) => word.push(c),
-            (None, '"' | '\'') => {
-                quote = Some(c);
-                in_word = true;
-            }
-            (None, c) if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            (None, c) => {
-                word.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if in_word {
-        words.push(word);
-    }
-    words
-}
-
-/// The parameter string PRTG Script v2 writes to standard input, if any: read only when
-/// standard input is not a terminal, at most 64 KiB, and for at most two seconds.
-fn read_stdin_params() -> Option<String> {
-    use std::io::{IsTerminal, Read};
-    if std::io::stdin().is_terminal() {
-        return None;
-    }
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::Builder::new()
-        .name("stdin".into())
-        .spawn(move || {
-            let mut text = String::new();
-            let _ = std::io::stdin()
-                .lock()
-                .take(64 * 1024)
-                .read_to_string(&mut text);
-            let _ = tx.send(text);
-        })
-        .ok()?;
-    let text = rx.recv_timeout(Duration::from_secs(2)).ok()?;
-    (!text.trim().is_empty()).then_some(text)
 }
 
 /// clap's first paragraph on one line, without its `error: ` prefix.

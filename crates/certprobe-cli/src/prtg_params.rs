@@ -34,6 +34,18 @@ pub fn applies(args: &[String]) -> bool {
 pub fn parse(args: &[String]) -> Result<PrtgParams, String> {
     let (host, rest) = args.split_first().ok_or("the device address is missing")?;
     let host = host.trim().trim_end_matches(',');
+    let first_key = host
+        .split(':')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if host.contains(':') && KEYS.split(", ").any(|k| k == first_key) {
+        return Err(format!(
+            "the device address is missing: the parameters must begin with it (PRTG's %host), as in '%host {}'",
+            certprobe::text::cut(&args.join(" "), 80)
+        ));
+    }
     let mut params = PrtgParams {
         host: host.to_string(),
         port: None,
@@ -158,6 +170,14 @@ mod tests {
         assert_eq!(
             err(&["h", "protocol: smtp, cert_domainname_validation: sometimes"]),
             "bad cert_domainname_validation 'sometimes' (None, cn or cn_san)"
+        );
+        assert_eq!(
+            err(&["port: 25, protocol: smtp, cert_domainname: mta.example.com"]),
+            "the device address is missing: the parameters must begin with it (PRTG's %host), as in '%host port: 25, protocol: smtp, cert_domainname: mta.example.com'"
+        );
+        assert_eq!(
+            err(&["port:", "7025,", "protocol:", "lmtp"]),
+            "the device address is missing: the parameters must begin with it (PRTG's %host), as in '%host port: 7025, protocol: lmtp'"
         );
     }
 }

@@ -21,10 +21,19 @@ pub fn visible(text: &str) -> String {
     out
 }
 
-/// Bytes from a server, decoded leniently, made visible, and cut to `max` characters.
+/// Bytes from a server made visible: UTF-8 text as it is, control characters and bytes
+/// that are not UTF-8 as escapes (`\xff`), cut to `max` characters.
 pub fn quote_bytes(bytes: &[u8], max: usize) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    let shown = visible(&text);
+    let mut shown = String::with_capacity(bytes.len().min(max * 4));
+    for chunk in bytes.utf8_chunks() {
+        shown.push_str(&visible(chunk.valid()));
+        for b in chunk.invalid() {
+            shown.push_str(&format!("\\x{b:02x}"));
+        }
+        if shown.chars().count() > max {
+            break;
+        }
+    }
     cut(&shown, max)
 }
 
@@ -44,7 +53,7 @@ mod tests {
     fn control_characters_become_escapes() {
         assert_eq!(visible("a\r\nb\0\u{1b}[31m"), "a\\r\\nb\\0\\x1b[31m");
         assert_eq!(visible("plain é"), "plain é");
-        assert_eq!(quote_bytes(b"220 hi\r\n\xff", 100), "220 hi\\r\\n\u{fffd}");
+        assert_eq!(quote_bytes(b"220 hi\r\n\xff", 100), "220 hi\\r\\n\\xff");
         assert_eq!(cut("abcdef", 3), "abc...");
         assert_eq!(cut("abc", 3), "abc");
     }

@@ -257,14 +257,12 @@ fn looks_like_tls(bytes: &[u8]) -> bool {
 }
 
 fn not_tls(first_bytes: &[u8]) -> ConnectError {
-    let line: String = String::from_utf8_lossy(first_bytes)
-        .lines()
+    let first_line = first_bytes
+        .split(|&b| b == b'\n')
         .next()
-        .unwrap_or("")
-        .chars()
-        .map(|c| if c.is_control() { '.' } else { c })
-        .take(40)
-        .collect();
+        .unwrap_or_default();
+    let first_line = first_line.strip_suffix(b"\r").unwrap_or(first_line);
+    let line = crate::text::quote_bytes(first_line, 60);
     let quoted = if line.trim().is_empty() {
         String::new()
     } else {

@@ -134,6 +134,11 @@ impl Checker {
         Checker { fetcher, ..self }
     }
 
+    /// The resolver threads running now (bounded by the pool's limit).
+    pub fn resolver_threads(&self) -> usize {
+        self.capturer.resolver().threads()
+    }
+
     /// The trust anchors in use.
     pub fn trust_store(&self) -> &TrustStore {
         &self.store

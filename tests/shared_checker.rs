@@ -10,7 +10,7 @@ use certprobe_testkit::{refused_port, LeafSpec};
 use common::*;
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 const THREADS: usize = 32;

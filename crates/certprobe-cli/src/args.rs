@@ -3,9 +3,11 @@
 
 use super::Config;
 use crate::Plugin;
+use certprobe::analysis::grade::Letter;
 use certprobe::analysis::NameMode;
 use certprobe::render::Format;
 use certprobe::target::{Family, Target};
+use certprobe::tls_version::TlsVersion;
 use certprobe::verdict::{self, Policy, State, Threshold};
 use certprobe::{CheckOptions, CheckerSettings, Protocol, TrustSelection};
 use clap::{ArgAction, CommandFactory, Parser, ValueEnum};
@@ -124,11 +126,11 @@ pub struct Args {
 
     /// CRITICAL when the server accepts a TLS version below this (1.0, 1.1, 1.2, 1.3); probes.
     #[arg(long, value_name = "VERSION", value_parser = tls_version)]
-    min_tls: Option<String>,
+    min_tls: Option<TlsVersion>,
 
     /// CRITICAL when the security grade is worse than this (A+, A, B, C, D, E, F); probes.
     #[arg(long, value_name = "GRADE", value_parser = grade_letter)]
-    min_grade: Option<String>,
+    min_grade: Option<Letter>,
 
     /// Alarm tier Info up to this many days left (tiers: Critical <= -c, Warning <= -w, Info, OK).
     #[arg(long, value_name = "DAYS", default_value_t = 90.0, value_parser = non_negative_days)]
@@ -211,24 +213,12 @@ fn starttls_protocol(text: &str) -> Result<Protocol, String> {
         })
 }
 
-fn tls_version(text: &str) -> Result<String, String> {
-    match text
-        .trim()
-        .trim_start_matches("TLSv")
-        .trim_start_matches("tls")
-    {
-        v @ ("1.0" | "1.1" | "1.2" | "1.3") => Ok(format!("TLSv{v}")),
-        _ => Err(format!("'{text}' is not one of 1.0, 1.1, 1.2, 1.3")),
-    }
+fn tls_version(text: &str) -> Result<TlsVersion, String> {
+    TlsVersion::from_name(text).ok_or_else(|| format!("'{text}' is not one of 1.0, 1.1, 1.2, 1.3"))
 }
 
-fn grade_letter(text: &str) -> Result<String, String> {
-    let letter = text.trim().to_ascii_uppercase();
-    if certprobe::analysis::grade::ORDER.contains(&letter.as_str()) {
-        Ok(letter)
-    } else {
-        Err(format!("'{text}' is not one of A+, A, B, C, D, E, F"))
-    }
+fn grade_letter(text: &str) -> Result<Letter, String> {
+    Letter::from_name(text).ok_or_else(|| format!("'{text}' is not one of A+, A, B, C, D, E, F"))
 }
 
 fn port_number(text: &str) -> Result<u16, String> {
@@ -449,8 +439,8 @@ pub(super) fn config_from(plugin: Plugin, args: Args) -> Result<Config, String> 
         revocation: !args.no_revocation,
         revocation_strict: args.revocation_strict,
         require_stapling: args.require_stapling,
-        min_tls: args.min_tls.clone(),
-        min_grade: args.min_grade.clone(),
+        min_tls: args.min_tls,
+        min_grade: args.min_grade,
         match_names: args
             .match_names
             .iter()

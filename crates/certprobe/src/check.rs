@@ -13,8 +13,9 @@ use crate::capture::Capturer;
 use crate::fetch::Fetch;
 use crate::lookups::{Cache, EgressPolicy, Fetcher};
 use crate::observation::{ConnectError, ErrorKind, Observation};
+pub use crate::outcome::Outcome;
 use crate::target::Target;
-use crate::verdict::{self, Policy, Verdict};
+use crate::verdict::{self, Policy};
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -63,44 +64,6 @@ impl fmt::Display for SetupError {
 }
 
 impl std::error::Error for SetupError {}
-
-/// Everything one check produced, whatever stage it ended in.
-#[derive(Debug, Clone)]
-pub struct Outcome {
-    /// What was checked; absent when the request itself could not be understood.
-    pub target: Option<Target>,
-    /// What the server sent, when a chain was captured.
-    pub observation: Option<Observation>,
-    /// What the analysis learnt, when the chain could be parsed.
-    pub report: Option<Report>,
-    pub verdict: Verdict,
-    /// The policy the verdict was made with (thresholds for perfdata and channels).
-    pub policy: Policy,
-}
-
-impl Outcome {
-    /// The outcome of a request that was not understood: UNKNOWN with `message`.
-    pub fn usage(message: &str) -> Outcome {
-        Outcome {
-            target: None,
-            observation: None,
-            report: None,
-            verdict: verdict::judge_usage(message),
-            policy: Policy::default(),
-        }
-    }
-
-    /// The outcome of a check that ran out of time before it ended.
-    pub fn timed_out(target: &Target, policy: &Policy, error: &ConnectError) -> Outcome {
-        Outcome {
-            target: Some(target.clone()),
-            observation: None,
-            report: None,
-            verdict: verdict::judge_error(error, policy),
-            policy: policy.clone(),
-        }
-    }
-}
 
 /// The engine. `Send + Sync`; build once, share by reference.
 pub struct Checker {
@@ -250,16 +213,11 @@ fn load_trust(selection: &TrustSelection) -> Result<TrustStore, SetupError> {
 
 /// The security grade from the probed versions and the analysed chain.
 fn grade_of(report: &Report, observation: &Observation) -> analysis::grade::Grade {
-    let accepted: Vec<(String, String)> = observation
+    let accepted: Vec<(crate::tls_version::TlsVersion, String)> = observation
         .protocols
         .iter()
         .filter(|p| p.accepted)
-        .map(|p| {
-            (
-                p.version.clone(),
-                p.cipher_suite.clone().unwrap_or_default(),
-            )
-        })
+        .map(|p| (p.version, p.cipher_suite.clone().unwrap_or_default()))
         .collect();
     analysis::grade::grade(&analysis::grade::GradeInput {
         accepted: &accepted,

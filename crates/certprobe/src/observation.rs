@@ -3,6 +3,7 @@
 
 use crate::protocol::Protocol;
 use crate::target::Target;
+use crate::tls_version::TlsVersion;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 
@@ -45,8 +46,10 @@ pub struct Observation {
     /// DER certificates in the order the server sent them; the leaf first.
     #[serde(with = "der_list")]
     pub chain: Vec<Vec<u8>>,
-    /// Negotiated protocol, e.g. `TLSv1.3`; empty when the handshake did not complete.
-    pub tls_version: String,
+    /// Negotiated protocol, e.g. `TLSv1.3`; none (`""` in JSON) when the handshake did not
+    /// complete.
+    #[serde(with = "version_or_empty")]
+    pub tls_version: Option<TlsVersion>,
     /// Negotiated cipher suite, e.g. `TLS13_AES_256_GCM_SHA384`.
     pub cipher_suite: String,
     /// Set when the handshake failed after the certificate had already been captured.
@@ -71,7 +74,7 @@ pub struct Observation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProtocolSupport {
     /// `TLSv1.0` ... `TLSv1.3`.
-    pub version: String,
+    pub version: TlsVersion,
     pub accepted: bool,
     /// The suite the server chose, when accepted.
     pub cipher_suite: Option<String>,
@@ -128,6 +131,21 @@ impl ConnectError {
             kind,
             message: message.into(),
         }
+    }
+}
+
+/// A version as its name, and no version as the empty string (as the JSON schema has it).
+mod version_or_empty {
+    use crate::tls_version::TlsVersion;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<TlsVersion>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(v.map_or("", TlsVersion::name))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<TlsVersion>, D::Error> {
+        let text = String::deserialize(d)?;
+        Ok(TlsVersion::from_name(&text))
     }
 }
 

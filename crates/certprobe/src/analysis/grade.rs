@@ -25,12 +25,89 @@
 //!   property of the protocol, which every STARTTLS service shares.
 
 use super::{CertFacts, KeyAlgorithm};
+use crate::tls_version::TlsVersion;
 use serde::Serialize;
+
+/// A grade: the letters A+ to F, T (not trusted or expired) and M (name mismatch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Letter {
+    APlus,
+    A,
+    B,
+    C,
+    D,
+    E,
+    F,
+    /// Not trusted, expired or not yet valid, whatever the configuration.
+    T,
+    /// The name does not match.
+    M,
+}
+
+impl Letter {
+    /// The letters a configuration can earn, best first (`--min-grade` takes these).
+    pub const ORDER: [Letter; 7] = [
+        Letter::APlus,
+        Letter::A,
+        Letter::B,
+        Letter::C,
+        Letter::D,
+        Letter::E,
+        Letter::F,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Letter::APlus => "A+",
+            Letter::A => "A",
+            Letter::B => "B",
+            Letter::C => "C",
+            Letter::D => "D",
+            Letter::E => "E",
+            Letter::F => "F",
+            Letter::T => "T",
+            Letter::M => "M",
+        }
+    }
+
+    /// One of A+ to F, in any case.
+    pub fn from_name(text: &str) -> Option<Letter> {
+        let text = text.trim();
+        Letter::ORDER
+            .into_iter()
+            .find(|l| l.as_str().eq_ignore_ascii_case(text))
+    }
+
+    /// Place from best (0); T and M after F.
+    fn rank(self) -> usize {
+        Letter::ORDER
+            .iter()
+            .position(|l| *l == self)
+            .unwrap_or(Letter::ORDER.len())
+    }
+
+    /// Whether this grade is worse than `other`.
+    pub fn worse_than(self, other: Letter) -> bool {
+        self.rank() > other.rank()
+    }
+}
+
+impl std::fmt::Display for Letter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Letter {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
 
 /// The inputs: what was probed and read.
 pub struct GradeInput<'a> {
-    /// TLS versions accepted with the suite the server chose: `("TLSv1.2", "TLS_ECDHE_...")`.
-    pub accepted: &'a [(String, String)],
+    /// TLS versions accepted with the suite the server chose.
+    pub accepted: &'a [(TlsVersion, String)],
     pub leaf: &'a CertFacts,
     pub trusted: bool,
     pub name_matches: bool,
@@ -40,40 +117,20 @@ pub struct GradeInput<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Grade {
     /// `A+`, `A` ... `F`, `T` or `M`.
-    pub grade: String,
+    pub grade: Letter,
     /// The letter before T/M replaced it.
-    pub letter: String,
+    pub letter: Letter,
     /// 0..100, before caps.
     pub score: u32,
     /// Why the grade is below what the score gives, one line each.
     pub caps: Vec<String>,
 }
 
-impl Grade {
-    /// The value of the PRTG channel `Security Grade` (lookup `certprobe.securitygrade`).
-    pub fn value(&self) -> i64 {
-        match self.grade.as_str() {
-            "A+" => 0,
-            "A" => 1,
-            "B" => 2,
-            "C" => 3,
-            "D" => 4,
-            "E" => 5,
-            "F" => 6,
-            "T" => 7,
-            _ => 8,
-        }
-    }
-}
-
-/// Grades order: A+ best, F worst.
-pub const ORDER: [&str; 7] = ["A+", "A", "B", "C", "D", "E", "F"];
-
 pub fn grade(input: &GradeInput<'_>) -> Grade {
     let versions: Vec<u32> = input
         .accepted
         .iter()
-        .map(|(v, _)| version_score(v))
+        .map(|(v, _)| version_score(*v))
         .collect();
     let protocol = match (versions.iter().max(), versions.iter().min()) {
         (Some(best), Some(worst)) => (best + worst) / 2,
@@ -92,34 +149,40 @@ pub fn grade(input: &GradeInput<'_>) -> Grade {
     let score = (3 * protocol + 3 * key + 4 * cipher) / 10;
     let mut letter = letter_for(score);
     let mut caps = Vec::new();
-    let mut cap = |to: &'static str, why: String| {
-        if rank(to) > rank(letter) {
+    let mut cap = |to: Letter, why: String| {
+        if to.worse_than(letter) {
             letter = to;
         }
         caps.push(why);
     };
-    let accepted = |name: &str| input.accepted.iter().any(|(v, _)| v == name);
-    if accepted("TLSv1.0") || accepted("TLSv1.1") {
-        cap("B", "TLS 1.0 or 1.1 is accepted (grade capped at B)".into());
-    }
-    if !accepted("TLSv1.2") && !accepted("TLSv1.3") {
+    let accepted = |version: TlsVersion| input.accepted.iter().any(|(v, _)| *v == version);
+    if accepted(TlsVersion::Tls10) || accepted(TlsVersion::Tls11) {
         cap(
-            "C",
+            Letter::B,
+            "TLS 1.0 or 1.1 is accepted (grade capped at B)".into(),
+        );
+    }
+    if !accepted(TlsVersion::Tls12) && !accepted(TlsVersion::Tls13) {
+        cap(
+            Letter::C,
             "neither TLS 1.2 nor TLS 1.3 is accepted (grade capped at C)".into(),
         );
     }
     let leaf = input.leaf;
     if leaf.key.algorithm == KeyAlgorithm::Rsa && leaf.key.bits < 1024 {
-        cap("F", format!("RSA key of {} bits (grade F)", leaf.key.bits));
+        cap(
+            Letter::F,
+            format!("RSA key of {} bits (grade F)", leaf.key.bits),
+        );
     } else if leaf.key.algorithm == KeyAlgorithm::Rsa && leaf.key.bits < 2048 {
         cap(
-            "B",
+            Letter::B,
             format!("RSA key of {} bits (grade capped at B)", leaf.key.bits),
         );
     }
     if leaf.signature_algorithm.contains("MD5") || leaf.signature_algorithm.contains("SHA1") {
         cap(
-            "F",
+            Letter::F,
             format!(
                 "certificate signed with {} (grade F)",
                 leaf.signature_algorithm
@@ -128,54 +191,53 @@ pub fn grade(input: &GradeInput<'_>) -> Grade {
     }
     for (_, suite) in input.accepted {
         if suite.contains("NULL") || suite.contains("EXPORT") {
-            cap("F", format!("cipher suite {suite} (grade F)"));
+            cap(Letter::F, format!("cipher suite {suite} (grade F)"));
         } else if suite.contains("RC4") || suite.contains("3DES") {
-            cap("C", format!("cipher suite {suite} (grade capped at C)"));
+            cap(
+                Letter::C,
+                format!("cipher suite {suite} (grade capped at C)"),
+            );
         }
     }
-    if letter == "A" && accepted("TLSv1.3") && !accepted("TLSv1.0") && !accepted("TLSv1.1") {
-        letter = "A+";
+    if letter == Letter::A
+        && accepted(TlsVersion::Tls13)
+        && !accepted(TlsVersion::Tls10)
+        && !accepted(TlsVersion::Tls11)
+    {
+        letter = Letter::APlus;
     }
     let expired = leaf.not_after < input.now || leaf.not_before > input.now;
     let grade = if !input.trusted || expired {
-        "T"
+        Letter::T
     } else if !input.name_matches {
-        "M"
+        Letter::M
     } else {
         letter
     };
     Grade {
-        grade: grade.to_string(),
-        letter: letter.to_string(),
+        grade,
+        letter,
         score,
         caps,
     }
 }
 
-fn rank(letter: &str) -> usize {
-    ORDER
-        .iter()
-        .position(|l| *l == letter)
-        .unwrap_or(ORDER.len())
-}
-
-fn letter_for(score: u32) -> &'static str {
+fn letter_for(score: u32) -> Letter {
     match score {
-        80.. => "A",
-        65..=79 => "B",
-        50..=64 => "C",
-        35..=49 => "D",
-        20..=34 => "E",
-        _ => "F",
+        80.. => Letter::A,
+        65..=79 => Letter::B,
+        50..=64 => Letter::C,
+        35..=49 => Letter::D,
+        20..=34 => Letter::E,
+        _ => Letter::F,
     }
 }
 
-fn version_score(version: &str) -> u32 {
+fn version_score(version: TlsVersion) -> u32 {
     match version {
-        "TLSv1.0" => 90,
-        "TLSv1.1" => 95,
-        "TLSv1.2" | "TLSv1.3" => 100,
-        _ => 0,
+        TlsVersion::Tls10 => 90,
+        TlsVersion::Tls11 => 95,
+        TlsVersion::Tls12 | TlsVersion::Tls13 => 100,
     }
 }
 
@@ -282,9 +344,9 @@ mod tests {
         }
     }
 
-    fn accepted(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    fn accepted(list: &[(&str, &str)]) -> Vec<(TlsVersion, String)> {
         list.iter()
-            .map(|(v, s)| (v.to_string(), s.to_string()))
+            .map(|(v, s)| (TlsVersion::from_name(v).unwrap(), s.to_string()))
             .collect()
     }
 
@@ -332,7 +394,7 @@ mod tests {
             true,
             true,
         );
-        assert_eq!(old.grade, "B");
+        assert_eq!(old.grade, Letter::B);
         assert_eq!(old.caps, ["TLS 1.0 or 1.1 is accepted (grade capped at B)"]);
         let tls10_only = grade_of(
             &[("TLSv1.0", "TLS_RSA_WITH_AES_128_CBC_SHA")],
@@ -340,7 +402,7 @@ mod tests {
             true,
             true,
         );
-        assert_eq!(tls10_only.grade, "C");
+        assert_eq!(tls10_only.grade, Letter::C);
         let weak = leaf(KeyAlgorithm::Rsa, 1024, "SHA256-RSA");
         assert_eq!(
             grade_of(
@@ -350,7 +412,7 @@ mod tests {
                 true
             )
             .grade,
-            "B"
+            Letter::B
         );
         let sha1 = leaf(KeyAlgorithm::Rsa, 2048, "SHA1-RSA");
         assert_eq!(
@@ -361,7 +423,7 @@ mod tests {
                 true
             )
             .grade,
-            "F"
+            Letter::F
         );
         let triple = grade_of(
             &[("TLSv1.2", "TLS_RSA_WITH_3DES_EDE_CBC_SHA")],
@@ -369,14 +431,14 @@ mod tests {
             true,
             true,
         );
-        assert_eq!(triple.grade, "C");
+        assert_eq!(triple.grade, Letter::C);
     }
 
     #[test]
     fn trust_and_name_problems_replace_the_letter() {
         let l = leaf(KeyAlgorithm::Ecdsa, 256, "ECDSA-SHA256");
         let list = [("TLSv1.3", "TLS_AES_128_GCM_SHA256")];
-        assert_eq!(grade_of(&list, &l, false, true).grade, "T");
+        assert_eq!(grade_of(&list, &l, false, true).grade, Letter::T);
         let m = grade_of(&list, &l, true, false);
         assert_eq!((m.grade.as_str(), m.letter.as_str()), ("M", "A+"));
     }

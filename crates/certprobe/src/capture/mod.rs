@@ -152,7 +152,7 @@ impl Capturer {
             observed_at: crate::clock::now_unix(),
             peer: opened.peer,
             chain: certificates,
-            tls_version: version.name().to_string(),
+            tls_version: Some(version),
             cipher_suite: probe::cipher_suite_name(cipher_suite),
             handshake_error: None,
             greeting: opened.greeting,
@@ -175,19 +175,19 @@ impl Capturer {
                 });
                 match outcome {
                     Ok(probe::ProbeOutcome::Accepted { cipher_suite, .. }) => ProtocolSupport {
-                        version: version.name().to_string(),
+                        version,
                         accepted: true,
                         cipher_suite: Some(probe::cipher_suite_name(cipher_suite)),
                         note: None,
                     },
                     Ok(probe::ProbeOutcome::Refused { reason }) => ProtocolSupport {
-                        version: version.name().to_string(),
+                        version,
                         accepted: false,
                         cipher_suite: None,
                         note: Some(reason),
                     },
                     Err(e) => ProtocolSupport {
-                        version: version.name().to_string(),
+                        version,
                         accepted: false,
                         cipher_suite: None,
                         note: Some(format!("not probed: {}", e.message)),
@@ -203,6 +203,6 @@ fn deadline_or(e: std::io::Error, deadline: Deadline) -> ConnectError {
         std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
             deadline.expired("probing TLS versions")
         }
-        _ => ConnectError::new(crate::ErrorKind::Handshake, crate::io_text(&e)),
+        _ => ConnectError::new(crate::observation::ErrorKind::Handshake, crate::io_text(&e)),
     }
 }

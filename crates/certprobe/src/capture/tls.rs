@@ -7,6 +7,7 @@ use super::tls_error::{explain, Fallback};
 use crate::budget::Deadline;
 use crate::observation::{ConnectError, ErrorKind};
 use crate::target::{parse_ip_literal, Target};
+use crate::tls_version::TlsVersion;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -19,7 +20,7 @@ const STEP: &str = "during the TLS handshake";
 /// What a handshake yielded.
 pub struct Session {
     pub chain: Vec<Vec<u8>>,
-    pub version: String,
+    pub version: Option<TlsVersion>,
     pub cipher_suite: String,
     /// The handshake failed after the chain was captured (for example a client certificate was required).
     pub late_error: Option<String>,
@@ -74,10 +75,7 @@ pub fn handshake(
             while conn.wants_write() && conn.write_tls(&mut stream).is_ok() {}
             Ok(Session {
                 chain,
-                version: conn
-                    .protocol_version()
-                    .map(version_name)
-                    .unwrap_or_default(),
+                version: conn.protocol_version().and_then(version_of),
                 cipher_suite: conn
                     .negotiated_cipher_suite()
                     .map(|s| format!("{:?}", s.suite()))
@@ -88,10 +86,7 @@ pub fn handshake(
         }
         Some(e) if !chain.is_empty() && e.kind() != io::ErrorKind::TimedOut => Ok(Session {
             chain,
-            version: conn
-                .protocol_version()
-                .map(version_name)
-                .unwrap_or_default(),
+            version: conn.protocol_version().and_then(version_of),
             cipher_suite: String::new(),
             late_error: Some(describe(&e, &stream.first_bytes, deadline).error.message),
             stapled_ocsp,
@@ -132,11 +127,11 @@ fn server_name(target: &Target) -> Result<ServerName<'static>, ConnectError> {
     }
 }
 
-fn version_name(v: rustls::ProtocolVersion) -> String {
+fn version_of(v: rustls::ProtocolVersion) -> Option<TlsVersion> {
     match v {
-        rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".into(),
-        rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".into(),
-        _ => "TLS".into(),
+        rustls::ProtocolVersion::TLSv1_3 => Some(TlsVersion::Tls13),
+        rustls::ProtocolVersion::TLSv1_2 => Some(TlsVersion::Tls12),
+        _ => None,
     }
 }
 

@@ -77,7 +77,7 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> Rendered {
             peer: o.peer.to_string(),
             protocol: outcome.target.as_ref().map_or("tls", |t| t.protocol.name()),
             greeting: o.greeting.as_deref(),
-            tls_version: &o.tls_version,
+            tls_version: o.tls_version.map_or("", |v| v.name()),
             cipher_suite: &o.cipher_suite,
             handshake_error: o.handshake_error.as_deref(),
             legacy_handshake: o.legacy_handshake.as_deref(),

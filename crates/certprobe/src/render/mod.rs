@@ -17,7 +17,7 @@ pub mod prtg_v2;
 pub mod prtg_xml;
 pub mod zabbix;
 
-pub use crate::check::Outcome;
+pub use crate::outcome::Outcome;
 use crate::text::{cut, visible};
 use crate::verdict::{days, State};
 

@@ -118,7 +118,7 @@ fn chain_lines(outcome: &Outcome) -> String {
         out.push_str(&format!(
             "connection: {} {} {} (connect {:.1} ms, handshake {:.1} ms)\n",
             obs.peer,
-            obs.tls_version,
+            obs.tls_version.map_or("", |v| v.name()),
             obs.cipher_suite,
             obs.timings.connect_ms,
             obs.timings.handshake_ms
@@ -162,8 +162,8 @@ fn config_lines(outcome: &Outcome) -> String {
         policy.critical.perfdata(),
         policy.name_mode.name(),
         if policy.revocation { "on" } else { "off" },
-        policy.min_tls.as_deref().unwrap_or("-"),
-        policy.min_grade.as_deref().unwrap_or("-"),
+        policy.min_tls.map_or("-", |v| v.name()),
+        policy.min_grade.map_or("-", |g| g.as_str()),
     )
 }
 

@@ -73,7 +73,12 @@ pub fn render(outcome: &Outcome) -> Rendered {
             1.0,
         );
         let mut version = base.clone();
-        version.push(("version", observation.tls_version.replace("TLSv", "TLS ")));
+        version.push((
+            "version",
+            observation
+                .tls_version
+                .map_or(String::new(), |v| v.name().replace("TLSv", "TLS ")),
+        ));
         metric(
             &mut out,
             "probe_tls_version_info",
@@ -121,7 +126,7 @@ pub fn render(outcome: &Outcome) -> Rendered {
         );
         if let Some(grade) = &report.grade {
             let mut labels = base.clone();
-            labels.push(("grade", grade.grade.clone()));
+            labels.push(("grade", grade.grade.to_string()));
             metric(
                 &mut out,
                 "certprobe_grade_info",

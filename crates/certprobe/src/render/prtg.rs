@@ -4,11 +4,12 @@
 //! has a stable id for Script v2 (PRTG remembers channels by id: never reuse one).
 
 use super::{summary, Outcome};
+use crate::analysis::grade::Letter;
 use crate::analysis::revocation::RevocationStatus;
 use crate::analysis::{KeyAlgorithm, NameMode, Report};
 use crate::clock::format_utc;
-use crate::verdict::State;
-use crate::Protocol;
+use crate::protocol::Protocol;
+use crate::verdict::{State, Tier};
 
 /// PRTG truncates longer texts; we cut first, on a character boundary.
 const MAX_TEXT: usize = 2000;
@@ -130,12 +131,17 @@ fn channels(outcome: &Outcome, report: &Report) -> Vec<Channel> {
         channels.push(own(
             16,
             "Security Grade",
-            grade.value(),
+            grade_value(grade.grade),
             "certprobe.securitygrade",
         ));
     }
     if let Some(tier) = outcome.verdict.tier {
-        channels.push(own(17, "Alarm Tier", tier.value(), "certprobe.alarmtier"));
+        channels.push(own(
+            17,
+            "Alarm Tier",
+            tier_value(tier),
+            "certprobe.alarmtier",
+        ));
     }
     // certprobe's own verdict, so that PRTG alarms on every finding, not only on those the
     // built-in sensor's channels can express.
@@ -146,6 +152,31 @@ fn channels(outcome: &Outcome, report: &Report) -> Vec<Channel> {
         "certprobe.state",
     ));
     channels
+}
+
+/// The value of the channel `Security Grade` (lookup `certprobe.securitygrade`).
+fn grade_value(grade: Letter) -> i64 {
+    match grade {
+        Letter::APlus => 0,
+        Letter::A => 1,
+        Letter::B => 2,
+        Letter::C => 3,
+        Letter::D => 4,
+        Letter::E => 5,
+        Letter::F => 6,
+        Letter::T => 7,
+        Letter::M => 8,
+    }
+}
+
+/// The value of the channel `Alarm Tier` (lookup `certprobe.alarmtier`).
+fn tier_value(tier: Tier) -> i64 {
+    match tier {
+        Tier::Ok => 0,
+        Tier::Info => 1,
+        Tier::Warning => 2,
+        Tier::Critical => 3,
+    }
 }
 
 /// The values of `prtg.standardlookups.sslcertificatesensor.cncheck`: 0/1 device address

@@ -2,7 +2,6 @@
 //! handshake could read, the TLS versions it accepts, the security grade, and revocation.
 
 use super::{Finding, Policy, State};
-use crate::analysis::grade::ORDER;
 use crate::analysis::revocation::RevocationStatus;
 use crate::analysis::Report;
 use crate::clock::format_utc;
@@ -10,14 +9,12 @@ use crate::observation::Observation;
 
 pub fn findings(report: &Report, observation: &Observation, policy: &Policy) -> Vec<Finding> {
     let mut out = Vec::new();
-    if !observation.tls_version.is_empty() {
+    let version = observation.tls_version.map_or("", |v| v.name());
+    if !version.is_empty() {
         out.push(Finding::new(
             "tls",
             State::Ok,
-            format!(
-                "negotiated {} with {}",
-                observation.tls_version, observation.cipher_suite
-            ),
+            format!("negotiated {version} with {}", observation.cipher_suite),
         ));
     }
     if let Some(why) = &observation.legacy_handshake {
@@ -25,8 +22,7 @@ pub fn findings(report: &Report, observation: &Observation, policy: &Policy) -> 
             "tls",
             State::Warning,
             format!(
-                "modern TLS clients cannot connect ({why}); the certificate was read with a {} ClientHello",
-                observation.tls_version
+                "modern TLS clients cannot connect ({why}); the certificate was read with a {version} ClientHello"
             ),
         ));
     }
@@ -65,10 +61,7 @@ fn protocol_findings(observation: &Observation, policy: &Policy, out: &mut Vec<F
         },
     ));
     if let Some(min) = &policy.min_tls {
-        for p in accepted
-            .iter()
-            .filter(|p| p.version.as_str() < min.as_str())
-        {
+        for p in accepted.iter().filter(|p| p.version < *min) {
             out.push(Finding::new(
                 "protocols",
                 State::Critical,
@@ -80,11 +73,9 @@ fn protocol_findings(observation: &Observation, policy: &Policy, out: &mut Vec<F
 
 fn grade_finding(report: &Report, policy: &Policy, out: &mut Vec<Finding>) {
     let Some(grade) = &report.grade else { return };
-    let rank = |g: &str| ORDER.iter().position(|l| *l == g).unwrap_or(ORDER.len());
     let below = policy
         .min_grade
-        .as_deref()
-        .is_some_and(|min| rank(&grade.grade) > rank(min));
+        .is_some_and(|min| grade.grade.worse_than(min));
     let mut message = format!("security grade {} (score {})", grade.grade, grade.score);
     if grade.grade != grade.letter {
         message.push_str(&format!(

@@ -10,9 +10,11 @@ pub use certificate_policy::normalise_hex;
 pub use range::{Range, Threshold};
 pub use tier::Tier;
 
+use crate::analysis::grade::Letter;
 use crate::analysis::{KeyAlgorithm, NameMode, Report, TrustStore};
 use crate::clock::format_utc;
 use crate::observation::{ConnectError, ErrorKind, Observation};
+use crate::tls_version::TlsVersion;
 use serde::Serialize;
 
 /// A monitoring state, ordered by severity for "worst wins" (UNKNOWN below CRITICAL,
@@ -132,10 +134,10 @@ pub struct Policy {
     pub revocation_strict: bool,
     /// No stapled OCSP response is CRITICAL.
     pub require_stapling: bool,
-    /// Accepted TLS versions below this (`TLSv1.2`) are CRITICAL.
-    pub min_tls: Option<String>,
+    /// Accepted TLS versions below this are CRITICAL.
+    pub min_tls: Option<TlsVersion>,
     /// A grade worse than this (`B`) is CRITICAL.
-    pub min_grade: Option<String>,
+    pub min_grade: Option<Letter>,
 }
 
 impl Default for Policy {
@@ -531,7 +533,7 @@ mod tests {
             observed_at: NOW,
             peer: "127.0.0.1:443".parse().unwrap(),
             chain: vec![vec![1]],
-            tls_version: "TLSv1.3".into(),
+            tls_version: Some(TlsVersion::Tls13),
             cipher_suite: String::new(),
             handshake_error: None,
             greeting: None,

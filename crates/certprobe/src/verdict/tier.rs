@@ -36,16 +36,6 @@ impl Tier {
         }
     }
 
-    /// The value of the PRTG channel `Alarm Tier` (lookup `certprobe.alarmtier`).
-    pub fn value(self) -> i64 {
-        match self {
-            Tier::Ok => 0,
-            Tier::Info => 1,
-            Tier::Warning => 2,
-            Tier::Critical => 3,
-        }
-    }
-
     /// `Info: expires within 31 to 90 days`.
     pub fn describe(self, policy: &Policy) -> String {
         let after = |d: f64| format!("{}", (d + 1.0).floor());

@@ -31,51 +31,7 @@ use std::io::{self, Read, Write};
 /// times over; a server sending more without reaching its Certificate is misbehaving.
 pub const MAX_RECEIVED: usize = 1024 * 1024;
 
-/// A protocol version to offer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-pub enum TlsVersion {
-    #[serde(rename = "TLSv1.0")]
-    Tls10,
-    #[serde(rename = "TLSv1.1")]
-    Tls11,
-    #[serde(rename = "TLSv1.2")]
-    Tls12,
-    #[serde(rename = "TLSv1.3")]
-    Tls13,
-}
-
-impl TlsVersion {
-    pub const ALL: [TlsVersion; 4] = [
-        TlsVersion::Tls10,
-        TlsVersion::Tls11,
-        TlsVersion::Tls12,
-        TlsVersion::Tls13,
-    ];
-
-    /// The name OpenSSL and our Observation use: "TLSv1.2".
-    pub fn name(self) -> &'static str {
-        match self {
-            TlsVersion::Tls10 => "TLSv1.0",
-            TlsVersion::Tls11 => "TLSv1.1",
-            TlsVersion::Tls12 => "TLSv1.2",
-            TlsVersion::Tls13 => "TLSv1.3",
-        }
-    }
-
-    /// The code on the wire.
-    fn wire(self) -> u16 {
-        match self {
-            TlsVersion::Tls10 => 0x0301,
-            TlsVersion::Tls11 => 0x0302,
-            TlsVersion::Tls12 => 0x0303,
-            TlsVersion::Tls13 => 0x0304,
-        }
-    }
-
-    fn from_wire(code: u16) -> Option<TlsVersion> {
-        TlsVersion::ALL.into_iter().find(|v| v.wire() == code)
-    }
-}
+pub use crate::tls_version::TlsVersion;
 
 /// What one probe learnt.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,45 @@
+//! What one check produced, as data: the target, what the server sent, what the analysis
+//! learnt, and the verdict. The renderers read it; an inventory stores it.
+
+use crate::analysis::Report;
+use crate::observation::{ConnectError, Observation};
+use crate::target::Target;
+use crate::verdict::{self, Policy, Verdict};
+
+/// Everything one check produced, whatever stage it ended in.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// What was checked; absent when the request itself could not be understood.
+    pub target: Option<Target>,
+    /// What the server sent, when a chain was captured.
+    pub observation: Option<Observation>,
+    /// What the analysis learnt, when the chain could be parsed.
+    pub report: Option<Report>,
+    pub verdict: Verdict,
+    /// The policy the verdict was made with (thresholds for perfdata and channels).
+    pub policy: Policy,
+}
+
+impl Outcome {
+    /// The outcome of a request that was not understood: UNKNOWN with `message`.
+    pub fn usage(message: &str) -> Outcome {
+        Outcome {
+            target: None,
+            observation: None,
+            report: None,
+            verdict: verdict::judge_usage(message),
+            policy: Policy::default(),
+        }
+    }
+
+    /// The outcome of a check that ran out of time before it ended.
+    pub fn timed_out(target: &Target, policy: &Policy, error: &ConnectError) -> Outcome {
+        Outcome {
+            target: Some(target.clone()),
+            observation: None,
+            report: None,
+            verdict: verdict::judge_error(error, policy),
+            policy: policy.clone(),
+        }
+    }
+}

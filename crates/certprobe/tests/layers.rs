@@ -130,9 +130,9 @@ fn used_modules(source: &str) -> BTreeSet<String> {
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
                 .collect();
-            if after.starts_with('{') {
+            if let Some(grouped) = after.strip_prefix('{') {
                 // `use crate::{a, b::c}`: every name at the top of the group.
-                let group: String = after[1..].chars().take_while(|&c| c != '}').collect();
+                let group: String = grouped.chars().take_while(|&c| c != '}').collect();
                 for part in group.split(',') {
                     let first: String = part
                         .trim()

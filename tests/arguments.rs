@@ -152,3 +152,12 @@ fn every_failure_in_stdin_mode_is_script_v2_json() {
         "invalid arguments: the device address is missing: the parameters must begin with it (PRTG's %host), as in '%host port: 25, protocol: smtp, cert_domainname: mta.example.com'"
     );
 }
+
+#[test]
+fn an_argument_error_has_its_own_check_id() {
+    let run = check_tls_cert(&["-H", "x", "-p", "0", "-o", "json"]);
+    assert_eq!(run.code, 3);
+    let json = run.json();
+    assert_eq!(json["findings"][0]["check"], "arguments", "{}", run.stdout);
+    assert_eq!(json["findings"][0]["state"], "UNKNOWN");
+}

@@ -59,7 +59,7 @@ fn replayed_observation_is_judged_at_the_pinned_time() {
         )
     );
     assert_eq!(
-        expired.findings.iter().find(|f| f.check == "trust").map(|f| f.message.clone()).unwrap_or_default(),
+        expired.findings.iter().find(|f| f.check.as_str() == "trust").map(|f| f.message.clone()).unwrap_or_default(),
         format!("chain is not trusted: expired element: chain element 1 ('replay.example') expired on {}", date(leaf.not_after))
     );
 }
@@ -84,7 +84,8 @@ fn garbage_certificate_is_a_clear_error() {
         &TrustStore::empty(),
         0,
     )
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert_eq!(
         error,
         "chain element 1: the bytes are not a DER certificate"
@@ -98,7 +99,8 @@ fn garbage_certificate_is_a_clear_error() {
         &TrustStore::empty(),
         0,
     )
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert_eq!(
         error,
         "chain element 1: the certificate's DER encoding is truncated"

@@ -587,7 +587,7 @@ class LiveTest(TemplateTestBase):
                 doc = self.run_plugin(self.command(t, self.closed_port))
                 self.assertIn("error", doc)
                 checks = [f["check"] for f in doc["certprobe"]["findings"]]
-                self.assertNotIn("usage", checks, doc)
+                self.assertNotIn("arguments", checks, doc)
                 self.assertIn("connection", checks, doc)
 
 

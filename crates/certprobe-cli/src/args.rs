@@ -465,7 +465,8 @@ pub(super) fn config_from(plugin: Plugin, args: Args) -> Result<Config, String> 
             cache_dir: args.cache_dir,
             ..CheckerSettings::default()
         },
-        format: Format::from_name(&args.output).unwrap_or_default(),
+        format: Format::from_name(&args.output)
+            .ok_or_else(|| format!("'{}' is not an output format", args.output))?,
         verbosity: args.verbose,
     })
 }

@@ -162,16 +162,14 @@ impl Checker {
             &self.store,
             now,
         )
-        .map_err(|message| ConnectError::new(ErrorKind::BadCertificate, message))?;
+        .map_err(|e| ConnectError::new(ErrorKind::BadCertificate, e.to_string()))?;
         let server = Some(observation.peer.ip());
         if options.fetch_intermediates && !report.trust.trusted {
-            if let Some(top) = report.chain.last() {
-                let (fetched, errors) =
-                    aia::fetch_issuers(top, self.fetcher.as_ref(), server, budget);
-                let fetched: Vec<(String, Vec<u8>)> =
-                    fetched.into_iter().map(|f| (f.url, f.der)).collect();
-                report.complete_with(&observation.chain, &fetched, errors, &self.store);
-            }
+            let top = report.chain.top();
+            let (fetched, errors) = aia::fetch_issuers(top, self.fetcher.as_ref(), server, budget);
+            let fetched: Vec<(String, Vec<u8>)> =
+                fetched.into_iter().map(|f| (f.url, f.der)).collect();
+            report.complete_with(&observation.chain, &fetched, errors, &self.store);
         }
         if policy.revocation && !report.leaf().self_signed {
             let subject = Subject {

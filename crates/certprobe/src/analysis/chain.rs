@@ -5,6 +5,42 @@
 use super::certificate::{signed_by, CertFacts};
 use serde::Serialize;
 
+/// The analysed chain as sent, leaf first: never empty, so the leaf is always there.
+#[derive(Debug, Clone, Serialize)]
+#[serde(transparent)]
+pub struct Chain(Vec<CertFacts>);
+
+impl Chain {
+    /// The chain of `certificates`, or `None` when there are none.
+    pub fn new(certificates: Vec<CertFacts>) -> Option<Chain> {
+        (!certificates.is_empty()).then_some(Chain(certificates))
+    }
+
+    /// A chain of one certificate.
+    pub fn of_leaf(leaf: CertFacts) -> Chain {
+        Chain(vec![leaf])
+    }
+
+    /// The server's own certificate.
+    pub fn leaf(&self) -> &CertFacts {
+        // The constructors make the chain non-empty; index 0 always exists.
+        &self.0[0]
+    }
+
+    /// The last certificate sent (the leaf when it came alone).
+    pub fn top(&self) -> &CertFacts {
+        &self.0[self.0.len() - 1]
+    }
+}
+
+impl std::ops::Deref for Chain {
+    type Target = [CertFacts];
+
+    fn deref(&self) -> &[CertFacts] {
+        &self.0
+    }
+}
+
 /// One problem with the order or content of the chain as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChainNote {

@@ -23,7 +23,7 @@ pub struct Report {
     /// The instant the analysis was made for (Unix seconds).
     pub now: i64,
     /// The chain as sent, leaf first.
-    pub chain: Vec<CertFacts>,
+    pub chain: chain::Chain,
     pub name: NameCheck,
     pub trust: TrustResult,
     /// What is wrong with the order or content of the chain as sent.
@@ -40,9 +40,31 @@ pub struct Report {
 
 impl Report {
     pub fn leaf(&self) -> &CertFacts {
-        &self.chain[0]
+        self.chain.leaf()
     }
 }
+
+/// Why a captured chain cannot be analysed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnalysisError {
+    /// The server sent an empty Certificate message.
+    NoCertificate,
+    /// A certificate of the chain cannot be read (`index` from 0).
+    Element { index: usize, error: CertError },
+}
+
+impl std::fmt::Display for AnalysisError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AnalysisError::NoCertificate => f.write_str("the server sent no certificate"),
+            AnalysisError::Element { index, error } => {
+                write!(f, "chain element {}: {error}", index + 1)
+            }
+        }
+    }
+}
+
+impl std::error::Error for AnalysisError {}
 
 /// Analyses a captured chain against a name, a trust store and a time.
 /// Fails only when a certificate cannot be parsed at all.
@@ -52,16 +74,16 @@ pub fn analyze(
     mode: NameMode,
     store: &TrustStore,
     now: i64,
-) -> Result<Report, String> {
-    if chain_der.is_empty() {
-        return Err("the server sent no certificate".into());
-    }
-    let chain = chain_der
+) -> Result<Report, AnalysisError> {
+    let facts = chain_der
         .iter()
         .enumerate()
-        .map(|(i, der)| CertFacts::parse(der).map_err(|e| format!("chain element {}: {e}", i + 1)))
+        .map(|(i, der)| {
+            CertFacts::parse(der).map_err(|error| AnalysisError::Element { index: i, error })
+        })
         .collect::<Result<Vec<_>, _>>()?;
-    let name = name::check(&chain[0], name, mode);
+    let chain = chain::Chain::new(facts).ok_or(AnalysisError::NoCertificate)?;
+    let name = name::check(chain.leaf(), name, mode);
     let trust = trust::verify(chain_der, &[], &chain, store, now);
     let chain_notes = chain::inspect(chain_der, &chain);
     Ok(Report {

@@ -37,28 +37,41 @@ pub enum Format {
     Json,
 }
 
-impl Format {
-    pub const NAMES: [&'static str; 7] = [
-        "nagios",
-        "prtg-json",
-        "prtg-xml",
-        "prtg-v2",
-        "zabbix",
-        "prometheus",
-        "json",
-    ];
+/// Every format and its name: one row each. `render` matches every variant, so a new
+/// format is a variant, a row and its renderer.
+const FORMATS: [(Format, &str); 7] = [
+    (Format::Nagios, "nagios"),
+    (Format::PrtgJson, "prtg-json"),
+    (Format::PrtgXml, "prtg-xml"),
+    (Format::PrtgV2, "prtg-v2"),
+    (Format::Zabbix, "zabbix"),
+    (Format::Prometheus, "prometheus"),
+    (Format::Json, "json"),
+];
 
-    pub fn from_name(name: &str) -> Option<Format> {
-        match name {
-            "nagios" => Some(Format::Nagios),
-            "prtg-json" => Some(Format::PrtgJson),
-            "prtg-xml" => Some(Format::PrtgXml),
-            "prtg-v2" => Some(Format::PrtgV2),
-            "zabbix" => Some(Format::Zabbix),
-            "prometheus" => Some(Format::Prometheus),
-            "json" => Some(Format::Json),
-            _ => None,
+impl Format {
+    /// The names `--output` takes, in the table's order.
+    pub const NAMES: [&'static str; FORMATS.len()] = {
+        let mut names = [""; FORMATS.len()];
+        let mut i = 0;
+        while i < FORMATS.len() {
+            names[i] = FORMATS[i].1;
+            i += 1;
         }
+        names
+    };
+
+    /// The format of a name, if it is one.
+    pub fn from_name(name: &str) -> Option<Format> {
+        FORMATS.iter().find(|(_, n)| *n == name).map(|(f, _)| *f)
+    }
+
+    /// The name of the format.
+    pub fn name(self) -> &'static str {
+        FORMATS
+            .iter()
+            .find(|(f, _)| *f == self)
+            .map_or("nagios", |(_, n)| n)
     }
 }
 
@@ -116,5 +129,29 @@ pub fn summary(outcome: &Outcome) -> String {
                 .collect::<Vec<_>>()
                 .join("; "),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Format;
+
+    #[test]
+    fn every_format_has_its_row() {
+        // Adding a variant breaks this match until its row and renderer exist.
+        let all = |f: Format| match f {
+            Format::Nagios
+            | Format::PrtgJson
+            | Format::PrtgXml
+            | Format::PrtgV2
+            | Format::Zabbix
+            | Format::Prometheus
+            | Format::Json => f,
+        };
+        for name in Format::NAMES {
+            let format = Format::from_name(name).unwrap();
+            assert_eq!(all(format).name(), name);
+        }
+        assert_eq!(Format::NAMES.len(), 7);
     }
 }

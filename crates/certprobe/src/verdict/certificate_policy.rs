@@ -1,7 +1,7 @@
 //! Certificate policy beyond expiry and trust: signature hashes, key usage, basic constraints,
 //! validity length, subjectAltName presence, the chain as sent and as built, and identity pins.
 
-use super::{Finding, Policy, State};
+use super::{Check, Finding, Policy, State};
 use crate::analysis::{name, CertFacts, NameMode, Report};
 
 /// Certificates whose notBefore is on or after this date may be valid for at most 398 days in
@@ -38,14 +38,14 @@ fn label(chain: &[CertFacts], i: usize) -> String {
 fn chain_findings(report: &Report, out: &mut Vec<Finding>) {
     if !report.trust.path.is_empty() {
         out.push(Finding::new(
-            "chain",
+            Check::Chain,
             State::Ok,
             format!("chain as built: {}", report.trust.path.join(" > ")),
         ));
     }
     for alternative in &report.trust.alternatives {
         out.push(Finding::new(
-            "chain",
+            Check::Chain,
             State::Ok,
             format!(
                 "another valid path (cross-signed): {}",
@@ -60,7 +60,7 @@ fn chain_findings(report: &Report, out: &mut Vec<Finding>) {
             .map(|(url, name)| format!("'{name}' from {url}"))
             .collect();
         out.push(Finding::new(
-            "chain",
+            Check::Chain,
             State::Warning,
             format!(
                 "incomplete chain, completed via AIA: fetched {} (browsers may cope, many clients will not)",
@@ -71,7 +71,7 @@ fn chain_findings(report: &Report, out: &mut Vec<Finding>) {
     if !report.trust.trusted {
         for error in &report.fetch_errors {
             out.push(Finding::new(
-                "chain",
+                Check::Chain,
                 State::Warning,
                 format!("could not complete the chain via AIA: {error}"),
             ));
@@ -83,7 +83,7 @@ fn chain_findings(report: &Report, out: &mut Vec<Finding>) {
         } else {
             State::Warning
         };
-        out.push(Finding::new("chain", state, note.message.clone()));
+        out.push(Finding::new(Check::Chain, state, note.message.clone()));
     }
 }
 
@@ -97,7 +97,7 @@ fn signature_findings(chain: &[CertFacts], out: &mut Vec<Finding>) {
         let alg = cert.signature_algorithm.as_str();
         if alg.contains("MD5") || alg.contains("SHA1") {
             out.push(Finding::new(
-                "signature",
+                Check::Signature,
                 State::Critical,
                 format!("{} is signed with {alg}, a broken hash", label(chain, i)),
             ));
@@ -105,9 +105,9 @@ fn signature_findings(chain: &[CertFacts], out: &mut Vec<Finding>) {
             used.push(alg);
         }
     }
-    if !used.is_empty() && out.iter().all(|f| f.check != "signature") {
+    if !used.is_empty() && out.iter().all(|f| f.check != Check::Signature) {
         out.push(Finding::new(
-            "signature",
+            Check::Signature,
             State::Ok,
             format!("signatures use {}", used.join(", ")),
         ));
@@ -124,7 +124,7 @@ fn usage_findings(chain: &[CertFacts], out: &mut Vec<Finding>) {
             .any(|u| u == "serverAuth" || u == "anyExtendedKeyUsage")
     {
         out.push(Finding::new(
-            "usage",
+            Check::KeyUsage,
             State::Critical,
             format!(
                 "the certificate is not for servers: its extended key usage is {}",
@@ -142,7 +142,7 @@ fn usage_findings(chain: &[CertFacts], out: &mut Vec<Finding>) {
         })
     {
         out.push(Finding::new(
-            "usage",
+            Check::KeyUsage,
             State::Warning,
             format!(
                 "the key usage ({}) allows no TLS key exchange",
@@ -152,7 +152,7 @@ fn usage_findings(chain: &[CertFacts], out: &mut Vec<Finding>) {
     }
     if leaf.is_ca && !leaf.self_signed {
         out.push(Finding::new(
-            "usage",
+            Check::KeyUsage,
             State::Critical,
             "the certificate is a CA certificate used as a server certificate".into(),
         ));
@@ -164,7 +164,7 @@ fn usage_findings(chain: &[CertFacts], out: &mut Vec<Finding>) {
         });
         if issues_something && !chain[i].is_ca {
             out.push(Finding::new(
-                "usage",
+                Check::KeyUsage,
                 State::Critical,
                 format!("{} issues certificates but is not a CA", label(chain, i)),
             ));
@@ -176,7 +176,7 @@ fn validity_finding(leaf: &CertFacts, policy: &Policy, out: &mut Vec<Finding>) {
     let days = (leaf.not_after - leaf.not_before) as f64 / 86_400.0;
     if leaf.not_before >= SHORT_VALIDITY_SINCE && days > policy.max_validity_days {
         out.push(Finding::new(
-            "validity",
+            Check::Validity,
             State::Warning,
             format!(
                 "validity period of {days:.0} days is longer than {} days (browsers refuse more than 398 for certificates issued since 2020-09-01)",
@@ -197,7 +197,7 @@ fn san_finding(leaf: &CertFacts, policy: &Policy, out: &mut Vec<Finding>) {
         (State::Warning, ": browsers, Go and rustls ignore the CN")
     };
     out.push(Finding::new(
-        "san",
+        Check::San,
         state,
         format!("the certificate has no subjectAltName{note}"),
     ));
@@ -217,7 +217,7 @@ fn identity_findings(leaf: &CertFacts, policy: &Policy, out: &mut Vec<Finding>) 
             (State::Critical, "does not match")
         };
         out.push(Finding::new(
-            "issuer",
+            Check::Issuer,
             state,
             format!("issuer '{}' {verb} --issuer '{}'", leaf.issuer, re.as_str()),
         ));
@@ -234,7 +234,7 @@ fn identity_findings(leaf: &CertFacts, policy: &Policy, out: &mut Vec<Finding>) 
                 ),
             )
         };
-        out.push(Finding::new("fingerprint", state, message));
+        out.push(Finding::new(Check::Fingerprint, state, message));
     }
     if let Some(serial) = &policy.serial {
         let actual = leaf.serial.trim_start_matches('0');
@@ -246,18 +246,18 @@ fn identity_findings(leaf: &CertFacts, policy: &Policy, out: &mut Vec<Finding>) 
                 format!("serial number {} is not the expected {serial}", leaf.serial),
             )
         };
-        out.push(Finding::new("serial", state, message));
+        out.push(Finding::new(Check::Serial, state, message));
     }
     for wanted in &policy.match_names {
         let check = name::check(leaf, wanted, NameMode::CnSan);
         out.push(match check.matched_by {
             Some(entry) => Finding::new(
-                "match",
+                Check::Match,
                 State::Ok,
                 format!("name '{wanted}' is covered by {entry}"),
             ),
             None => Finding::new(
-                "match",
+                Check::Match,
                 State::Critical,
                 format!("name '{wanted}' is not covered by the certificate"),
             ),

@@ -1,7 +1,7 @@
 //! What the connection itself showed: the negotiated protocol, a server only a legacy
 //! handshake could read, the TLS versions it accepts, the security grade, and revocation.
 
-use super::{Finding, Policy, State};
+use super::{Check, Finding, Policy, State};
 use crate::analysis::revocation::RevocationStatus;
 use crate::analysis::Report;
 use crate::clock::format_utc;
@@ -12,14 +12,14 @@ pub fn findings(report: &Report, observation: &Observation, policy: &Policy) -> 
     let version = observation.tls_version.map_or("", |v| v.name());
     if !version.is_empty() {
         out.push(Finding::new(
-            "tls",
+            Check::Tls,
             State::Ok,
             format!("negotiated {version} with {}", observation.cipher_suite),
         ));
     }
     if let Some(why) = &observation.legacy_handshake {
         out.push(Finding::new(
-            "tls",
+            Check::Tls,
             State::Warning,
             format!(
                 "modern TLS clients cannot connect ({why}); the certificate was read with a {version} ClientHello"
@@ -52,7 +52,7 @@ fn protocol_findings(observation: &Observation, policy: &Policy, out: &mut Vec<F
         })
         .collect();
     out.push(Finding::new(
-        "protocols",
+        Check::Protocols,
         State::Ok,
         if listed.is_empty() {
             "no TLS version accepted by the probe".into()
@@ -63,7 +63,7 @@ fn protocol_findings(observation: &Observation, policy: &Policy, out: &mut Vec<F
     if let Some(min) = &policy.min_tls {
         for p in accepted.iter().filter(|p| p.version < *min) {
             out.push(Finding::new(
-                "protocols",
+                Check::Protocols,
                 State::Critical,
                 format!("{} is accepted, below the minimum {min}", p.version),
             ));
@@ -88,11 +88,11 @@ fn grade_finding(report: &Report, policy: &Policy, out: &mut Vec<Finding>) {
     }
     match (&policy.min_grade, below) {
         (Some(min), true) => out.push(Finding::new(
-            "grade",
+            Check::Grade,
             State::Critical,
             format!("{message}, worse than the minimum {min}"),
         )),
-        _ => out.push(Finding::new("grade", State::Ok, message)),
+        _ => out.push(Finding::new(Check::Grade, State::Ok, message)),
     }
 }
 
@@ -107,32 +107,32 @@ fn revocation_findings(report: &Report, policy: &Policy, out: &mut Vec<Finding>)
     };
     let source = rev.source.as_deref().unwrap_or("");
     match &rev.status {
-        Some(RevocationStatus::Good) => out.push(Finding::new("revocation", State::Ok, format!("not revoked ({source})"))),
+        Some(RevocationStatus::Good) => out.push(Finding::new(Check::Revocation, State::Ok, format!("not revoked ({source})"))),
         Some(RevocationStatus::Revoked { revoked_at, reason }) => {
             let reason = reason.as_deref().map(|r| format!(", reason {r}")).unwrap_or_default();
             out.push(Finding::new(
-                "revocation",
+                Check::Revocation,
                 State::Critical,
                 format!("certificate was revoked on {}{reason} ({source})", format_utc(*revoked_at)),
             ));
         }
         Some(RevocationStatus::Unknown) => out.push(Finding::new(
-            "revocation",
+            Check::Revocation,
             unknown,
             format!("revocation status unknown: the responder does not know the certificate ({source})"),
         )),
         None if !rev.errors.is_empty() => {
-            out.push(Finding::new("revocation", unknown, format!("revocation status unknown: {}", rev.errors.join("; "))))
+            out.push(Finding::new(Check::Revocation, unknown, format!("revocation status unknown: {}", rev.errors.join("; "))))
         }
         None => out.push(Finding::new(
-            "revocation",
+            Check::Revocation,
             State::Ok,
             "revocation not checked: the certificate names no OCSP responder or CRL distribution point".into(),
         )),
     }
     if policy.require_stapling && !rev.stapled {
         out.push(Finding::new(
-            "stapling",
+            Check::Stapling,
             State::Critical,
             "the server staples no OCSP response (--require-stapling)".into(),
         ));

@@ -2,11 +2,13 @@
 //! and line; the worst state wins. Renderers never decide states, they print these.
 
 mod certificate_policy;
+mod check_id;
 mod connection;
 mod range;
 mod tier;
 
 pub use certificate_policy::normalise_hex;
+pub use check_id::Check;
 pub use range::{Range, Threshold};
 pub use tier::Tier;
 
@@ -52,15 +54,14 @@ impl State {
 /// One judged fact.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
-    /// Stable identifier of the check: `expiry`, `chain-expiry`, `name`, `trust`,
-    /// `self-signed`, `key`, `handshake`, `connection`, `timeout`, `certificate`.
-    pub check: &'static str,
+    /// What the finding is about, by its stable id.
+    pub check: Check,
     pub state: State,
     pub message: String,
 }
 
 impl Finding {
-    pub fn new(check: &'static str, state: State, message: String) -> Finding {
+    pub fn new(check: Check, state: State, message: String) -> Finding {
         Finding {
             check,
             state,
@@ -214,13 +215,13 @@ pub fn judge(
         )
     };
     findings.push(Finding {
-        check: "expiry",
+        check: Check::Expiry,
         state,
         message,
     });
     let tier = Tier::of(left, policy);
     findings.push(Finding {
-        check: "tier",
+        check: Check::Tier,
         state: State::Ok,
         message: format!("alarm tier {}", tier.describe(policy)),
     });
@@ -262,7 +263,7 @@ pub fn judge(
             continue;
         };
         findings.push(Finding {
-            check: "chain-expiry",
+            check: Check::ChainExpiry,
             state,
             message,
         });
@@ -272,12 +273,12 @@ pub fn judge(
         let name = &report.name.name;
         let finding = match &report.name.matched_by {
             Some(entry) => Finding {
-                check: "name",
+                check: Check::Name,
                 state: State::Ok,
                 message: format!("name '{name}' matches {entry}"),
             },
             None => Finding {
-                check: "name",
+                check: Check::Name,
                 state: State::Critical,
                 message: format!(
                     "name '{name}' does not match the certificate ({})",
@@ -301,7 +302,7 @@ pub fn judge(
             (State::Critical, "")
         };
         findings.push(Finding {
-            check: "self-signed",
+            check: Check::SelfSigned,
             state,
             message: format!("certificate is self-signed{note}"),
         });
@@ -310,19 +311,19 @@ pub fn judge(
     if !leaf.self_signed || report.trust.trusted {
         let finding = match (&report.trust.reason, &report.trust.unverifiable) {
             (None, Some(why)) => Finding {
-                check: "trust",
+                check: Check::Trust,
                 state: State::Warning,
                 message: format!(
                     "trust could not be verified: {why} (this one is not untrusted for that alone)"
                 ),
             },
             (None, None) => Finding {
-                check: "trust",
+                check: Check::Trust,
                 state: State::Ok,
                 message: format!("chain is trusted ({})", report.trust.store),
             },
             (Some(reason), _) => Finding {
-                check: "trust",
+                check: Check::Trust,
                 state: if policy.allow_untrusted {
                     State::Warning
                 } else {
@@ -346,7 +347,7 @@ pub fn judge(
 
     if let Some(error) = &observation.handshake_error {
         findings.push(Finding {
-            check: "handshake",
+            check: Check::Handshake,
             state: State::Warning,
             message: format!(
                 "TLS handshake did not complete after the certificate was received: {error}"
@@ -362,10 +363,10 @@ pub fn judge(
 /// (the service is not usable), as the plugin guidelines ask.
 pub fn judge_error(error: &ConnectError, policy: &Policy) -> Verdict {
     let (check, state) = match error.kind {
-        ErrorKind::Timeout => ("timeout", policy.timeout_state),
-        ErrorKind::BadCertificate => ("certificate", State::Critical),
-        ErrorKind::Setup => ("setup", State::Unknown),
-        _ => ("connection", State::Critical),
+        ErrorKind::Timeout => (Check::Timeout, policy.timeout_state),
+        ErrorKind::BadCertificate => (Check::Certificate, State::Critical),
+        ErrorKind::Setup => (Check::Setup, State::Unknown),
+        _ => (Check::Connection, State::Critical),
     };
     Verdict::from_findings(vec![Finding {
         check,
@@ -377,7 +378,7 @@ pub fn judge_error(error: &ConnectError, policy: &Policy) -> Verdict {
 /// A verdict for bad arguments or set-up problems: UNKNOWN.
 pub fn judge_usage(message: &str) -> Verdict {
     Verdict::from_findings(vec![Finding {
-        check: "usage",
+        check: Check::Arguments,
         state: State::Unknown,
         message: message.to_string(),
     }])
@@ -416,7 +417,7 @@ fn key_finding(algorithm: KeyAlgorithm, bits: u32, described: &str, policy: &Pol
         _ => format!("key is {described}, below the minimum of {limit} bits"),
     };
     Finding {
-        check: "key",
+        check: Check::Key,
         state,
         message,
     }
@@ -515,7 +516,7 @@ mod tests {
         let report = Report {
             now: NOW,
             name: name::check(&leaf, "a.example", NameMode::CnSan),
-            chain: vec![leaf],
+            chain: crate::analysis::chain::Chain::of_leaf(leaf),
             trust: TrustResult {
                 trusted,
                 reason: (!trusted).then(|| "unknown issuer".to_string()),
@@ -549,7 +550,7 @@ mod tests {
         verdict
             .findings
             .iter()
-            .find(|f| f.check == check)
+            .find(|f| f.check.as_str() == check)
             .map(|f| f.state)
             .unwrap_or(State::Unknown)
     }
@@ -614,7 +615,7 @@ mod tests {
             verdict
                 .findings
                 .iter()
-                .find(|f| f.check == "key")
+                .find(|f| f.check == Check::Key)
                 .unwrap()
                 .message,
             "key is RSA 2048 bits, below the minimum of 3072 bits"
@@ -668,7 +669,7 @@ mod tests {
     fn self_signed_leaf_reports_once() {
         let verdict = judge_leaf(facts(90.0, p256(), true), false, &Policy::default());
         assert_eq!(verdict.state, State::Critical);
-        let checks: Vec<&str> = verdict.findings.iter().map(|f| f.check).collect();
+        let checks: Vec<&str> = verdict.findings.iter().map(|f| f.check.as_str()).collect();
         assert_eq!(
             checks,
             [
@@ -695,7 +696,7 @@ mod tests {
         verdict
             .findings
             .iter()
-            .find(|f| f.check == check)
+            .find(|f| f.check.as_str() == check)
             .map(|f| f.message.clone())
             .unwrap_or_default()
     }

@@ -1,0 +1,117 @@
+//! The stable identifiers of the checks, as the JSON output names them (`"check": "expiry"`).
+//! A new check is one variant here; an id means one thing only.
+
+use serde::Serialize;
+
+/// What a finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Check {
+    /// Days left of the leaf.
+    Expiry,
+    /// The leaf's alarm tier.
+    Tier,
+    /// An intermediate that expires, or expires before the leaf.
+    ChainExpiry,
+    /// The host name against the certificate's names.
+    Name,
+    SelfSigned,
+    Trust,
+    /// The handshake failed after the certificate arrived.
+    Handshake,
+    /// The key: type and size.
+    Key,
+    /// Key usage and extended key usage.
+    #[serde(rename = "usage")]
+    KeyUsage,
+    /// The chain as sent: order, duplicates, completeness.
+    Chain,
+    /// Signature hashes in the chain.
+    Signature,
+    /// The validity period's length.
+    Validity,
+    /// A missing subjectAltName.
+    San,
+    /// `--issuer`.
+    Issuer,
+    /// `--match`.
+    Match,
+    /// `--fingerprint`.
+    Fingerprint,
+    /// `--serial`.
+    Serial,
+    /// The negotiated protocol.
+    Tls,
+    /// The TLS versions accepted.
+    Protocols,
+    /// The security grade.
+    Grade,
+    Revocation,
+    /// `--require-stapling`.
+    Stapling,
+    /// No certificate could be captured.
+    Connection,
+    /// The time limit was reached.
+    Timeout,
+    /// The certificate could not be read.
+    Certificate,
+    /// The check could not be set up on this side.
+    Setup,
+    /// The arguments or the configuration are wrong.
+    Arguments,
+}
+
+impl Check {
+    /// The id as the JSON output writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Check::Expiry => "expiry",
+            Check::Tier => "tier",
+            Check::ChainExpiry => "chain-expiry",
+            Check::Name => "name",
+            Check::SelfSigned => "self-signed",
+            Check::Trust => "trust",
+            Check::Handshake => "handshake",
+            Check::Key => "key",
+            Check::KeyUsage => "usage",
+            Check::Chain => "chain",
+            Check::Signature => "signature",
+            Check::Validity => "validity",
+            Check::San => "san",
+            Check::Issuer => "issuer",
+            Check::Match => "match",
+            Check::Fingerprint => "fingerprint",
+            Check::Serial => "serial",
+            Check::Tls => "tls",
+            Check::Protocols => "protocols",
+            Check::Grade => "grade",
+            Check::Revocation => "revocation",
+            Check::Stapling => "stapling",
+            Check::Connection => "connection",
+            Check::Timeout => "timeout",
+            Check::Certificate => "certificate",
+            Check::Setup => "setup",
+            Check::Arguments => "arguments",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Check;
+
+    #[test]
+    fn serialised_ids_are_the_documented_ones() {
+        for check in [
+            Check::ChainExpiry,
+            Check::KeyUsage,
+            Check::SelfSigned,
+            Check::Arguments,
+        ] {
+            assert_eq!(
+                serde_json::to_string(&check).unwrap(),
+                format!("\"{}\"", check.as_str())
+            );
+        }
+    }
+}

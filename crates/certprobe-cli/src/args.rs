@@ -5,6 +5,7 @@ use super::Config;
 use crate::Plugin;
 use certprobe::analysis::grade::Letter;
 use certprobe::analysis::NameMode;
+use certprobe::lookups::{Cidr, EgressPolicy, PrivateRule};
 use certprobe::render::Format;
 use certprobe::target::{Family, Target};
 use certprobe::tls_version::TlsVersion;
@@ -105,6 +106,20 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<std::path::PathBuf>,
 
+    /// When issuer, OCSP and CRL URLs (they come from the server's certificate) may be fetched
+    /// from private and loopback addresses: auto, only when the checked server is in such a
+    /// range itself; always; never. Link-local and metadata addresses are never fetched from.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = FetchPrivateArg::Auto)]
+    fetch_from_private: FetchPrivateArg,
+
+    /// An address range that may always be fetched from (repeatable; 10.1.0.0/16, 2001:db8::/32).
+    #[arg(long, value_name = "CIDR", action = ArgAction::Append, value_parser = cidr)]
+    fetch_allow: Vec<Cidr>,
+
+    /// An address range that is never fetched from (repeatable; wins over --fetch-allow).
+    #[arg(long, value_name = "CIDR", action = ArgAction::Append, value_parser = cidr)]
+    fetch_deny: Vec<Cidr>,
+
     /// Do not check revocation (by default: the stapled OCSP response, else the OCSP responder,
     /// else the CRL named in the certificate).
     #[arg(long)]
@@ -189,6 +204,17 @@ enum StateArg {
     Warning,
     Critical,
     Unknown,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FetchPrivateArg {
+    Auto,
+    Always,
+    Never,
+}
+
+fn cidr(text: &str) -> Result<Cidr, String> {
+    text.parse::<Cidr>().map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -463,6 +489,16 @@ pub(super) fn config_from(plugin: Plugin, args: Args) -> Result<Config, String> 
         settings: CheckerSettings {
             trust,
             cache_dir: args.cache_dir,
+            egress: EgressPolicy {
+                private: match args.fetch_from_private {
+                    FetchPrivateArg::Auto => PrivateRule::SameAsServer,
+                    FetchPrivateArg::Always => PrivateRule::Always,
+                    FetchPrivateArg::Never => PrivateRule::Never,
+                },
+                allow: args.fetch_allow,
+                deny: args.fetch_deny,
+                ..EgressPolicy::default()
+            },
             ..CheckerSettings::default()
         },
         format: Format::from_name(&args.output)

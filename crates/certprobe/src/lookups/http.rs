@@ -22,7 +22,7 @@ pub fn fetch(
     for _ in 0..=egress.max_redirects {
         match once(&url, request, resolver, egress, budget)? {
             Answer::Body(bytes) => return Ok(bytes),
-            Answer::Redirect(to) => url = to,
+            Answer::Redirect(to) => url = absolute(&url, &to),
         }
     }
     Err(FetchError::TooManyRedirects(format!(
@@ -34,6 +34,16 @@ pub fn fetch(
 enum Answer {
     Body(Vec<u8>),
     Redirect(String),
+}
+
+/// A redirect's `Location` as an absolute URL: a path (`/new`) is on the same server.
+fn absolute(current: &str, location: &str) -> String {
+    if !location.starts_with('/') || location.starts_with("//") {
+        return location.to_string();
+    }
+    let after_scheme = current.get(7..).unwrap_or_default();
+    let authority = after_scheme.split('/').next().unwrap_or_default();
+    format!("http://{authority}{location}")
 }
 
 fn once(
@@ -250,6 +260,13 @@ mod tests {
         );
         assert!(Url::parse("http://x/a\r\nHost: y").is_err());
         assert!(Url::parse("http:///x").is_err());
+    }
+
+    #[test]
+    fn relative_redirects_stay_on_the_server() {
+        assert_eq!(absolute("http://a:81/x/y", "/z"), "http://a:81/z");
+        assert_eq!(absolute("http://a/x", "http://b/y"), "http://b/y");
+        assert_eq!(absolute("http://a/x", "//b/y"), "//b/y");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! - [`json`]: the whole report for scripts, a stable schema documented in the README.
 
 pub mod json;
+pub mod json_schema;
 pub mod nagios;
 pub mod prometheus;
 pub mod prtg;

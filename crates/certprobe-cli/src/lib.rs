@@ -3,6 +3,8 @@
 //! [`run`] does the work and returns text and exit code (tests call it directly);
 //! [`main`] adds the process-level guarantees: a watchdog for the deadline, and exit.
 
+#![forbid(unsafe_code)]
+
 mod args;
 mod config;
 mod plugin;

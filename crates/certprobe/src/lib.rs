@@ -17,6 +17,8 @@
 //! connection becomes a [`ConnectError`], the verdict gives it a state, and every renderer
 //! prints it its own way.
 
+#![forbid(unsafe_code)]
+
 pub mod analysis;
 pub mod budget;
 pub mod capture;

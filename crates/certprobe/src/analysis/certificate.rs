@@ -293,14 +293,7 @@ fn rfc2253(name: &x509_parser::x509::X509Name<'_>) -> String {
             Some(i) => known.push((i, escape_rfc2253(value))),
             None => {
                 let any = atv.attr_value();
-                let mut der = vec![any.tag().0 as u8];
-                let len = any.data.len();
-                if len < 0x80 {
-                    der.push(len as u8);
-                } else {
-                    der.extend_from_slice(&[0x82, (len >> 8) as u8, len as u8]);
-                }
-                der.extend_from_slice(any.data);
+                let der = crate::der::tlv(any.tag().0 as u8, any.data);
                 unknown.push(format!(
                     "{oid}=#{}",
                     crate::encoding::hex_upper(&der).to_ascii_lowercase()

@@ -253,14 +253,7 @@ fn describe_path(path: &VerifiedPath<'_>, ders: &[Vec<u8>], facts: &[CertFacts])
 
 /// The CN (or whole name) of a trust anchor, whose subject is stored without its SEQUENCE header.
 fn anchor_name(anchor: &TrustAnchor<'_>) -> String {
-    let content = anchor.subject.as_ref();
-    let mut der = vec![0x30];
-    match content.len() {
-        n if n < 0x80 => der.push(n as u8),
-        n if n < 0x100 => der.extend_from_slice(&[0x81, n as u8]),
-        n => der.extend_from_slice(&[0x82, (n >> 8) as u8, n as u8]),
-    }
-    der.extend_from_slice(content);
+    let der = crate::der::tlv(crate::der::tag::SEQUENCE, anchor.subject.as_ref());
     match x509_parser::x509::X509Name::from_der(&der) {
         Ok((_, name)) => name
             .iter_common_name()

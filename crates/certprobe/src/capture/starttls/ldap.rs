@@ -12,12 +12,9 @@ const MAX_RESPONSE: usize = 64 * 1024;
 
 /// LDAPMessage { messageID 1, extendedReq [APPLICATION 23] { requestName [0] OID } }.
 pub fn request() -> Vec<u8> {
-    let oid_len = START_TLS_OID.len() as u8;
-    let mut op = vec![0x77, oid_len + 2, 0x80, oid_len];
-    op.extend_from_slice(START_TLS_OID);
-    let mut message = vec![0x30, (3 + op.len()) as u8, 0x02, 0x01, 0x01];
-    message.extend_from_slice(&op);
-    message
+    let name = ber::tlv(ber::tag::context_primitive(0), START_TLS_OID);
+    let operation = ber::tlv(0x77, &name);
+    ber::sequence(&[ber::integer(1), operation])
 }
 
 pub fn negotiate<S: Read + Write>(conv: &mut Conversation<'_, S>) -> Result<(), ConnectError> {

@@ -150,6 +150,103 @@ fn minimal_unsigned(magnitude: &[u8]) -> Vec<u8> {
 
 // ---- reader ----
 
+/// Why bytes are not the DER expected. The texts name the element in the words of the
+/// caller (`what`), so a message reads "responseBytes: element 0x30 claims 500 bytes, only 12
+/// left".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DerError {
+    /// Nothing where an element was expected.
+    NoTag,
+    /// A tag without a length.
+    NoLength,
+    /// A tag number above 30: nothing read here uses one.
+    MultiByteTag,
+    /// BER's indefinite length, which DER forbids.
+    IndefiniteLength,
+    /// A length of more than four bytes.
+    LengthTooLong(usize),
+    /// The length's own bytes are cut off.
+    TruncatedLength,
+    /// A long-form length that the short form or fewer bytes could say.
+    NonMinimalLength,
+    /// An element whose length points past the end.
+    Overrun {
+        tag: u8,
+        claimed: usize,
+        left: usize,
+    },
+    /// Another element than the one expected.
+    WrongTag {
+        what: String,
+        expected: u8,
+        found: u8,
+    },
+    /// An error inside the element named `what`.
+    In {
+        what: String,
+        inner: Box<DerError>,
+    },
+    /// Bytes after the last element.
+    Trailing {
+        what: String,
+        count: usize,
+    },
+    EmptyInteger,
+    NegativeInteger,
+    IntegerTooLarge,
+    TruncatedOid,
+    NonMinimalOid,
+    OidArcTooLarge,
+    /// Not a GeneralizedTime of RFC 5280's form; the text as received.
+    BadTime(String),
+}
+
+impl std::fmt::Display for DerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DerError::NoTag => f.write_str("no tag"),
+            DerError::NoLength => f.write_str("no length"),
+            DerError::MultiByteTag => f.write_str("multi-byte tags are not used here"),
+            DerError::IndefiniteLength => f.write_str("indefinite length is not allowed in DER"),
+            DerError::LengthTooLong(count) => write!(f, "a length of {count} bytes is too long"),
+            DerError::TruncatedLength => f.write_str("truncated length"),
+            DerError::NonMinimalLength => f.write_str("a length that is not minimally encoded"),
+            DerError::Overrun { tag, claimed, left } => {
+                write!(
+                    f,
+                    "element 0x{tag:02x} claims {claimed} bytes, only {left} left"
+                )
+            }
+            DerError::WrongTag {
+                what,
+                expected,
+                found,
+            } => write!(
+                f,
+                "expected {what} (tag 0x{expected:02x}), found tag 0x{found:02x}"
+            ),
+            DerError::In { what, inner } => write!(f, "{what}: {inner}"),
+            DerError::Trailing { what, count } => write!(f, "{count} trailing bytes after {what}"),
+            DerError::EmptyInteger => f.write_str("empty INTEGER"),
+            DerError::NegativeInteger => f.write_str("negative INTEGER"),
+            DerError::IntegerTooLarge => f.write_str("INTEGER too large"),
+            DerError::TruncatedOid => f.write_str("truncated OBJECT IDENTIFIER"),
+            DerError::NonMinimalOid => f.write_str("non-minimal OBJECT IDENTIFIER"),
+            DerError::OidArcTooLarge => f.write_str("OBJECT IDENTIFIER arc too large"),
+            DerError::BadTime(text) => write!(f, "bad GeneralizedTime '{text}'"),
+        }
+    }
+}
+
+impl std::error::Error for DerError {}
+
+/// The callers that still speak in sentences take the error's text.
+impl From<DerError> for String {
+    fn from(e: DerError) -> String {
+        e.to_string()
+    }
+}
+
 /// A cursor over bytes; no method can read past the end.
 #[derive(Clone)]
 pub struct Reader<'a> {
@@ -180,15 +277,17 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads one element of any tag.
-    pub fn tlv(&mut self) -> Result<Tlv<'a>, String> {
+    pub fn tlv(&mut self) -> Result<Tlv<'a>, DerError> {
         let (tag, len, header) = header(self.bytes)?;
-        let total = header.checked_add(len).ok_or("length overflow")?;
+        let overrun = || DerError::Overrun {
+            tag,
+            claimed: len,
+            left: self.bytes.len().saturating_sub(header),
+        };
+        let total = header.checked_add(len).ok_or_else(overrun)?;
         let (Some(raw), Some(value)) = (self.bytes.get(..total), self.bytes.get(header..total))
         else {
-            return Err(format!(
-                "element 0x{tag:02x} claims {len} bytes, only {} left",
-                self.bytes.len().saturating_sub(header)
-            ));
+            return Err(overrun());
         };
         self.bytes = self.bytes.get(total..).unwrap_or_default();
         Ok(Tlv { tag, value, raw })
@@ -196,27 +295,32 @@ impl<'a> Reader<'a> {
 
     /// Reads one element that must have `tag`.
     /// The tag is checked before the length, so text (an HTML error page) is named as such.
-    pub fn expect_tlv(&mut self, tag: u8, what: &str) -> Result<Tlv<'a>, String> {
+    pub fn expect_tlv(&mut self, tag: u8, what: &str) -> Result<Tlv<'a>, DerError> {
         match self.peek_tag() {
-            Some(found) if found != tag => Err(format!(
-                "expected {what} (tag 0x{tag:02x}), found tag 0x{found:02x}"
-            )),
-            _ => self.tlv().map_err(|e| format!("{what}: {e}")),
+            Some(found) if found != tag => Err(DerError::WrongTag {
+                what: what.to_string(),
+                expected: tag,
+                found,
+            }),
+            _ => self.tlv().map_err(|e| DerError::In {
+                what: what.to_string(),
+                inner: Box::new(e),
+            }),
         }
     }
 
     /// The content of one element that must have `tag`.
-    pub fn expect(&mut self, tag: u8, what: &str) -> Result<&'a [u8], String> {
+    pub fn expect(&mut self, tag: u8, what: &str) -> Result<&'a [u8], DerError> {
         Ok(self.expect_tlv(tag, what)?.value)
     }
 
     /// A SEQUENCE, returned as a reader over its content.
-    pub fn sequence(&mut self, what: &str) -> Result<Reader<'a>, String> {
+    pub fn sequence(&mut self, what: &str) -> Result<Reader<'a>, DerError> {
         self.expect(tag::SEQUENCE, what).map(Reader::new)
     }
 
     /// The content of the next element if it has `tag` (OPTIONAL and DEFAULT fields).
-    pub fn optional(&mut self, tag: u8, what: &str) -> Result<Option<&'a [u8]>, String> {
+    pub fn optional(&mut self, tag: u8, what: &str) -> Result<Option<&'a [u8]>, DerError> {
         if self.peek_tag() == Some(tag) {
             self.expect(tag, what).map(Some)
         } else {
@@ -224,33 +328,40 @@ impl<'a> Reader<'a> {
         }
     }
 
-    pub fn expect_empty(&self, what: &str) -> Result<(), String> {
+    /// Nothing may follow: trailing bytes are an error.
+    pub fn expect_empty(&self, what: &str) -> Result<(), DerError> {
         if self.bytes.is_empty() {
             Ok(())
         } else {
-            Err(format!("{} trailing bytes after {what}", self.bytes.len()))
+            Err(DerError::Trailing {
+                what: what.to_string(),
+                count: self.bytes.len(),
+            })
         }
     }
 }
 
 /// Parses a tag and definite length: (tag, content length, header length).
-pub fn header(bytes: &[u8]) -> Result<(u8, usize, usize), String> {
-    let (&tag, rest) = bytes.split_first().ok_or("no tag")?;
+pub fn header(bytes: &[u8]) -> Result<(u8, usize, usize), DerError> {
+    let (&tag, rest) = bytes.split_first().ok_or(DerError::NoTag)?;
     if tag & 0x1f == 0x1f {
-        return Err("multi-byte tags are not used here".into());
+        return Err(DerError::MultiByteTag);
     }
-    let (&first, rest) = rest.split_first().ok_or("no length")?;
+    let (&first, rest) = rest.split_first().ok_or(DerError::NoLength)?;
     if first < 0x80 {
         return Ok((tag, usize::from(first), 2));
     }
     let count = usize::from(first & 0x7f);
     if count == 0 {
-        return Err("indefinite length is not allowed in DER".into());
+        return Err(DerError::IndefiniteLength);
     }
     if count > 4 {
-        return Err(format!("a length of {count} bytes is too long"));
+        return Err(DerError::LengthTooLong(count));
     }
-    let digits = rest.get(..count).ok_or("truncated length")?;
+    let digits = rest.get(..count).ok_or(DerError::TruncatedLength)?;
+    if digits.first() == Some(&0) || (count == 1 && digits[0] < 0x80) {
+        return Err(DerError::NonMinimalLength);
+    }
     let len = digits
         .iter()
         .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
@@ -258,20 +369,20 @@ pub fn header(bytes: &[u8]) -> Result<(u8, usize, usize), String> {
 }
 
 /// A non-negative INTEGER's magnitude, without the sign byte: how serials are compared.
-pub fn unsigned_integer(value: &[u8]) -> Result<&[u8], String> {
+pub fn unsigned_integer(value: &[u8]) -> Result<&[u8], DerError> {
     match value {
-        [] => Err("empty INTEGER".into()),
-        [b, ..] if b & 0x80 != 0 => Err("negative INTEGER".into()),
+        [] => Err(DerError::EmptyInteger),
+        [b, ..] if b & 0x80 != 0 => Err(DerError::NegativeInteger),
         [0, rest @ ..] if !rest.is_empty() => Ok(rest),
         _ => Ok(value),
     }
 }
 
 /// A non-negative INTEGER or ENUMERATED of at most 4 bytes.
-pub fn small_integer(value: &[u8]) -> Result<u32, String> {
+pub fn small_integer(value: &[u8]) -> Result<u32, DerError> {
     let magnitude = unsigned_integer(value)?;
     if magnitude.len() > 4 {
-        return Err("INTEGER too large".into());
+        return Err(DerError::IntegerTooLarge);
     }
     Ok(magnitude
         .iter()
@@ -279,19 +390,19 @@ pub fn small_integer(value: &[u8]) -> Result<u32, String> {
 }
 
 /// Dotted text of an OID's content octets (`1.3.6.1.5.5.7.48.1.1`).
-pub fn oid_text(value: &[u8]) -> Result<String, String> {
+pub fn oid_text(value: &[u8]) -> Result<String, DerError> {
     if value.is_empty() || value.last().is_some_and(|b| b & 0x80 != 0) {
-        return Err("truncated OBJECT IDENTIFIER".into());
+        return Err(DerError::TruncatedOid);
     }
     let mut arcs = Vec::new();
     let mut acc: u64 = 0;
     let mut fresh = true;
     for &b in value {
         if fresh && b == 0x80 {
-            return Err("non-minimal OBJECT IDENTIFIER".into());
+            return Err(DerError::NonMinimalOid);
         }
         if acc > u64::MAX >> 7 {
-            return Err("OBJECT IDENTIFIER arc too large".into());
+            return Err(DerError::OidArcTooLarge);
         }
         acc = (acc << 7) | u64::from(b & 0x7f);
         fresh = b & 0x80 == 0;
@@ -316,8 +427,8 @@ pub fn oid_text(value: &[u8]) -> Result<String, String> {
 
 /// Unix seconds of a GeneralizedTime. RFC 5280 form `YYYYMMDDHHMMSSZ`; fractional seconds
 /// are accepted and dropped (some responders send them), local times are not.
-pub fn parse_generalized_time(value: &[u8]) -> Result<i64, String> {
-    let bad = || format!("bad GeneralizedTime '{}'", String::from_utf8_lossy(value));
+pub fn parse_generalized_time(value: &[u8]) -> Result<i64, DerError> {
+    let bad = || DerError::BadTime(crate::text::quote_bytes(value, 40));
     let body = value.strip_suffix(b"Z").ok_or_else(bad)?;
     let (main, fraction) = match body.iter().position(|&b| b == b'.') {
         Some(i) => (&body[..i], Some(&body[i + 1..])),
@@ -391,6 +502,25 @@ mod tests {
         assert!(Reader::new(&[0x04, 0x84, 0xff, 0xff, 0xff, 0xff])
             .tlv()
             .is_err());
+        assert_eq!(header(&[0x04, 0x81, 0x05]), Err(DerError::NonMinimalLength));
+        assert_eq!(
+            header(&[0x04, 0x82, 0x00, 0x85]),
+            Err(DerError::NonMinimalLength)
+        );
+        assert_eq!(
+            Reader::new(&[0x30, 0x05, 1])
+                .expect(0x30, "ContentInfo")
+                .unwrap_err()
+                .to_string(),
+            "ContentInfo: element 0x30 claims 5 bytes, only 1 left"
+        );
+        assert_eq!(
+            Reader::new(b"<html>")
+                .expect(0x30, "ContentInfo")
+                .unwrap_err()
+                .to_string(),
+            "expected ContentInfo (tag 0x30), found tag 0x3c"
+        );
     }
 
     #[test]
@@ -419,11 +549,11 @@ mod tests {
         let err = Reader::new(&written)
             .expect(tag::INTEGER, "count")
             .unwrap_err();
-        assert_eq!(err, "expected count (tag 0x02), found tag 0x30");
+        assert_eq!(err.to_string(), "expected count (tag 0x02), found tag 0x30");
         let mut trailing = Reader::new(&[0x05, 0x00, 0x00]);
         trailing.tlv().unwrap();
         assert_eq!(
-            trailing.expect_empty("null").unwrap_err(),
+            trailing.expect_empty("null").unwrap_err().to_string(),
             "1 trailing bytes after null"
         );
     }

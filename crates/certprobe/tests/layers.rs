@@ -13,7 +13,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("encoding", &[]),
     ("text", &[]),
     ("protocol", &[]),
-    ("der", &["clock"]),
+    ("der", &["clock", "text"]),
     ("idna", &["text"]),
     ("target", &["idna", "protocol", "text"]),
     ("tls_version", &[]),

@@ -317,7 +317,12 @@ pub fn oid_text(value: &[u8]) -> Result<String, String> {
 /// Unix seconds of a GeneralizedTime. RFC 5280 form `YYYYMMDDHHMMSSZ`; fractional seconds
 /// are accepted and dropped (some responders send them), local times are not.
 pub fn parse_generalized_time(value: &[u8]) -> Result<i64, String> {
-    let bad = || format!("bad GeneralizedTime '{}'", String::from_utf8_lossy(value));
+    let bad = || {
+        format!(
+            "bad GeneralizedTime '{}'",
+            crate::text::quote_bytes(value, 40)
+        )
+    };
     let body = value.strip_suffix(b"Z").ok_or_else(bad)?;
     let (main, fraction) = match body.iter().position(|&b| b == b'.') {
         Some(i) => (&body[..i], Some(&body[i + 1..])),
@@ -495,5 +500,16 @@ mod tests {
         ] {
             assert!(parse_generalized_time(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_bad_time_is_quoted_on_one_short_line() {
+        // Found by the der_reader fuzzer: the bytes were quoted raw, control characters too.
+        assert_eq!(
+            parse_generalized_time(b"20240229235959.12\n\x01").unwrap_err(),
+            "bad GeneralizedTime '20240229235959.12\\n\\x01'"
+        );
+        let long = parse_generalized_time(&[b'9'; 5000]).unwrap_err();
+        assert!(long.len() < 100, "{long}");
     }
 }

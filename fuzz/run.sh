@@ -93,9 +93,14 @@ long)
     tools
     build --sanitizer none --target-dir target/long
     BIN=$UNSANITIZED
+    failed=()
     for target in "${targets[@]}"; do
-        run "$target" -runs="$(runs_for "$target")"
+        run "$target" -runs="$(runs_for "$target")" || failed+=("$target")
     done
+    if [ "${#failed[@]}" -ne 0 ]; then
+        echo "fuzz long run failed: ${failed[*]}"
+        exit 1
+    fi
     ;;
 *)
     sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'

@@ -60,9 +60,12 @@ pub fn parse(args: &[String]) -> Result<PrtgParams, String> {
         .map(str::trim)
         .filter(|p| !p.is_empty())
     {
-        let (key, value) = pair
-            .split_once(':')
-            .ok_or_else(|| format!("parameter '{pair}' is not of the form 'key: value'"))?;
+        let (key, value) = pair.split_once(':').ok_or_else(|| {
+            format!(
+                "parameter '{}' is not of the form 'key: value'",
+                shown(pair)
+            )
+        })?;
         let key = key.trim().to_ascii_lowercase();
         let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
         match key.as_str() {
@@ -70,14 +73,17 @@ pub fn parse(args: &[String]) -> Result<PrtgParams, String> {
                 Ok(port) if port > 0 => params.port = Some(port),
                 _ => {
                     return Err(format!(
-                        "bad port '{value}': a number from 1 to 65535 is needed"
+                        "bad port '{}': a number from 1 to 65535 is needed",
+                        shown(value)
                     ))
                 }
             },
             "protocol" => {
                 let p = Protocol::from_name(value)
                     .filter(|p| *p != Protocol::Tls)
-                    .ok_or_else(|| format!("unknown protocol '{value}' (smtp, lmtp or ldap)"))?;
+                    .ok_or_else(|| {
+                        format!("unknown protocol '{}' (smtp, lmtp or ldap)", shown(value))
+                    })?;
                 protocol = Some(p);
             }
             "cert_domainname" if !value.is_empty() => params.domain = Some(value.to_string()),
@@ -89,12 +95,18 @@ pub fn parse(args: &[String]) -> Result<PrtgParams, String> {
                     "cn_san" | "cn/san" => NameMode::CnSan,
                     _ => {
                         return Err(format!(
-                            "bad cert_domainname_validation '{value}' (None, cn or cn_san)"
+                            "bad cert_domainname_validation '{}' (None, cn or cn_san)",
+                            shown(value)
                         ))
                     }
                 }
             }
-            _ => return Err(format!("unknown parameter '{key}' (known: {KEYS})")),
+            _ => {
+                return Err(format!(
+                    "unknown parameter '{}' (known: {KEYS})",
+                    shown(&key)
+                ))
+            }
         }
     }
     params.protocol = protocol.ok_or("missing parameter 'protocol' (smtp, lmtp or ldap)")?;
@@ -102,6 +114,12 @@ pub fn parse(args: &[String]) -> Result<PrtgParams, String> {
         return Err("the device address is missing".into());
     }
     Ok(params)
+}
+
+/// Text from the parameters as quoted in a message: control characters escaped, at most 60
+/// characters, so that the message stays one short line.
+fn shown(text: &str) -> String {
+    certprobe::text::cut(&certprobe::text::visible(text), 60)
 }
 
 #[cfg(test)]
@@ -179,5 +197,21 @@ mod tests {
             err(&["port:", "7025,", "protocol:", "lmtp"]),
             "the device address is missing: the parameters must begin with it (PRTG's %host), as in '%host port: 7025, protocol: lmtp'"
         );
+    }
+
+    #[test]
+    fn quoted_parameters_stay_on_one_short_line() {
+        // Found by the prtg_params fuzzer: the parameters were quoted raw and whole.
+        let err = |list: &[&str]| parse(&args(list)).unwrap_err();
+        assert_eq!(
+            err(&["h", "protocol: smtp, por\u{1}t: 25"]),
+            format!("unknown parameter 'por\\x01t' (known: {KEYS})")
+        );
+        let long = "x".repeat(5000);
+        assert_eq!(
+            err(&["h", &format!("protocol: {long}")]),
+            format!("unknown protocol '{}...' (smtp, lmtp or ldap)", &long[..60])
+        );
+        assert!(err(&["h", &format!("{long}\n")]).len() < 120);
     }
 }

@@ -626,4 +626,19 @@ mod tests {
             assert!(parse_generalized_time(bad).is_err(), "{bad:?}");
         }
     }
+
+    #[test]
+    fn a_bad_time_is_quoted_on_one_short_line() {
+        // Found by the der_reader fuzzer: the bytes were quoted raw, control characters too.
+        assert_eq!(
+            parse_generalized_time(b"20240229235959.12\n\x01")
+                .unwrap_err()
+                .to_string(),
+            "bad GeneralizedTime '20240229235959.12\\n\\x01'"
+        );
+        let long = parse_generalized_time(&[b'9'; 5000])
+            .unwrap_err()
+            .to_string();
+        assert!(long.len() < 100, "{long}");
+    }
 }

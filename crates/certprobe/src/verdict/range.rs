@@ -28,7 +28,7 @@ impl Threshold {
         if !text.contains([':', '~', '@']) {
             return match text.parse::<f64>() {
                 Ok(days) if days >= 0.0 && days.is_finite() => Ok(Threshold::MinDays(days)),
-                _ => Err(format!("'{text}' is not a number of days (0 or more) or a range like 10:, ~:10, 10:20, @10:20")),
+                _ => Err(format!("'{}' is not a number of days (0 or more) or a range like 10:, ~:10, 10:20, @10:20", shown(text))),
             };
         }
         Range::parse(text).map(Threshold::Range)
@@ -62,7 +62,12 @@ impl Threshold {
 
 impl Range {
     pub fn parse(text: &str) -> Result<Range, String> {
-        let bad = || format!("'{text}' is not a Nagios range (10, 10:, ~:10, 10:20, @10:20)");
+        let bad = || {
+            format!(
+                "'{}' is not a Nagios range (10, 10:, ~:10, 10:20, @10:20)",
+                shown(text)
+            )
+        };
         let (inside, body) = match text.strip_prefix('@') {
             Some(rest) => (true, rest),
             None => (false, text),
@@ -86,7 +91,8 @@ impl Range {
         };
         if start > end {
             return Err(format!(
-                "'{text}': the start of a range may not exceed its end"
+                "'{}': the start of a range may not exceed its end",
+                shown(text)
             ));
         }
         Ok(Range {
@@ -101,6 +107,11 @@ impl Range {
         let outside = value < self.start || value > self.end;
         outside != self.inside
     }
+}
+
+/// The user's text as quoted in a message: control characters escaped, at most 60 characters.
+fn shown(text: &str) -> String {
+    crate::text::cut(&crate::text::visible(text), 60)
 }
 
 #[cfg(test)]
@@ -143,5 +154,20 @@ mod tests {
         for bad in ["soon", "-3", "20:10", "@", "1:2:3", "~"] {
             assert!(Threshold::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn quoted_text_stays_on_one_short_line() {
+        // Found by the nagios_range fuzzer: the argument was quoted raw and whole.
+        assert_eq!(
+            Threshold::parse("v\0").unwrap_err(),
+            "'v\\0' is not a number of days (0 or more) or a range like 10:, ~:10, 10:20, @10:20"
+        );
+        assert_eq!(
+            Threshold::parse("1\x1b:x").unwrap_err(),
+            "'1\\x1b:x' is not a Nagios range (10, 10:, ~:10, 10:20, @10:20)"
+        );
+        let long = format!("{}:1", "9".repeat(5000));
+        assert!(Threshold::parse(&long).unwrap_err().len() < 120);
     }
 }

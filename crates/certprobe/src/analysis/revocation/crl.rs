@@ -70,7 +70,7 @@ pub fn check(
     if tbs.issuer.as_raw() != issuer.subject().as_raw() {
         return Err(format!(
             "CRL is issued by '{}', not by the certificate's issuer '{}'",
-            tbs.issuer,
+            crate::text::cut(&crate::text::visible(&tbs.issuer.to_string()), 200),
             issuer.subject()
         ));
     }
@@ -235,5 +235,17 @@ mod tests {
         );
         assert!(distribution_points(&der_of(CA)).is_empty());
         assert!(distribution_points(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_foreign_issuer_is_named_on_one_short_line() {
+        // Found by the crl fuzzer: the CRL's issuer name was quoted raw, control characters too.
+        let mut crl = der_of(CRL);
+        let at = crl.windows(10).position(|w| w == b"Fixture CA").unwrap();
+        crl[at + 7] = b'\n';
+        assert_eq!(
+            check(&crl, &der_of(LEAF), &der_of(CA), NOW).unwrap_err(),
+            "CRL is issued by 'CN=Fixture\\nCA', not by the certificate's issuer 'CN=Fixture CA'"
+        );
     }
 }

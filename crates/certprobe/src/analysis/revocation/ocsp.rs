@@ -186,7 +186,8 @@ fn parse_response_bytes(response_bytes: &[u8]) -> Result<Basic<'_>, String> {
     let response_type = der::oid_text(response_bytes.expect(tag::OID, "responseType")?)?;
     if response_type != OCSP_BASIC {
         return Err(format!(
-            "response type {response_type} is not id-pkix-ocsp-basic"
+            "response type {} is not id-pkix-ocsp-basic",
+            crate::text::cut(&response_type, 60)
         ));
     }
     let basic = response_bytes.expect(tag::OCTET_STRING, "response")?;
@@ -553,5 +554,25 @@ mod tests {
         );
         assert!(responder_urls(&der_of(CA)).is_empty());
         assert!(responder_urls(b"not a certificate").is_empty());
+    }
+
+    #[test]
+    fn a_long_response_type_is_cut() {
+        // Found by the ocsp_response fuzzer: an OID of any length was quoted whole.
+        let arcs: Vec<u64> = (1..400).collect();
+        let long_type = der::sequence(&[
+            der::enumerated(0),
+            der::explicit(
+                0,
+                &der::sequence(&[der::oid(&arcs), der::octet_string(&[])]),
+            ),
+        ]);
+        let text = check(&long_type, NOW).unwrap_err();
+        assert!(
+            text.starts_with("malformed OCSP response: response type 1.2.3.4.5.6.7.8.9.10."),
+            "{text}"
+        );
+        assert!(text.ends_with("... is not id-pkix-ocsp-basic"), "{text}");
+        assert!(text.len() < 130, "{text}");
     }
 }

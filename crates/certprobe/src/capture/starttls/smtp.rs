@@ -13,10 +13,10 @@ struct Reply {
 }
 
 impl Reply {
+    /// The reply on one line, cut to 300 characters: a reply may have 200 lines.
     fn quoted(&self) -> String {
-        format!("{} {}", self.code, self.lines.join(" / "))
-            .trim_end()
-            .to_string()
+        let text = format!("{} {}", self.code, self.lines.join(" / "));
+        crate::text::cut(text.trim_end(), 300)
     }
 }
 
@@ -127,7 +127,26 @@ fn parse_line(line: &str) -> Option<(u16, bool, &str)> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_line;
+    use super::{parse_line, Reply};
+
+    #[test]
+    fn a_quoted_reply_is_cut() {
+        // Found by the starttls_dialogue fuzzer: a refusal quoted every line of the reply,
+        // up to 200 lines of 200 characters.
+        let reply = Reply {
+            code: 554,
+            lines: vec!["a".repeat(200); 200],
+        };
+        let quoted = reply.quoted();
+        assert!(quoted.starts_with("554 aaa"), "{quoted}");
+        assert!(quoted.ends_with("..."), "{quoted}");
+        assert_eq!(quoted.chars().count(), 303);
+        let short = Reply {
+            code: 220,
+            lines: vec!["hi".into(), String::new()],
+        };
+        assert_eq!(short.quoted(), "220 hi /");
+    }
 
     #[test]
     fn reply_lines_parse_strictly() {

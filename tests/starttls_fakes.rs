@@ -346,7 +346,7 @@ fn ldap_server_answering_with_tls_is_named() {
     assert_eq!(
         run.stdout,
         format!(
-            "LDAP_CERT CRITICAL - 127.0.0.1:{} server answered with TLS straight away: is this an LDAPS port? (try --ldaps)\n",
+            "LDAP_CERT CRITICAL - 127.0.0.1:{} server answered with TLS straight away: is this an LDAPS port? (check it with direct TLS: check_ldap_cert --ldaps, or check_tls_cert without --starttls)\n",
             server.port
         )
     );
@@ -531,7 +531,7 @@ fn a_tls_answer_is_named_at_once() {
     for (name, label) in PROTOCOLS {
         let run = starttls(name, server.port, &[]);
         let message = if name == "ldap" {
-            "server answered with TLS straight away: is this an LDAPS port? (try --ldaps)".into()
+            "server answered with TLS straight away: is this an LDAPS port? (check it with direct TLS: check_ldap_cert --ldaps, or check_tls_cert without --starttls)".into()
         } else {
             format!("the server does not speak {label}: it sent a TLS alert (is this a TLS port?)")
         };

@@ -50,7 +50,7 @@ pub fn response_end(bytes: &[u8]) -> Result<Option<usize>, ConnectError> {
     if tag != 0x30 {
         if matches!(bytes, [20..=24] | [20..=24, 3, ..]) {
             return Err(bad(
-                "server answered with TLS straight away: is this an LDAPS port? (try --ldaps)",
+                "server answered with TLS straight away: is this an LDAPS port? (check it with direct TLS: check_ldap_cert --ldaps, or check_tls_cert without --starttls)",
             ));
         }
         return Err(not_speaking("LDAP", bytes));
@@ -221,7 +221,7 @@ mod tests {
         assert_eq!(
             end(b"\x16"),
             Err(
-                "server answered with TLS straight away: is this an LDAPS port? (try --ldaps)"
+                "server answered with TLS straight away: is this an LDAPS port? (check it with direct TLS: check_ldap_cert --ldaps, or check_tls_cert without --starttls)"
                     .into()
             )
         );

@@ -84,9 +84,10 @@ fn fetch_one(
             fetcher.reject(&request, &body);
             if body.origin == Origin::Cache {
                 let fresh = fetcher.fetch(&request, budget).map_err(|e| e.to_string())?;
-                certificates(&fresh.bytes).map_err(|e| format!("{url}: {e}"))
+                certificates(&fresh.bytes)
+                    .map_err(|e| format!("{}: {e}", crate::text::visible(url)))
             } else {
-                Err(format!("{url}: {e}"))
+                Err(format!("{}: {e}", crate::text::visible(url)))
             }
         }
     }

@@ -67,7 +67,8 @@ pub enum CertError {
 }
 
 impl CertError {
-    fn from_x509(e: &x509_parser::nom::Err<x509_parser::error::X509Error>) -> CertError {
+    /// The error x509-parser gave, in these words (its own texts name its enum variants).
+    pub fn from_x509(e: &x509_parser::nom::Err<x509_parser::error::X509Error>) -> CertError {
         use x509_parser::der_parser::error::BerError;
         use x509_parser::error::X509Error as X;
         use x509_parser::nom;

@@ -65,7 +65,11 @@ impl TrustStore {
         }
         for der in ders {
             let anchor = webpki::anchor_from_trusted_cert(&CertificateDer::from(der.as_slice()))
-                .map_err(|e| format!("bad certificate in CA file '{path}': {e}"))?
+                .map_err(|_| {
+                    format!(
+                        "bad certificate in CA file '{path}': it cannot be read as a trust anchor"
+                    )
+                })?
                 .to_owned();
             self.anchors.push(anchor);
             self.explicit.push(der);

@@ -64,14 +64,14 @@ pub fn check(
     let crl = match CertificateRevocationList::from_der(crl_der) {
         Ok(([], crl)) => crl,
         Ok(_) => return Err("malformed CRL: trailing bytes".into()),
-        Err(e) => return Err(format!("malformed CRL: {e}")),
+        Err(e) => return Err(format!("malformed CRL: {}", super::encoding_words(e))),
     };
     let tbs = &crl.tbs_cert_list;
     if tbs.issuer.as_raw() != issuer.subject().as_raw() {
         return Err(format!(
             "CRL is issued by '{}', not by the certificate's issuer '{}'",
             crate::text::cut(&crate::text::visible(&tbs.issuer.to_string()), 200),
-            issuer.subject()
+            super::shown(&issuer.subject().to_string())
         ));
     }
     may_sign_crls(&issuer)?;
@@ -103,7 +103,7 @@ fn may_sign_crls(issuer: &X509Certificate<'_>) -> Result<(), String> {
             Err("the issuer's keyUsage does not allow signing CRLs".into())
         }
         Ok(_) => Ok(()),
-        Err(e) => Err(format!("cannot read the issuer's keyUsage: {e}")),
+        Err(_) => Err("cannot read the issuer's keyUsage: the extension is malformed".into()),
     }
 }
 

@@ -70,6 +70,7 @@ pub fn lookup(
     }
     if let Ok(request) = ocsp::request(leaf, issuer) {
         for url in &ocsp_urls {
+            let shown = crate::text::visible(url);
             let asked = Request {
                 kind: Kind::Ocsp,
                 url,
@@ -80,12 +81,13 @@ pub fn lookup(
             match verified(fetcher, &asked, budget, |der| {
                 ocsp::verify_response(der, leaf, issuer, now).map(|a| a.status)
             }) {
-                Ok(status) => return found(report, status, format!("OCSP {url}")),
-                Err(e) => report.errors.push(format!("OCSP {url}: {e}")),
+                Ok(status) => return found(report, status, format!("OCSP {shown}")),
+                Err(e) => report.errors.push(format!("OCSP {shown}: {e}")),
             }
         }
     }
     for url in &crl_urls {
+        let shown = crate::text::visible(url);
         let asked = Request {
             kind: Kind::Crl,
             url,
@@ -96,8 +98,8 @@ pub fn lookup(
         match verified(fetcher, &asked, budget, |der| {
             crl::check(der, leaf, issuer, now).map(|a| a.status)
         }) {
-            Ok(status) => return found(report, status, format!("CRL {url}")),
-            Err(e) => report.errors.push(format!("CRL {url}: {e}")),
+            Ok(status) => return found(report, status, format!("CRL {shown}")),
+            Err(e) => report.errors.push(format!("CRL {shown}: {e}")),
         }
     }
     report

@@ -79,7 +79,7 @@ fn parse_cert<'a>(der: &'a [u8], what: &str) -> Result<X509Certificate<'a>, Stri
     match X509Certificate::from_der(der) {
         Ok(([], cert)) => Ok(cert),
         Ok(_) => Err(format!("cannot parse the {what}: trailing bytes")),
-        Err(e) => Err(format!("cannot parse the {what}: {e}")),
+        Err(e) => Err(format!("cannot parse the {what}: {}", encoding_words(e))),
     }
 }
 
@@ -94,11 +94,26 @@ fn cert_and_issuer<'a>(
     if cert.issuer().as_raw() != issuer.subject().as_raw() {
         return Err(format!(
             "'{}' is not the issuer of the certificate (its issuer is '{}')",
-            issuer.subject(),
-            cert.issuer()
+            shown(&issuer.subject().to_string()),
+            shown(&cert.issuer().to_string())
         ));
     }
     Ok((cert, issuer))
+}
+
+/// What x509-parser's error means, in words: "its DER encoding is truncated".
+fn encoding_words(e: x509_parser::nom::Err<x509_parser::error::X509Error>) -> String {
+    use super::certificate::CertError;
+    match CertError::from_x509(&e) {
+        CertError::Truncated => "its DER encoding is truncated".into(),
+        CertError::Malformed(part) => format!("its {part} is malformed"),
+        CertError::NotACertificate => "it is not DER of the expected kind".into(),
+    }
+}
+
+/// Text from a certificate or CRL, visible and at most 200 characters.
+fn shown(text: &str) -> String {
+    crate::text::cut(&crate::text::visible(text), 200)
 }
 
 /// Only plain http URLs are fetched: a responder or CRL host behind TLS would itself need

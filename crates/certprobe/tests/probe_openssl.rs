@@ -7,6 +7,8 @@
 //! `-tls1*`, also to a TLS 1.3 ClientHello (it reads supported_versions even when TLS 1.3 is
 //! off); internal_error (80) to TLS 1.0 and 1.1 when only the security level forbids them.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on purpose
+
 use certprobe::capture::probe::{cipher_suite_name, probe, ProbeOutcome, TlsVersion};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

@@ -14,11 +14,16 @@ use certprobe::Protocol;
 /// The sensor's parameters, checked.
 #[derive(Debug, PartialEq, Eq)]
 pub struct PrtgParams {
+    /// The device address (PRTG's `%host`), trimmed, a trailing comma removed.
     pub host: String,
+    /// `port`: 1 to 65535; the protocol's well-known port when absent.
     pub port: Option<u16>,
+    /// `protocol`: a STARTTLS protocol (required; direct TLS is refused).
     pub protocol: Protocol,
     /// `cert_domainname`: the name to send as SNI and to check, when the device address is not it.
     pub domain: Option<String>,
+    /// `cert_domainname_validation`: `None`, `cn` or `cn_san` (also `cn/san`; the default),
+    /// in any case.
     pub validation: NameMode,
 }
 

@@ -34,6 +34,7 @@ pub struct TrustSelection {
 /// What a [`Checker`] is built from.
 #[derive(Debug, Clone, Default)]
 pub struct CheckerSettings {
+    /// The trust anchors to load; [`Checker::new`] fails if one cannot be read.
     pub trust: TrustSelection,
     /// The folder cache for fetched PKI material (`--cache-dir`); memory only when absent.
     pub cache_dir: Option<PathBuf>,
@@ -46,6 +47,7 @@ pub struct CheckerSettings {
 /// What one check does beyond the plain capture, and how it judges.
 #[derive(Debug, Clone, Default)]
 pub struct CheckOptions {
+    /// The thresholds and switches the verdict applies; also whether revocation is looked up.
     pub policy: Policy,
     /// Complete an incomplete chain from AIA caIssuers URLs.
     pub fetch_intermediates: bool,

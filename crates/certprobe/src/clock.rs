@@ -1,5 +1,6 @@
 //! Time as Unix seconds, and the one date format every output uses.
-//! Analysis takes the time as a parameter; only the CLI reads the system clock.
+//! Analysis takes the time as a parameter; the system clock is read only by
+//! [`Checker::check`](crate::Checker::check) and for a capture's `observed_at`.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

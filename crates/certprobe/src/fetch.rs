@@ -33,6 +33,7 @@ impl Kind {
 /// One request.
 #[derive(Debug, Clone, Copy)]
 pub struct Request<'a> {
+    /// What is asked for; it also separates the cache spaces.
     pub kind: Kind,
     /// The URL as the certificate names it.
     pub url: &'a str,
@@ -59,14 +60,18 @@ impl Request<'_> {
 /// does not verify; a fresh one would be the same bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
+    /// Fetched from the network just now.
     Network,
+    /// Served from the memory or the folder cache.
     Cache,
 }
 
 /// An answer's bytes, shared (one CRL serves every endpoint of its CA).
 #[derive(Debug, Clone)]
 pub struct Body {
+    /// The answer's body as received (the HTTP body, without headers); not yet verified.
     pub bytes: Arc<[u8]>,
+    /// Whether it came from the network or a cache.
     pub origin: Origin,
 }
 

@@ -12,6 +12,7 @@ use std::net::SocketAddr;
 pub struct Source {
     /// The host as asked for: a name or an IP literal.
     pub host: String,
+    /// The TCP port connected to.
     pub port: u16,
     /// The SNI name sent, if any.
     pub sni: Option<String>,
@@ -57,6 +58,7 @@ pub struct Observation {
     /// The first line of the server's plain-text greeting on STARTTLS protocols.
     #[serde(default)]
     pub greeting: Option<String>,
+    /// How long resolution, connect, the STARTTLS dialogue and the handshake took.
     pub timings: Timings,
     /// Set when rustls could not talk to the server and the chain was read with certprobe's
     /// own ClientHello: why rustls failed.
@@ -75,6 +77,7 @@ pub struct Observation {
 pub struct ProtocolSupport {
     /// `TLSv1.0` ... `TLSv1.3`.
     pub version: TlsVersion,
+    /// True when the server answered with a ServerHello for exactly this version.
     pub accepted: bool,
     /// The suite the server chose, when accepted.
     pub cipher_suite: Option<String>,
@@ -85,11 +88,15 @@ pub struct ProtocolSupport {
 /// Milliseconds spent in each network step.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 pub struct Timings {
+    /// Name resolution; close to 0 for an IP literal.
     pub resolve_ms: f64,
+    /// The TCP connect, every address tried included.
     pub connect_ms: f64,
     /// The STARTTLS dialogue; 0 for direct TLS.
     #[serde(default)]
     pub starttls_ms: f64,
+    /// The TLS handshake (with the legacy capture: its own ClientHello exchange, on the
+    /// second connection that the other timings then describe).
     pub handshake_ms: f64,
 }
 
@@ -99,6 +106,8 @@ pub struct Timings {
 pub enum ErrorKind {
     /// The host name does not resolve (or not in the requested family).
     Resolve,
+    /// The TCP connection was refused (a reset): nothing listens on the port, or a firewall
+    /// rejects it.
     ConnectionRefused,
     /// No route, host unreachable, network down, or any other connect failure.
     Unreachable,
@@ -120,12 +129,14 @@ pub enum ErrorKind {
 /// A failed capture, flowing through the pipeline like any other result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectError {
+    /// What failed; the verdict chooses the state from it.
     pub kind: ErrorKind,
     /// One line, without the host:port prefix.
     pub message: String,
 }
 
 impl ConnectError {
+    /// An error of `kind` with its one-line `message` (no `host:port` prefix).
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         ConnectError {
             kind,

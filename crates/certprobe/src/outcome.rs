@@ -15,6 +15,7 @@ pub struct Outcome {
     pub observation: Option<Observation>,
     /// What the analysis learnt, when the chain could be parsed.
     pub report: Option<Report>,
+    /// The state and findings; always present, also for a failed or misunderstood check.
     pub verdict: Verdict,
     /// The policy the verdict was made with (thresholds for perfdata and channels).
     pub policy: Policy,

@@ -1,6 +1,6 @@
 //! How TLS starts on a connection: directly, or after one of the STARTTLS dialogues.
 //! Everything that describes a protocol (its names, port, label, goodbye) is one row of
-//! [`TABLE`]; the dialogue itself is one file in `capture/starttls/`.
+//! `TABLE`; the dialogue itself is one file in `capture/starttls/`.
 
 use serde::{Deserialize, Serialize};
 

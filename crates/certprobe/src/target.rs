@@ -9,9 +9,12 @@ use std::time::Duration;
 /// Address family restriction for the TCP connection (`-4` / `-6`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Family {
+    /// Every address the name resolves to, in resolver order.
     #[default]
     Any,
+    /// IPv4 addresses only (`-4`).
     V4,
+    /// IPv6 addresses only (`-6`).
     V6,
 }
 
@@ -20,6 +23,7 @@ pub enum Family {
 pub struct Target {
     /// The host as the user gave it: a DNS name or an IP literal.
     pub host: String,
+    /// The TCP port to connect to.
     pub port: u16,
     /// Connect here instead of resolving `host` (`--address`); the name still drives SNI and the name check.
     pub address: Option<String>,
@@ -27,6 +31,7 @@ pub struct Target {
     pub sni: Option<String>,
     /// True when the SNI came from `--sni` rather than from the host name (PRTG distinguishes the two).
     pub sni_explicit: bool,
+    /// Which of the resolved addresses may be tried (`-4` / `-6`); applies to `address` too.
     pub family: Family,
     /// The overall budget for DNS, connect, the STARTTLS dialogue and the handshake.
     pub timeout: Duration,

@@ -5,12 +5,16 @@ use serde::{Deserialize, Serialize};
 /// A protocol version, ordered oldest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum TlsVersion {
+    /// TLS 1.0 (RFC 2246), wire code 0x0301.
     #[serde(rename = "TLSv1.0")]
     Tls10,
+    /// TLS 1.1 (RFC 4346), wire code 0x0302.
     #[serde(rename = "TLSv1.1")]
     Tls11,
+    /// TLS 1.2 (RFC 5246), wire code 0x0303.
     #[serde(rename = "TLSv1.2")]
     Tls12,
+    /// TLS 1.3 (RFC 8446), wire code 0x0304.
     #[serde(rename = "TLSv1.3")]
     Tls13,
 }

@@ -8,13 +8,18 @@ use std::net::TcpStream;
 /// How much of the peer's first answer is kept for error messages.
 const FIRST_BYTES: usize = 64;
 
+/// A [`TcpStream`] whose reads and writes each time out at the deadline (as
+/// [`io::ErrorKind::TimedOut`], on every platform), shared by the capture and the HTTP lookups.
 pub struct DeadlineStream {
     inner: TcpStream,
     deadline: Deadline,
+    /// The first bytes read, at most 64, for quoting an answer that is not TLS; the capture
+    /// clears it after the STARTTLS dialogue so that it holds the answer to the ClientHello.
     pub first_bytes: Vec<u8>,
 }
 
 impl DeadlineStream {
+    /// Wraps a connected socket; every later read and write ends by `deadline`.
     pub fn new(inner: TcpStream, deadline: Deadline) -> Self {
         DeadlineStream {
             inner,

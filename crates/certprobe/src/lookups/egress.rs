@@ -27,13 +27,16 @@ pub enum PrivateRule {
     /// Only when the checked server is in a private or loopback range itself.
     #[default]
     SameAsServer,
+    /// Always (`--fetch-from-private always`), whatever the checked server's address.
     Always,
+    /// Never (`--fetch-from-private never`), not even for a server in such a range itself.
     Never,
 }
 
 /// The policy; [`Default`] is the documented default.
 #[derive(Debug, Clone)]
 pub struct EgressPolicy {
+    /// When private and loopback addresses may be fetched from (rule 4).
     pub private: PrivateRule,
     /// Ranges always allowed (after `deny`).
     pub allow: Vec<Cidr>,

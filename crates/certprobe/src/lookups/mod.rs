@@ -1,4 +1,4 @@
-//! The lookups: the network side of the [`Fetch`](crate::fetch::Fetch) door. [`Fetcher`] takes
+//! The lookups: the network side of the [`Fetch`] door. [`Fetcher`] takes
 //! every request through the egress policy, the cache (memory with single flight, and the
 //! optional folder) and the small HTTP client.
 
@@ -22,6 +22,9 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
+    /// A fetcher that answers from `cache` when it can, fetches over HTTP where `egress`
+    /// allows, and resolves names on `resolver` (the capture's pool, so lookups share its
+    /// thread limit).
     pub fn new(cache: Cache, egress: EgressPolicy, resolver: Arc<Resolver>) -> Fetcher {
         Fetcher {
             cache,

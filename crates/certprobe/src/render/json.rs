@@ -7,6 +7,8 @@ use super::{summary, Context, Outcome, Rendered};
 
 pub use schema::SCHEMA_VERSION;
 
+/// The outcome as one pretty-printed JSON [`Document`](schema::Document); the exit code is
+/// the Nagios one for the state.
 pub fn render(outcome: &Outcome, context: &Context<'_>) -> Rendered {
     let report = outcome.report.as_ref();
     let doc = schema::Document {

@@ -28,13 +28,20 @@ const NAME_SHOWN: usize = 100;
 /// The output format (`--output`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
+    /// `nagios`: Nagios/Icinga status line, long output and perfdata; exit 0..3.
     #[default]
     Nagios,
+    /// `prtg-json`: PRTG EXE/Script Advanced JSON; exit 0.
     PrtgJson,
+    /// `prtg-xml`: PRTG EXE/Script Advanced XML; exit 0.
     PrtgXml,
+    /// `prtg-v2`: PRTG Script v2 JSON; exit 0.
     PrtgV2,
+    /// `zabbix`: Zabbix agent 2's `web.certificate.get` JSON plus certprobe's fields; exit 0.
     Zabbix,
+    /// `prometheus`: the exposition format with blackbox_exporter's metric names; exit 0.
     Prometheus,
+    /// `json`: the whole report in certprobe's versioned schema; exit 0..3.
     Json,
 }
 
@@ -90,7 +97,10 @@ pub struct Context<'a> {
 /// Text for stdout and the process exit code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
+    /// What to write to stdout, ending in a newline.
     pub text: String,
+    /// The process exit code: the Nagios one (0..3) for `nagios` and `json`; 0 for the other
+    /// formats, whose readers take the state from the text.
     pub exit_code: i32,
 }
 

@@ -25,6 +25,10 @@ const OUTPUT_MAX: usize = 8000;
 /// Chain elements given perfdata, at most (a hostile server may send hundreds).
 const PERF_ELEMENTS: usize = 10;
 
+/// The status line (label, state, target and summary, cut to 300 characters) with perfdata,
+/// then the long output: one line per finding when a certificate was analysed, a usage hint
+/// for bad arguments, the chain with `-v`, the configuration with `-vv`. At most 8000 bytes
+/// in all; lines beyond are counted, not shown. The exit code is the state's (0..3).
 pub fn render(outcome: &Outcome, context: &Context<'_>) -> Rendered {
     let state = outcome.verdict.state;
     let mut status = format!("{} {} - ", context.label, state.as_str());

@@ -14,6 +14,8 @@
 use super::{Outcome, Rendered};
 use std::fmt::Write;
 
+/// Every metric as a gauge with its `# HELP` and `# TYPE` lines; the certificate metrics only
+/// when a certificate was read, `certprobe_success` and `certprobe_state` always. Exit 0.
 pub fn render(outcome: &Outcome) -> Rendered {
     let target = outcome
         .target

@@ -20,7 +20,9 @@ const LOOKUP: &str = "prtg.standardlookups.sslcertificatesensor";
 pub struct Channel {
     /// Script v2 channel id (10 and up, stable).
     pub id: u32,
+    /// The channel name PRTG shows, as the built-in sensor names it (`Days to Expiration`).
     pub name: &'static str,
+    /// The integer value: days, bits, or a value of the channel's lookup.
     pub value: i64,
     /// A value lookup id; absent for plain counts.
     pub lookup: Option<String>,
@@ -30,15 +32,24 @@ pub struct Channel {
 
 /// What PRTG gets: channels and a text, or an error text.
 pub enum Sensor {
+    /// A certificate was read: every channel, and the sensor message.
     Result {
+        /// The channels in id order; Revoked only when revocation is checked, Security Grade
+        /// only when the protocols were probed.
         channels: Vec<Channel>,
+        /// State, common name, SHA-1 thumbprint, STARTTLS protocol, issuer, expiry and tier,
+        /// then every finding that is not OK, worst first; at most 2000 characters.
         text: String,
     },
+    /// No certificate was read: PRTG shows the sensor in error with this text.
     Error {
+        /// `host:port: ` (when the target is known) and the summary; at most 2000 characters.
         text: String,
     },
 }
 
+/// The sensor for `outcome`: its channels and text when a certificate was analysed, the
+/// error text otherwise.
 pub fn sensor(outcome: &Outcome) -> Sensor {
     match &outcome.report {
         Some(report) => Sensor::Result {

@@ -12,6 +12,8 @@ use super::prtg::{limit_messages, sensor, Sensor};
 use super::{Outcome, Rendered};
 use serde_json::{json, Value};
 
+/// The [`sensor`] as `{"prtg":{"result":[...],"text":...}}`, or `{"prtg":{"error":1,...}}`
+/// when no certificate was read. Exit 0.
 pub fn render(outcome: &Outcome) -> Rendered {
     let body = match sensor(outcome) {
         Sensor::Result { channels, text } => {

@@ -14,6 +14,9 @@ use super::{Outcome, Rendered};
 use crate::verdict::State;
 use serde_json::{json, Value};
 
+/// The [`sensor`] as a Script v2 document: `status` from the verdict (UNKNOWN is `error`),
+/// channels typed `lookup` or `integer`; only `status` and `message` when no certificate was
+/// read. Exit 0.
 pub fn render(outcome: &Outcome) -> Rendered {
     let body = match sensor(outcome) {
         Sensor::Result { channels, text } => {

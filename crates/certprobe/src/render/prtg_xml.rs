@@ -13,6 +13,7 @@ use super::prtg::{limit_messages, sensor, Sensor};
 use super::prtg_json::number;
 use super::{Outcome, Rendered};
 
+/// The [`sensor`] as `<prtg>` XML, every value escaped and control characters blanked. Exit 0.
 pub fn render(outcome: &Outcome) -> Rendered {
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<prtg>\n");
     match sensor(outcome) {

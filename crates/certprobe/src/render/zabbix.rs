@@ -18,6 +18,8 @@ use crate::analysis::{KeyAlgorithm, Report};
 use crate::clock::format_go_gmt;
 use serde_json::{json, Value};
 
+/// The certificate in agent 2's shape with certprobe's verdict under `certprobe`, or an
+/// `error` object (code 2) with the summary when no certificate was read. Exit 0.
 pub fn render(outcome: &Outcome) -> Rendered {
     let certprobe = json!({
         "state": outcome.verdict.state.as_str(),

@@ -15,7 +15,9 @@ pub enum Check {
     ChainExpiry,
     /// The host name against the certificate's names.
     Name,
+    /// A self-signed leaf (OK when allowed, or trusted itself through `--ca-file`).
     SelfSigned,
+    /// The chain against the trust anchors.
     Trust,
     /// The handshake failed after the certificate arrived.
     Handshake,
@@ -46,6 +48,7 @@ pub enum Check {
     Protocols,
     /// The security grade.
     Grade,
+    /// The leaf's revocation status, by OCSP (stapled or fetched) or CRL.
     Revocation,
     /// `--require-stapling`.
     Stapling,

@@ -26,9 +26,13 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum State {
+    /// Nothing to report; exit code 0.
     Ok,
+    /// Act soon (the warning threshold reached, an RSA key under 2048 bits, ...); exit code 1.
     Warning,
+    /// The state could not be determined (bad arguments, set-up, by default a timeout); exit 3.
     Unknown,
+    /// Act now: expired, untrusted, wrong name, or the service unreachable; exit code 2.
     Critical,
 }
 
@@ -43,6 +47,7 @@ impl State {
         }
     }
 
+    /// The name every output prints: `OK`, `WARNING`, `CRITICAL`, `UNKNOWN`.
     pub fn as_str(self) -> &'static str {
         match self {
             State::Ok => "OK",
@@ -58,11 +63,14 @@ impl State {
 pub struct Finding {
     /// What the finding is about, by its stable id.
     pub check: Check,
+    /// The state this fact alone deserves.
     pub state: State,
+    /// One line for the outputs, without the `host:port` prefix.
     pub message: String,
 }
 
 impl Finding {
+    /// A finding about `check` with its state and line.
     pub fn new(check: Check, state: State, message: String) -> Finding {
         Finding {
             check,
@@ -75,9 +83,11 @@ impl Finding {
 /// All findings and the overall state.
 #[derive(Debug, Clone, Serialize)]
 pub struct Verdict {
+    /// The worst state among the findings (OK when there are none).
     pub state: State,
     /// The leaf's alarm tier, when a certificate was read.
     pub tier: Option<Tier>,
+    /// Every finding, in the fixed order of [`judge`]; a failed check has exactly one.
     pub findings: Vec<Finding>,
 }
 

@@ -8,16 +8,21 @@ use crate::tls_version::TlsVersion;
 /// Thresholds and switches; every default is the documented one.
 #[derive(Debug, Clone)]
 pub struct Policy {
-    /// Days left at or below which the state is WARNING.
+    /// Days left at or below which the alarm tier is Warning, and PRTG's warning limit
+    /// (`warning`'s [`Threshold::min_days`]). The state itself comes from `warning`.
     pub warning_days: f64,
     /// The warning threshold as given (`30`, `30:`, `@10:20`); drives the state and perfdata.
     pub warning: Threshold,
-    /// Days left at or below which the state is CRITICAL.
+    /// Days left at or below which the alarm tier is Critical, and PRTG's error limit
+    /// (`critical`'s [`Threshold::min_days`]). The state itself comes from `critical`.
     pub critical_days: f64,
     /// The critical threshold as given.
     pub critical: Threshold,
+    /// How the host name is checked against the leaf (`none`, `cn`, `cn-san`).
     pub name_mode: NameMode,
+    /// An untrusted chain is WARNING instead of CRITICAL.
     pub allow_untrusted: bool,
+    /// A self-signed leaf is OK instead of CRITICAL.
     pub allow_self_signed: bool,
     /// RSA/DSA keys below this are CRITICAL; replaces the default tiers (1024 / 2048).
     pub min_key_bits: Option<u32>,

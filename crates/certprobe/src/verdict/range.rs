@@ -10,19 +10,26 @@
 pub enum Threshold {
     /// Alert at or below this many days (`-w 30`).
     MinDays(f64),
+    /// Any form with `:`, `~` or `@`: a Nagios range over days left.
     Range(Range),
 }
 
+/// A parsed Nagios range: `10` means `0:10`, an empty start is 0, an empty end unbounded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Range {
+    /// The lower bound, inclusive; `-inf` for `~`.
     pub start: f64,
+    /// The upper bound, inclusive; `+inf` when the end is left empty (`10:`).
     pub end: f64,
+    /// True with a leading `@`: alert inside the range instead of outside it.
     pub inside: bool,
     /// As the user wrote it, for perfdata.
     pub text: String,
 }
 
 impl Threshold {
+    /// Parses `-w`/`-c`: a plain number (0 or more) is minimum days, anything with `:`, `~`
+    /// or `@` a [`Range`]. The error is a sentence for the user.
     pub fn parse(text: &str) -> Result<Threshold, String> {
         let text = text.trim();
         if !text.contains([':', '~', '@']) {
@@ -61,6 +68,8 @@ impl Threshold {
 }
 
 impl Range {
+    /// Parses `[@]start:end`, `[@]end`, `~:end` or `start:`; numbers must be finite and
+    /// `start` may not exceed `end`. The error is a sentence for the user.
     pub fn parse(text: &str) -> Result<Range, String> {
         let bad = || {
             format!(
@@ -103,6 +112,7 @@ impl Range {
         })
     }
 
+    /// True when `value` is outside the range, or inside it for an `@` range.
     pub fn alerts(&self, value: f64) -> bool {
         let outside = value < self.start || value > self.end;
         outside != self.inside

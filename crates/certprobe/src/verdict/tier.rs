@@ -5,16 +5,22 @@
 use super::Policy;
 use serde::Serialize;
 
+/// The leaf's alarm tier by days left. It informs; the state comes from the thresholds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Tier {
+    /// Expired, or at most the critical days left.
     Critical,
+    /// At most the warning days left.
     Warning,
+    /// At most the info days left (`--info-days`, 90 by default).
     Info,
+    /// More than the info days left.
     #[serde(rename = "OK")]
     Ok,
 }
 
 impl Tier {
+    /// The tier for `days_left` (negative once expired) under the policy's day limits.
     pub fn of(days_left: f64, policy: &Policy) -> Tier {
         if days_left <= policy.critical_days {
             Tier::Critical
@@ -27,6 +33,7 @@ impl Tier {
         }
     }
 
+    /// The name the outputs print: `Critical`, `Warning`, `Info`, `OK`.
     pub fn name(self) -> &'static str {
         match self {
             Tier::Critical => "Critical",

@@ -37,7 +37,10 @@ pub use crate::tls_version::TlsVersion;
 pub enum ProbeOutcome {
     /// The server answered with a ServerHello for this version.
     Accepted {
+        /// The version the ServerHello chose: the one offered, or with the legacy capture
+        /// any from TLS 1.0 to 1.2.
         version: TlsVersion,
+        /// The IANA code of the suite the server chose ([`cipher_suite_name`] names it).
         cipher_suite: u16,
         /// DER certificates as sent (empty for TLS 1.3, where they are encrypted)
         certificates: Vec<Vec<u8>>,
@@ -46,11 +49,14 @@ pub enum ProbeOutcome {
     /// handshake_failure 40), or a ServerHello for a different (lower) version, or it closed
     /// the connection. Also any answer that is not well-formed TLS, and a ServerHello for the
     /// version followed by a failure before the Certificate: the reason says which.
-    Refused { reason: String },
+    Refused {
+        /// One line for the report, e.g. "the server sent fatal alert protocol_version (70)".
+        reason: String,
+    },
 }
 
 /// Offers exactly `version` (ClientHello record version 0x0301, client_version as appropriate;
-/// for TLS 1.3: legacy_version 0x0303 + supported_versions [0x0304] + a key_share with a
+/// for TLS 1.3: legacy_version 0x0303 + supported_versions \[0x0304\] + a key_share with a
 /// freshly generated x25519 public key + signature_algorithms + supported_groups), with SNI
 /// `sni` if given (left out for an IP address), and a broad cipher list (for <= 1.2 ECDHE,
 /// DHE and plain RSA key exchange, AES-CBC and AES-GCM, CHACHA20, Camellia, 3DES, RC4; for 1.3

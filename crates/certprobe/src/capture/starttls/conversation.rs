@@ -12,6 +12,9 @@ pub const MAX_LINE: usize = 4096;
 /// The most lines in one multi-line reply.
 pub const MAX_LINES: usize = 200;
 
+/// The plain-text part of one STARTTLS dialogue over a bounded stream: reads lines and
+/// messages with size limits, and keeps what the server sent but the dialogue has not used
+/// yet, so that [`finish`](Self::finish) can refuse bytes sent ahead of the TLS handshake.
 pub struct Conversation<'a, S: Read + Write> {
     stream: &'a mut S,
     buffer: Vec<u8>,
@@ -31,6 +34,7 @@ impl<'a, S: Read + Write> Conversation<'a, S> {
         }
     }
 
+    /// Writes and flushes `bytes`; on failure the error names the step as "sending `what`".
     pub fn send(&mut self, bytes: &[u8], what: &str) -> Result<(), ConnectError> {
         self.stream
             .write_all(bytes)
@@ -117,7 +121,7 @@ impl<'a, S: Read + Write> Conversation<'a, S> {
         }
     }
 
-    /// Keeps the server's first line for the report: escapes, at most [`QUOTE_REPLY`]
+    /// Keeps the server's first line for the report: escapes, at most `QUOTE_REPLY` (200)
     /// characters.
     pub fn keep_greeting(&mut self, line: &str) {
         self.greeting = Some(quote(line, QUOTE_REPLY));

@@ -20,11 +20,13 @@ use std::io::{Read, Write};
 
 /// What a dialogue needs besides the stream.
 pub struct Dialogue<'a> {
+    /// Which dialogue to run; [`Protocol::Tls`] runs none.
     pub protocol: Protocol,
     /// The name the client gives itself (SMTP EHLO, LMTP LHLO).
     pub helo_name: &'a str,
     /// The service's domain (XMPP `to`).
     pub domain: &'a str,
+    /// Names the step in timeout messages; the stream itself enforces it on each read and write.
     pub deadline: Deadline,
 }
 

@@ -20,6 +20,9 @@ pub const DEFAULT_MEMORY: usize = 64 << 20;
 /// How long a failed fetch is answered from memory before it is tried again.
 const FAILURE_KEPT: Duration = Duration::from_secs(30);
 
+/// Entries of any kind kept at most (failures included).
+const MAX_SLOTS: usize = 100_000;
+
 type Key = (Kind, [u8; 32]);
 
 /// The two-layer cache. `Send + Sync`.
@@ -166,9 +169,19 @@ impl Cache {
                 memory.slots.remove(&key);
             }
             Err(error) => {
-                memory
-                    .slots
-                    .insert(key, Slot::Failed(error, Instant::now()));
+                // Failures take few bytes, but their number must stay bounded too.
+                if memory.slots.len() >= MAX_SLOTS {
+                    memory.slots.retain(|_, slot| {
+                        !matches!(slot, Slot::Failed(_, at) if at.elapsed() >= FAILURE_KEPT)
+                    });
+                }
+                if memory.slots.len() < MAX_SLOTS {
+                    memory
+                        .slots
+                        .insert(key, Slot::Failed(error, Instant::now()));
+                } else {
+                    memory.slots.remove(&key);
+                }
             }
         }
         drop(memory);

@@ -157,14 +157,20 @@ impl Cidr {
 fn mask_eq(a: &[u8], b: &[u8], prefix: u8) -> bool {
     let full = usize::from(prefix / 8);
     let rest = prefix % 8;
-    if a[..full] != b[..full] {
+    let (Some(whole_a), Some(whole_b)) = (a.get(..full), b.get(..full)) else {
+        return false;
+    };
+    if whole_a != whole_b {
         return false;
     }
     if rest == 0 {
         return true;
     }
     let mask = 0xffu8 << (8 - rest);
-    (a[full] & mask) == (b[full] & mask)
+    match (a.get(full), b.get(full)) {
+        (Some(x), Some(y)) => (x & mask) == (y & mask),
+        _ => false,
+    }
 }
 
 /// Why a range does not parse.
@@ -198,10 +204,16 @@ impl FromStr for Cidr {
             Some(p) => p.parse::<u8>().ok().filter(|&p| p <= max).ok_or_else(bad)?,
             None => max,
         };
-        Ok(Cidr {
-            network: canonical(network),
-            prefix,
-        })
+        // An IPv4-mapped range (::ffff:10.0.0.0/104) is the IPv4 range it maps, with the
+        // prefix counted in IPv4 bits; a shorter prefix reaches beyond the mapped space and
+        // stays an IPv6 range.
+        match canonical(network) {
+            IpAddr::V4(v4) if network.is_ipv6() && prefix >= 96 => Ok(Cidr {
+                network: IpAddr::V4(v4),
+                prefix: prefix - 96,
+            }),
+            _ => Ok(Cidr { network, prefix }),
+        }
     }
 }
 
@@ -291,5 +303,13 @@ mod tests {
             "'10.0.0.0/33' is not an address range (like 10.0.0.0/8 or 2001:db8::/32)"
         );
         assert!("example.com".parse::<Cidr>().is_err());
+        // Found in review: a mapped range kept its IPv6 prefix on a 4-byte network and panicked.
+        let mapped: Cidr = "::ffff:10.0.0.0/104".parse().unwrap();
+        assert_eq!(mapped.to_string(), "10.0.0.0/8");
+        assert!(mapped.contains(ip("10.1.2.3")));
+        let single: Cidr = "::ffff:10.0.0.1".parse().unwrap();
+        assert!(single.contains(ip("10.0.0.1")) && !single.contains(ip("10.0.0.2")));
+        let wide: Cidr = "::ffff:0:0/80".parse().unwrap();
+        assert!(!wide.contains(ip("10.0.0.1")));
     }
 }

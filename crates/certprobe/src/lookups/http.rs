@@ -153,6 +153,12 @@ fn parse_answer(url: &str, answer: &[u8], limit: usize) -> Result<Answer, FetchE
     }
     let mut body = answer[end + 4..].to_vec();
     if let Some(length) = header("content-length").and_then(|v| v.parse::<usize>().ok()) {
+        // Announced larger than allowed: reading stopped at the limit, so say that.
+        if length > limit {
+            return Err(FetchError::TooLarge(format!(
+                "fetching {url}: answer larger than {limit} bytes"
+            )));
+        }
         if body.len() < length {
             return Err(malformed(&format!(
                 "answer truncated at {} of {length} bytes",
@@ -285,5 +291,15 @@ mod tests {
         );
         assert!(parse_answer("u", b"HTTP/1.0 200 OK\r\n\r\n0123456789ab", 10).is_err());
         assert!(parse_answer("u", b"garbage", 10).is_err());
+        assert_eq!(
+            parse_answer(
+                "u",
+                b"HTTP/1.0 200 OK\r\nContent-Length: 99\r\n\r\n0123",
+                10
+            )
+            .err()
+            .unwrap(),
+            FetchError::TooLarge("fetching u: answer larger than 10 bytes".into())
+        );
     }
 }

@@ -143,9 +143,27 @@ pub fn summary(outcome: &Outcome) -> String {
     }
 }
 
+/// The serial as Go's `big.Int` prints it in hex (Zabbix agent 2, blackbox_exporter):
+/// lowercase, no leading zeros.
+fn go_serial(hex: &str) -> String {
+    let digits = hex.trim_start_matches('0').to_ascii_lowercase();
+    if digits.is_empty() {
+        "0".into()
+    } else {
+        digits
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Format;
+
+    #[test]
+    fn serials_print_as_go_prints_them() {
+        assert_eq!(super::go_serial("00C0FF"), "c0ff");
+        assert_eq!(super::go_serial("0A1B"), "a1b");
+        assert_eq!(super::go_serial("00"), "0");
+    }
 
     #[test]
     fn every_format_has_its_row() {

@@ -61,10 +61,10 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> Rendered {
         ));
     }
     if context.verbosity > 0 {
-        lines.extend(chain_lines(outcome).lines().map(str::to_string));
+        lines.extend(chain_lines(outcome).lines().map(clean));
     }
     if context.verbosity > 1 {
-        lines.extend(config_lines(outcome).lines().map(str::to_string));
+        lines.extend(config_lines(outcome).lines().map(clean));
     }
     append_within_limit(&mut text, &lines);
     Rendered {

@@ -27,7 +27,12 @@ pub fn render(outcome: &Outcome) -> Rendered {
         "summary": summary(outcome),
         "tier": outcome.verdict.tier.map(|t| t.name()),
         "days_left": outcome.report.as_ref().map(|r| (r.leaf().days_left(r.now) * 100.0).round() / 100.0),
-        "findings": outcome.verdict.findings,
+        "findings": outcome
+            .verdict
+            .findings
+            .iter()
+            .map(super::json_schema::Finding::from)
+            .collect::<Vec<_>>(),
     });
     let body = match &outcome.report {
         Some(report) => certificate(report, certprobe),
@@ -45,7 +50,7 @@ fn certificate(report: &Report, certprobe: Value) -> Value {
     json!({
         "x509": {
             "version": 3,
-            "serial_number": leaf.serial.trim_start_matches("00").to_ascii_lowercase(),
+            "serial_number": super::go_serial(&leaf.serial),
             "signature_algorithm": leaf.signature_algorithm,
             "issuer": leaf.issuer_rfc2253,
             "not_before": date(leaf.not_before),

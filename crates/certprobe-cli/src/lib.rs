@@ -4,6 +4,7 @@
 //! [`main`] adds the process-level guarantees: a watchdog for the deadline, and exit.
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod args;
 mod config;

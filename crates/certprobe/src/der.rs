@@ -5,15 +5,25 @@
 
 /// Universal tags used by OCSP.
 pub mod tag {
+    /// BOOLEAN.
     pub const BOOLEAN: u8 = 0x01;
+    /// INTEGER.
     pub const INTEGER: u8 = 0x02;
+    /// BIT STRING.
     pub const BIT_STRING: u8 = 0x03;
+    /// OCTET STRING.
     pub const OCTET_STRING: u8 = 0x04;
+    /// NULL.
     pub const NULL: u8 = 0x05;
+    /// OBJECT IDENTIFIER.
     pub const OID: u8 = 0x06;
+    /// ENUMERATED.
     pub const ENUMERATED: u8 = 0x0a;
+    /// IA5String.
     pub const IA5_STRING: u8 = 0x16;
+    /// GeneralizedTime.
     pub const GENERALIZED_TIME: u8 = 0x18;
+    /// SEQUENCE (constructed).
     pub const SEQUENCE: u8 = 0x30;
 
     /// `[n]` constructed: EXPLICIT tags and IMPLICIT SEQUENCEs.
@@ -59,6 +69,7 @@ pub fn explicit(n: u8, inner: &[u8]) -> Vec<u8> {
     tlv(tag::context(n), inner)
 }
 
+/// OCTET STRING of `bytes`.
 pub fn octet_string(bytes: &[u8]) -> Vec<u8> {
     tlv(tag::OCTET_STRING, bytes)
 }
@@ -71,14 +82,17 @@ pub fn bit_string(bytes: &[u8]) -> Vec<u8> {
     tlv(tag::BIT_STRING, &content)
 }
 
+/// NULL.
 pub fn null() -> Vec<u8> {
     tlv(tag::NULL, &[])
 }
 
+/// IA5String of `text` (ASCII).
 pub fn ia5_string(text: &str) -> Vec<u8> {
     tlv(tag::IA5_STRING, text.as_bytes())
 }
 
+/// ENUMERATED of a small value.
 pub fn enumerated(value: u8) -> Vec<u8> {
     tlv(tag::ENUMERATED, &minimal_unsigned(&[value]))
 }
@@ -171,31 +185,47 @@ pub enum DerError {
     NonMinimalLength,
     /// An element whose length points past the end.
     Overrun {
+        /// The element's tag.
         tag: u8,
+        /// The length it announced.
         claimed: usize,
+        /// The bytes actually left.
         left: usize,
     },
     /// Another element than the one expected.
     WrongTag {
+        /// What was expected, in the caller's words.
         what: String,
+        /// The tag expected.
         expected: u8,
+        /// The tag found.
         found: u8,
     },
     /// An error inside the element named `what`.
     In {
+        /// The element, in the caller's words.
         what: String,
+        /// What went wrong inside it.
         inner: Box<DerError>,
     },
     /// Bytes after the last element.
     Trailing {
+        /// What they follow, in the caller's words.
         what: String,
+        /// How many bytes are left over.
         count: usize,
     },
+    /// An INTEGER without content octets.
     EmptyInteger,
+    /// A negative INTEGER where only non-negative ones make sense.
     NegativeInteger,
+    /// An INTEGER larger than the four bytes accepted.
     IntegerTooLarge,
+    /// An OBJECT IDENTIFIER cut in the middle of an arc.
     TruncatedOid,
+    /// An OBJECT IDENTIFIER arc with a leading 0x80 octet.
     NonMinimalOid,
+    /// An OBJECT IDENTIFIER arc beyond 64 bits.
     OidArcTooLarge,
     /// Not a GeneralizedTime of RFC 5280's form; the text as received.
     BadTime(String),
@@ -256,17 +286,21 @@ pub struct Reader<'a> {
 /// One tag-length-value element.
 #[derive(Debug, Clone, Copy)]
 pub struct Tlv<'a> {
+    /// The tag octet.
     pub tag: u8,
+    /// The content octets.
     pub value: &'a [u8],
     /// The whole element, header included: what signatures and hashes cover.
     pub raw: &'a [u8],
 }
 
 impl<'a> Reader<'a> {
+    /// A reader over `bytes`.
     pub fn new(bytes: &'a [u8]) -> Self {
         Reader { bytes }
     }
 
+    /// True when nothing is left.
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
     }

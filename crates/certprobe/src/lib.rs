@@ -18,6 +18,7 @@
 //! prints it its own way.
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod analysis;
 pub mod budget;

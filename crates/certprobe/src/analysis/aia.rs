@@ -16,7 +16,9 @@ const MAX_STEPS: usize = 3;
 /// A certificate fetched from an AIA URL.
 #[derive(Debug, Clone)]
 pub struct Fetched {
+    /// The URL it came from.
     pub url: String,
+    /// The certificate, DER.
     pub der: Vec<u8>,
 }
 

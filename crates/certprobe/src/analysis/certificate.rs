@@ -10,20 +10,28 @@ use x509_parser::prelude::{FromDer, SubjectPublicKeyInfo, X509Certificate};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum KeyAlgorithm {
     #[serde(rename = "RSA")]
+    /// RSA (PKCS#1 or PSS).
     Rsa,
     #[serde(rename = "ECDSA")]
+    /// ECDSA on a named curve.
     Ecdsa,
+    /// Ed25519 (RFC 8410).
     Ed25519,
+    /// Ed448 (RFC 8410).
     Ed448,
     #[serde(rename = "DSA")]
+    /// DSA.
     Dsa,
+    /// Anything else: judged WARNING, never refused.
     Unknown,
 }
 
 /// Public key type and strength.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct KeyInfo {
+    /// The key's family.
     pub algorithm: KeyAlgorithm,
+    /// The key size in bits (the modulus for RSA, the curve's for EC).
     pub bits: u32,
     /// Named curve for ECDSA keys (`P-256`, `P-384`, `P-521`).
     pub curve: Option<String>,
@@ -43,6 +51,7 @@ impl KeyInfo {
 }
 
 impl KeyAlgorithm {
+    /// The family's name in messages: `RSA`, `ECDSA`, `Ed25519`.
     pub fn name(&self) -> &'static str {
         match self {
             KeyAlgorithm::Rsa => "RSA",
@@ -111,23 +120,33 @@ impl std::error::Error for CertError {}
 pub struct CertFacts {
     /// Distinguished name, RFC 4514 style (`CN=www.example.com, O=Example`).
     pub subject: String,
+    /// The issuer's distinguished name, in the same style as `subject`.
     pub issuer: String,
     /// The subject as Go (and so Zabbix agent 2 and blackbox_exporter) prints it: RFC 2253 style.
     pub subject_rfc2253: String,
+    /// The issuer as Go prints it.
     pub issuer_rfc2253: String,
+    /// The subject's first CN, if any.
     pub common_name: Option<String>,
+    /// The issuer's first CN, if any.
     pub issuer_common_name: Option<String>,
+    /// DNS names of the subjectAltName, as written (wildcards included).
     pub dns_names: Vec<String>,
+    /// IP addresses of the subjectAltName, in their text form.
     pub ip_addresses: Vec<String>,
     /// Serial number in uppercase hex.
     pub serial: String,
     /// Unix seconds.
     pub not_before: i64,
+    /// notAfter, Unix seconds.
     pub not_after: i64,
+    /// The public key.
     pub key: KeyInfo,
     /// Go-style name (`SHA256-RSA`, `ECDSA-SHA384`), as Zabbix reports it.
     pub signature_algorithm: String,
+    /// SHA-1 of the DER, uppercase hex (PRTG's thumbprint).
     pub sha1_fingerprint: String,
+    /// SHA-256 of the DER, uppercase hex (what pins compare).
     pub sha256_fingerprint: String,
     /// Subject equals issuer and the certificate's own key verifies its signature.
     pub self_signed: bool,
@@ -140,8 +159,10 @@ pub struct CertFacts {
     /// Authority Information Access caIssuers URLs: where the issuer certificate can be fetched.
     pub ca_issuers: Vec<String>,
     #[serde(skip)]
+    /// The subject's DER, for matching issuers byte for byte.
     pub subject_raw: Vec<u8>,
     #[serde(skip)]
+    /// The issuer's DER, for matching issuers byte for byte.
     pub issuer_raw: Vec<u8>,
 }
 
@@ -195,6 +216,7 @@ impl CertFacts {
         self.common_name.as_deref().unwrap_or(&self.subject)
     }
 
+    /// The issuer's CN, or its whole name when it has none.
     pub fn issuer_display_name(&self) -> &str {
         self.issuer_common_name.as_deref().unwrap_or(&self.issuer)
     }

@@ -46,6 +46,7 @@ impl std::ops::Deref for Chain {
 pub struct ChainNote {
     /// `duplicate`, `wrong-order`, `unrelated` or `root-sent`.
     pub kind: &'static str,
+    /// The note in one line.
     pub message: String,
 }
 

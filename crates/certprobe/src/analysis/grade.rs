@@ -31,12 +31,19 @@ use serde::Serialize;
 /// A grade: the letters A+ to F, T (not trusted or expired) and M (name mismatch).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Letter {
+    /// A+: A with TLS 1.3 and nothing below TLS 1.2.
     APlus,
+    /// A: a score of 80 or more.
     A,
+    /// B: 65 or more, or capped (TLS 1.0/1.1, RSA below 2048).
     B,
+    /// C: 50 or more, or capped (no TLS 1.2/1.3, RC4, 3DES).
     C,
+    /// D: 35 or more.
     D,
+    /// E: 20 or more.
     E,
+    /// F: below 20, or capped (RSA below 1024, MD5/SHA-1, NULL or EXPORT suites).
     F,
     /// Not trusted, expired or not yet valid, whatever the configuration.
     T,
@@ -56,6 +63,7 @@ impl Letter {
         Letter::F,
     ];
 
+    /// The letter as written: `A+`, `B`, `T`.
     pub fn as_str(self) -> &'static str {
         match self {
             Letter::APlus => "A+",
@@ -108,13 +116,18 @@ impl Serialize for Letter {
 pub struct GradeInput<'a> {
     /// TLS versions accepted with the suite the server chose.
     pub accepted: &'a [(TlsVersion, String)],
+    /// The leaf certificate, for its key and signature.
     pub leaf: &'a CertFacts,
+    /// Whether the chain is trusted (T replaces the letter otherwise).
     pub trusted: bool,
+    /// Whether the name matches (M replaces the letter otherwise).
     pub name_matches: bool,
+    /// The time of the analysis (Unix seconds), for expiry.
     pub now: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A security grade and how it came about.
 pub struct Grade {
     /// `A+`, `A` ... `F`, `T` or `M`.
     pub grade: Letter,
@@ -126,6 +139,7 @@ pub struct Grade {
     pub caps: Vec<String>,
 }
 
+/// Grades a configuration by the rules in this module's documentation.
 pub fn grade(input: &GradeInput<'_>) -> Grade {
     let versions: Vec<u32> = input
         .accepted

@@ -24,7 +24,9 @@ pub struct Report {
     pub now: i64,
     /// The chain as sent, leaf first.
     pub chain: chain::Chain,
+    /// The host name against the leaf.
     pub name: NameCheck,
+    /// Whether the chain builds to a trust anchor, and why not.
     pub trust: TrustResult,
     /// What is wrong with the order or content of the chain as sent.
     pub chain_notes: Vec<chain::ChainNote>,
@@ -39,6 +41,7 @@ pub struct Report {
 }
 
 impl Report {
+    /// The server's own certificate.
     pub fn leaf(&self) -> &CertFacts {
         self.chain.leaf()
     }
@@ -49,8 +52,13 @@ impl Report {
 pub enum AnalysisError {
     /// The server sent an empty Certificate message.
     NoCertificate,
-    /// A certificate of the chain cannot be read (`index` from 0).
-    Element { index: usize, error: CertError },
+    /// A certificate of the chain cannot be read.
+    Element {
+        /// Its place in the chain as sent, from 0.
+        index: usize,
+        /// Why it cannot be read.
+        error: CertError,
+    },
 }
 
 impl std::fmt::Display for AnalysisError {

@@ -33,6 +33,7 @@ impl NameMode {
 /// The result of comparing one name with the leaf certificate.
 #[derive(Debug, Clone, Serialize)]
 pub struct NameCheck {
+    /// Which names were compared (`--name-check`).
     pub mode: NameMode,
     /// The name checked, in ASCII form.
     pub name: String,
@@ -41,6 +42,7 @@ pub struct NameCheck {
 }
 
 impl NameCheck {
+    /// True when the name matched, or the check is off.
     pub fn matched(&self) -> bool {
         self.mode == NameMode::None || self.matched_by.is_some()
     }

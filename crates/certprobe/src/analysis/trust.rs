@@ -20,6 +20,7 @@ pub struct TrustStore {
 }
 
 impl TrustStore {
+    /// A store without anchors: every chain is untrusted.
     pub fn empty() -> TrustStore {
         TrustStore {
             anchors: Vec::new(),
@@ -112,6 +113,7 @@ pub fn pem_certificates(data: &[u8]) -> Vec<Vec<u8>> {
 /// The trust verdict on one chain.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct TrustResult {
+    /// Whether a path to an anchor was found.
     pub trusted: bool,
     /// Why not, in one line.
     pub reason: Option<String>,

@@ -30,6 +30,7 @@ pub struct RevocationReport {
 
 /// The certificates and where the lookup may go.
 pub struct Subject<'a> {
+    /// The leaf certificate, DER.
     pub leaf: &'a [u8],
     /// The leaf's issuer, when known.
     pub issuer: Option<&'a [u8]>,

@@ -19,7 +19,9 @@ use x509_parser::prelude::{FromDer, SubjectPublicKeyInfo, X509Certificate};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum RevocationStatus {
+    /// Not revoked.
     Good,
+    /// Revoked, since when and why.
     Revoked {
         /// Unix seconds.
         revoked_at: i64,

@@ -20,10 +20,13 @@ const AIA_OCSP: &str = "1.3.6.1.5.5.7.48.1";
 /// What a verified response says about one certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OcspAnswer {
+    /// What the responder says about the certificate.
     pub status: RevocationStatus,
     /// Unix seconds; `next_update` bounds how long the answer may be cached.
     pub this_update: i64,
+    /// nextUpdate, Unix seconds: the answer may be used until then.
     pub next_update: Option<i64>,
+    /// producedAt, Unix seconds.
     pub produced_at: i64,
 }
 

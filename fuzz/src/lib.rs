@@ -50,7 +50,8 @@ pub const MAX_MESSAGE: usize = 512;
 
 /// A message for the user (an error, a refusal's reason, a greeting) is one short line: no
 /// control characters, at most [`MAX_MESSAGE`] characters. `what` names it in the panic.
-pub fn check_message(what: &str, message: &str) {
+pub fn check_message(what: &str, message: &(impl std::fmt::Display + ?Sized)) {
+    let message = message.to_string();
     if let Some(c) = message.chars().find(|c| c.is_control()) {
         panic!("{what} holds control character {c:?}: {message:?}");
     }

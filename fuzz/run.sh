@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The fuzz targets (cargo-fuzz, libFuzzer), built with nightly and AddressSanitizer.
+# The fuzz targets (cargo-fuzz, libFuzzer), built with nightly.
 #
 #   fuzz/run.sh smoke            build every target, run each for SMOKE_SECONDS (20) from the
 #                                committed seeds; exits non-zero if any target fails (CI)
@@ -8,9 +8,10 @@
 #                                starttls_dialogue, prtg_params and nagios_range)
 #
 # Inputs found along the way go to fuzz/corpus/TARGET (grown corpus, not committed), crashes
-# to fuzz/artifacts/TARGET/, output to fuzz/logs/TARGET.log. One job, niced: the machine is
-# shared. Reproduce a crash with: fuzz/target/x86_64-unknown-linux-gnu/release/TARGET FILE
-# (after a smoke build) or fuzz/target/long/x86_64-unknown-linux-gnu/release/TARGET FILE.
+# to fuzz/artifacts/TARGET/, output to fuzz/logs/TARGET.log (smoke-TARGET.log when smoke).
+# One job, niced: the machine is shared. Reproduce a crash by running the target's binary
+# on the file: fuzz/target/x86_64-unknown-linux-gnu/release/TARGET (smoke build, with
+# AddressSanitizer) or fuzz/target/long/x86_64-unknown-linux-gnu/release/TARGET (long build).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -41,6 +42,8 @@ build() {
 SANITIZED=target/x86_64-unknown-linux-gnu/release
 UNSANITIZED=target/long/x86_64-unknown-linux-gnu/release
 BIN=$SANITIZED
+# smoke-TARGET.log for the smoke run, so that it never overwrites a long run's log.
+LOG_PREFIX=
 
 binary() {
     echo "$BIN/$1"
@@ -59,21 +62,22 @@ run() {
     shift
     mkdir -p "corpus/$target" "artifacts/$target" logs
     echo "== $target $*"
-    local status=0
+    local status=0 log="logs/$LOG_PREFIX$target.log"
     nice -n 10 "$(binary "$target")" "corpus/$target" "seeds/$target" \
         "${LIMITS[@]}" -artifact_prefix="artifacts/$target/" -print_final_stats=1 "$@" \
-        >"logs/$target.log" 2>&1 || status=$?
+        >"$log" 2>&1 || status=$?
     grep -E '^(#[0-9]+ *DONE|stat::number_of_executed_units|stat::average_exec_per_sec)' \
-        "logs/$target.log" || true
+        "$log" || true
     if [ "$status" -ne 0 ]; then
-        echo "FAILED: $target (exit $status); the end of logs/$target.log:"
-        tail -n 40 "logs/$target.log"
+        echo "FAILED: $target (exit $status); the end of $log:"
+        tail -n 40 "$log"
         return 1
     fi
 }
 
 case "${1:-}" in
 smoke)
+    LOG_PREFIX=smoke-
     tools
     build
     failed=()
@@ -103,7 +107,7 @@ long)
     fi
     ;;
 *)
-    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,/^set /p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -142,7 +142,14 @@ impl<'a, S: Read + Write> Conversation<'a, S> {
 
     fn fill(&mut self, what: &str) -> Result<(), ConnectError> {
         let mut chunk = [0u8; 1024];
-        match self.stream.read(&mut chunk) {
+        // A signal interrupting the read is no answer from the server: read again.
+        let read = loop {
+            match self.stream.read(&mut chunk) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other,
+            }
+        };
+        match read {
             Ok(0) => Err(ConnectError::new(
                 ErrorKind::Closed,
                 format!("server closed the connection before {what}"),

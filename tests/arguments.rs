@@ -4,8 +4,6 @@
 mod common;
 
 use common::*;
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 fn usage_line(plugin: &str, label: &str, message: &str) -> String {
     format!("{label} UNKNOWN - invalid arguments: {message}\nUsage: {plugin} -H HOST [-p PORT] [options]; see --help\n")
@@ -95,33 +93,10 @@ fn options_a_plugin_does_not_use_are_refused() {
     assert_eq!(run.code, 3);
 }
 
-fn with_stdin(bytes: &[u8]) -> Run {
-    let started = std::time::Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_check_tls_cert"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run plugin");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(bytes)
-        .expect("write");
-    let out = child.wait_with_output().expect("output");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        elapsed: started.elapsed(),
-    }
-}
-
 #[test]
 fn parameters_on_stdin_in_a_windows_code_page_are_decoded() {
     // PRTG on a Western Windows probe writes Windows-1252: b\xfccher is bücher.
-    let run = with_stdin(b"-H b\xfccher.example --address 127.0.0.1 -p 1 -t 2");
+    let run = check_tls_cert_with_stdin(b"-H b\xfccher.example --address 127.0.0.1 -p 1 -t 2");
     assert_eq!(run.code, 0, "{}", run.stdout);
     let json = run.json();
     assert_eq!(json["version"], 2, "{}", run.stdout);
@@ -140,13 +115,14 @@ fn every_failure_in_stdin_mode_is_script_v2_json() {
         b"port: 25, protocol: smtp, cert_domainname: mta.example.com",
         b"-H \xff\xfe\xfd",
     ] {
-        let run = with_stdin(input);
+        let run = check_tls_cert_with_stdin(input);
         assert_eq!(run.code, 0, "{}", run.stdout);
         let json = run.json();
         assert_eq!(json["version"], 2, "{input:?}: {}", run.stdout);
         assert_eq!(json["status"], "error", "{}", run.stdout);
     }
-    let run = with_stdin(b"port: 25, protocol: smtp, cert_domainname: mta.example.com");
+    let run =
+        check_tls_cert_with_stdin(b"port: 25, protocol: smtp, cert_domainname: mta.example.com");
     assert_eq!(
         run.json()["message"],
         "invalid arguments: the device address is missing: the parameters must begin with it (PRTG's %host), as in '%host port: 25, protocol: smtp, cert_domainname: mta.example.com'"

@@ -9,29 +9,6 @@ use common::*;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-fn run_with_stdin(params: &str) -> Run {
-    let started = std::time::Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_check_tls_cert"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run plugin");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(params.as_bytes())
-        .expect("write params");
-    let out = child.wait_with_output().expect("plugin output");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        elapsed: started.elapsed(),
-    }
-}
-
 #[test]
 fn prtg_xml_carries_the_same_channels() {
     let (server, _) = serve_leaf(&LeafSpec::new("xml.example"));
@@ -75,7 +52,7 @@ fn prtg_script_v2_by_option_and_by_stdin() {
     let root = root_file();
     let by_option = check_name("v2.example", server.port, &["--output", "prtg-v2"]).json();
     let params = format!("-H v2.example --address 127.0.0.1 -p {port} --ca-file '{root}'");
-    let by_stdin = run_with_stdin(&params);
+    let by_stdin = check_tls_cert_with_stdin(params.as_bytes());
     assert_eq!(by_stdin.code, 0, "{}", by_stdin.stdout);
     let by_stdin = by_stdin.json();
     for doc in [&by_option, &by_stdin] {
@@ -98,12 +75,14 @@ fn prtg_script_v2_by_option_and_by_stdin() {
         assert_eq!(ids, [10, 11, 12, 13, 14, 15, 17, 18]);
     }
     let closed = refused_port();
-    let sensor_form = run_with_stdin(&format!("127.0.0.1 port: {closed}, protocol: smtp")).json();
+    let sensor_form =
+        check_tls_cert_with_stdin(format!("127.0.0.1 port: {closed}, protocol: smtp").as_bytes())
+            .json();
     assert_eq!(
         sensor_form,
         serde_json::json!({"version": 2, "status": "error", "message": format!("127.0.0.1:{closed}: connection refused by 127.0.0.1:{closed}")})
     );
-    let bad = run_with_stdin("-H x -p nope").json();
+    let bad = check_tls_cert_with_stdin(b"-H x -p nope").json();
     assert_eq!(
         bad,
         serde_json::json!({"version": 2, "status": "error", "message": "invalid arguments: invalid value 'nope' for '--port <PORT>': 'nope' is not a port number (1 to 65535)"})

@@ -114,6 +114,31 @@ pub fn run_plugin(binary: &str, args: &[&str]) -> Run {
     }
 }
 
+/// Runs check_tls_cert with no arguments and `input` on stdin, as PRTG Script v2 does.
+pub fn check_tls_cert_with_stdin(input: &[u8]) -> Run {
+    use std::io::Write;
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_check_tls_cert"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run plugin");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write the parameters");
+    let out = child.wait_with_output().expect("plugin output");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: started.elapsed(),
+    }
+}
+
 /// Checks `name` at the server on 127.0.0.1, trusting the test root.
 pub fn check_name(name: &str, port: u16, extra: &[&str]) -> Run {
     let port = port.to_string();

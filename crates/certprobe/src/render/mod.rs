@@ -143,15 +143,11 @@ pub fn summary(outcome: &Outcome) -> String {
     }
 }
 
-/// The serial as Go's `big.Int` prints it in hex (Zabbix agent 2, blackbox_exporter):
-/// lowercase, no leading zeros.
-fn go_serial(hex: &str) -> String {
-    let digits = hex.trim_start_matches('0').to_ascii_lowercase();
-    if digits.is_empty() {
-        "0".into()
-    } else {
-        digits
-    }
+/// The serial as Zabbix agent 2 prints it (and blackbox_exporter): the DER bytes in lowercase
+/// hex without the sign byte, so a leading zero nibble stays (`012f...`), as
+/// tests/zabbix_agent2.rs checks against the real agent.
+fn agent_serial(hex: &str) -> String {
+    hex.trim_start_matches("00").to_ascii_lowercase()
 }
 
 #[cfg(test)]
@@ -159,10 +155,9 @@ mod tests {
     use super::Format;
 
     #[test]
-    fn serials_print_as_go_prints_them() {
-        assert_eq!(super::go_serial("00C0FF"), "c0ff");
-        assert_eq!(super::go_serial("0A1B"), "a1b");
-        assert_eq!(super::go_serial("00"), "0");
+    fn serials_print_as_the_agent_prints_them() {
+        assert_eq!(super::agent_serial("00C0FF"), "c0ff");
+        assert_eq!(super::agent_serial("012F"), "012f");
     }
 
     #[test]

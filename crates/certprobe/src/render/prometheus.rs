@@ -60,7 +60,7 @@ pub fn render(outcome: &Outcome) -> Rendered {
                 leaf.sha256_fingerprint.to_ascii_lowercase(),
             ),
             ("issuer", leaf.issuer_rfc2253.clone()),
-            ("serialnumber", super::go_serial(&leaf.serial)),
+            ("serialnumber", super::agent_serial(&leaf.serial)),
             ("subject", leaf.subject_rfc2253.clone()),
             ("subjectalternative", leaf.dns_names.join(",")),
         ]);

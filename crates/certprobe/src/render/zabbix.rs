@@ -50,7 +50,7 @@ fn certificate(report: &Report, certprobe: Value) -> Value {
     json!({
         "x509": {
             "version": 3,
-            "serial_number": super::go_serial(&leaf.serial),
+            "serial_number": super::agent_serial(&leaf.serial),
             "signature_algorithm": leaf.signature_algorithm,
             "issuer": leaf.issuer_rfc2253,
             "not_before": date(leaf.not_before),

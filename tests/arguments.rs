@@ -137,3 +137,31 @@ fn an_argument_error_has_its_own_check_id() {
     assert_eq!(json["findings"][0]["check"], "arguments", "{}", run.stdout);
     assert_eq!(json["findings"][0]["state"], "UNKNOWN");
 }
+
+#[test]
+fn control_characters_in_arguments_never_reach_an_output_raw() {
+    for format in ["nagios", "json", "prtg-json", "zabbix"] {
+        let run = check_tls_cert(&[
+            "-o",
+            format,
+            "-H",
+            "x",
+            "--min-tls",
+            "1.2\r\nTLS_CERT OK\u{1b}",
+        ]);
+        assert!(
+            !run.stdout.contains('\r') && !run.stdout.contains('\u{1b}'),
+            "{format}: {}",
+            run.stdout
+        );
+        assert_eq!(
+            run.stdout
+                .lines()
+                .filter(|l| l.starts_with("TLS_CERT"))
+                .count(),
+            usize::from(format == "nagios"),
+            "{format}: {}",
+            run.stdout
+        );
+    }
+}

@@ -48,7 +48,7 @@ pub fn parse(args: &[String]) -> Result<PrtgParams, String> {
     if host.contains(':') && KEYS.split(", ").any(|k| k == first_key) {
         return Err(format!(
             "the device address is missing: the parameters must begin with it (PRTG's %host), as in '%host {}'",
-            certprobe::text::cut(&args.join(" "), 80)
+            certprobe::text::cut(&certprobe::text::visible(&args.join(" ")), 80)
         ));
     }
     let mut params = PrtgParams {
@@ -197,6 +197,11 @@ mod tests {
         assert_eq!(
             err(&["port: 25, protocol: smtp, cert_domainname: mta.example.com"]),
             "the device address is missing: the parameters must begin with it (PRTG's %host), as in '%host port: 25, protocol: smtp, cert_domainname: mta.example.com'"
+        );
+        // Found by the prtg_params fuzzer in CI: the quote held the control characters raw.
+        assert_eq!(
+            err(&["protocol:'m\u{e}\0x"]),
+            "the device address is missing: the parameters must begin with it (PRTG's %host), as in '%host protocol:'m\\x0e\\0x'"
         );
         assert_eq!(
             err(&["port:", "7025,", "protocol:", "lmtp"]),

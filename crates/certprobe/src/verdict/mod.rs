@@ -167,7 +167,8 @@ pub fn judge_usage(message: &str) -> Verdict {
     Verdict::from_findings(vec![Finding {
         check: Check::Arguments,
         state: State::Unknown,
-        message: message.to_string(),
+        // Arguments quote what the user typed: control characters in it stay visible.
+        message: crate::text::visible(message),
     }])
 }
 

@@ -48,7 +48,7 @@ pub fn parse(args: &[String]) -> Result<PrtgParams, String> {
     if host.contains(':') && KEYS.split(", ").any(|k| k == first_key) {
         return Err(format!(
             "the device address is missing: the parameters must begin with it (PRTG's %host), as in '%host {}'",
-            certprobe::text::cut(&certprobe::text::visible(&args.join(" ")), 80)
+            certprobe::text::quote(&args.join(" "), 80)
         ));
     }
     let mut params = PrtgParams {
@@ -124,7 +124,7 @@ pub fn parse(args: &[String]) -> Result<PrtgParams, String> {
 /// Text from the parameters as quoted in a message: control characters escaped, at most 60
 /// characters, so that the message stays one short line.
 fn shown(text: &str) -> String {
-    certprobe::text::cut(&certprobe::text::visible(text), 60)
+    certprobe::text::quote(text, 60)
 }
 
 #[cfg(test)]

@@ -79,7 +79,7 @@ impl Target {
     /// `host:port` as shown in output lines (IPv6 literals in brackets), the host cut to
     /// 100 characters.
     pub fn label(&self) -> String {
-        let host = crate::text::cut(&crate::text::visible(strip_brackets(&self.host)), 100);
+        let host = crate::text::quote(strip_brackets(&self.host), 100);
         if host.contains(':') {
             format!("[{host}]:{}", self.port)
         } else {

@@ -37,6 +37,11 @@ pub fn quote_bytes(bytes: &[u8], max: usize) -> String {
     cut(&shown, max)
 }
 
+/// Text from outside made safe to quote in one line: visible, and at most `max` characters.
+pub fn quote(text: &str, max: usize) -> String {
+    cut(&visible(text), max)
+}
+
 /// At most `max` characters, cut on a character boundary, with `...` when cut.
 pub fn cut(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {

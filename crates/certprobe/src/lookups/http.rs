@@ -145,7 +145,7 @@ fn parse_answer(url: &str, answer: &[u8], limit: usize) -> Result<Answer, FetchE
     if status != 200 {
         return Err(FetchError::Status(format!(
             "fetching {url}: HTTP {}",
-            crate::text::cut(&crate::text::visible(status_line.trim()), 200)
+            crate::text::quote(status_line.trim(), 200)
         )));
     }
     if header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {

@@ -121,7 +121,7 @@ impl Range {
 
 /// The user's text as quoted in a message: control characters escaped, at most 60 characters.
 fn shown(text: &str) -> String {
-    crate::text::cut(&crate::text::visible(text), 60)
+    crate::text::quote(text, 60)
 }
 
 #[cfg(test)]

@@ -70,7 +70,7 @@ pub fn check(
     if tbs.issuer.as_raw() != issuer.subject().as_raw() {
         return Err(format!(
             "CRL is issued by '{}', not by the certificate's issuer '{}'",
-            crate::text::cut(&crate::text::visible(&tbs.issuer.to_string()), 200),
+            crate::text::quote(&tbs.issuer.to_string(), 200),
             super::shown(&issuer.subject().to_string())
         ));
     }

@@ -115,7 +115,7 @@ fn encoding_words(e: x509_parser::nom::Err<x509_parser::error::X509Error>) -> St
 
 /// Text from a certificate or CRL, visible and at most 200 characters.
 fn shown(text: &str) -> String {
-    crate::text::cut(&crate::text::visible(text), 200)
+    crate::text::quote(text, 200)
 }
 
 /// Only plain http URLs are fetched: a responder or CRL host behind TLS would itself need

@@ -1,0 +1,94 @@
+//! Why the inventory cannot do what was asked, as one sentence.
+
+use std::fmt;
+
+/// An inventory failure.
+#[derive(Debug)]
+pub enum InventoryError {
+    /// The database file cannot be opened or created.
+    Open {
+        /// The database's path.
+        path: String,
+        /// Why, in the database library's words.
+        reason: String,
+    },
+    /// The database is locked by another process longer than the busy timeout allows.
+    Locked {
+        /// The database's path.
+        path: String,
+    },
+    /// The database cannot be written (read-only file or folder, full disk).
+    NotWritable {
+        /// The database's path.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// The database was made by a newer certprobe.
+    TooNew {
+        /// The database's path.
+        path: String,
+        /// Its schema version.
+        found: i64,
+        /// The newest this certprobe knows.
+        known: i64,
+    },
+    /// The file is not a certprobe inventory (or not SQLite at all).
+    NotAnInventory {
+        /// The database's path.
+        path: String,
+    },
+    /// Another scan of the same job is running.
+    JobRunning {
+        /// The job.
+        job: String,
+        /// The run's id.
+        run: i64,
+        /// The process that holds it.
+        pid: i64,
+    },
+    /// Any other database failure.
+    Database {
+        /// The database's path.
+        path: String,
+        /// What was being done.
+        doing: &'static str,
+        /// The database library's words.
+        reason: String,
+    },
+}
+
+impl fmt::Display for InventoryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InventoryError::Open { path, reason } => {
+                write!(f, "cannot open the inventory {path}: {reason}")
+            }
+            InventoryError::Locked { path } => write!(
+                f,
+                "the inventory {path} is locked by another process; try again when it is done"
+            ),
+            InventoryError::NotWritable { path, reason } => {
+                write!(f, "cannot write to the inventory {path}: {reason}")
+            }
+            InventoryError::TooNew { path, found, known } => write!(
+                f,
+                "the inventory {path} has schema version {found}, made by a newer certprobe (this one knows up to {known})"
+            ),
+            InventoryError::NotAnInventory { path } => {
+                write!(f, "{path} is not a certprobe inventory")
+            }
+            InventoryError::JobRunning { job, run, pid } => write!(
+                f,
+                "a scan of job '{job}' is already running (run {run}, process {pid}); wait for it to end"
+            ),
+            InventoryError::Database {
+                path,
+                doing,
+                reason,
+            } => write!(f, "the inventory {path} failed while {doing}: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for InventoryError {}

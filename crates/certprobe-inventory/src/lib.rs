@@ -1,0 +1,73 @@
+//! The certprobe inventory: every certificate found by a scan or an audit, stored once by
+//! SHA-256; where each one is deployed, as spans of time; and what changed, as events.
+//!
+//! The scanner, the queries and `check_cert_inventory` use it only through [`Store`], so a
+//! shared PostgreSQL store can stand next to the embedded SQLite one.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod event;
+pub mod model;
+pub mod net;
+pub mod query;
+mod sqlite;
+mod store;
+
+pub use error::InventoryError;
+pub use event::EventKind;
+pub use sqlite::SqliteStore;
+pub use store::{Run, Store};
+
+use model::{RunStart, RunStatus, Sighting};
+use query::{
+    CertificateFilter, CertificateRow, DeploymentRow, EndpointFilter, EndpointRow, EventRow,
+    HistoryOf, RunRow,
+};
+
+impl Store for SqliteStore {
+    fn begin_run(&mut self, start: &RunStart, restart: bool) -> Result<Run, InventoryError> {
+        self.begin(start, restart)
+    }
+
+    fn record(&mut self, run: &mut Run, batch: &[Sighting]) -> Result<(), InventoryError> {
+        self.record_batch(run, batch)
+    }
+
+    fn finish_run(
+        &mut self,
+        run: Run,
+        status: RunStatus,
+        ended: i64,
+    ) -> Result<(), InventoryError> {
+        self.finish(run, status, ended)
+    }
+
+    fn certificates(
+        &self,
+        filter: &CertificateFilter,
+    ) -> Result<Vec<CertificateRow>, InventoryError> {
+        self.query_certificates(filter)
+    }
+
+    fn deployments(
+        &self,
+        needle: &str,
+        ended_too: bool,
+    ) -> Result<Vec<DeploymentRow>, InventoryError> {
+        self.query_deployments(needle, ended_too)
+    }
+
+    fn endpoints(&self, filter: &EndpointFilter) -> Result<Vec<EndpointRow>, InventoryError> {
+        self.query_endpoints(filter)
+    }
+
+    fn history(&self, of: &HistoryOf) -> Result<Vec<EventRow>, InventoryError> {
+        self.query_history(of)
+    }
+
+    fn runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<RunRow>, InventoryError> {
+        self.query_runs(job, limit)
+    }
+}

@@ -1,0 +1,214 @@
+//! What goes into the inventory: one [`Sighting`] per endpoint and scan, made by the scanner
+//! from the engine's outcome. Plain data, so a store needs nothing from the engine.
+
+use serde::Serialize;
+
+/// Where a certificate was seen: one endpoint of one zone.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct EndpointKey {
+    /// The scanner's zone name; empty for the default zone.
+    pub zone: String,
+    /// The IP address connected to, in its canonical text form.
+    pub address: String,
+    /// The TCP port.
+    pub port: u16,
+    /// The SNI name sent; empty when none was sent.
+    pub sni: String,
+    /// How TLS started: `tls` or a STARTTLS protocol name (`smtp`, `ldap`, ...).
+    pub protocol: String,
+}
+
+impl EndpointKey {
+    /// `address:port` (IPv6 in brackets), then `/protocol` unless direct TLS, then the SNI name.
+    pub fn label(&self) -> String {
+        let mut label = if self.address.contains(':') {
+            format!("[{}]:{}", self.address, self.port)
+        } else {
+            format!("{}:{}", self.address, self.port)
+        };
+        if self.protocol != "tls" {
+            label.push('/');
+            label.push_str(&self.protocol);
+        }
+        if !self.sni.is_empty() {
+            label.push_str(" (");
+            label.push_str(&self.sni);
+            label.push(')');
+        }
+        label
+    }
+}
+
+/// The facts of one certificate that the queries filter on, with its DER.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertRecord {
+    /// SHA-256 of the DER, the certificate's identity in the inventory.
+    pub sha256: [u8; 32],
+    /// The certificate as sent.
+    pub der: Vec<u8>,
+    /// The subject DN, RFC 4514 order.
+    pub subject: String,
+    /// The issuer DN.
+    pub issuer: String,
+    /// The subject's common name, if any.
+    pub common_name: String,
+    /// The issuer's common name, if any.
+    pub issuer_common_name: String,
+    /// The serial number in hex.
+    pub serial: String,
+    /// notBefore, Unix seconds.
+    pub not_before: i64,
+    /// notAfter, Unix seconds.
+    pub not_after: i64,
+    /// The key algorithm: `RSA`, `EC`, `Ed25519`, `DSA`, ...
+    pub key_type: String,
+    /// The key size in bits.
+    pub key_bits: u32,
+    /// The signature algorithm's name.
+    pub signature: String,
+    /// Issued by itself.
+    pub self_signed: bool,
+    /// A CA certificate (basicConstraints cA).
+    pub is_ca: bool,
+    /// The DNS names and IP addresses it covers (SAN, or the CN without SANs), lower case.
+    pub names: Vec<String>,
+}
+
+/// One finding of the verdict, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct StoredFinding {
+    /// The finding's stable id (`expiry`, `trust`, `hostname`, ...).
+    pub check: String,
+    /// `OK`, `WARNING`, `CRITICAL` or `UNKNOWN`.
+    pub state: String,
+    /// The finding's line.
+    pub message: String,
+}
+
+/// What one endpoint gave in one scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seen {
+    /// A chain was captured and judged.
+    Served {
+        /// The chain as sent, leaf first.
+        chain: Vec<CertRecord>,
+        /// The negotiated TLS version (`TLSv1.3`, ...), empty when unknown.
+        tls_version: String,
+    },
+    /// No chain: the connection or the handshake failed.
+    Failed {
+        /// What failed, as a short word: `refused`, `timeout`, `dns`, `handshake`, ...
+        kind: String,
+        /// True when something listened (the TCP connection was made): such an endpoint is
+        /// worth recording even the first time it is seen.
+        answered: bool,
+    },
+}
+
+/// One endpoint's result in one scan run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sighting {
+    /// The endpoint.
+    pub endpoint: EndpointKey,
+    /// When the check was made, Unix seconds.
+    pub observed_at: i64,
+    /// The verdict's state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the plugins' exit codes).
+    pub state: u8,
+    /// The verdict's summary line.
+    pub summary: String,
+    /// Every finding of the verdict.
+    pub findings: Vec<StoredFinding>,
+    /// The chain, or why there was none.
+    pub seen: Seen,
+}
+
+/// A scan run as it starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunStart {
+    /// The job's name (`adhoc` for targets on the command line).
+    pub job: String,
+    /// The scanner's zone.
+    pub zone: String,
+    /// The scanning machine's name.
+    pub host: String,
+    /// Unix seconds.
+    pub started: i64,
+    /// Endpoints planned.
+    pub planned: u64,
+}
+
+/// A run's counts as it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct RunCounts {
+    /// Endpoints checked (including the ones with no answer).
+    pub checked: u64,
+    /// Endpoints that served a chain.
+    pub served: u64,
+    /// Endpoints where something answered but no chain could be read.
+    pub failed: u64,
+    /// Endpoints with no answer at all (refused, timed out, unresolvable).
+    pub silent: u64,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    /// Still running, or killed: the next scan of the job continues it.
+    Running,
+    /// Every planned endpoint was checked.
+    Done,
+    /// Stopped by a signal before the end; the next scan of the job continues it.
+    Interrupted,
+}
+
+impl RunStatus {
+    /// The name stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Done => "done",
+            RunStatus::Interrupted => "interrupted",
+        }
+    }
+
+    /// The status of a stored name; unknown names read as running.
+    pub fn from_name(name: &str) -> RunStatus {
+        match name {
+            "done" => RunStatus::Done,
+            "interrupted" => RunStatus::Interrupted,
+            _ => RunStatus::Running,
+        }
+    }
+}
+
+/// The state names by their stored number.
+pub fn state_name(state: u8) -> &'static str {
+    match state {
+        0 => "OK",
+        1 => "WARNING",
+        2 => "CRITICAL",
+        _ => "UNKNOWN",
+    }
+}
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// Upper-case colon-separated hex, the way browsers and `openssl x509 -fingerprint` show it.
+pub fn colon_hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 3);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            out.push(':');
+        }
+        out.push_str(&format!("{b:02X}"));
+    }
+    out
+}

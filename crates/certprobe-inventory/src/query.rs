@@ -1,0 +1,192 @@
+//! What the queries take and give: filters in, rows out. Rows serialize to the JSON and CSV
+//! outputs as they are, so their field names are part of the interface.
+
+use serde::Serialize;
+
+/// Filters of the certificate list; all given ones must hold.
+#[derive(Debug, Clone, Default)]
+pub struct CertificateFilter {
+    /// Only certificates whose notAfter is before this instant (Unix seconds).
+    pub expiring_before: Option<i64>,
+    /// Only certificates whose issuer DN contains this text (case-insensitive).
+    pub issuer: Option<String>,
+    /// Only certificates with this key type (`RSA`, `EC`, ...), case-insensitive.
+    pub key_type: Option<String>,
+    /// Only keys smaller than this many bits.
+    pub key_bits_below: Option<u32>,
+    /// Only certificates whose signature algorithm contains this text (case-insensitive).
+    pub signature: Option<String>,
+    /// Only certificates deployed on an endpoint in this state (0-3).
+    pub state: Option<u8>,
+    /// Only certificates deployed on an endpoint of this job.
+    pub job: Option<String>,
+    /// Also certificates no longer deployed anywhere (and intermediates).
+    pub all: bool,
+}
+
+/// One certificate in the list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CertificateRow {
+    /// SHA-256, colon hex.
+    pub sha256: String,
+    /// The subject's common name, or the subject DN without one.
+    pub subject: String,
+    /// The issuer's common name, or the issuer DN without one.
+    pub issuer: String,
+    /// The serial, hex.
+    pub serial: String,
+    /// notBefore, Unix seconds.
+    pub not_before: i64,
+    /// notAfter, Unix seconds.
+    pub not_after: i64,
+    /// `RSA 2048`, `EC 256`, ...
+    pub key: String,
+    /// The signature algorithm.
+    pub signature: String,
+    /// The names it covers.
+    pub names: Vec<String>,
+    /// Endpoints where it is deployed now (as the leaf).
+    pub endpoints: u64,
+    /// The worst state of those endpoints (`OK` ... `CRITICAL`); empty when deployed nowhere.
+    pub worst_state: String,
+}
+
+/// Filters of the endpoint list; all given ones must hold.
+#[derive(Debug, Clone, Default)]
+pub struct EndpointFilter {
+    /// Exactly this address (canonical text).
+    pub address: Option<String>,
+    /// Addresses within this range (`192.0.2.0/24`), checked on the text form after loading.
+    pub range: Option<(std::net::IpAddr, u8)>,
+    /// This SNI name (exact, case-insensitive).
+    pub sni: Option<String>,
+    /// This port.
+    pub port: Option<u16>,
+    /// Endpoints in this state (0-3).
+    pub state: Option<u8>,
+    /// Endpoints of this job.
+    pub job: Option<String>,
+    /// Only endpoints not seen in the latest completed run of their job.
+    pub stale_only: bool,
+}
+
+/// One endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EndpointRow {
+    /// `address:port[/protocol] (sni)`.
+    pub endpoint: String,
+    /// The zone.
+    pub zone: String,
+    /// The address.
+    pub address: String,
+    /// The port.
+    pub port: u16,
+    /// The SNI name, empty when none.
+    pub sni: String,
+    /// `tls` or the STARTTLS protocol.
+    pub protocol: String,
+    /// The job that scans it.
+    pub job: String,
+    /// `OK` ... `UNKNOWN`.
+    pub state: String,
+    /// The verdict's summary line of the latest scan.
+    pub summary: String,
+    /// The latest scan, Unix seconds.
+    pub last_scan: i64,
+    /// True when the latest completed run of the job did not see it.
+    pub stale: bool,
+    /// The leaf served now, colon hex; empty when none.
+    pub sha256: String,
+    /// The leaf's notAfter; absent when none.
+    pub not_after: Option<i64>,
+    /// The leaf's common name; empty when none.
+    pub subject: String,
+    /// The stored findings of the latest scan.
+    pub findings: Vec<crate::model::StoredFinding>,
+}
+
+/// One place a certificate is (or was) deployed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeploymentRow {
+    /// The certificate, colon hex.
+    pub sha256: String,
+    /// Its common name or subject.
+    pub subject: String,
+    /// Where it is in the chain: 0 is the leaf.
+    pub position: u32,
+    /// The endpoint.
+    pub endpoint: String,
+    /// The job.
+    pub job: String,
+    /// First seen there, Unix seconds.
+    pub first_seen: i64,
+    /// Last seen there.
+    pub last_seen: i64,
+    /// Scans that saw it there.
+    pub scans: u64,
+    /// When it stopped being served there; absent while it is.
+    pub ended_at: Option<i64>,
+    /// The endpoint's state now.
+    pub state: String,
+}
+
+/// Whose history to show.
+#[derive(Debug, Clone)]
+pub enum HistoryOf {
+    /// Every endpoint at this address and port (any SNI and protocol).
+    Endpoint {
+        /// The address.
+        address: String,
+        /// The port.
+        port: u16,
+    },
+    /// A certificate, by fingerprint prefix (8+ hex digits).
+    Certificate(String),
+}
+
+/// One event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventRow {
+    /// Unix seconds.
+    pub at: i64,
+    /// The run that saw it.
+    pub run: i64,
+    /// The endpoint.
+    pub endpoint: String,
+    /// What happened (`new`, `renewed`, ...).
+    pub kind: String,
+    /// The certificate concerned, colon hex; empty when none.
+    pub sha256: String,
+    /// The certificate before, colon hex; empty when none.
+    pub previous_sha256: String,
+    /// The state before, for state changes.
+    pub old_state: String,
+    /// The state after, for state changes.
+    pub new_state: String,
+    /// One line in words.
+    pub detail: String,
+}
+
+/// One scan run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunRow {
+    /// The run's id.
+    pub id: i64,
+    /// The job.
+    pub job: String,
+    /// The zone.
+    pub zone: String,
+    /// The scanner's host.
+    pub host: String,
+    /// Unix seconds.
+    pub started: i64,
+    /// Unix seconds; absent while running.
+    pub ended: Option<i64>,
+    /// `running`, `done`, `interrupted`.
+    pub status: String,
+    /// Endpoints planned.
+    pub planned: u64,
+    /// The counts.
+    #[serde(flatten)]
+    pub counts: crate::model::RunCounts,
+}

@@ -1,0 +1,203 @@
+//! The embedded inventory: one SQLite file in WAL mode, so a scan writes while plugins and
+//! queries read, and a process killed at any moment leaves the last committed batch.
+
+mod query;
+mod record;
+mod runs;
+mod schema;
+
+use crate::error::InventoryError;
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long a writer waits for another one before the database counts as locked.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The SQLite inventory.
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Opens the inventory for writing, creating the file (and its folder) and bringing its
+    /// schema up to date.
+    pub fn open(path: &Path) -> Result<SqliteStore, InventoryError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| InventoryError::Open {
+                path: path.display().to_string(),
+                reason: format!(
+                    "cannot create the folder {}: {}",
+                    parent.display(),
+                    io_words(&e)
+                ),
+            })?;
+        }
+        let shown = path.display().to_string();
+        let conn = Connection::open(path).map_err(|e| classify(&shown, "opening it", &e))?;
+        let mut store = SqliteStore {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.configure()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens an existing inventory for reading only (queries and `check_cert_inventory`):
+    /// it is never created or migrated here.
+    pub fn open_read_only(path: &Path) -> Result<SqliteStore, InventoryError> {
+        let shown = path.display().to_string();
+        if !path.exists() {
+            return Err(InventoryError::Open {
+                path: shown,
+                reason: "there is no such file (run certprobe scan first)".to_string(),
+            });
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| classify(&shown, "opening it", &e))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| classify(&shown, "opening it", &e))?;
+        let store = SqliteStore {
+            conn,
+            path: path.to_path_buf(),
+        };
+        let version = store.schema_version()?;
+        let known = schema::MIGRATIONS.len() as i64;
+        if version == 0 {
+            return Err(InventoryError::NotAnInventory { path: shown });
+        }
+        if version > known {
+            return Err(InventoryError::TooNew {
+                path: shown,
+                found: version,
+                known,
+            });
+        }
+        Ok(store)
+    }
+
+    /// The database's path as shown in messages.
+    pub fn path(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn configure(&self) -> Result<(), InventoryError> {
+        let shown = self.path();
+        self.conn
+            .busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| classify(&shown, "opening it", &e))?;
+        // WAL: readers never block the scanner; NORMAL sync keeps every committed
+        // transaction across a process crash (a power cut may lose the last one, never
+        // consistency).
+        self.conn
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| classify(&shown, "switching to WAL mode", &e))?;
+        self.conn
+            .execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .map_err(|e| classify(&shown, "opening it", &e))
+    }
+
+    fn schema_version(&self) -> Result<i64, InventoryError> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(|e| classify(&self.path(), "reading its schema version", &e))
+    }
+
+    fn migrate(&mut self) -> Result<(), InventoryError> {
+        let shown = self.path();
+        let known = schema::MIGRATIONS.len() as i64;
+        let version = self.schema_version()?;
+        if version > known {
+            return Err(InventoryError::TooNew {
+                path: shown,
+                found: version,
+                known,
+            });
+        }
+        if version == 0 && self.has_foreign_tables()? {
+            return Err(InventoryError::NotAnInventory { path: shown });
+        }
+        for (index, sql) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self
+                .conn
+                .transaction()
+                .map_err(|e| classify(&shown, "migrating its schema", &e))?;
+            tx.execute_batch(sql)
+                .and_then(|()| tx.pragma_update(None, "user_version", index as i64 + 1))
+                .and_then(|()| tx.commit())
+                .map_err(|e| classify(&shown, "migrating its schema", &e))?;
+        }
+        Ok(())
+    }
+
+    /// A version-0 file with tables is some other application's database.
+    fn has_foreign_tables(&self) -> Result<bool, InventoryError> {
+        let count: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+                [],
+                |row| row.get(0),
+            )
+            .map_err(|e| classify(&self.path(), "reading its tables", &e))?;
+        Ok(count > 0)
+    }
+}
+
+/// A database failure as the error a user can act on.
+pub(crate) fn classify(path: &str, doing: &'static str, e: &rusqlite::Error) -> InventoryError {
+    let path = path.to_string();
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => {
+            InventoryError::Locked { path }
+        }
+        Some(ErrorCode::ReadOnly) => InventoryError::NotWritable {
+            path,
+            reason: "the file or its folder is read-only".to_string(),
+        },
+        Some(ErrorCode::DiskFull) => InventoryError::NotWritable {
+            path,
+            reason: "the disk is full".to_string(),
+        },
+        Some(ErrorCode::NotADatabase) => InventoryError::NotAnInventory { path },
+        Some(ErrorCode::CannotOpen) | Some(ErrorCode::PermissionDenied) => InventoryError::Open {
+            path,
+            reason: "permission denied or no such folder".to_string(),
+        },
+        _ => InventoryError::Database {
+            path,
+            doing,
+            reason: database_words(e),
+        },
+    }
+}
+
+/// The database library's message without its type names.
+fn database_words(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqliteFailure(failure, Some(message)) => {
+            format!("{message} ({})", failure.extended_code)
+        }
+        rusqlite::Error::SqliteFailure(failure, None) => failure.to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn io_words(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::NotFound => "no such file or folder".to_string(),
+        _ => {
+            let text = e.to_string();
+            match text.find(" (os error") {
+                Some(cut) => text[..cut].to_string(),
+                None => text,
+            }
+        }
+    }
+}

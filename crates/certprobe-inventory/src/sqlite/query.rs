@@ -1,0 +1,415 @@
+//! The read side: every query is one SQL statement over the indexes, then rows in Rust.
+
+use super::{classify, SqliteStore};
+use crate::error::InventoryError;
+use crate::model::{colon_hex, state_name, EndpointKey, RunCounts, StoredFinding};
+use crate::query::{
+    CertificateFilter, CertificateRow, DeploymentRow, EndpointFilter, EndpointRow, EventRow,
+    HistoryOf, RunRow,
+};
+use rusqlite::types::ToSql;
+use rusqlite::{params, params_from_iter, Row};
+
+/// States ordered for "worst wins" in SQL: OK, WARNING, UNKNOWN, CRITICAL.
+const SEVERITY: &str = "CASE e.state WHEN 2 THEN 3 WHEN 3 THEN 2 ELSE e.state END";
+
+impl SqliteStore {
+    pub(crate) fn query_certificates(
+        &self,
+        filter: &CertificateFilter,
+    ) -> Result<Vec<CertificateRow>, InventoryError> {
+        let mut conditions: Vec<String> = Vec::new();
+        let mut values: Vec<Box<dyn ToSql>> = Vec::new();
+        if !filter.all {
+            conditions.push("d.id IS NOT NULL".to_string());
+        }
+        if let Some(before) = filter.expiring_before {
+            values.push(Box::new(before));
+            conditions.push(format!("c.not_after < ?{}", values.len()));
+        }
+        if let Some(issuer) = &filter.issuer {
+            values.push(Box::new(issuer.to_lowercase()));
+            conditions.push(format!("instr(lower(c.issuer), ?{}) > 0", values.len()));
+        }
+        if let Some(key) = &filter.key_type {
+            values.push(Box::new(key.to_lowercase()));
+            conditions.push(format!("lower(c.key_type) = ?{}", values.len()));
+        }
+        if let Some(bits) = filter.key_bits_below {
+            values.push(Box::new(bits));
+            conditions.push(format!("c.key_bits < ?{}", values.len()));
+        }
+        if let Some(signature) = &filter.signature {
+            values.push(Box::new(signature.to_lowercase()));
+            conditions.push(format!("instr(lower(c.signature), ?{}) > 0", values.len()));
+        }
+        if let Some(state) = filter.state {
+            values.push(Box::new(state));
+            conditions.push(format!("e.state = ?{}", values.len()));
+        }
+        if let Some(job) = &filter.job {
+            values.push(Box::new(job.clone()));
+            conditions.push(format!("e.job = ?{}", values.len()));
+        }
+        let clause = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let sql = format!(
+            "SELECT c.sha256, c.subject, c.common_name, c.issuer, c.issuer_common_name, c.serial,
+                    c.not_before, c.not_after, c.key_type, c.key_bits, c.signature,
+                    (SELECT group_concat(name, ' ') FROM certificate_name n
+                     WHERE n.certificate_id = c.id),
+                    count(e.id), max({SEVERITY})
+             FROM certificate c
+             LEFT JOIN deployment d ON d.leaf_id = c.id AND d.ended_at IS NULL
+             LEFT JOIN endpoint e ON e.deployment_id = d.id
+             {clause}
+             GROUP BY c.id
+             ORDER BY c.not_after, c.sha256"
+        );
+        let shown = self.path();
+        let fail = |e: rusqlite::Error| classify(&shown, "listing certificates", &e);
+        let mut statement = self.conn.prepare(&sql).map_err(fail)?;
+        let rows = statement
+            .query_map(params_from_iter(values.iter()), |row| {
+                let sha: Vec<u8> = row.get(0)?;
+                let names: Option<String> = row.get(11)?;
+                let worst: Option<u8> = row.get(13)?;
+                let endpoints: i64 = row.get(12)?;
+                Ok(CertificateRow {
+                    sha256: colon_hex(&sha),
+                    subject: name_or(row.get(2)?, row.get(1)?),
+                    issuer: name_or(row.get(4)?, row.get(3)?),
+                    serial: row.get(5)?,
+                    not_before: row.get(6)?,
+                    not_after: row.get(7)?,
+                    key: format!("{} {}", row.get::<_, String>(8)?, row.get::<_, u32>(9)?),
+                    signature: row.get(10)?,
+                    names: names
+                        .unwrap_or_default()
+                        .split(' ')
+                        .filter(|n| !n.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                    endpoints: endpoints as u64,
+                    worst_state: match worst {
+                        Some(_) if endpoints == 0 => String::new(),
+                        Some(severity) => state_name(from_severity(severity)).to_string(),
+                        None => String::new(),
+                    },
+                })
+            })
+            .map_err(fail)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(fail)
+    }
+
+    pub(crate) fn query_deployments(
+        &self,
+        needle: &str,
+        ended_too: bool,
+    ) -> Result<Vec<DeploymentRow>, InventoryError> {
+        let shown = self.path();
+        let fail = |e: rusqlite::Error| classify(&shown, "finding deployments", &e);
+        let certificates = self.certificates_matching(needle)?;
+        let mut out = Vec::new();
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT c.sha256, c.common_name, c.subject, l.position,
+                        e.zone, e.address, e.port, e.sni, e.protocol, e.job,
+                        d.first_seen, d.last_seen, d.scans, d.ended_at, e.state
+                 FROM chain_link l
+                 JOIN certificate c ON c.id = l.certificate_id
+                 JOIN deployment d ON d.chain_id = l.chain_id
+                 JOIN endpoint e ON e.id = d.endpoint_id
+                 WHERE l.certificate_id = ?1 AND (?2 OR d.ended_at IS NULL)
+                 ORDER BY e.address, e.port, e.sni, d.id",
+            )
+            .map_err(fail)?;
+        for certificate in certificates {
+            let rows = statement
+                .query_map(params![certificate, ended_too], |row| {
+                    let sha: Vec<u8> = row.get(0)?;
+                    Ok(DeploymentRow {
+                        sha256: colon_hex(&sha),
+                        subject: name_or(row.get(1)?, row.get(2)?),
+                        position: row.get(3)?,
+                        endpoint: endpoint_key(row, 4)?.label(),
+                        job: row.get(9)?,
+                        first_seen: row.get(10)?,
+                        last_seen: row.get(11)?,
+                        scans: row.get::<_, i64>(12)? as u64,
+                        ended_at: row.get(13)?,
+                        state: state_name(row.get(14)?).to_string(),
+                    })
+                })
+                .map_err(fail)?;
+            for row in rows {
+                out.push(row.map_err(fail)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Certificate ids by fingerprint prefix (8+ hex digits, colons allowed) or by a name
+    /// they cover (exactly, or through a wildcard).
+    fn certificates_matching(&self, needle: &str) -> Result<Vec<i64>, InventoryError> {
+        let shown = self.path();
+        let fail = |e: rusqlite::Error| classify(&shown, "finding certificates", &e);
+        let collect = |sql: &str, values: &[&dyn ToSql]| -> Result<Vec<i64>, InventoryError> {
+            let mut statement = self.conn.prepare_cached(sql).map_err(fail)?;
+            let rows = statement
+                .query_map(values, |row| row.get(0))
+                .map_err(fail)?;
+            rows.collect::<Result<Vec<i64>, _>>().map_err(fail)
+        };
+        if let Some((low, high)) = fingerprint_range(needle) {
+            return collect(
+                "SELECT id FROM certificate WHERE sha256 BETWEEN ?1 AND ?2 ORDER BY id",
+                &[&low, &high],
+            );
+        }
+        let name = needle.trim().trim_end_matches('.').to_lowercase();
+        let wildcard = match name.split_once('.') {
+            Some((_, parent)) if parent.contains('.') => format!("*.{parent}"),
+            _ => name.clone(),
+        };
+        collect(
+            "SELECT DISTINCT certificate_id FROM certificate_name WHERE name IN (?1, ?2)
+             ORDER BY certificate_id",
+            &[&name, &wildcard],
+        )
+    }
+
+    pub(crate) fn query_endpoints(
+        &self,
+        filter: &EndpointFilter,
+    ) -> Result<Vec<EndpointRow>, InventoryError> {
+        let mut conditions: Vec<String> = vec!["1".to_string()];
+        let mut values: Vec<Box<dyn ToSql>> = Vec::new();
+        if let Some(address) = &filter.address {
+            values.push(Box::new(address.clone()));
+            conditions.push(format!("e.address = ?{}", values.len()));
+        }
+        if let Some(sni) = &filter.sni {
+            values.push(Box::new(sni.to_lowercase()));
+            conditions.push(format!("e.sni = ?{}", values.len()));
+        }
+        if let Some(port) = filter.port {
+            values.push(Box::new(port));
+            conditions.push(format!("e.port = ?{}", values.len()));
+        }
+        if let Some(state) = filter.state {
+            values.push(Box::new(state));
+            conditions.push(format!("e.state = ?{}", values.len()));
+        }
+        if let Some(job) = &filter.job {
+            values.push(Box::new(job.clone()));
+            conditions.push(format!("e.job = ?{}", values.len()));
+        }
+        let sql = format!(
+            "SELECT e.zone, e.address, e.port, e.sni, e.protocol, e.job, e.state, e.summary,
+                    e.last_scan, e.findings, c.sha256, c.not_after, c.common_name, c.subject,
+                    e.last_run_id < coalesce((SELECT max(r.id) FROM scan_run r
+                        WHERE r.job = e.job AND r.zone = e.zone AND r.status = 'done'), 0)
+             FROM endpoint e
+             LEFT JOIN deployment d ON d.id = e.deployment_id
+             LEFT JOIN certificate c ON c.id = d.leaf_id
+             WHERE {}
+             ORDER BY e.address, e.port, e.sni, e.protocol",
+            conditions.join(" AND ")
+        );
+        let shown = self.path();
+        let fail = |e: rusqlite::Error| classify(&shown, "listing endpoints", &e);
+        let mut statement = self.conn.prepare(&sql).map_err(fail)?;
+        let rows = statement
+            .query_map(params_from_iter(values.iter()), |row| {
+                let key = endpoint_key(row, 0)?;
+                let sha: Option<Vec<u8>> = row.get(10)?;
+                let findings: String = row.get(9)?;
+                let common_name: Option<String> = row.get(12)?;
+                let subject: Option<String> = row.get(13)?;
+                Ok(EndpointRow {
+                    endpoint: key.label(),
+                    zone: key.zone,
+                    address: key.address,
+                    port: key.port,
+                    sni: key.sni,
+                    protocol: key.protocol,
+                    job: row.get(5)?,
+                    state: state_name(row.get(6)?).to_string(),
+                    summary: row.get(7)?,
+                    last_scan: row.get(8)?,
+                    stale: row.get(14)?,
+                    sha256: sha.map(|s| colon_hex(&s)).unwrap_or_default(),
+                    not_after: row.get(11)?,
+                    subject: name_or(common_name.unwrap_or_default(), subject.unwrap_or_default()),
+                    findings: serde_json::from_str::<Vec<StoredFinding>>(&findings)
+                        .unwrap_or_default(),
+                })
+            })
+            .map_err(fail)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let row = row.map_err(fail)?;
+            if filter.stale_only && !row.stale {
+                continue;
+            }
+            if let Some((net, prefix)) = filter.range {
+                let inside = row
+                    .address
+                    .parse()
+                    .is_ok_and(|ip| crate::net::contains(net, prefix, ip));
+                if !inside {
+                    continue;
+                }
+            }
+            out.push(row);
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn query_history(&self, of: &HistoryOf) -> Result<Vec<EventRow>, InventoryError> {
+        let shown = self.path();
+        let fail = |e: rusqlite::Error| classify(&shown, "reading the history", &e);
+        let select = "SELECT v.at, v.run_id, e.zone, e.address, e.port, e.sni, e.protocol,
+                             v.kind, c.sha256, p.sha256, v.old_state, v.new_state, v.detail
+                      FROM event v
+                      JOIN endpoint e ON e.id = v.endpoint_id
+                      LEFT JOIN certificate c ON c.id = v.certificate_id
+                      LEFT JOIN certificate p ON p.id = v.previous_certificate_id";
+        let map = |row: &Row<'_>| -> rusqlite::Result<EventRow> {
+            let sha: Option<Vec<u8>> = row.get(8)?;
+            let previous: Option<Vec<u8>> = row.get(9)?;
+            let old: Option<u8> = row.get(10)?;
+            let new: Option<u8> = row.get(11)?;
+            Ok(EventRow {
+                at: row.get(0)?,
+                run: row.get(1)?,
+                endpoint: endpoint_key(row, 2)?.label(),
+                kind: row.get(7)?,
+                sha256: sha.map(|s| colon_hex(&s)).unwrap_or_default(),
+                previous_sha256: previous.map(|s| colon_hex(&s)).unwrap_or_default(),
+                old_state: old.map(|s| state_name(s).to_string()).unwrap_or_default(),
+                new_state: new.map(|s| state_name(s).to_string()).unwrap_or_default(),
+                detail: row.get(12)?,
+            })
+        };
+        match of {
+            HistoryOf::Endpoint { address, port } => {
+                let sql = format!("{select} WHERE e.address = ?1 AND e.port = ?2 ORDER BY v.id");
+                let mut statement = self.conn.prepare(&sql).map_err(fail)?;
+                let rows = statement
+                    .query_map(params![address, port], map)
+                    .map_err(fail)?;
+                rows.collect::<Result<Vec<_>, _>>().map_err(fail)
+            }
+            HistoryOf::Certificate(needle) => {
+                let ids = self.certificates_matching(needle)?;
+                let sql = format!(
+                    "{select} WHERE v.certificate_id = ?1 OR v.previous_certificate_id = ?1
+                     ORDER BY v.id"
+                );
+                let mut statement = self.conn.prepare(&sql).map_err(fail)?;
+                let mut out = Vec::new();
+                for id in ids {
+                    let rows = statement.query_map(params![id], map).map_err(fail)?;
+                    for row in rows {
+                        out.push(row.map_err(fail)?);
+                    }
+                }
+                out.sort_by_key(|e| (e.at, e.run));
+                Ok(out)
+            }
+        }
+    }
+
+    pub(crate) fn query_runs(
+        &self,
+        job: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<RunRow>, InventoryError> {
+        let shown = self.path();
+        let fail = |e: rusqlite::Error| classify(&shown, "listing runs", &e);
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT id, job, zone, host, started, ended, status, planned,
+                        checked, served, failed, silent
+                 FROM scan_run WHERE (?1 IS NULL OR job = ?1) ORDER BY id DESC LIMIT ?2",
+            )
+            .map_err(fail)?;
+        let rows = statement
+            .query_map(params![job, limit as i64], |row| {
+                Ok(RunRow {
+                    id: row.get(0)?,
+                    job: row.get(1)?,
+                    zone: row.get(2)?,
+                    host: row.get(3)?,
+                    started: row.get(4)?,
+                    ended: row.get(5)?,
+                    status: row.get(6)?,
+                    planned: row.get::<_, i64>(7)? as u64,
+                    counts: RunCounts {
+                        checked: row.get::<_, i64>(8)? as u64,
+                        served: row.get::<_, i64>(9)? as u64,
+                        failed: row.get::<_, i64>(10)? as u64,
+                        silent: row.get::<_, i64>(11)? as u64,
+                    },
+                })
+            })
+            .map_err(fail)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(fail)
+    }
+}
+
+/// The endpoint key from five columns starting at `first` (zone, address, port, sni, protocol).
+fn endpoint_key(row: &Row<'_>, first: usize) -> rusqlite::Result<EndpointKey> {
+    Ok(EndpointKey {
+        zone: row.get(first)?,
+        address: row.get(first + 1)?,
+        port: row.get(first + 2)?,
+        sni: row.get(first + 3)?,
+        protocol: row.get(first + 4)?,
+    })
+}
+
+fn name_or(common_name: String, dn: String) -> String {
+    if common_name.is_empty() {
+        dn
+    } else {
+        common_name
+    }
+}
+
+fn from_severity(severity: u8) -> u8 {
+    match severity {
+        3 => 2,
+        2 => 3,
+        other => other,
+    }
+}
+
+/// The lowest and highest SHA-256 with this hex prefix (8 to 64 digits, colons and spaces
+/// ignored); `None` when `needle` is not such a prefix.
+pub(crate) fn fingerprint_range(needle: &str) -> Option<(Vec<u8>, Vec<u8>)> {
+    let digits: String = needle
+        .chars()
+        .filter(|c| *c != ':' && !c.is_whitespace())
+        .collect();
+    if digits.len() < 8 || digits.len() > 64 || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let padded = |fill: char| -> Option<Vec<u8>> {
+        let mut full = digits.clone();
+        while full.len() < 64 {
+            full.push(fill);
+        }
+        (0..32)
+            .map(|i| u8::from_str_radix(&full[i * 2..i * 2 + 2], 16).ok())
+            .collect()
+    };
+    Some((padded('0')?, padded('f')?))
+}

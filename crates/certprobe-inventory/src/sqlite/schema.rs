@@ -1,0 +1,110 @@
+//! The SQLite schema as an ordered list of migrations; `PRAGMA user_version` says how many
+//! have run. Each runs in its own transaction, so a crash leaves the schema at a version.
+
+/// The migrations, oldest first. Never edit one that has shipped: add the next.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: certificates, chains, endpoints, deployments, events, runs.
+    "
+    CREATE TABLE certificate (
+        id INTEGER PRIMARY KEY,
+        sha256 BLOB NOT NULL UNIQUE,
+        der BLOB NOT NULL,
+        subject TEXT NOT NULL,
+        issuer TEXT NOT NULL,
+        common_name TEXT NOT NULL,
+        issuer_common_name TEXT NOT NULL,
+        serial TEXT NOT NULL,
+        not_before INTEGER NOT NULL,
+        not_after INTEGER NOT NULL,
+        key_type TEXT NOT NULL,
+        key_bits INTEGER NOT NULL,
+        signature TEXT NOT NULL,
+        self_signed INTEGER NOT NULL,
+        is_ca INTEGER NOT NULL,
+        first_seen INTEGER NOT NULL
+    );
+    CREATE INDEX certificate_not_after ON certificate(not_after);
+    CREATE TABLE certificate_name (
+        certificate_id INTEGER NOT NULL REFERENCES certificate(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        PRIMARY KEY (certificate_id, name)
+    ) WITHOUT ROWID;
+    CREATE INDEX certificate_name_name ON certificate_name(name);
+    CREATE TABLE chain (
+        id INTEGER PRIMARY KEY,
+        hash BLOB NOT NULL UNIQUE,
+        length INTEGER NOT NULL
+    );
+    CREATE TABLE chain_link (
+        chain_id INTEGER NOT NULL REFERENCES chain(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        certificate_id INTEGER NOT NULL REFERENCES certificate(id),
+        PRIMARY KEY (chain_id, position)
+    ) WITHOUT ROWID;
+    CREATE INDEX chain_link_certificate ON chain_link(certificate_id);
+    CREATE TABLE scan_run (
+        id INTEGER PRIMARY KEY,
+        job TEXT NOT NULL,
+        zone TEXT NOT NULL,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        started INTEGER NOT NULL,
+        ended INTEGER,
+        status TEXT NOT NULL,
+        planned INTEGER NOT NULL,
+        checked INTEGER NOT NULL DEFAULT 0,
+        served INTEGER NOT NULL DEFAULT 0,
+        failed INTEGER NOT NULL DEFAULT 0,
+        silent INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX scan_run_job ON scan_run(job, id);
+    CREATE TABLE endpoint (
+        id INTEGER PRIMARY KEY,
+        zone TEXT NOT NULL,
+        address TEXT NOT NULL,
+        port INTEGER NOT NULL,
+        sni TEXT NOT NULL,
+        protocol TEXT NOT NULL,
+        job TEXT NOT NULL,
+        first_seen INTEGER NOT NULL,
+        last_scan INTEGER NOT NULL,
+        last_run_id INTEGER NOT NULL REFERENCES scan_run(id),
+        state INTEGER NOT NULL,
+        summary TEXT NOT NULL,
+        findings TEXT NOT NULL,
+        error_kind TEXT,
+        tls_version TEXT NOT NULL DEFAULT '',
+        deployment_id INTEGER,
+        UNIQUE (zone, address, port, sni, protocol)
+    );
+    CREATE INDEX endpoint_address ON endpoint(address, port);
+    CREATE INDEX endpoint_sni ON endpoint(sni);
+    CREATE INDEX endpoint_job ON endpoint(job, last_run_id);
+    CREATE TABLE deployment (
+        id INTEGER PRIMARY KEY,
+        endpoint_id INTEGER NOT NULL REFERENCES endpoint(id) ON DELETE CASCADE,
+        chain_id INTEGER NOT NULL REFERENCES chain(id),
+        leaf_id INTEGER NOT NULL REFERENCES certificate(id),
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        scans INTEGER NOT NULL,
+        ended_at INTEGER
+    );
+    CREATE INDEX deployment_endpoint ON deployment(endpoint_id, id);
+    CREATE INDEX deployment_leaf ON deployment(leaf_id);
+    CREATE TABLE event (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        run_id INTEGER NOT NULL REFERENCES scan_run(id),
+        endpoint_id INTEGER NOT NULL REFERENCES endpoint(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        certificate_id INTEGER REFERENCES certificate(id),
+        previous_certificate_id INTEGER REFERENCES certificate(id),
+        old_state INTEGER,
+        new_state INTEGER,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX event_endpoint ON event(endpoint_id, id);
+    CREATE INDEX event_certificate ON event(certificate_id);
+    ",
+];

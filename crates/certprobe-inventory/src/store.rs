@@ -1,0 +1,63 @@
+//! The one interface the scanner, the queries and the plugins use, whatever the database.
+
+use crate::error::InventoryError;
+use crate::model::{EndpointKey, RunCounts, RunStart, RunStatus, Sighting};
+use crate::query::{
+    CertificateFilter, CertificateRow, DeploymentRow, EndpointFilter, EndpointRow, EventRow,
+    HistoryOf, RunRow,
+};
+use std::collections::HashSet;
+
+/// A scan run in progress. While it lives, no other scan of its job can start.
+pub struct Run {
+    /// The run's id.
+    pub id: i64,
+    /// The job.
+    pub job: String,
+    /// True when this continues a run that was interrupted.
+    pub resumed: bool,
+    /// The endpoints the run already recorded before it was interrupted: skip them.
+    pub done: HashSet<EndpointKey>,
+    /// The counts recorded so far.
+    pub counts: RunCounts,
+    /// Held for the run's lifetime (the job lock).
+    pub(crate) _lock: Option<std::fs::File>,
+}
+
+/// An inventory store.
+pub trait Store {
+    /// Starts a run of `start.job`, or continues the job's interrupted run unless `restart`.
+    /// Refused while another process runs the job.
+    fn begin_run(&mut self, start: &RunStart, restart: bool) -> Result<Run, InventoryError>;
+
+    /// Records a batch of sightings of `run` in one transaction, with the events they cause
+    /// and the run's counts: after a crash, either all of the batch is stored or none of it.
+    fn record(&mut self, run: &mut Run, batch: &[Sighting]) -> Result<(), InventoryError>;
+
+    /// Ends a run.
+    fn finish_run(&mut self, run: Run, status: RunStatus, ended: i64)
+        -> Result<(), InventoryError>;
+
+    /// Certificates by filter, soonest expiry first.
+    fn certificates(
+        &self,
+        filter: &CertificateFilter,
+    ) -> Result<Vec<CertificateRow>, InventoryError>;
+
+    /// Where certificates are deployed: `needle` is a SHA-256 fingerprint prefix of 8 or more
+    /// hex digits (colons allowed), or a DNS name a certificate covers.
+    fn deployments(
+        &self,
+        needle: &str,
+        ended_too: bool,
+    ) -> Result<Vec<DeploymentRow>, InventoryError>;
+
+    /// Endpoints by filter.
+    fn endpoints(&self, filter: &EndpointFilter) -> Result<Vec<EndpointRow>, InventoryError>;
+
+    /// The events of an endpoint or a certificate, oldest first.
+    fn history(&self, of: &HistoryOf) -> Result<Vec<EventRow>, InventoryError>;
+
+    /// The latest runs, newest first; of one job when given.
+    fn runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<RunRow>, InventoryError>;
+}

@@ -1,0 +1,407 @@
+//! The SQLite store on its own: what each sequence of sightings leaves in the database.
+
+#![allow(clippy::unwrap_used)]
+
+use certprobe_inventory::model::{
+    CertRecord, EndpointKey, RunStart, RunStatus, Seen, Sighting, StoredFinding,
+};
+use certprobe_inventory::query::{CertificateFilter, EndpointFilter, HistoryOf};
+use certprobe_inventory::{InventoryError, SqliteStore, Store};
+
+const DAY: i64 = 86_400;
+const T0: i64 = 1_800_000_000;
+
+fn cert(tag: u8, cn: &str, names: &[&str], not_after: i64) -> CertRecord {
+    CertRecord {
+        sha256: [tag; 32],
+        der: vec![0x30, tag],
+        subject: format!("CN={cn}"),
+        issuer: "CN=Test CA".to_string(),
+        common_name: cn.to_string(),
+        issuer_common_name: "Test CA".to_string(),
+        serial: format!("{tag:02x}"),
+        not_before: T0 - DAY,
+        not_after,
+        key_type: "EC".to_string(),
+        key_bits: 256,
+        signature: "ecdsa-with-SHA256".to_string(),
+        self_signed: false,
+        is_ca: false,
+        names: names.iter().map(|n| n.to_string()).collect(),
+    }
+}
+
+fn ca() -> CertRecord {
+    CertRecord {
+        is_ca: true,
+        self_signed: true,
+        ..cert(0xca, "Test CA", &[], T0 + 3650 * DAY)
+    }
+}
+
+fn key(port: u16) -> EndpointKey {
+    EndpointKey {
+        zone: String::new(),
+        address: "127.0.0.1".to_string(),
+        port,
+        sni: "www.example.test".to_string(),
+        protocol: "tls".to_string(),
+    }
+}
+
+fn served(port: u16, at: i64, state: u8, chain: Vec<CertRecord>) -> Sighting {
+    Sighting {
+        endpoint: key(port),
+        observed_at: at,
+        state,
+        summary: format!("state {state}"),
+        findings: vec![StoredFinding {
+            check: "expiry".to_string(),
+            state: "OK".to_string(),
+            message: "fine".to_string(),
+        }],
+        seen: Seen::Served {
+            chain,
+            tls_version: "TLSv1.3".to_string(),
+        },
+    }
+}
+
+fn failed(port: u16, at: i64, answered: bool) -> Sighting {
+    Sighting {
+        endpoint: key(port),
+        observed_at: at,
+        state: 2,
+        summary: "connection refused".to_string(),
+        findings: Vec::new(),
+        seen: Seen::Failed {
+            kind: "refused".to_string(),
+            answered,
+        },
+    }
+}
+
+fn start(job: &str, at: i64) -> RunStart {
+    RunStart {
+        job: job.to_string(),
+        zone: String::new(),
+        host: "scanner".to_string(),
+        started: at,
+        planned: 1,
+    }
+}
+
+fn scan(store: &mut SqliteStore, at: i64, batch: &[Sighting]) {
+    let mut run = store.begin_run(&start("dmz", at), false).unwrap();
+    store.record(&mut run, batch).unwrap();
+    store.finish_run(run, RunStatus::Done, at + 1).unwrap();
+}
+
+fn events(store: &SqliteStore, port: u16) -> Vec<String> {
+    store
+        .history(&HistoryOf::Endpoint {
+            address: "127.0.0.1".to_string(),
+            port,
+        })
+        .unwrap()
+        .into_iter()
+        .map(|e| format!("{} {}", e.kind, e.detail))
+        .collect()
+}
+
+fn open() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("inventory.sqlite")).unwrap();
+    (dir, store)
+}
+
+#[test]
+fn a_renewal_a_replacement_an_outage_and_a_return_are_events() {
+    let (_dir, mut store) = open();
+    let first = cert(1, "www.example.test", &["www.example.test"], T0 + 60 * DAY);
+    let renewed = cert(2, "www.example.test", &["www.example.test"], T0 + 150 * DAY);
+    let other = cert(
+        3,
+        "other.example.test",
+        &["other.example.test"],
+        T0 + 90 * DAY,
+    );
+    scan(
+        &mut store,
+        T0,
+        &[served(443, T0, 0, vec![first.clone(), ca()])],
+    );
+    scan(
+        &mut store,
+        T0 + DAY,
+        &[served(443, T0 + DAY, 0, vec![first, ca()])],
+    );
+    scan(
+        &mut store,
+        T0 + 2 * DAY,
+        &[served(443, T0 + 2 * DAY, 0, vec![renewed.clone(), ca()])],
+    );
+    scan(
+        &mut store,
+        T0 + 3 * DAY,
+        &[served(443, T0 + 3 * DAY, 1, vec![other])],
+    );
+    scan(
+        &mut store,
+        T0 + 4 * DAY,
+        &[failed(443, T0 + 4 * DAY, false)],
+    );
+    scan(
+        &mut store,
+        T0 + 5 * DAY,
+        &[served(
+            443,
+            T0 + 5 * DAY,
+            0,
+            vec![cert(
+                3,
+                "other.example.test",
+                &["other.example.test"],
+                T0 + 90 * DAY,
+            )],
+        )],
+    );
+    scan(
+        &mut store,
+        T0 + 6 * DAY,
+        &[served(443, T0 + 6 * DAY, 0, vec![renewed, ca()])],
+    );
+    assert_eq!(
+        events(&store, 443),
+        [
+            "new www.example.test appeared here",
+            "renewed www.example.test was renewed",
+            "disappeared www.example.test was replaced by other.example.test",
+            "new other.example.test replaced www.example.test",
+            "state_changed OK -> WARNING: state 1",
+            "disappeared no longer served: connection refused",
+            "state_changed WARNING -> CRITICAL: connection refused",
+            "reappeared other.example.test is served again",
+            "state_changed CRITICAL -> OK: state 0",
+            "disappeared other.example.test was replaced by www.example.test",
+            "new www.example.test replaced other.example.test",
+        ]
+    );
+    let spans = store.deployments("0101010101", true).unwrap();
+    assert_eq!(spans.len(), 1);
+    assert_eq!(
+        (
+            spans[0].first_seen,
+            spans[0].last_seen,
+            spans[0].scans,
+            spans[0].ended_at
+        ),
+        (T0, T0 + DAY, 2, Some(T0 + 2 * DAY))
+    );
+    assert!(store.deployments("01:01:01:01", false).unwrap().is_empty());
+    let now = store.deployments("www.example.test", false).unwrap();
+    assert_eq!(now.len(), 1);
+    assert_eq!(now[0].sha256, format!("{}", ["02"; 32].join(":")));
+    assert_eq!(now[0].endpoint, "127.0.0.1:443 (www.example.test)");
+    // The CA is deployed too, as position 1 of the current chain.
+    let ca_spans = store.deployments(&"CA".repeat(32), false).unwrap();
+    assert_eq!(ca_spans.iter().map(|d| d.position).collect::<Vec<_>>(), [1]);
+}
+
+#[test]
+fn an_expiry_while_deployed_is_an_event_once() {
+    let (_dir, mut store) = open();
+    let short = cert(
+        1,
+        "short.example.test",
+        &["short.example.test"],
+        T0 + DAY / 2,
+    );
+    scan(&mut store, T0, &[served(443, T0, 0, vec![short.clone()])]);
+    scan(
+        &mut store,
+        T0 + DAY,
+        &[served(443, T0 + DAY, 2, vec![short.clone()])],
+    );
+    scan(
+        &mut store,
+        T0 + 2 * DAY,
+        &[served(443, T0 + 2 * DAY, 2, vec![short])],
+    );
+    assert_eq!(
+        events(&store, 443),
+        [
+            "new short.example.test appeared here",
+            "expired short.example.test expired",
+            "state_changed OK -> CRITICAL: state 2",
+        ]
+    );
+}
+
+#[test]
+fn an_address_that_never_answered_is_counted_not_stored() {
+    let (_dir, mut store) = open();
+    let mut run = store.begin_run(&start("sweep", T0), false).unwrap();
+    store
+        .record(&mut run, &[failed(443, T0, false), failed(444, T0, true)])
+        .unwrap();
+    store.finish_run(run, RunStatus::Done, T0 + 1).unwrap();
+    let endpoints = store.endpoints(&EndpointFilter::default()).unwrap();
+    assert_eq!(endpoints.iter().map(|e| e.port).collect::<Vec<_>>(), [444]);
+    let runs = store.runs(Some("sweep"), 10).unwrap();
+    assert_eq!(
+        (
+            runs[0].status.as_str(),
+            runs[0].counts.checked,
+            runs[0].counts.failed,
+            runs[0].counts.silent
+        ),
+        ("done", 2, 1, 1)
+    );
+}
+
+#[test]
+fn an_interrupted_run_is_continued_and_a_second_scan_of_the_job_is_refused() {
+    let (dir, mut store) = open();
+    let path = dir.path().join("inventory.sqlite");
+    let leaf = cert(1, "www.example.test", &["www.example.test"], T0 + 60 * DAY);
+    let mut run = store.begin_run(&start("dmz", T0), false).unwrap();
+    store
+        .record(&mut run, &[served(443, T0, 0, vec![leaf.clone()])])
+        .unwrap();
+    // Another process (another connection) cannot start the job while this run lives.
+    let mut other = SqliteStore::open(&path).unwrap();
+    match other.begin_run(&start("dmz", T0), false) {
+        Err(e @ InventoryError::JobRunning { .. }) => assert_eq!(
+            e.to_string(),
+            format!(
+                "a scan of job 'dmz' is already running (run 1, process {}); wait for it to end",
+                std::process::id()
+            )
+        ),
+        _ => panic!("the second scan was not refused"),
+    }
+    // The run dies without finishing: its lock goes with it.
+    drop(run);
+    let resumed = other.begin_run(&start("dmz", T0 + 10), false).unwrap();
+    assert!(resumed.resumed);
+    assert_eq!(resumed.id, 1);
+    assert_eq!(resumed.counts.checked, 1);
+    assert_eq!(
+        resumed.done.iter().map(|k| k.port).collect::<Vec<_>>(),
+        [443]
+    );
+    drop(resumed);
+    let fresh = other.begin_run(&start("dmz", T0 + 20), true).unwrap();
+    assert!(!fresh.resumed);
+    assert_eq!(fresh.id, 2);
+    drop(fresh);
+    let statuses: Vec<String> = other
+        .runs(Some("dmz"), 10)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, ["running", "interrupted"]);
+}
+
+#[test]
+fn endpoints_not_seen_in_the_latest_run_are_stale() {
+    let (_dir, mut store) = open();
+    let leaf = cert(1, "www.example.test", &["www.example.test"], T0 + 60 * DAY);
+    scan(
+        &mut store,
+        T0,
+        &[
+            served(443, T0, 0, vec![leaf.clone()]),
+            served(8443, T0, 0, vec![leaf.clone()]),
+        ],
+    );
+    scan(
+        &mut store,
+        T0 + DAY,
+        &[served(443, T0 + DAY, 0, vec![leaf])],
+    );
+    let stale = store
+        .endpoints(&EndpointFilter {
+            stale_only: true,
+            ..EndpointFilter::default()
+        })
+        .unwrap();
+    assert_eq!(stale.iter().map(|e| e.port).collect::<Vec<_>>(), [8443]);
+    assert_eq!(stale[0].state, "OK");
+}
+
+#[test]
+fn certificates_filter_by_expiry_and_show_their_worst_endpoint() {
+    let (_dir, mut store) = open();
+    let soon = cert(
+        1,
+        "soon.example.test",
+        &["soon.example.test"],
+        T0 + 10 * DAY,
+    );
+    let later = cert(
+        2,
+        "later.example.test",
+        &["later.example.test"],
+        T0 + 100 * DAY,
+    );
+    scan(
+        &mut store,
+        T0,
+        &[
+            served(443, T0, 1, vec![soon.clone(), ca()]),
+            served(444, T0, 2, vec![soon]),
+            served(445, T0, 0, vec![later]),
+        ],
+    );
+    let expiring = store
+        .certificates(&CertificateFilter {
+            expiring_before: Some(T0 + 30 * DAY),
+            ..CertificateFilter::default()
+        })
+        .unwrap();
+    assert_eq!(expiring.len(), 1);
+    assert_eq!(
+        (
+            expiring[0].subject.as_str(),
+            expiring[0].endpoints,
+            expiring[0].worst_state.as_str(),
+            expiring[0].key.as_str()
+        ),
+        ("soon.example.test", 2, "CRITICAL", "EC 256")
+    );
+    // The CA is no endpoint's leaf: listed with --all only.
+    let all = store
+        .certificates(&CertificateFilter {
+            all: true,
+            ..CertificateFilter::default()
+        })
+        .unwrap();
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[2].subject, "Test CA");
+    assert_eq!(all[2].worst_state, "");
+}
+
+#[test]
+fn a_file_that_is_not_an_inventory_is_named_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.txt");
+    std::fs::write(&path, "not a database at all, just some text that is long enough to fill a header of one hundred bytes or so").unwrap();
+    let error = SqliteStore::open(&path).err().unwrap();
+    assert_eq!(
+        error.to_string(),
+        format!("{} is not a certprobe inventory", path.display())
+    );
+    let missing = SqliteStore::open_read_only(&dir.path().join("none.sqlite"))
+        .err()
+        .unwrap();
+    assert_eq!(
+        missing.to_string(),
+        format!(
+            "cannot open the inventory {}: there is no such file (run certprobe scan first)",
+            dir.path().join("none.sqlite").display()
+        )
+    );
+}

@@ -67,6 +67,17 @@ impl fmt::Display for SetupError {
 
 impl std::error::Error for SetupError {}
 
+/// A TCP connection the caller made, for [`Checker::check_connected`].
+#[derive(Debug)]
+pub struct Connected {
+    /// The connected socket, in blocking mode.
+    pub socket: std::net::TcpStream,
+    /// The address connected to.
+    pub peer: std::net::SocketAddr,
+    /// How long the connect took, for the timings.
+    pub connect_ms: f64,
+}
+
 /// The engine. `Send + Sync`; build once, share by reference.
 pub struct Checker {
     store: TrustStore,
@@ -122,6 +133,38 @@ impl Checker {
         budget: &Budget,
         now: &dyn Fn() -> i64,
     ) -> Outcome {
+        let captured = self.capturer.observe(target, budget);
+        self.judge_capture(captured, target, options, budget, now)
+    }
+
+    /// Checks one target on a TCP connection the caller made (a scanner connects without a
+    /// thread per connection, then hands the live ones here); the rest is [`Checker::check`].
+    pub fn check_connected(
+        &self,
+        connection: Connected,
+        target: &Target,
+        options: &CheckOptions,
+        budget: &Budget,
+    ) -> Outcome {
+        let captured = self.capturer.observe_connected(
+            connection.socket,
+            connection.peer,
+            connection.connect_ms,
+            target,
+            budget,
+        );
+        self.judge_capture(captured, target, options, budget, &crate::clock::now_unix)
+    }
+
+    /// The analysis, its lookups and the verdict of a capture.
+    fn judge_capture(
+        &self,
+        captured: Result<Observation, ConnectError>,
+        target: &Target,
+        options: &CheckOptions,
+        budget: &Budget,
+        now: &dyn Fn() -> i64,
+    ) -> Outcome {
         let policy = &options.policy;
         let mut outcome = Outcome {
             target: Some(target.clone()),
@@ -129,9 +172,13 @@ impl Checker {
             report: None,
             verdict: verdict::judge_usage(""),
             policy: policy.clone(),
+            error: None,
         };
-        match self.capturer.observe(target, budget) {
-            Err(error) => outcome.verdict = verdict::judge_error(&error, policy),
+        match captured {
+            Err(error) => {
+                outcome.verdict = verdict::judge_error(&error, policy);
+                outcome.error = Some(error);
+            }
             Ok(mut observation) => {
                 match self.analyse(target, options, budget, &mut observation, now()) {
                     Ok(report) => {
@@ -139,7 +186,10 @@ impl Checker {
                             verdict::judge(&report, &observation, &self.store, policy);
                         outcome.report = Some(report);
                     }
-                    Err(error) => outcome.verdict = verdict::judge_error(&error, policy),
+                    Err(error) => {
+                        outcome.verdict = verdict::judge_error(&error, policy);
+                        outcome.error = Some(error);
+                    }
                 }
                 outcome.observation = Some(observation);
             }

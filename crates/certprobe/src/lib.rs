@@ -40,7 +40,7 @@ pub mod tls_version;
 pub mod verdict;
 
 pub use budget::{Budget, Deadline};
-pub use check::{CheckOptions, Checker, CheckerSettings, SetupError, TrustSelection};
+pub use check::{CheckOptions, Checker, CheckerSettings, Connected, SetupError, TrustSelection};
 pub use observation::{ConnectError, ErrorKind, Observation};
 pub use outcome::Outcome;
 pub use protocol::Protocol;

@@ -126,6 +126,23 @@ pub enum ErrorKind {
     Setup,
 }
 
+impl ErrorKind {
+    /// The short name an inventory stores and JSON shows (`connection-refused`, `timeout`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Resolve => "resolve",
+            ErrorKind::ConnectionRefused => "connection-refused",
+            ErrorKind::Unreachable => "unreachable",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::NotTls => "not-tls",
+            ErrorKind::Handshake => "handshake",
+            ErrorKind::Closed => "closed",
+            ErrorKind::BadCertificate => "bad-certificate",
+            ErrorKind::Setup => "setup",
+        }
+    }
+}
+
 /// A failed capture, flowing through the pipeline like any other result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectError {

@@ -19,6 +19,8 @@ pub struct Outcome {
     pub verdict: Verdict,
     /// The policy the verdict was made with (thresholds for perfdata and channels).
     pub policy: Policy,
+    /// Why no chain was read or analysed, when that is how the check ended.
+    pub error: Option<ConnectError>,
 }
 
 impl Outcome {
@@ -30,17 +32,24 @@ impl Outcome {
             report: None,
             verdict: verdict::judge_usage(message),
             policy: Policy::default(),
+            error: None,
         }
     }
 
     /// The outcome of a check that ran out of time before it ended.
     pub fn timed_out(target: &Target, policy: &Policy, error: &ConnectError) -> Outcome {
+        Outcome::failed(target, policy, error)
+    }
+
+    /// The outcome of a check that failed before a chain was read (refused, timed out, ...).
+    pub fn failed(target: &Target, policy: &Policy, error: &ConnectError) -> Outcome {
         Outcome {
             target: Some(target.clone()),
             observation: None,
             report: None,
             verdict: verdict::judge_error(error, policy),
             policy: policy.clone(),
+            error: Some(error.clone()),
         }
     }
 }

@@ -42,6 +42,8 @@ struct Spec {
     aliases: &'static [&'static str],
     /// The well-known port.
     port: u16,
+    /// Other ports where the protocol is the usual one (SMTP submission on 587).
+    more_ports: &'static [u16],
     /// The label in messages.
     label: &'static str,
     /// What to send, inside TLS, to leave politely.
@@ -55,6 +57,7 @@ const TABLE: [Spec; 11] = [
         name: "tls",
         aliases: &[],
         port: 443,
+        more_ports: &[],
         label: "TLS",
         farewell: b"",
     },
@@ -63,6 +66,7 @@ const TABLE: [Spec; 11] = [
         name: "smtp",
         aliases: &[],
         port: 25,
+        more_ports: &[587],
         label: "SMTP",
         farewell: b"QUIT\r\n",
     },
@@ -71,6 +75,7 @@ const TABLE: [Spec; 11] = [
         name: "lmtp",
         aliases: &[],
         port: 24,
+        more_ports: &[],
         label: "LMTP",
         farewell: b"QUIT\r\n",
     },
@@ -79,6 +84,7 @@ const TABLE: [Spec; 11] = [
         name: "ldap",
         aliases: &[],
         port: 389,
+        more_ports: &[],
         label: "LDAP",
         // LDAPMessage { messageID 2, unbindRequest [APPLICATION 2] NULL }
         farewell: &[0x30, 0x05, 0x02, 0x01, 0x02, 0x42, 0x00],
@@ -88,6 +94,7 @@ const TABLE: [Spec; 11] = [
         name: "imap",
         aliases: &[],
         port: 143,
+        more_ports: &[],
         label: "IMAP",
         farewell: b"C2 LOGOUT\r\n",
     },
@@ -96,6 +103,7 @@ const TABLE: [Spec; 11] = [
         name: "pop3",
         aliases: &[],
         port: 110,
+        more_ports: &[],
         label: "POP3",
         farewell: b"QUIT\r\n",
     },
@@ -104,6 +112,7 @@ const TABLE: [Spec; 11] = [
         name: "ftp",
         aliases: &[],
         port: 21,
+        more_ports: &[],
         label: "FTP",
         farewell: b"QUIT\r\n",
     },
@@ -112,6 +121,7 @@ const TABLE: [Spec; 11] = [
         name: "xmpp",
         aliases: &[],
         port: 5222,
+        more_ports: &[],
         label: "XMPP",
         farewell: b"</stream:stream>",
     },
@@ -120,6 +130,7 @@ const TABLE: [Spec; 11] = [
         name: "postgres",
         aliases: &["postgresql"],
         port: 5432,
+        more_ports: &[],
         label: "PostgreSQL",
         farewell: b"",
     },
@@ -128,6 +139,7 @@ const TABLE: [Spec; 11] = [
         name: "mysql",
         aliases: &["mariadb"],
         port: 3306,
+        more_ports: &[],
         label: "MySQL",
         farewell: b"",
     },
@@ -136,6 +148,7 @@ const TABLE: [Spec; 11] = [
         name: "sieve",
         aliases: &["managesieve"],
         port: 4190,
+        more_ports: &[],
         label: "ManageSieve",
         farewell: b"LOGOUT\r\n",
     },
@@ -196,6 +209,16 @@ impl Protocol {
         self.spec().farewell
     }
 
+    /// The STARTTLS protocol a scan uses on a bare well-known port (25 SMTP, 389 LDAP, ...);
+    /// direct TLS on every other port.
+    pub fn for_port(port: u16) -> Protocol {
+        TABLE
+            .iter()
+            .skip(1)
+            .find(|s| s.port == port || s.more_ports.contains(&port))
+            .map_or(Protocol::Tls, |s| s.protocol)
+    }
+
     /// The STARTTLS names, comma-separated, for help texts and messages.
     pub fn starttls_names() -> String {
         Protocol::STARTTLS.map(Protocol::name).join(", ")
@@ -215,5 +238,28 @@ mod tests {
         assert_eq!(TABLE.len(), Protocol::STARTTLS.len() + 1);
         assert_eq!(Protocol::from_name("PostgreSQL"), Some(Protocol::Postgres));
         assert_eq!(Protocol::from_name("gopher"), None);
+    }
+
+    #[test]
+    fn bare_well_known_ports_start_their_protocol() {
+        let ports = [
+            (25, "smtp"),
+            (587, "smtp"),
+            (24, "lmtp"),
+            (389, "ldap"),
+            (143, "imap"),
+            (110, "pop3"),
+            (21, "ftp"),
+            (5222, "xmpp"),
+            (5432, "postgres"),
+            (3306, "mysql"),
+            (4190, "sieve"),
+            (443, "tls"),
+            (636, "tls"),
+            (8443, "tls"),
+        ];
+        for (port, name) in ports {
+            assert_eq!(Protocol::for_port(port).name(), name, "port {port}");
+        }
     }
 }

@@ -64,8 +64,34 @@ impl Capturer {
     /// TLS 1.2), the chain is read with certprobe's own ClientHello instead, from the
     /// cleartext Certificate message.
     pub fn observe(&self, target: &Target, budget: &Budget) -> Result<Observation, ConnectError> {
-        let deadline = budget.deadline;
         let opened = self.open(target, budget)?;
+        self.observe_opened(opened, target, budget)
+    }
+
+    /// The same capture on a TCP connection made by the caller (a scanner that connects
+    /// without a thread per connection): the STARTTLS dialogue, the handshake and any
+    /// fallback run here. `connect_ms` is what the caller measured.
+    pub fn observe_connected(
+        &self,
+        socket: std::net::TcpStream,
+        peer: std::net::SocketAddr,
+        connect_ms: f64,
+        target: &Target,
+        budget: &Budget,
+    ) -> Result<Observation, ConnectError> {
+        let _ = socket.set_nodelay(true);
+        let mut opened = self.open_on(socket, peer, target, budget)?;
+        opened.timings.connect_ms = connect_ms;
+        self.observe_opened(opened, target, budget)
+    }
+
+    fn observe_opened(
+        &self,
+        opened: Opened,
+        target: &Target,
+        budget: &Budget,
+    ) -> Result<Observation, ConnectError> {
+        let deadline = budget.deadline;
         let started = Instant::now();
         let session = match tls::handshake(opened.stream, target, &self.provider, deadline) {
             Ok(session) => session,
@@ -99,6 +125,23 @@ impl Capturer {
         let resolved = Instant::now();
         let (socket, peer) = tcp::connect(&addrs, budget)?;
         let connected = Instant::now();
+        let mut opened = self.open_on(socket, peer, target, budget)?;
+        let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1000.0;
+        opened.timings.resolve_ms = ms(started, resolved);
+        opened.timings.connect_ms = ms(resolved, connected);
+        Ok(opened)
+    }
+
+    /// The STARTTLS dialogue, if any, on a connected socket.
+    fn open_on(
+        &self,
+        socket: std::net::TcpStream,
+        peer: std::net::SocketAddr,
+        target: &Target,
+        budget: &Budget,
+    ) -> Result<Opened, ConnectError> {
+        let deadline = budget.deadline;
+        let connected = Instant::now();
         let mut stream = DeadlineStream::new(socket, deadline);
         let dialogue = starttls::Dialogue {
             protocol: target.protocol,
@@ -108,15 +151,14 @@ impl Capturer {
         };
         let greeting = starttls::negotiate(&mut stream, &dialogue)?;
         stream.first_bytes.clear();
-        let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1000.0;
         Ok(Opened {
             stream,
             peer,
             greeting,
             timings: Timings {
-                resolve_ms: ms(started, resolved),
-                connect_ms: ms(resolved, connected),
-                starttls_ms: ms(connected, Instant::now()),
+                resolve_ms: 0.0,
+                connect_ms: 0.0,
+                starttls_ms: connected.elapsed().as_secs_f64() * 1000.0,
                 handshake_ms: 0.0,
             },
         })

@@ -79,7 +79,9 @@ pub fn connect(
         .unwrap_or_else(|| ConnectError::new(ErrorKind::Resolve, "no address to connect to")))
 }
 
-fn describe_connect_error(addr: &SocketAddr, e: &io::Error) -> ConnectError {
+/// A failed connect in words ("connection refused by 192.0.2.1:443"), also for a caller
+/// that connected on its own.
+pub fn describe_connect_error(addr: &SocketAddr, e: &io::Error) -> ConnectError {
     let addr = show(addr);
     match e.kind() {
         io::ErrorKind::ConnectionRefused => ConnectError::new(
@@ -93,7 +95,8 @@ fn describe_connect_error(addr: &SocketAddr, e: &io::Error) -> ConnectError {
     }
 }
 
-fn show(addr: &SocketAddr) -> String {
+/// `address:port`, IPv6 in brackets.
+pub fn show(addr: &SocketAddr) -> String {
     match addr.ip() {
         IpAddr::V6(ip) => format!("[{ip}]:{}", addr.port()),
         IpAddr::V4(ip) => format!("{ip}:{}", addr.port()),

@@ -58,12 +58,12 @@ pub struct Args {
     #[arg(long, value_enum, value_name = "STATE", default_value_t = StateArg::Unknown)]
     timeout_state: StateArg,
 
-    /// WARNING when the certificate has this many days left or fewer (fractions allowed), or a
+    /// WARNING when the certificate has fewer than this many days left (fractions allowed), or a
     /// Nagios range over days left: 10: (below 10), ~:10, 10:20, @10:20.
     #[arg(short, long, value_name = "DAYS", default_value = "30", value_parser = Threshold::parse)]
     warning: Threshold,
 
-    /// CRITICAL when the certificate has this many days left or fewer, or a Nagios range; an
+    /// CRITICAL when the certificate has fewer than this many days left, or a Nagios range; an
     /// expired or not yet valid certificate is always CRITICAL.
     #[arg(short, long, value_name = "DAYS", default_value = "7", value_parser = Threshold::parse)]
     critical: Threshold,

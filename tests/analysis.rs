@@ -332,3 +332,81 @@ fn usages_and_basic_constraints_are_checked() {
         "[CRITICAL] chain element 2 ('certprobe Not A CA') issues certificates but is not a CA",
     );
 }
+
+/// `-w 30` prints the warn range `30:`, which in Nagios range semantics alerts below 30: at
+/// exactly 30 days left the state is OK, as check_ssl_cert has it ("warns when the
+/// certificate expires in less than N days"), and one second less is WARNING. The same at
+/// `-c 7`. The clock is pinned to the certificate's end, so the boundary is exact.
+#[test]
+fn state_and_perfdata_agree_at_the_exact_boundary() {
+    use certprobe::budget::Budget;
+    use certprobe::render::{render, Context, Format};
+    use certprobe::verdict::Threshold;
+    use certprobe::{CheckOptions, Checker, CheckerSettings, State, Target, TrustSelection};
+
+    let (server, leaf) = serve_leaf(&LeafSpec::new("edge.example"));
+    let checker = Checker::new(&CheckerSettings {
+        trust: TrustSelection {
+            files: vec![pki().root_file.clone()],
+            ..TrustSelection::default()
+        },
+        ..CheckerSettings::default()
+    })
+    .unwrap();
+    let options = CheckOptions {
+        probe_protocols: false,
+        ..CheckOptions::default()
+    };
+    let target = Target::new("127.0.0.1", server.port, Some("edge.example")).unwrap();
+    let context = Context {
+        program: "check_tls_cert",
+        label: "TLS_CERT",
+        verbosity: 0,
+    };
+    const DAY: i64 = 86_400;
+    // One second below a boundary the printed days still round to it ("30.00"): the
+    // perfdata value has two decimals, so only its range is compared there.
+    for (left, state, shown) in [
+        (30 * DAY + 1, State::Ok, Some("30.00")),
+        (30 * DAY, State::Ok, Some("30.00")),
+        (30 * DAY - 1, State::Warning, None),
+        (30 * DAY - 600, State::Warning, Some("29.99")),
+        (7 * DAY, State::Warning, Some("7.00")),
+        (7 * DAY - 1, State::Critical, None),
+        (7 * DAY - 600, State::Critical, Some("6.99")),
+    ] {
+        let now = leaf.not_after - left;
+        let budget = Budget::within(std::time::Duration::from_secs(10));
+        let outcome = checker.check_with_clock(&target, &options, &budget, &|| now);
+        assert_eq!(outcome.verdict.state, state, "{left} s left");
+        let text = render(Format::Nagios, &outcome, &context).text;
+        let first = text.lines().next().unwrap();
+        let label = match state {
+            State::Ok => "OK",
+            State::Warning => "WARNING",
+            _ => "CRITICAL",
+        };
+        assert!(
+            first.starts_with(&format!("TLS_CERT {label} - ")),
+            "{first}"
+        );
+        if let Some(shown) = shown {
+            let perfdata = format!(
+                "| days={shown};30:;7:;; key_bits=256;;;; days_chain_elem1={shown};30:;7:;;"
+            );
+            assert!(first.contains(&perfdata), "{first}");
+        }
+        // What a Nagios graph or a perfdata-based alert makes of the printed ranges
+        // agrees with the state, measured in the same unrounded days.
+        let days = left as f64 / DAY as f64;
+        let range = |text: &str| Threshold::parse(text).unwrap();
+        let by_perfdata = if range("7:").alerts(days) {
+            State::Critical
+        } else if range("30:").alerts(days) {
+            State::Warning
+        } else {
+            State::Ok
+        };
+        assert_eq!(by_perfdata, state, "{left} s left");
+    }
+}

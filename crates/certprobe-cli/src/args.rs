@@ -5,6 +5,7 @@ use super::Config;
 use crate::Plugin;
 use certprobe::analysis::grade::Letter;
 use certprobe::analysis::NameMode;
+use certprobe::idna::HostNameError;
 use certprobe::lookups::{Cidr, EgressPolicy, PrivateRule};
 use certprobe::render::Format;
 use certprobe::target::{Family, Target};
@@ -12,6 +13,9 @@ use certprobe::tls_version::TlsVersion;
 use certprobe::verdict::{self, Policy, State, Threshold};
 use certprobe::{CheckOptions, CheckerSettings, Protocol, TrustSelection};
 use clap::{ArgAction, CommandFactory, Parser, ValueEnum};
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
 use std::time::Duration;
 
 /// Options shared by every plugin.
@@ -54,12 +58,12 @@ pub struct Args {
     #[arg(long, value_enum, value_name = "STATE", default_value_t = StateArg::Unknown)]
     timeout_state: StateArg,
 
-    /// WARNING when the certificate has this many days left or fewer (fractions allowed), or a
+    /// WARNING when the certificate has fewer than this many days left (fractions allowed), or a
     /// Nagios range over days left: 10: (below 10), ~:10, 10:20, @10:20.
     #[arg(short, long, value_name = "DAYS", default_value = "30", value_parser = Threshold::parse)]
     warning: Threshold,
 
-    /// CRITICAL when the certificate has this many days left or fewer, or a Nagios range; an
+    /// CRITICAL when the certificate has fewer than this many days left, or a Nagios range; an
     /// expired or not yet valid certificate is always CRITICAL.
     #[arg(short, long, value_name = "DAYS", default_value = "7", value_parser = Threshold::parse)]
     critical: Threshold,
@@ -113,11 +117,11 @@ pub struct Args {
     fetch_from_private: FetchPrivateArg,
 
     /// An address range that may always be fetched from (repeatable; 10.1.0.0/16, 2001:db8::/32).
-    #[arg(long, value_name = "CIDR", action = ArgAction::Append, value_parser = cidr)]
+    #[arg(long, value_name = "CIDR", action = ArgAction::Append, value_parser = Cidr::from_str)]
     fetch_allow: Vec<Cidr>,
 
     /// An address range that is never fetched from (repeatable; wins over --fetch-allow).
-    #[arg(long, value_name = "CIDR", action = ArgAction::Append, value_parser = cidr)]
+    #[arg(long, value_name = "CIDR", action = ArgAction::Append, value_parser = Cidr::from_str)]
     fetch_deny: Vec<Cidr>,
 
     /// Do not check revocation (by default: the stapled OCSP response, else the OCSP responder,
@@ -213,10 +217,6 @@ enum FetchPrivateArg {
     Never,
 }
 
-fn cidr(text: &str) -> Result<Cidr, String> {
-    text.parse::<Cidr>().map_err(|e| e.to_string())
-}
-
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum NameCheckArg {
     None,
@@ -230,43 +230,38 @@ enum TrustArg {
     System,
 }
 
-fn starttls_protocol(text: &str) -> Result<Protocol, String> {
+fn starttls_protocol(text: &str) -> Result<Protocol, ArgumentError> {
     Protocol::from_name(text)
         .filter(|p| *p != Protocol::Tls)
-        .ok_or_else(|| {
-            let names: Vec<&str> = Protocol::STARTTLS.iter().map(|p| p.name()).collect();
-            format!("'{text}' is not one of {}", names.join(", "))
-        })
+        .ok_or_else(|| ArgumentError::NotStarttlsProtocol(text.to_string()))
 }
 
-fn tls_version(text: &str) -> Result<TlsVersion, String> {
-    TlsVersion::from_name(text).ok_or_else(|| format!("'{text}' is not one of 1.0, 1.1, 1.2, 1.3"))
+fn tls_version(text: &str) -> Result<TlsVersion, ArgumentError> {
+    TlsVersion::from_name(text).ok_or_else(|| ArgumentError::NotTlsVersion(text.to_string()))
 }
 
-fn grade_letter(text: &str) -> Result<Letter, String> {
-    Letter::from_name(text).ok_or_else(|| format!("'{text}' is not one of A+, A, B, C, D, E, F"))
+fn grade_letter(text: &str) -> Result<Letter, ArgumentError> {
+    Letter::from_name(text).ok_or_else(|| ArgumentError::NotGrade(text.to_string()))
 }
 
-fn port_number(text: &str) -> Result<u16, String> {
+fn port_number(text: &str) -> Result<u16, ArgumentError> {
     match text.trim().parse::<u16>() {
         Ok(port) if port > 0 => Ok(port),
-        _ => Err(format!("'{text}' is not a port number (1 to 65535)")),
+        _ => Err(ArgumentError::NotPort(text.to_string())),
     }
 }
 
-fn positive_seconds(text: &str) -> Result<f64, String> {
+fn positive_seconds(text: &str) -> Result<f64, ArgumentError> {
     match text.parse::<f64>() {
         Ok(v) if v > 0.0 && v <= 86_400.0 => Ok(v),
-        _ => Err(format!(
-            "'{text}' is not a number of seconds between 0 and 86400"
-        )),
+        _ => Err(ArgumentError::NotSeconds(text.to_string())),
     }
 }
 
-fn non_negative_days(text: &str) -> Result<f64, String> {
+fn non_negative_days(text: &str) -> Result<f64, ArgumentError> {
     match text.parse::<f64>() {
         Ok(v) if v >= 0.0 && v.is_finite() => Ok(v),
-        _ => Err(format!("'{text}' is not a number of days (0 or more)")),
+        _ => Err(ArgumentError::NotDays(text.to_string())),
     }
 }
 
@@ -296,12 +291,11 @@ pub fn command(plugin: Plugin) -> clap::Command {
 }
 
 /// Which dialogue runs and the default port, from the plugin and its options.
-fn protocol_for(plugin: Plugin, args: &Args) -> Result<(Protocol, u16), String> {
-    let only = |option: &str, plugins: &str| {
-        format!(
-            "{option} is an option of {plugins}, not of {}",
-            plugin.binary
-        )
+fn protocol_for(plugin: Plugin, args: &Args) -> Result<(Protocol, u16), ArgumentError> {
+    let only = |option, plugins| ArgumentError::OtherPluginsOption {
+        option,
+        plugins,
+        plugin: plugin.binary,
     };
     if args.implicit_tls && !matches!(plugin.protocol, Protocol::Smtp | Protocol::Lmtp) {
         return Err(only(
@@ -326,53 +320,44 @@ fn protocol_for(plugin: Plugin, args: &Args) -> Result<(Protocol, u16), String> 
 
 /// The `--helo` name: it goes onto the wire after `EHLO `, so it must be one word of
 /// printable ASCII (no CR or LF that would start a second command).
-fn helo_name(text: &str) -> Result<String, String> {
+fn helo_name(text: &str) -> Result<String, ArgumentError> {
     let name = text.trim();
     if name.is_empty() || name.len() > 255 || !name.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(format!(
-            "--helo '{}' is not a host name (one word of printable ASCII)",
-            certprobe::text::visible(text)
-        ));
+        return Err(ArgumentError::NotHeloName(text.to_string()));
     }
     Ok(name.to_string())
 }
 
-/// How the plugin talks before TLS, for messages.
-fn dialogue_name(plugin: Plugin, protocol: Protocol) -> String {
-    match protocol {
-        Protocol::Tls => format!("{} with direct TLS", plugin.binary),
-        p => format!("the {} dialogue", p.label()),
-    }
-}
-
 /// `-4`/`-6` with an IP literal of the other family can never connect: an argument error.
-fn family_fits(target: &Target) -> Result<(), String> {
+fn family_fits(target: &Target) -> Result<(), ArgumentError> {
     let literal = target
         .address
         .as_deref()
         .or(Some(target.host.as_str()))
         .and_then(certprobe::target::parse_ip_literal);
     match (target.family, literal) {
-        (Family::V6, Some(ip)) if ip.is_ipv4() => {
-            Err(format!("-6 asks for IPv6, but {ip} is an IPv4 address"))
-        }
-        (Family::V4, Some(ip)) if ip.is_ipv6() => {
-            Err(format!("-4 asks for IPv4, but {ip} is an IPv6 address"))
-        }
+        (Family::V6, Some(ip)) if ip.is_ipv4() => Err(ArgumentError::WrongFamily(ip)),
+        (Family::V4, Some(ip)) if ip.is_ipv6() => Err(ArgumentError::WrongFamily(ip)),
         _ => Ok(()),
     }
 }
 
 /// Plain day counts must put CRITICAL below WARNING: `-w 10 -c 20` would never warn.
-fn thresholds_fit(warning: &Threshold, critical: &Threshold) -> Result<(), String> {
+fn thresholds_fit(warning: &Threshold, critical: &Threshold) -> Result<(), ArgumentError> {
     match (warning, critical) {
-        (Threshold::MinDays(w), Threshold::MinDays(c)) if c > w => Err(format!(
-            "-c {} days is above -w {} days: CRITICAL must come at fewer days left than WARNING",
-            trim_days(*c),
-            trim_days(*w)
-        )),
+        (Threshold::MinDays(w), Threshold::MinDays(c)) if c > w => {
+            Err(ArgumentError::CriticalAboveWarning {
+                critical: *c,
+                warning: *w,
+            })
+        }
         _ => Ok(()),
     }
+}
+
+/// `--fingerprint` and `--serial` as uppercase hex without separators.
+fn hex(text: &str) -> Result<String, ArgumentError> {
+    verdict::normalise_hex(text).map_err(|_| ArgumentError::NotHex(text.to_string()))
 }
 
 fn trim_days(days: f64) -> String {
@@ -383,21 +368,20 @@ fn trim_days(days: f64) -> String {
     }
 }
 
-pub(super) fn config_from(plugin: Plugin, args: Args) -> Result<Config, String> {
+pub(super) fn config_from(plugin: Plugin, args: Args) -> Result<Config, ArgumentError> {
     let (protocol, default_port) = protocol_for(plugin, &args)?;
     let mut target = Target::new(
         &args.host,
         args.port.unwrap_or(default_port),
         args.sni.as_deref(),
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
     target.protocol = protocol;
     target.helo = args.helo.as_deref().map(helo_name).transpose()?;
     if target.helo.is_some() && !matches!(protocol, Protocol::Smtp | Protocol::Lmtp) {
-        return Err(format!(
-            "--helo names this machine in SMTP EHLO and LMTP LHLO; {} does not send it",
-            dialogue_name(plugin, protocol)
-        ));
+        return Err(ArgumentError::HeloNotSent {
+            plugin: plugin.binary,
+            protocol,
+        });
     }
     target.address = args
         .address
@@ -405,12 +389,7 @@ pub(super) fn config_from(plugin: Plugin, args: Args) -> Result<Config, String> 
         .map(|a| {
             certprobe::target::parse_ip_literal(a)
                 .map(|ip| ip.to_string())
-                .ok_or_else(|| {
-                    format!(
-                        "--address '{}' is not an IP address (give the name with -H)",
-                        certprobe::text::visible(a)
-                    )
-                })
+                .ok_or_else(|| ArgumentError::NotAnAddress(a.to_string()))
         })
         .transpose()?;
     target.family = match (args.ipv4, args.ipv6) {
@@ -446,21 +425,20 @@ pub(super) fn config_from(plugin: Plugin, args: Args) -> Result<Config, String> 
         allow_empty_san: args.allow_empty_san,
         issuer: match &args.issuer {
             Some(re) => {
-                Some(regex_lite::Regex::new(re).map_err(|e| {
-                    format!("--issuer '{re}' is not a valid regular expression: {e}")
-                })?)
+                Some(
+                    regex_lite::Regex::new(re).map_err(|error| ArgumentError::NotRegex {
+                        pattern: re.clone(),
+                        error,
+                    })?,
+                )
             }
             None => None,
         },
-        fingerprint: args
-            .fingerprint
-            .as_deref()
-            .map(verdict::normalise_hex)
-            .transpose()?,
+        fingerprint: args.fingerprint.as_deref().map(hex).transpose()?,
         serial: args
             .serial
             .as_deref()
-            .map(|s| verdict::normalise_hex(s).map(|hex| hex.trim_start_matches('0').to_string()))
+            .map(|s| hex(s).map(|hex| hex.trim_start_matches('0').to_string()))
             .transpose()?,
         revocation: !args.no_revocation,
         revocation_strict: args.revocation_strict,
@@ -470,7 +448,7 @@ pub(super) fn config_from(plugin: Plugin, args: Args) -> Result<Config, String> 
         match_names: args
             .match_names
             .iter()
-            .map(|n| certprobe::idna::to_ascii_name(n).map_err(|e| e.to_string()))
+            .map(|n| certprobe::idna::to_ascii_name(n).map_err(ArgumentError::from))
             .collect::<Result<_, _>>()?,
     };
     let trust = TrustSelection {
@@ -502,7 +480,149 @@ pub(super) fn config_from(plugin: Plugin, args: Args) -> Result<Config, String> 
             ..CheckerSettings::default()
         },
         format: Format::from_name(&args.output)
-            .ok_or_else(|| format!("'{}' is not an output format", args.output))?,
+            .ok_or_else(|| ArgumentError::NotFormat(args.output.clone()))?,
         verbosity: args.verbose,
     })
 }
+
+/// Why the command line cannot be used: a value an option does not take, or options that do
+/// not go together. Each variant carries what the user gave.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ArgumentError {
+    /// `--starttls` with a name that is no STARTTLS protocol.
+    NotStarttlsProtocol(String),
+    /// `--min-tls` with something else than 1.0, 1.1, 1.2 or 1.3.
+    NotTlsVersion(String),
+    /// `--min-grade` with something else than A+ to F.
+    NotGrade(String),
+    /// `-p` outside 1 to 65535, or not a number.
+    NotPort(String),
+    /// `-t` not above 0 or above a day, or not a number.
+    NotSeconds(String),
+    /// A day count (`--info-days`, `--max-validity`) below 0 or not a number.
+    NotDays(String),
+    /// An option that only other plugins take (`--ldaps` to check_smtp_cert).
+    OtherPluginsOption {
+        /// The option given, as written in its long form.
+        option: &'static str,
+        /// The plugins that take it.
+        plugins: &'static str,
+        /// The plugin that was run.
+        plugin: &'static str,
+    },
+    /// `--helo` with something that is not one word of printable ASCII.
+    NotHeloName(String),
+    /// `--helo` to a plugin or protocol whose dialogue sends no EHLO or LHLO.
+    HeloNotSent {
+        /// The plugin that was run.
+        plugin: &'static str,
+        /// The dialogue it runs before TLS.
+        protocol: Protocol,
+    },
+    /// `--address` that is not an IP literal.
+    NotAnAddress(String),
+    /// `-4` with an IPv6 literal, or `-6` with an IPv4 one: the address of the wrong family.
+    WrongFamily(IpAddr),
+    /// Plain day counts with `-c` above `-w`: the warning would never come.
+    CriticalAboveWarning {
+        /// The `-c` days.
+        critical: f64,
+        /// The `-w` days.
+        warning: f64,
+    },
+    /// `--issuer` that is not a regular expression.
+    NotRegex {
+        /// The pattern given.
+        pattern: String,
+        /// What the regular expression library found wrong.
+        error: regex_lite::Error,
+    },
+    /// `--fingerprint` or `--serial` that is not hexadecimal.
+    NotHex(String),
+    /// `-o` with a name that is no output format.
+    NotFormat(String),
+    /// `-H`, `--sni` or `--match` that is not a usable host name.
+    HostName(HostNameError),
+}
+
+impl fmt::Display for ArgumentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ArgumentError::NotStarttlsProtocol(text) => {
+                let names: Vec<&str> = Protocol::STARTTLS.iter().map(|p| p.name()).collect();
+                write!(f, "'{text}' is not one of {}", names.join(", "))
+            }
+            ArgumentError::NotTlsVersion(text) => {
+                write!(f, "'{text}' is not one of 1.0, 1.1, 1.2, 1.3")
+            }
+            ArgumentError::NotGrade(text) => {
+                write!(f, "'{text}' is not one of A+, A, B, C, D, E, F")
+            }
+            ArgumentError::NotPort(text) => {
+                write!(f, "'{text}' is not a port number (1 to 65535)")
+            }
+            ArgumentError::NotSeconds(text) => {
+                write!(f, "'{text}' is not a number of seconds between 0 and 86400")
+            }
+            ArgumentError::NotDays(text) => {
+                write!(f, "'{text}' is not a number of days (0 or more)")
+            }
+            ArgumentError::OtherPluginsOption {
+                option,
+                plugins,
+                plugin,
+            } => write!(f, "{option} is an option of {plugins}, not of {plugin}"),
+            ArgumentError::NotHeloName(text) => write!(
+                f,
+                "--helo '{}' is not a host name (one word of printable ASCII)",
+                certprobe::text::visible(text)
+            ),
+            ArgumentError::HeloNotSent { plugin, protocol } => {
+                write!(
+                    f,
+                    "--helo names this machine in SMTP EHLO and LMTP LHLO; "
+                )?;
+                match protocol {
+                    Protocol::Tls => write!(f, "{plugin} with direct TLS")?,
+                    p => write!(f, "the {} dialogue", p.label())?,
+                }
+                write!(f, " does not send it")
+            }
+            ArgumentError::NotAnAddress(text) => write!(
+                f,
+                "--address '{}' is not an IP address (give the name with -H)",
+                certprobe::text::visible(text)
+            ),
+            ArgumentError::WrongFamily(ip) if ip.is_ipv4() => {
+                write!(f, "-6 asks for IPv6, but {ip} is an IPv4 address")
+            }
+            ArgumentError::WrongFamily(ip) => {
+                write!(f, "-4 asks for IPv4, but {ip} is an IPv6 address")
+            }
+            ArgumentError::CriticalAboveWarning { critical, warning } => write!(
+                f,
+                "-c {} days is above -w {} days: CRITICAL must come at fewer days left than WARNING",
+                trim_days(*critical),
+                trim_days(*warning)
+            ),
+            ArgumentError::NotRegex { pattern, error } => write!(
+                f,
+                "--issuer '{pattern}' is not a valid regular expression: {error}"
+            ),
+            ArgumentError::NotHex(text) => write!(f, "'{text}' is not a hexadecimal value"),
+            ArgumentError::NotFormat(text) => write!(f, "'{text}' is not an output format"),
+            ArgumentError::HostName(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ArgumentError {}
+
+impl From<HostNameError> for ArgumentError {
+    fn from(error: HostNameError) -> ArgumentError {
+        ArgumentError::HostName(error)
+    }
+}
+
+#[cfg(test)]
+mod tests;

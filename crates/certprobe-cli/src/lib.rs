@@ -12,7 +12,7 @@ mod plugin;
 pub mod prtg_params;
 mod stdin;
 
-pub use args::{command, Args};
+pub use args::{command, Args, ArgumentError};
 pub use config::Config;
 pub use plugin::{Plugin, LDAP_CERT, LMTP_CERT, SMTP_CERT, TLS_CERT};
 
@@ -21,6 +21,7 @@ use certprobe::render::{render, Format, Outcome, Rendered};
 use certprobe::verdict::{Policy, State};
 use certprobe::{Budget, CheckOptions, Checker, CheckerSettings, Target, TrustSelection};
 use clap::FromArgMatches;
+use prtg_params::PrtgParamsError;
 use std::ffi::OsString;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -70,7 +71,7 @@ fn parse_with_stdin(
                 config.format = format;
                 config
             })
-            .map_err(|message| usage_error(plugin, format, &message));
+            .map_err(|error| usage_error(plugin, format, &error));
     }
     let format = sniff_format(&args);
     let matches = command(plugin)
@@ -86,15 +87,14 @@ fn parse_with_stdin(
         })?;
     let args = Args::from_arg_matches(&matches)
         .map_err(|e| usage_error(plugin, format, &clap_message(&e)))?;
-    config_from(plugin, args).map_err(|message| usage_error(plugin, format, &message))
+    config_from(plugin, args).map_err(|error| usage_error(plugin, format, &error))
 }
 
 /// The PRTG STARTTLS sensor's parameters as a configuration: its defaults, PRTG JSON output,
 /// and the operating system's trust store, as that sensor used.
-fn config_from_prtg(params: prtg_params::PrtgParams) -> Result<Config, String> {
+fn config_from_prtg(params: prtg_params::PrtgParams) -> Result<Config, PrtgParamsError> {
     let port = params.port.unwrap_or(params.protocol.default_port());
-    let mut target =
-        Target::new(&params.host, port, params.domain.as_deref()).map_err(|e| e.to_string())?;
+    let mut target = Target::new(&params.host, port, params.domain.as_deref())?;
     target.protocol = params.protocol;
     // The sensor reports names as checked against the device (0/1) or CN/SAN (5/6), never SNI.
     target.sni_explicit = false;
@@ -158,7 +158,7 @@ fn clap_message(e: &clap::Error) -> String {
         .to_string()
 }
 
-fn usage_error(plugin: Plugin, format: Format, message: &str) -> Rendered {
+fn usage_error(plugin: Plugin, format: Format, message: &dyn std::fmt::Display) -> Rendered {
     let outcome = Outcome::usage(&format!("invalid arguments: {message}"));
     render(format, &outcome, &plugin.context(0))
 }
@@ -227,4 +227,38 @@ fn timeout_output(plugin: Plugin, config: &Config, budget: &Budget) -> Rendered 
     let error = budget.deadline.expired("before the check completed");
     let outcome = Outcome::timed_out(&config.target, &config.options.policy, &error);
     render(config.format, &outcome, &plugin.context(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_prtg_name_that_is_no_host_name_is_a_parameter_error() {
+        let params = |host: &str, domain: Option<&str>| prtg_params::PrtgParams {
+            host: host.into(),
+            port: None,
+            protocol: certprobe::Protocol::Smtp,
+            domain: domain.map(Into::into),
+            validation: certprobe::analysis::NameMode::CnSan,
+        };
+        let error = |p| match config_from_prtg(p) {
+            Ok(_) => panic!("accepted"),
+            Err(error) => error,
+        };
+        let bad = error(params("mx..example", None));
+        assert_eq!(
+            bad,
+            PrtgParamsError::HostName(certprobe::idna::HostNameError::EmptyLabel(
+                "mx..example".into()
+            ))
+        );
+        assert_eq!(bad.to_string(), "'mx..example' has an empty label");
+        let bad = error(params("192.0.2.25", Some("mta example")));
+        assert_eq!(bad.to_string(), "'mta example' is not a valid host name");
+        let config = config_from_prtg(params("192.0.2.25", Some("mta.example"))).unwrap();
+        assert_eq!(config.target.port, 25);
+        assert_eq!(config.target.sni.as_deref(), Some("mta.example"));
+        assert!(!config.target.sni_explicit);
+    }
 }

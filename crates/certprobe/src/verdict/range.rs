@@ -3,12 +3,13 @@
 //! `start..end` (inclusive), or inside it with a leading `@`.
 //!
 //! A plain number stays what certificate plugins have always meant by it, the minimum days
-//! left (alert at or below it); any form with `:`, `~` or `@` is a range over days left.
+//! left (alert below it, as check_ssl_cert does); it is the range `N:`, which is also what
+//! the perfdata says. Any form with `:`, `~` or `@` is a range over days left.
 
 /// A threshold on days left.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Threshold {
-    /// Alert at or below this many days (`-w 30`).
+    /// Alert below this many days (`-w 30`), the same as the range `30:`.
     MinDays(f64),
     /// Any form with `:`, `~` or `@`: a Nagios range over days left.
     Range(Range),
@@ -44,7 +45,7 @@ impl Threshold {
     /// True when `days` left should raise this threshold's state.
     pub fn alerts(&self, days: f64) -> bool {
         match self {
-            Threshold::MinDays(min) => days <= *min,
+            Threshold::MinDays(min) => days < *min,
             Threshold::Range(range) => range.alerts(days),
         }
     }
@@ -153,7 +154,12 @@ mod tests {
     #[test]
     fn plain_numbers_are_minimum_days() {
         assert_eq!(Threshold::parse("30").unwrap(), Threshold::MinDays(30.0));
-        assert!(alerts("30", 30.0) && !alerts("30", 30.5));
+        assert!(alerts("30", 29.99) && !alerts("30", 30.0) && !alerts("30", 30.5));
+        // A plain number and its perfdata form agree everywhere, the boundary included.
+        for days in [0.0, 6.99, 7.0, 29.99, 30.0, 30.01] {
+            assert_eq!(alerts("30", days), alerts("30:", days), "{days}");
+            assert_eq!(alerts("7", days), alerts("7:", days), "{days}");
+        }
         assert_eq!(Threshold::parse("0.5").unwrap().perfdata(), "0.5:");
         assert_eq!(Threshold::parse("@10:20").unwrap().perfdata(), "@10:20");
         assert_eq!(Threshold::parse("14:").unwrap().min_days(), 14.0);

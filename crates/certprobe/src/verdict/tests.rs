@@ -94,10 +94,14 @@ fn state_of(verdict: &Verdict, check: &str) -> State {
 }
 
 #[test]
-fn expiry_thresholds_are_inclusive() {
+fn expiry_thresholds_alert_below_the_days() {
     let policy = Policy::default();
     assert_eq!(
         judge_leaf(facts(30.0, p256(), false), true, &policy).state,
+        State::Ok
+    );
+    assert_eq!(
+        judge_leaf(facts(29.99, p256(), false), true, &policy).state,
         State::Warning
     );
     assert_eq!(
@@ -106,11 +110,11 @@ fn expiry_thresholds_are_inclusive() {
     );
     assert_eq!(
         judge_leaf(facts(7.0, p256(), false), true, &policy).state,
-        State::Critical
+        State::Warning
     );
     assert_eq!(
-        judge_leaf(facts(7.01, p256(), false), true, &policy).state,
-        State::Warning
+        judge_leaf(facts(6.99, p256(), false), true, &policy).state,
+        State::Critical
     );
     let expired = judge_leaf(facts(-0.5, p256(), false), true, &policy);
     assert_eq!(

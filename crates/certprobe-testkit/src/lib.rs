@@ -9,9 +9,9 @@ mod servers;
 
 pub use pki::{Ca, KeyType, Leaf, LeafSpec};
 pub use servers::{
-    finish_tls, openssl_server, openssl_server_with, read_line, refused_port, serve, serve_bytes,
-    serve_raw, serve_stapled, serve_trickle, serve_with, tls_config, Misbehaviour, OpensslServer,
-    Server,
+    finish_tls, openssl_server, openssl_server_with, read_line, refused_port, serve, serve_at,
+    serve_bytes, serve_raw, serve_stapled, serve_tls_at, serve_trickle, serve_with, tls_config,
+    Misbehaviour, OpensslServer, Running, Server,
 };
 
 use std::path::PathBuf;

@@ -241,3 +241,61 @@ pub fn openssl_server_with(
     }
     panic!("openssl s_server did not start");
 }
+
+/// A server on a chosen address that stops (and frees its port) when dropped: for scans of
+/// many loopback addresses, and for endpoints that go away and come back.
+pub struct Running {
+    pub addr: std::net::SocketAddr,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Listens on `addr` (port 0 for any) and runs `handle` on a thread per connection until
+/// dropped.
+pub fn serve_at(
+    addr: std::net::SocketAddr,
+    handle: impl Fn(TcpStream) + Send + Sync + 'static,
+) -> std::io::Result<Running> {
+    let listener = TcpListener::bind(addr)?;
+    let addr = listener.local_addr()?;
+    listener.set_nonblocking(true)?;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let handle = Arc::new(handle);
+    let flag = stop.clone();
+    let thread = std::thread::spawn(move || {
+        while !flag.load(std::sync::atomic::Ordering::SeqCst) {
+            match listener.accept() {
+                Ok((stream, _)) => {
+                    let _ = stream.set_nonblocking(false);
+                    let handle = handle.clone();
+                    std::thread::spawn(move || handle(stream));
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(2)),
+            }
+        }
+    });
+    Ok(Running {
+        addr,
+        stop,
+        thread: Some(thread),
+    })
+}
+
+/// A TLS server on `addr` presenting `chain` until dropped.
+pub fn serve_tls_at(
+    addr: std::net::SocketAddr,
+    chain: Vec<Vec<u8>>,
+    key_pkcs8: Vec<u8>,
+) -> std::io::Result<Running> {
+    let config = tls_config(chain, key_pkcs8);
+    serve_at(addr, move |stream| finish_tls(stream, &config))
+}

@@ -1,0 +1,15 @@
+//! certprobe's network scanner: jobs of targets x ports, checked with the plugins' engine,
+//! stored in the inventory.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod duration;
+pub mod job;
+pub mod plan;
+pub mod scanner;
+pub mod sighting;
+pub mod spec;
+
+pub use job::{Job, Limits};
+pub use scanner::{scan, Progress, ScanError, ScanReport, ScanSettings};

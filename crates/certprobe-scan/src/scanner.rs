@@ -1,0 +1,383 @@
+//! Runs a job: connects asynchronously (a dead or refusing host costs no thread), hands each
+//! live connection to the engine on a bounded pool of blocking threads, and commits the
+//! results in batches, one transaction each, from the calling thread.
+
+use crate::job::{Job, Limits};
+use crate::plan::{Plan, Unresolved, Work};
+use crate::sighting::{key_of, sighting_of};
+use certprobe::analysis::name::NameMode;
+use certprobe::capture::tcp::{describe_connect_error, show};
+use certprobe::{Budget, CheckOptions, Checker, Connected, Outcome, Target};
+use certprobe_inventory::model::{RunCounts, RunStart, RunStatus, Sighting, StoredFinding};
+use certprobe_inventory::{InventoryError, Store};
+use std::collections::{HashMap, HashSet};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+/// Results are committed when this many are waiting, or after [`BATCH_TIME`].
+const BATCH_SIZE: usize = 512;
+/// The longest a result waits to be committed.
+const BATCH_TIME: Duration = Duration::from_millis(250);
+/// Blocking threads for the engine's part (dialogues, handshakes, analysis, lookups), at most.
+const MAX_ENGINE_THREADS: usize = 512;
+
+/// How a scan runs, beyond its job.
+#[derive(Debug, Clone, Default)]
+pub struct ScanSettings {
+    /// Start the job afresh even when its last run was interrupted.
+    pub restart: bool,
+    /// The scanning machine's name, stored with the run.
+    pub host: String,
+}
+
+/// Where a scan is, for a progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Endpoints planned in this run.
+    pub planned: u64,
+    /// Endpoints checked so far (with the ones a resumed run had done).
+    pub checked: u64,
+    /// Endpoints that served a chain.
+    pub served: u64,
+}
+
+/// What a scan did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ScanReport {
+    /// The job.
+    pub job: String,
+    /// The run's id in the inventory.
+    pub run: i64,
+    /// True when the run continued an interrupted one.
+    pub resumed: bool,
+    /// `done` or `interrupted`.
+    pub status: &'static str,
+    /// Endpoints planned.
+    pub planned: u64,
+    /// The run's counts.
+    #[serde(flatten)]
+    pub counts: RunCounts,
+    /// Host names that did not resolve.
+    pub unresolved: Vec<String>,
+    /// Seconds the scan took (this process's part).
+    pub seconds: f64,
+}
+
+/// Why a scan could not run or could not store its results.
+#[derive(Debug)]
+pub enum ScanError {
+    /// The inventory refused (locked, read-only, full, a job already running).
+    Inventory(InventoryError),
+    /// The async runtime could not start.
+    Runtime(String),
+}
+
+impl std::fmt::Display for ScanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ScanError::Inventory(e) => e.fmt(f),
+            ScanError::Runtime(reason) => write!(f, "cannot start the scanner: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for ScanError {}
+
+impl From<InventoryError> for ScanError {
+    fn from(e: InventoryError) -> ScanError {
+        ScanError::Inventory(e)
+    }
+}
+
+/// What every endpoint's task shares.
+struct Shared {
+    checker: Arc<Checker>,
+    limits: Limits,
+    zone: String,
+    /// The job's options, and the same without the name check for endpoints with no name.
+    named: CheckOptions,
+    unnamed: CheckOptions,
+    per_host: Mutex<HashMap<IpAddr, Arc<Semaphore>>>,
+}
+
+/// Runs `job` into `store`. `stop` ends it early (a signal): what was checked is kept and the
+/// run is marked interrupted, so the next scan of the job continues it.
+pub fn scan(
+    job: &Job,
+    checker: Arc<Checker>,
+    store: &mut dyn Store,
+    settings: &ScanSettings,
+    stop: Arc<AtomicBool>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<ScanReport, ScanError> {
+    let started = Instant::now();
+    let resolver = certprobe::capture::Resolver::new(8, 1024);
+    let plan = Plan::new(job, &resolver, job.limits.timeout);
+    let planned = plan.count();
+    let start = RunStart {
+        job: job.name.clone(),
+        zone: job.zone.clone(),
+        host: settings.host.clone(),
+        started: certprobe::clock::now_unix(),
+        planned,
+    };
+    let mut run = store.begin_run(&start, settings.restart)?;
+    let engine_threads = job.limits.concurrency.clamp(1, MAX_ENGINE_THREADS);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(engine_threads)
+        .enable_all()
+        .build()
+        .map_err(|e| ScanError::Runtime(e.to_string()))?;
+    let mut unnamed = job.check.clone();
+    unnamed.policy.name_mode = NameMode::None;
+    let shared = Arc::new(Shared {
+        checker,
+        limits: job.limits,
+        zone: job.zone.clone(),
+        named: job.check.clone(),
+        unnamed,
+        per_host: Mutex::new(HashMap::new()),
+    });
+    let (sender, results) = mpsc::channel::<Sighting>();
+    let done = std::mem::take(&mut run.done);
+    {
+        let shared = Arc::clone(&shared);
+        let stop = Arc::clone(&stop);
+        let plan = plan.clone();
+        runtime.spawn(async move {
+            produce(plan, done, shared, sender, stop).await;
+        });
+    }
+    let mut counts = run.counts;
+    let mut batch: Vec<Sighting> = Vec::with_capacity(BATCH_SIZE);
+    let mut last_commit = Instant::now();
+    let mut failure = None;
+    loop {
+        let received = results.recv_timeout(BATCH_TIME);
+        let closed = matches!(received, Err(mpsc::RecvTimeoutError::Disconnected));
+        if let Ok(sighting) = received {
+            batch.push(sighting);
+        }
+        let due = batch.len() >= BATCH_SIZE || last_commit.elapsed() >= BATCH_TIME || closed;
+        if due && !batch.is_empty() && failure.is_none() {
+            match store.record(&mut run, &batch) {
+                Ok(()) => counts = run.counts,
+                Err(e) => {
+                    // Nothing more can be stored: stop launching, let the tasks drain.
+                    stop.store(true, Ordering::SeqCst);
+                    failure = Some(e);
+                }
+            }
+            batch.clear();
+            last_commit = Instant::now();
+            progress(Progress {
+                planned,
+                checked: counts.checked,
+                served: counts.served,
+            });
+        }
+        if closed {
+            break;
+        }
+    }
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    if let Some(e) = failure {
+        return Err(e.into());
+    }
+    let interrupted = stop.load(Ordering::SeqCst);
+    let status = if interrupted {
+        RunStatus::Interrupted
+    } else {
+        RunStatus::Done
+    };
+    let id = run.id;
+    let resumed = run.resumed;
+    store.finish_run(run, status, certprobe::clock::now_unix())?;
+    Ok(ScanReport {
+        job: job.name.clone(),
+        run: id,
+        resumed,
+        status: status.as_str(),
+        planned,
+        counts,
+        unresolved: plan
+            .unresolved
+            .iter()
+            .map(|Unresolved { name, reason }| format!("{name}: {reason}"))
+            .collect(),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Launches the endpoints within the limits, until the plan ends or `stop` is set; returns
+/// when every launched check has sent its result.
+async fn produce(
+    plan: Plan,
+    done: HashSet<certprobe_inventory::model::EndpointKey>,
+    shared: Arc<Shared>,
+    sender: mpsc::Sender<Sighting>,
+    stop: Arc<AtomicBool>,
+) {
+    let limits = shared.limits;
+    let slots = Arc::new(Semaphore::new(limits.concurrency.max(1)));
+    let interval = (limits.rate > 0).then(|| Duration::from_secs_f64(1.0 / f64::from(limits.rate)));
+    let mut next_start = tokio::time::Instant::now();
+    for work in plan.endpoints() {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        if !done.is_empty() && done.contains(&key_of(&work, &shared.zone)) {
+            continue;
+        }
+        if let Some(interval) = interval {
+            let now = tokio::time::Instant::now();
+            // A bucket of one second's worth: a pause does not turn into a burst.
+            let floor = now.checked_sub(Duration::from_secs(1)).unwrap_or(now);
+            next_start = next_start.max(floor) + interval;
+            if next_start > now {
+                tokio::time::sleep_until(next_start).await;
+            }
+        }
+        let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
+            break;
+        };
+        let shared = Arc::clone(&shared);
+        let sender = sender.clone();
+        tokio::spawn(async move {
+            let sighting = check_one(&work, &shared).await;
+            let _ = sender.send(sighting);
+            drop(slot);
+        });
+    }
+    // Every slot back means every task has sent its result.
+    let all = u32::try_from(limits.concurrency.max(1)).unwrap_or(u32::MAX);
+    let _ = slots.acquire_many(all).await;
+}
+
+/// One endpoint: the connect here, the rest in the engine on a blocking thread.
+async fn check_one(work: &Work, shared: &Shared) -> Sighting {
+    let limits = shared.limits;
+    let options = if work.sni.is_some() {
+        &shared.named
+    } else {
+        &shared.unnamed
+    };
+    let budget = Budget::within(limits.timeout).with_connect_timeout(limits.connect_timeout);
+    let target = match target_of(work, limits.timeout) {
+        Ok(target) => target,
+        Err(outcome) => return sighting_of(work, &shared.zone, &outcome, now()),
+    };
+    let addr = SocketAddr::new(work.address, work.port);
+    let slot = host_slot(shared, work.address);
+    let held = Arc::clone(&slot).acquire_owned().await;
+    let started = Instant::now();
+    let connect_limit = limits.connect_timeout.min(limits.timeout);
+    let connected = tokio::time::timeout(connect_limit, tokio::net::TcpStream::connect(addr)).await;
+    let outcome = match connected {
+        Err(_) => Outcome::failed(
+            &target,
+            &options.policy,
+            &budget.connect_expired(&format!("connecting to {}", show(&addr))),
+        ),
+        Ok(Err(e)) => Outcome::failed(&target, &options.policy, &describe_connect_error(&addr, &e)),
+        Ok(Ok(stream)) => {
+            let connect_ms = started.elapsed().as_secs_f64() * 1000.0;
+            let checker = Arc::clone(&shared.checker);
+            let options = options.clone();
+            let task_target = target.clone();
+            let engine = tokio::task::spawn_blocking(move || {
+                let socket = stream.into_std().and_then(|s| {
+                    s.set_nonblocking(false)?;
+                    Ok(s)
+                });
+                match socket {
+                    Ok(socket) => checker.check_connected(
+                        Connected {
+                            socket,
+                            peer: addr,
+                            connect_ms,
+                        },
+                        &task_target,
+                        &options,
+                        &budget,
+                    ),
+                    Err(e) => Outcome::failed(
+                        &task_target,
+                        &options.policy,
+                        &describe_connect_error(&addr, &e),
+                    ),
+                }
+            });
+            match engine.await {
+                Ok(outcome) => outcome,
+                Err(_) => Outcome::failed(
+                    &target,
+                    &shared.named.policy,
+                    &certprobe::ConnectError::new(
+                        certprobe::ErrorKind::Setup,
+                        "the check of this endpoint stopped unexpectedly",
+                    ),
+                ),
+            }
+        }
+    };
+    drop(held);
+    release_host(shared, work.address, slot);
+    let mut sighting = sighting_of(work, &shared.zone, &outcome, now());
+    if work.sni.is_none() && outcome.report.is_some() {
+        sighting.findings.push(StoredFinding {
+            check: "name".to_string(),
+            state: "OK".to_string(),
+            message: "no name to check: the address was scanned without an SNI name".to_string(),
+        });
+    }
+    sighting
+}
+
+/// The engine's target for a work item; an SNI name the engine refuses is an UNKNOWN outcome.
+fn target_of(work: &Work, timeout: Duration) -> Result<Target, Box<Outcome>> {
+    match Target::new(&work.address.to_string(), work.port, work.sni.as_deref()) {
+        Ok(mut target) => {
+            target.protocol = work.protocol;
+            target.timeout = timeout;
+            Ok(target)
+        }
+        Err(e) => Err(Box::new(Outcome::usage(&format!(
+            "cannot check {}: {e}",
+            show(&SocketAddr::new(work.address, work.port))
+        )))),
+    }
+}
+
+fn host_slot(shared: &Shared, ip: IpAddr) -> Arc<Semaphore> {
+    let mut hosts = shared
+        .per_host
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    Arc::clone(
+        hosts
+            .entry(ip)
+            .or_insert_with(|| Arc::new(Semaphore::new(shared.limits.per_host.max(1)))),
+    )
+}
+
+/// Forgets an address's limiter when no check of it is running (a /8 sweep must not keep
+/// sixteen million of them).
+fn release_host(shared: &Shared, ip: IpAddr, slot: Arc<Semaphore>) {
+    let mut hosts = shared
+        .per_host
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // The map's reference and ours: nobody else waits on it.
+    if Arc::strong_count(&slot) == 2 {
+        hosts.remove(&ip);
+    }
+}
+
+fn now() -> i64 {
+    certprobe::clock::now_unix()
+}

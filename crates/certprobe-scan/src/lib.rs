@@ -4,10 +4,12 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod config;
 pub mod duration;
 pub mod job;
 pub mod plan;
 pub mod scanner;
+pub mod schedule;
 pub mod sighting;
 pub mod spec;
 

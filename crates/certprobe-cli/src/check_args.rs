@@ -116,11 +116,11 @@ pub struct CheckArgs {
     min_grade: Option<Letter>,
 
     /// Alarm tier Info up to this many days left (tiers: Critical <= -c, Warning <= -w, Info, OK).
-    #[arg(long, value_name = "DAYS", default_value_t = 90.0, value_parser = non_negative_days)]
+    #[arg(long, value_name = "DAYS", default_value_t = 90.0, allow_negative_numbers = true, value_parser = non_negative_days)]
     info_days: f64,
 
     /// WARNING when the certificate (issued since 2020-09-01) is valid for longer than this.
-    #[arg(long, value_name = "DAYS", default_value_t = 398.0, value_parser = non_negative_days)]
+    #[arg(long, value_name = "DAYS", default_value_t = 398.0, allow_negative_numbers = true, value_parser = non_negative_days)]
     max_validity: f64,
 
     /// A certificate without subjectAltName is OK instead of WARNING.

@@ -11,12 +11,14 @@ fn usage_line(plugin: &str, label: &str, message: &str) -> String {
 
 #[test]
 fn each_bad_value_gets_one_sentence() {
-    let cases: [(&[&str], &str); 11] = [
+    let cases: [(&[&str], &str); 13] = [
         (&["-H", "x", "-p", "-1"], "invalid value '-1' for '--port <PORT>': '-1' is not a port number (1 to 65535)"),
         (&["-H", "x", "-p", "0"], "invalid value '0' for '--port <PORT>': '0' is not a port number (1 to 65535)"),
         (&["-H", "x", "-p", "70000"], "invalid value '70000' for '--port <PORT>': '70000' is not a port number (1 to 65535)"),
         (&["-H", "x", "-t", "-1"], "invalid value '-1' for '--timeout <SECONDS>': '-1' is not a number of seconds between 0 and 86400"),
         (&["-H", "x", "-t", "0"], "invalid value '0' for '--timeout <SECONDS>': '0' is not a number of seconds between 0 and 86400"),
+        (&["-H", "x", "--info-days", "-1"], "invalid value '-1' for '--info-days <DAYS>': '-1' is not a number of days (0 or more)"),
+        (&["-H", "x", "--max-validity", "-1"], "invalid value '-1' for '--max-validity <DAYS>': '-1' is not a number of days (0 or more)"),
         (&["-H", "x", "-w", "10", "-c", "20"], "-c 20 days is above -w 10 days: CRITICAL must come at fewer days left than WARNING"),
         (&["-H", "x", "--address", "mail server"], "--address 'mail server' is not an IP address (give the name with -H)"),
         (&["-H", "x", "--address", "mail.example.com"], "--address 'mail.example.com' is not an IP address (give the name with -H)"),

@@ -1,21 +1,16 @@
-//! The command line: clap's definition of every option, and its translation into one typed
-//! [`Config`](super::Config).
+//! The command line: clap's definition of the target options (where and how to connect, the
+//! output), the check options flattened in from [`CheckArgs`], and their translation into one
+//! typed [`Config`](super::Config).
 
 use super::Config;
-use crate::Plugin;
-use certprobe::analysis::grade::Letter;
-use certprobe::analysis::NameMode;
+use crate::{CheckArgs, Plugin};
 use certprobe::idna::HostNameError;
-use certprobe::lookups::{Cidr, EgressPolicy, PrivateRule};
 use certprobe::render::Format;
 use certprobe::target::{Family, Target};
-use certprobe::tls_version::TlsVersion;
-use certprobe::verdict::{self, Policy, State, Threshold};
-use certprobe::{CheckOptions, CheckerSettings, Protocol, TrustSelection};
-use clap::{ArgAction, CommandFactory, Parser, ValueEnum};
+use certprobe::Protocol;
+use clap::{ArgAction, CommandFactory, Parser};
 use std::fmt;
 use std::net::IpAddr;
-use std::str::FromStr;
 use std::time::Duration;
 
 /// Options shared by every plugin.
@@ -54,130 +49,13 @@ pub struct Args {
     #[arg(short, long, value_name = "SECONDS", default_value_t = 10.0, allow_negative_numbers = true, value_parser = positive_seconds)]
     timeout: f64,
 
-    /// State to return when the time limit is reached.
-    #[arg(long, value_enum, value_name = "STATE", default_value_t = StateArg::Unknown)]
-    timeout_state: StateArg,
-
-    /// WARNING when the certificate has fewer than this many days left (fractions allowed), or a
-    /// Nagios range over days left: 10: (below 10), ~:10, 10:20, @10:20.
-    #[arg(short, long, value_name = "DAYS", default_value = "30", value_parser = Threshold::parse)]
-    warning: Threshold,
-
-    /// CRITICAL when the certificate has fewer than this many days left, or a Nagios range; an
-    /// expired or not yet valid certificate is always CRITICAL.
-    #[arg(short, long, value_name = "DAYS", default_value = "7", value_parser = Threshold::parse)]
-    critical: Threshold,
-
-    /// Which certificate names must match the host name (RFC 6125).
-    #[arg(long, value_enum, value_name = "MODE", default_value_t = NameCheckArg::CnSan)]
-    name_check: NameCheckArg,
-
-    /// Trust anchors: Mozilla's roots (built in) or the operating system's store.
-    /// With --ca-file and no --trust, only the given files are trusted.
-    #[arg(long, value_enum, value_name = "STORE")]
-    trust: Option<TrustArg>,
-
-    /// PEM file of trusted CA certificates (repeatable).
-    #[arg(long = "ca-file", value_name = "PEM", action = ArgAction::Append)]
-    ca_files: Vec<String>,
-
-    /// An untrusted chain is WARNING instead of CRITICAL.
-    #[arg(long)]
-    allow_untrusted: bool,
-
-    /// A self-signed certificate is OK instead of CRITICAL.
-    #[arg(long)]
-    allow_self_signed: bool,
-
-    /// RSA/DSA keys shorter than this are CRITICAL (replaces the default: below 1024 CRITICAL, below 2048 WARNING).
-    #[arg(long, value_name = "BITS")]
-    min_key_bits: Option<u32>,
-
-    /// ECDSA/EdDSA keys shorter than this are CRITICAL.
-    #[arg(long, value_name = "BITS", default_value_t = 256)]
-    min_ec_key_bits: u32,
-
     /// Output format for the monitoring system that runs the check.
     #[arg(short, long, value_name = "FORMAT", default_value = "nagios", value_parser = Format::NAMES)]
     output: String,
 
-    /// Complete an incomplete chain by fetching issuers from the AIA caIssuers URL (HTTP);
-    /// a chain completed so is WARNING ("incomplete chain, completed via AIA").
-    #[arg(long)]
-    fetch_intermediates: bool,
-
-    /// Folder to cache fetched issuer certificates, OCSP responses and CRLs in.
-    #[arg(long, value_name = "DIR")]
-    cache_dir: Option<std::path::PathBuf>,
-
-    /// When issuer, OCSP and CRL URLs (they come from the server's certificate) may be fetched
-    /// from private and loopback addresses: auto, only when the checked server is in such a
-    /// range itself; always; never. Link-local and metadata addresses are never fetched from.
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = FetchPrivateArg::Auto)]
-    fetch_from_private: FetchPrivateArg,
-
-    /// An address range that may always be fetched from (repeatable; 10.1.0.0/16, 2001:db8::/32).
-    #[arg(long, value_name = "CIDR", action = ArgAction::Append, value_parser = Cidr::from_str)]
-    fetch_allow: Vec<Cidr>,
-
-    /// An address range that is never fetched from (repeatable; wins over --fetch-allow).
-    #[arg(long, value_name = "CIDR", action = ArgAction::Append, value_parser = Cidr::from_str)]
-    fetch_deny: Vec<Cidr>,
-
-    /// Do not check revocation (by default: the stapled OCSP response, else the OCSP responder,
-    /// else the CRL named in the certificate).
-    #[arg(long)]
-    no_revocation: bool,
-
-    /// A revocation status that cannot be had (responder down, slow, broken) is CRITICAL,
-    /// not WARNING.
-    #[arg(long)]
-    revocation_strict: bool,
-
-    /// CRITICAL unless the server staples an OCSP response.
-    #[arg(long)]
-    require_stapling: bool,
-
-    /// Probe which TLS versions (1.0 to 1.3) the server accepts, each on its own connection,
-    /// and grade the configuration (A+ to F).
-    #[arg(long)]
-    protocols: bool,
-
-    /// CRITICAL when the server accepts a TLS version below this (1.0, 1.1, 1.2, 1.3); probes.
-    #[arg(long, value_name = "VERSION", value_parser = tls_version)]
-    min_tls: Option<TlsVersion>,
-
-    /// CRITICAL when the security grade is worse than this (A+, A, B, C, D, E, F); probes.
-    #[arg(long, value_name = "GRADE", value_parser = grade_letter)]
-    min_grade: Option<Letter>,
-
-    /// Alarm tier Info up to this many days left (tiers: Critical <= -c, Warning <= -w, Info, OK).
-    #[arg(long, value_name = "DAYS", default_value_t = 90.0, value_parser = non_negative_days)]
-    info_days: f64,
-
-    /// WARNING when the certificate (issued since 2020-09-01) is valid for longer than this.
-    #[arg(long, value_name = "DAYS", default_value_t = 398.0, value_parser = non_negative_days)]
-    max_validity: f64,
-
-    /// A certificate without subjectAltName is OK instead of WARNING.
-    #[arg(long)]
-    allow_empty_san: bool,
-
-    /// CRITICAL unless the issuer's DN or CN matches this regular expression.
-    #[arg(long, value_name = "REGEX")]
-    issuer: Option<String>,
-
-    /// CRITICAL unless the certificate's SHA-256 fingerprint is this (hex; colons allowed).
-    #[arg(long, value_name = "SHA256")]
-    fingerprint: Option<String>,
-
-    /// CRITICAL unless the certificate's serial number is this (hex).
-    #[arg(long, value_name = "HEX")]
-    serial: Option<String>,
-
-    /// A further name the certificate must cover (repeatable).
-    #[arg(short = 'm', long = "match", value_name = "NAME", action = ArgAction::Append)]
-    match_names: Vec<String>,
+    // The check options (what the check looks at and how it judges), listed here in the help.
+    #[command(flatten)]
+    check: CheckArgs,
 
     /// Run this protocol's STARTTLS dialogue before the TLS handshake
     /// (smtp, lmtp, ldap, imap, pop3, ftp, xmpp, postgres, mysql, sieve); the default port follows it.
@@ -202,46 +80,10 @@ pub struct Args {
     verbose: u8,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum StateArg {
-    Ok,
-    Warning,
-    Critical,
-    Unknown,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum FetchPrivateArg {
-    Auto,
-    Always,
-    Never,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum NameCheckArg {
-    None,
-    Cn,
-    CnSan,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum TrustArg {
-    Mozilla,
-    System,
-}
-
 fn starttls_protocol(text: &str) -> Result<Protocol, ArgumentError> {
     Protocol::from_name(text)
         .filter(|p| *p != Protocol::Tls)
         .ok_or_else(|| ArgumentError::NotStarttlsProtocol(text.to_string()))
-}
-
-fn tls_version(text: &str) -> Result<TlsVersion, ArgumentError> {
-    TlsVersion::from_name(text).ok_or_else(|| ArgumentError::NotTlsVersion(text.to_string()))
-}
-
-fn grade_letter(text: &str) -> Result<Letter, ArgumentError> {
-    Letter::from_name(text).ok_or_else(|| ArgumentError::NotGrade(text.to_string()))
 }
 
 fn port_number(text: &str) -> Result<u16, ArgumentError> {
@@ -255,13 +97,6 @@ fn positive_seconds(text: &str) -> Result<f64, ArgumentError> {
     match text.parse::<f64>() {
         Ok(v) if v > 0.0 && v <= 86_400.0 => Ok(v),
         _ => Err(ArgumentError::NotSeconds(text.to_string())),
-    }
-}
-
-fn non_negative_days(text: &str) -> Result<f64, ArgumentError> {
-    match text.parse::<f64>() {
-        Ok(v) if v >= 0.0 && v.is_finite() => Ok(v),
-        _ => Err(ArgumentError::NotDays(text.to_string())),
     }
 }
 
@@ -342,24 +177,6 @@ fn family_fits(target: &Target) -> Result<(), ArgumentError> {
     }
 }
 
-/// Plain day counts must put CRITICAL below WARNING: `-w 10 -c 20` would never warn.
-fn thresholds_fit(warning: &Threshold, critical: &Threshold) -> Result<(), ArgumentError> {
-    match (warning, critical) {
-        (Threshold::MinDays(w), Threshold::MinDays(c)) if c > w => {
-            Err(ArgumentError::CriticalAboveWarning {
-                critical: *c,
-                warning: *w,
-            })
-        }
-        _ => Ok(()),
-    }
-}
-
-/// `--fingerprint` and `--serial` as uppercase hex without separators.
-fn hex(text: &str) -> Result<String, ArgumentError> {
-    verdict::normalise_hex(text).map_err(|_| ArgumentError::NotHex(text.to_string()))
-}
-
 fn trim_days(days: f64) -> String {
     if days.fract() == 0.0 {
         format!("{days:.0}")
@@ -398,87 +215,12 @@ pub(super) fn config_from(plugin: Plugin, args: Args) -> Result<Config, Argument
         _ => Family::Any,
     };
     family_fits(&target)?;
-    thresholds_fit(&args.warning, &args.critical)?;
     target.timeout = Duration::from_secs_f64(args.timeout);
-    let policy = Policy {
-        warning_days: args.warning.min_days(),
-        warning: args.warning.clone(),
-        critical_days: args.critical.min_days(),
-        critical: args.critical.clone(),
-        name_mode: match args.name_check {
-            NameCheckArg::None => NameMode::None,
-            NameCheckArg::Cn => NameMode::Cn,
-            NameCheckArg::CnSan => NameMode::CnSan,
-        },
-        allow_untrusted: args.allow_untrusted,
-        allow_self_signed: args.allow_self_signed,
-        min_key_bits: args.min_key_bits,
-        min_ec_key_bits: args.min_ec_key_bits,
-        timeout_state: match args.timeout_state {
-            StateArg::Ok => State::Ok,
-            StateArg::Warning => State::Warning,
-            StateArg::Critical => State::Critical,
-            StateArg::Unknown => State::Unknown,
-        },
-        info_days: args.info_days,
-        max_validity_days: args.max_validity,
-        allow_empty_san: args.allow_empty_san,
-        issuer: match &args.issuer {
-            Some(re) => {
-                Some(
-                    regex_lite::Regex::new(re).map_err(|error| ArgumentError::NotRegex {
-                        pattern: re.clone(),
-                        error,
-                    })?,
-                )
-            }
-            None => None,
-        },
-        fingerprint: args.fingerprint.as_deref().map(hex).transpose()?,
-        serial: args
-            .serial
-            .as_deref()
-            .map(|s| hex(s).map(|hex| hex.trim_start_matches('0').to_string()))
-            .transpose()?,
-        revocation: !args.no_revocation,
-        revocation_strict: args.revocation_strict,
-        require_stapling: args.require_stapling,
-        min_tls: args.min_tls,
-        min_grade: args.min_grade,
-        match_names: args
-            .match_names
-            .iter()
-            .map(|n| certprobe::idna::to_ascii_name(n).map_err(ArgumentError::from))
-            .collect::<Result<_, _>>()?,
-    };
-    let trust = TrustSelection {
-        mozilla: matches!(args.trust, Some(TrustArg::Mozilla))
-            || (args.trust.is_none() && args.ca_files.is_empty()),
-        system: matches!(args.trust, Some(TrustArg::System)),
-        files: args.ca_files.into_iter().map(Into::into).collect(),
-    };
+    let (options, settings) = args.check.to_check()?;
     Ok(Config {
         target,
-        options: CheckOptions {
-            policy,
-            fetch_intermediates: args.fetch_intermediates,
-            probe_protocols: args.protocols || args.min_tls.is_some() || args.min_grade.is_some(),
-        },
-        settings: CheckerSettings {
-            trust,
-            cache_dir: args.cache_dir,
-            egress: EgressPolicy {
-                private: match args.fetch_from_private {
-                    FetchPrivateArg::Auto => PrivateRule::SameAsServer,
-                    FetchPrivateArg::Always => PrivateRule::Always,
-                    FetchPrivateArg::Never => PrivateRule::Never,
-                },
-                allow: args.fetch_allow,
-                deny: args.fetch_deny,
-                ..EgressPolicy::default()
-            },
-            ..CheckerSettings::default()
-        },
+        options,
+        settings,
         format: Format::from_name(&args.output)
             .ok_or_else(|| ArgumentError::NotFormat(args.output.clone()))?,
         verbosity: args.verbose,

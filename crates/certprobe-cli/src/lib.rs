@@ -7,12 +7,14 @@
 #![deny(missing_docs)]
 
 mod args;
+mod check_args;
 mod config;
 mod plugin;
 pub mod prtg_params;
 mod stdin;
 
 pub use args::{command, Args, ArgumentError};
+pub use check_args::CheckArgs;
 pub use config::Config;
 pub use plugin::{Plugin, LDAP_CERT, LMTP_CERT, SMTP_CERT, TLS_CERT};
 

@@ -4,6 +4,7 @@
 
 use super::messages::CONTENT_HANDSHAKE;
 use super::TlsVersion;
+use std::fmt;
 
 /// The width of a big-endian length prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +29,56 @@ impl Prefix {
     }
 }
 
+/// Why bytes from the server are not the structure expected. `what` names the field in the
+/// words of the caller, so a message reads "truncated session_id: needs 32 bytes, 3 left".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodeError {
+    /// Fewer bytes are left than the field needs.
+    Truncated {
+        /// The field.
+        what: &'static str,
+        /// The bytes it needs.
+        needed: usize,
+        /// The bytes left.
+        left: usize,
+    },
+    /// A length prefix above the most the field may hold.
+    TooLong {
+        /// The field.
+        what: &'static str,
+        /// The length it claims.
+        claimed: usize,
+        /// The most accepted.
+        max: usize,
+    },
+    /// Bytes after the end of a structure.
+    Trailing {
+        /// What they follow.
+        what: &'static str,
+        /// How many bytes are left over.
+        count: usize,
+    },
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::Truncated { what, needed, left } => {
+                write!(f, "truncated {what}: needs {needed} bytes, {left} left")
+            }
+            DecodeError::TooLong { what, claimed, max } => write!(
+                f,
+                "{what} claims {claimed} bytes, more than the maximum of {max}"
+            ),
+            DecodeError::Trailing { what, count } => {
+                write!(f, "{count} trailing bytes after {what}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
 /// A cursor over untrusted bytes; no method can read past the end or panic.
 #[derive(Debug)]
 pub struct Reader<'a> {
@@ -49,64 +100,106 @@ impl<'a> Reader<'a> {
     }
 
     /// The next `n` bytes; an error naming `what` if fewer are left.
-    pub fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], String> {
+    pub fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], DecodeError> {
         let Some((head, tail)) = self.bytes.split_at_checked(n) else {
-            return Err(format!(
-                "truncated {what}: needs {n} bytes, {} left",
-                self.bytes.len()
-            ));
+            return Err(DecodeError::Truncated {
+                what,
+                needed: n,
+                left: self.bytes.len(),
+            });
         };
         self.bytes = tail;
         Ok(head)
     }
 
-    fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N], String> {
+    fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N], DecodeError> {
         let bytes = self.take(N, what)?;
-        <[u8; N]>::try_from(bytes).map_err(|_| format!("truncated {what}"))
+        <[u8; N]>::try_from(bytes).map_err(|_| DecodeError::Truncated {
+            what,
+            needed: N,
+            left: bytes.len(),
+        })
     }
 
-    pub fn u8(&mut self, what: &str) -> Result<u8, String> {
+    pub fn u8(&mut self, what: &'static str) -> Result<u8, DecodeError> {
         Ok(u8::from_be_bytes(self.array(what)?))
     }
 
-    pub fn u16(&mut self, what: &str) -> Result<u16, String> {
+    pub fn u16(&mut self, what: &'static str) -> Result<u16, DecodeError> {
         Ok(u16::from_be_bytes(self.array(what)?))
     }
 
-    pub fn u24(&mut self, what: &str) -> Result<usize, String> {
+    pub fn u24(&mut self, what: &'static str) -> Result<usize, DecodeError> {
         let [a, b, c] = self.array(what)?;
         Ok((usize::from(a) << 16) | (usize::from(b) << 8) | usize::from(c))
     }
 
     /// The 32-byte random of a hello.
-    pub fn random(&mut self, what: &str) -> Result<[u8; 32], String> {
+    pub fn random(&mut self, what: &'static str) -> Result<[u8; 32], DecodeError> {
         self.array(what)
     }
 
     /// A length-prefixed block as a reader of its own. A length above `max` is refused before
     /// anything is taken, so a lying length cannot make us wait for or keep huge data.
-    pub fn block(&mut self, prefix: Prefix, max: usize, what: &str) -> Result<Reader<'a>, String> {
+    pub fn block(
+        &mut self,
+        prefix: Prefix,
+        max: usize,
+        what: &'static str,
+    ) -> Result<Reader<'a>, DecodeError> {
         let len = match prefix {
             Prefix::U8 => usize::from(self.u8(what)?),
             Prefix::U16 => usize::from(self.u16(what)?),
             Prefix::U24 => self.u24(what)?,
         };
         if len > max {
-            return Err(format!(
-                "{what} claims {len} bytes, more than the maximum of {max}"
-            ));
+            return Err(DecodeError::TooLong {
+                what,
+                claimed: len,
+                max,
+            });
         }
         Ok(Reader::new(self.take(len, what)?))
     }
 
-    pub fn expect_empty(&self, what: &str) -> Result<(), String> {
+    pub fn expect_empty(&self, what: &'static str) -> Result<(), DecodeError> {
         if self.bytes.is_empty() {
             Ok(())
         } else {
-            Err(format!("{} trailing bytes after {what}", self.bytes.len()))
+            Err(DecodeError::Trailing {
+                what,
+                count: self.bytes.len(),
+            })
         }
     }
 }
+
+/// Why no ClientHello can be made: the SNI name cannot be sent, or a field does not fit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HelloError {
+    /// A name longer than DNS allows (253 bytes); its length.
+    SniTooLong(usize),
+    /// A name with other characters than letters, digits, `-`, `.` and `_` (a U-label, say).
+    SniNotAscii(String),
+    /// A block longer than its length prefix can say.
+    FieldTooLong,
+}
+
+impl fmt::Display for HelloError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HelloError::SniTooLong(len) => write!(f, "SNI name of {len} bytes is too long"),
+            HelloError::SniNotAscii(name) => {
+                write!(f, "SNI name {name:?} is not an ASCII DNS name")
+            }
+            HelloError::FieldTooLong => {
+                f.write_str("a ClientHello field is too long for its length prefix")
+            }
+        }
+    }
+}
+
+impl std::error::Error for HelloError {}
 
 /// Builds TLS structures. A block too long for its prefix is remembered and reported by
 /// [`Writer::finish`] rather than silently truncated.
@@ -154,9 +247,9 @@ impl Writer {
         self.block(Prefix::U16, data);
     }
 
-    fn finish(self) -> Result<Vec<u8>, String> {
+    fn finish(self) -> Result<Vec<u8>, HelloError> {
         if self.too_long {
-            Err("a ClientHello field is too long for its length prefix".into())
+            Err(HelloError::FieldTooLong)
         } else {
             Ok(self.bytes)
         }
@@ -239,7 +332,7 @@ pub struct Hello<'a> {
 
 /// The name to send as SNI: none for an empty name or an IP address (RFC 6066 section 3
 /// allows DNS names only), no trailing dot; an error for what cannot be a DNS name.
-pub fn server_name(sni: Option<&str>) -> Result<Option<&str>, String> {
+pub fn server_name(sni: Option<&str>) -> Result<Option<&str>, HelloError> {
     let Some(name) = sni else { return Ok(None) };
     let name = name.strip_suffix('.').unwrap_or(name);
     let unbracketed = name
@@ -250,17 +343,17 @@ pub fn server_name(sni: Option<&str>) -> Result<Option<&str>, String> {
         return Ok(None);
     }
     if name.len() > 253 {
-        return Err(format!("SNI name of {} bytes is too long", name.len()));
+        return Err(HelloError::SniTooLong(name.len()));
     }
     let allowed = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_');
     if !name.bytes().all(|b| allowed(&b)) {
-        return Err(format!("SNI name {name:?} is not an ASCII DNS name"));
+        return Err(HelloError::SniNotAscii(name.to_string()));
     }
     Ok(Some(name))
 }
 
 /// The ClientHello record offering exactly `hello.version`.
-pub fn client_hello(hello: &Hello) -> Result<Vec<u8>, String> {
+pub fn client_hello(hello: &Hello) -> Result<Vec<u8>, HelloError> {
     let unpadded = handshake_message(hello, None)?;
     let message = if (PAD_FROM..PAD_TO).contains(&unpadded.len()) {
         // The extension header takes 4 bytes of the gap; what is left is zeros.
@@ -277,7 +370,7 @@ pub fn client_hello(hello: &Hello) -> Result<Vec<u8>, String> {
 }
 
 /// The handshake message: type, 24-bit length, body.
-fn handshake_message(hello: &Hello, padding: Option<usize>) -> Result<Vec<u8>, String> {
+fn handshake_message(hello: &Hello, padding: Option<usize>) -> Result<Vec<u8>, HelloError> {
     let tls13 = hello.version == TlsVersion::Tls13;
     let mut w = Writer::default();
     w.u8(HANDSHAKE_CLIENT_HELLO);

@@ -22,7 +22,7 @@ struct Parsed {
     handshake_len: usize,
 }
 
-fn parse(record: &[u8]) -> Result<Parsed, String> {
+fn parse(record: &[u8]) -> Result<Parsed, DecodeError> {
     let mut r = Reader::new(record);
     assert_eq!(r.u8("type")?, CONTENT_HANDSHAKE);
     let record_version = r.u16("version")?;
@@ -147,9 +147,19 @@ fn server_names() {
         server_name(Some("xn--bcher-kva.example")),
         Ok(Some("xn--bcher-kva.example"))
     );
-    assert!(server_name(Some("bücher.example")).is_err());
-    assert!(server_name(Some("a b")).is_err());
-    assert!(server_name(Some(&"a".repeat(300))).is_err());
+    let u_label = server_name(Some("bücher.example")).unwrap_err();
+    assert_eq!(u_label, HelloError::SniNotAscii("bücher.example".into()));
+    assert_eq!(
+        u_label.to_string(),
+        "SNI name \"bücher.example\" is not an ASCII DNS name"
+    );
+    assert_eq!(
+        server_name(Some("a b")),
+        Err(HelloError::SniNotAscii("a b".into()))
+    );
+    let long = server_name(Some(&"a".repeat(300))).unwrap_err();
+    assert_eq!(long, HelloError::SniTooLong(300));
+    assert_eq!(long.to_string(), "SNI name of 300 bytes is too long");
 }
 
 #[test]
@@ -157,22 +167,64 @@ fn reader_checks_every_length() {
     let mut r = Reader::new(&[0x00, 0x05, 1, 2]);
     assert_eq!(
         r.block(Prefix::U16, 100, "list").unwrap_err(),
+        DecodeError::Truncated {
+            what: "list",
+            needed: 5,
+            left: 2
+        }
+    );
+    let mut r = Reader::new(&[0x00, 0x05, 1, 2]);
+    assert_eq!(
+        r.block(Prefix::U16, 100, "list").unwrap_err().to_string(),
         "truncated list: needs 5 bytes, 2 left"
     );
     let mut r = Reader::new(&[0x01, 0x00, 0x00]);
     assert_eq!(
         r.block(Prefix::U24, 1000, "certificate").unwrap_err(),
+        DecodeError::TooLong {
+            what: "certificate",
+            claimed: 65536,
+            max: 1000
+        }
+    );
+    let mut r = Reader::new(&[0x01, 0x00, 0x00]);
+    assert_eq!(
+        r.block(Prefix::U24, 1000, "certificate")
+            .unwrap_err()
+            .to_string(),
         "certificate claims 65536 bytes, more than the maximum of 1000"
     );
     let mut r = Reader::new(&[0x01]);
-    assert!(r.u16("x").is_err());
-    assert!(r.u24("x").is_err());
+    let short = |needed| DecodeError::Truncated {
+        what: "x",
+        needed,
+        left: 1,
+    };
+    assert_eq!(r.u16("x"), Err(short(2)));
+    assert_eq!(r.u24("x"), Err(short(3)));
     assert_eq!(r.u8("x"), Ok(1));
-    assert!(r.u8("x").is_err());
+    assert_eq!(
+        r.u8("x"),
+        Err(DecodeError::Truncated {
+            what: "x",
+            needed: 1,
+            left: 0
+        })
+    );
     let mut r = Reader::new(&[0xab, 0xcd, 0xef, 9]);
     assert_eq!(r.u24("x"), Ok(0xabcdef));
-    assert_eq!(r.expect_empty("x").unwrap_err(), "1 trailing bytes after x");
-    assert!(r.take(usize::MAX, "huge").is_err());
+    assert_eq!(
+        r.expect_empty("x").unwrap_err().to_string(),
+        "1 trailing bytes after x"
+    );
+    assert_eq!(
+        r.take(usize::MAX, "huge"),
+        Err(DecodeError::Truncated {
+            what: "huge",
+            needed: usize::MAX,
+            left: 1
+        })
+    );
     assert_eq!(r.take(1, "last"), Ok(&[9][..]));
     assert!(r.expect_empty("x").is_ok());
 }
@@ -181,7 +233,12 @@ fn reader_checks_every_length() {
 fn writer_refuses_overlong_blocks() {
     let mut w = Writer::default();
     w.block(Prefix::U8, |w| w.bytes(&[0; 256]));
-    assert!(w.finish().is_err());
+    let e = w.finish().unwrap_err();
+    assert_eq!(e, HelloError::FieldTooLong);
+    assert_eq!(
+        e.to_string(),
+        "a ClientHello field is too long for its length prefix"
+    );
     let mut w = Writer::default();
     w.block(Prefix::U8, |w| w.bytes(&[0; 255]));
     assert_eq!(w.finish().unwrap().first(), Some(&255));

@@ -3,7 +3,7 @@
 use super::build::*;
 use super::*;
 
-fn all(bytes: &[u8]) -> Result<Vec<Message>, String> {
+fn all(bytes: &[u8]) -> Result<Vec<Message>, RecordError> {
     let mut d = Deframer::new(256 * 1024);
     d.push(bytes);
     let mut out = Vec::new();
@@ -55,24 +55,28 @@ fn server_hello_errors() {
     let mut trailing = good.clone();
     trailing.push(0);
     assert_eq!(
-        parse_server_hello(&trailing).unwrap_err(),
+        parse_server_hello(&trailing).unwrap_err().to_string(),
         "1 trailing bytes after the extensions"
     );
     let mut long_id = server_hello(0x0303, 0x1301, None);
     long_id[34] = 33;
     assert_eq!(
-        parse_server_hello(&long_id).unwrap_err(),
+        parse_server_hello(&long_id).unwrap_err().to_string(),
         "session_id claims 33 bytes, more than the maximum of 32"
     );
     let mut twice = supported_versions(0x0304);
     twice.extend(supported_versions(0x0304));
     assert_eq!(
-        parse_server_hello(&server_hello(0x0303, 0x1301, Some(&twice))).unwrap_err(),
+        parse_server_hello(&server_hello(0x0303, 0x1301, Some(&twice)))
+            .unwrap_err()
+            .to_string(),
         "extension 43 appears twice"
     );
     let three_bytes = [0x00, 0x2b, 0x00, 0x03, 0x03, 0x04, 0x00];
     assert_eq!(
-        parse_server_hello(&server_hello(0x0303, 0x1301, Some(&three_bytes))).unwrap_err(),
+        parse_server_hello(&server_hello(0x0303, 0x1301, Some(&three_bytes)))
+            .unwrap_err()
+            .to_string(),
         "1 trailing bytes after supported_versions"
     );
     let overlong_extension = [0x00, 0x2b, 0x00, 0x09, 0x03, 0x04];
@@ -122,18 +126,26 @@ fn several_messages_in_one_record() {
 fn certificate_errors() {
     assert_eq!(parse_certificate(&certificate(&[])), Ok(Vec::new()));
     assert_eq!(
-        parse_certificate(&certificate(&[b"a", b""])).unwrap_err(),
+        parse_certificate(&certificate(&[b"a", b""])),
+        Err(BodyError::EmptyCertificate(2))
+    );
+    assert_eq!(
+        parse_certificate(&certificate(&[b"a", b""]))
+            .unwrap_err()
+            .to_string(),
         "certificate 2 is empty"
     );
     let mut trailing = certificate(&[b"abc"]);
     trailing.push(0);
     assert_eq!(
-        parse_certificate(&trailing).unwrap_err(),
+        parse_certificate(&trailing).unwrap_err().to_string(),
         "1 trailing bytes after certificate_list"
     );
     // The list claims more than the message holds.
     assert_eq!(
-        parse_certificate(&[0x00, 0x10, 0x00, 0x00, 0x00, 0x01, b'x']).unwrap_err(),
+        parse_certificate(&[0x00, 0x10, 0x00, 0x00, 0x00, 0x01, b'x'])
+            .unwrap_err()
+            .to_string(),
         "truncated certificate_list: needs 4096 bytes, 4 left"
     );
     // A certificate claims more than its list holds.
@@ -177,11 +189,13 @@ fn alerts() {
         "level-9 alert unknown (200)"
     );
     assert_eq!(
-        all(&record(CONTENT_ALERT, &[2])).unwrap_err(),
+        all(&record(CONTENT_ALERT, &[2])).unwrap_err().to_string(),
         "malformed alert: truncated alert description: needs 1 bytes, 0 left"
     );
     assert_eq!(
-        all(&record(CONTENT_ALERT, &[2, 40, 2, 40])).unwrap_err(),
+        all(&record(CONTENT_ALERT, &[2, 40, 2, 40]))
+            .unwrap_err()
+            .to_string(),
         "malformed alert: 2 trailing bytes after the alert"
     );
 }
@@ -192,7 +206,7 @@ fn alert_inside_a_fragmented_handshake_message_is_refused() {
     let mut bytes = record(CONTENT_HANDSHAKE, &message[..5]);
     bytes.extend(record(CONTENT_ALERT, &[2, 40]));
     assert_eq!(
-        all(&bytes).unwrap_err(),
+        all(&bytes).unwrap_err().to_string(),
         "malformed record: alert record inside a fragmented handshake message"
     );
 }
@@ -214,22 +228,35 @@ fn truncated_input_waits_for_more() {
 #[test]
 fn oversize_lengths_are_refused_at_once() {
     assert_eq!(
-        all(&[22, 3, 3, 0x40, 0x01]).unwrap_err(),
+        all(&[22, 3, 3, 0x40, 0x01]),
+        Err(RecordError::RecordTooLong {
+            content_type: 22,
+            len: 16385
+        })
+    );
+    assert_eq!(
+        all(&[22, 3, 3, 0x40, 0x01]).unwrap_err().to_string(),
         "malformed record: handshake record of 16385 bytes, more than the maximum of 16384"
     );
     let header = handshake(CERTIFICATE, &[])[..1].to_vec();
     let mut huge = header;
     huge.extend([0x10, 0x00, 0x00]);
     assert_eq!(
-        all(&record(CONTENT_HANDSHAKE, &huge)).unwrap_err(),
+        all(&record(CONTENT_HANDSHAKE, &huge))
+            .unwrap_err()
+            .to_string(),
         "malformed Certificate: 1048576 bytes, more than the maximum of 262144"
     );
     assert_eq!(
-        all(&record(CONTENT_HANDSHAKE, &[])).unwrap_err(),
+        all(&record(CONTENT_HANDSHAKE, &[]))
+            .unwrap_err()
+            .to_string(),
         "malformed record: empty handshake record"
     );
     assert_eq!(
-        all(&record(CONTENT_CHANGE_CIPHER_SPEC, &[1, 1])).unwrap_err(),
+        all(&record(CONTENT_CHANGE_CIPHER_SPEC, &[1, 1]))
+            .unwrap_err()
+            .to_string(),
         "malformed ChangeCipherSpec record"
     );
 }
@@ -237,21 +264,23 @@ fn oversize_lengths_are_refused_at_once() {
 #[test]
 fn garbage_is_not_tls() {
     assert_eq!(
-        all(b"HTTP/1.1 400 Bad Request\r\nServer: x\r\n\r\n").unwrap_err(),
+        all(b"HTTP/1.1 400 Bad Request\r\nServer: x\r\n\r\n")
+            .unwrap_err()
+            .to_string(),
         "not TLS: the server answered 'HTTP/1.1 400 Bad Request'"
     );
     assert_eq!(
         all(b"220 mail.example.org ESMTP ready and waiting for you, but this line is long\r\n")
-            .unwrap_err(),
+            .unwrap_err().to_string(),
         "not TLS: the server answered '220 mail.example.org ESMTP ready and waiting for you, but th...'"
     );
     // A wrong version byte is noticed after three bytes.
     assert_eq!(
-        all(&[22, 2, 0]).unwrap_err(),
+        all(&[22, 2, 0]).unwrap_err().to_string(),
         "not TLS: the server answered bytes 16 02 00"
     );
     assert_eq!(
-        all(&[0x80, 0x2e, 0x04, 0x00]).unwrap_err(),
+        all(&[0x80, 0x2e, 0x04, 0x00]).unwrap_err().to_string(),
         "not TLS: the server answered bytes 80 2e 04 00"
     );
     // After a good record, a bad header is a malformed record.
@@ -261,8 +290,29 @@ fn garbage_is_not_tls() {
     d.push(&bytes);
     assert!(matches!(d.next_message(), Ok(Some(Message::Alert(_)))));
     assert_eq!(
-        d.next_message().unwrap_err(),
+        d.next_message().unwrap_err().to_string(),
         "malformed record header: 67 61 72 62 61"
+    );
+}
+
+#[test]
+fn a_long_answer_that_is_not_tls_keeps_only_what_it_shows() {
+    let long = [b'x'; 5000];
+    let e = all(&long).unwrap_err();
+    let RecordError::NotTls(received) = &e else {
+        panic!("{e:?}");
+    };
+    assert_eq!(received, &NotTls::new(&long[..NotTls::KEPT]));
+    assert_eq!(
+        e.to_string(),
+        format!("not TLS: the server answered '{}...'", "x".repeat(60))
+    );
+    // A line of exactly 60 characters is shown whole.
+    let mut exact = vec![b'y'; 60];
+    exact.extend(b"\r\n and more after the line");
+    assert_eq!(
+        all(&exact).unwrap_err().to_string(),
+        format!("not TLS: the server answered '{}'", "y".repeat(60))
     );
 }
 

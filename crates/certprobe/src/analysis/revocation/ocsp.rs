@@ -1,9 +1,13 @@
 //! OCSP (RFC 6960): the request for one certificate, the responder URLs it names, and the
 //! verification of a response: structure, signer, the matching answer and its freshness.
 
-use super::{cert_and_issuer, check_fresh, reason_name, same_serial, verify, RevocationStatus};
-use crate::der::{self, tag, Reader};
+use super::{
+    cert_and_issuer, check_fresh, reason_name, same_serial, verify, PairError, RevocationStatus,
+    Stale,
+};
+use crate::der::{self, tag, DerError, Reader};
 use ring::digest;
+use std::fmt;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::X509Certificate;
 
@@ -30,10 +34,117 @@ pub struct OcspAnswer {
     pub produced_at: i64,
 }
 
+/// Why an OCSP response gives no answer about the certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OcspError {
+    /// Larger than [`MAX_RESPONSE`]; its size.
+    TooLarge(usize),
+    /// The certificate or its issuer cannot be used.
+    Pair(PairError),
+    /// Not the DER of a successful basic response.
+    Malformed(MalformedResponse),
+    /// The responder answered with an error status (RFC 6960 section 4.2.1).
+    Unsuccessful(u32),
+    /// Signed neither by the issuer nor by a delegated responder it certified.
+    NotSigned,
+    /// No SingleResponse is about the certificate.
+    NoAnswer,
+    /// The answer about the certificate is not current.
+    Stale(Stale),
+}
+
+impl fmt::Display for OcspError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OcspError::TooLarge(size) => write!(
+                f,
+                "OCSP response is too large ({size} bytes, at most {MAX_RESPONSE})"
+            ),
+            OcspError::Pair(e) => e.fmt(f),
+            OcspError::Malformed(e) => write!(f, "malformed OCSP response: {e}"),
+            OcspError::Unsuccessful(status) => write!(
+                f,
+                "OCSP responder answered {} ({status})",
+                status_name(*status)
+            ),
+            OcspError::NotSigned => {
+                f.write_str("OCSP response is not signed by the issuer or a delegated responder")
+            }
+            OcspError::NoAnswer => {
+                f.write_str("no response for this certificate in the OCSP response")
+            }
+            OcspError::Stale(stale) => stale.write("OCSP response", f),
+        }
+    }
+}
+
+impl std::error::Error for OcspError {}
+
+impl From<PairError> for OcspError {
+    fn from(e: PairError) -> OcspError {
+        OcspError::Pair(e)
+    }
+}
+
+/// What is wrong with the structure of an OCSP response; the texts follow "malformed OCSP
+/// response: ".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MalformedResponse {
+    /// The DER itself.
+    Der(DerError),
+    /// Status successful, but no responseBytes.
+    NoResponseBytes,
+    /// A responseType other than id-pkix-ocsp-basic; the OID as received.
+    ResponseType(String),
+    /// A signature BIT STRING with unused bits.
+    UnusedBits,
+    /// More certificates than [`MAX_CERTS`].
+    TooManyCertificates,
+    /// A ResponseData version other than v1; the version number (v1 is 1).
+    Version(u32),
+    /// A responderID that is neither byName nor byKey; its tag.
+    ResponderIdTag(u8),
+    /// A certStatus that is none of good, revoked, unknown; its tag.
+    CertStatusTag(u8),
+}
+
+impl fmt::Display for MalformedResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MalformedResponse::Der(e) => e.fmt(f),
+            MalformedResponse::NoResponseBytes => {
+                f.write_str("a successful response without responseBytes")
+            }
+            MalformedResponse::ResponseType(oid) => write!(
+                f,
+                "response type {} is not id-pkix-ocsp-basic",
+                crate::text::cut(oid, 60)
+            ),
+            MalformedResponse::UnusedBits => f.write_str("signature BIT STRING with unused bits"),
+            MalformedResponse::TooManyCertificates => {
+                write!(f, "more than {MAX_CERTS} certificates")
+            }
+            MalformedResponse::Version(number) => {
+                write!(f, "unknown ResponseData version {number}")
+            }
+            MalformedResponse::ResponderIdTag(tag) => write!(f, "bad responderID tag 0x{tag:02x}"),
+            MalformedResponse::CertStatusTag(tag) => write!(f, "bad certStatus (tag 0x{tag:02x})"),
+        }
+    }
+}
+
+impl std::error::Error for MalformedResponse {}
+
+impl From<DerError> for MalformedResponse {
+    fn from(e: DerError) -> MalformedResponse {
+        MalformedResponse::Der(e)
+    }
+}
+
 /// DER OCSPRequest for `cert_der` issued by `issuer_der` (CertID with SHA-1 of issuer name and
 /// key, as every responder supports), no nonce: responders answer from caches anyway, and a
 /// nonce would make GET requests uncacheable.
-pub fn request(cert_der: &[u8], issuer_der: &[u8]) -> Result<Vec<u8>, String> {
+pub fn request(cert_der: &[u8], issuer_der: &[u8]) -> Result<Vec<u8>, PairError> {
     let cert_id = cert_id(cert_der, issuer_der)?;
     let one_request = der::sequence(&[cert_id]);
     let tbs_request = der::sequence(&[der::sequence(&[one_request])]);
@@ -41,7 +152,7 @@ pub fn request(cert_der: &[u8], issuer_der: &[u8]) -> Result<Vec<u8>, String> {
 }
 
 /// The DER CertID (SHA-1) naming `cert_der`: what a request asks about and a response answers.
-pub fn cert_id(cert_der: &[u8], issuer_der: &[u8]) -> Result<Vec<u8>, String> {
+pub fn cert_id(cert_der: &[u8], issuer_der: &[u8]) -> Result<Vec<u8>, PairError> {
     let (cert, issuer) = cert_and_issuer(cert_der, issuer_der)?;
     let sha1 = &digest::SHA1_FOR_LEGACY_USE_ONLY;
     Ok(der::sequence(&[
@@ -87,35 +198,28 @@ pub fn verify_response(
     cert_der: &[u8],
     issuer_der: &[u8],
     now: i64,
-) -> Result<OcspAnswer, String> {
+) -> Result<OcspAnswer, OcspError> {
     if response_der.len() > MAX_RESPONSE {
-        return Err(format!(
-            "OCSP response is too large ({} bytes, at most {MAX_RESPONSE})",
-            response_der.len()
-        ));
+        return Err(OcspError::TooLarge(response_der.len()));
     }
     let (cert, issuer) = cert_and_issuer(cert_der, issuer_der)?;
-    let malformed = |e| format!("malformed OCSP response: {e}");
-    let (status, response_bytes) = parse_outer(response_der).map_err(malformed)?;
+    let (status, response_bytes) = parse_outer(response_der).map_err(OcspError::Malformed)?;
     if status != 0 {
-        return Err(format!(
-            "OCSP responder answered {} ({status})",
-            status_name(status)
-        ));
+        return Err(OcspError::Unsuccessful(status));
     }
     let basic = response_bytes
-        .ok_or_else(|| "a successful response without responseBytes".to_string())
+        .ok_or(MalformedResponse::NoResponseBytes)
         .and_then(parse_response_bytes)
-        .map_err(malformed)?;
+        .map_err(OcspError::Malformed)?;
     if !signed_by_issuer_or_delegate(&basic, &issuer, now) {
-        return Err("OCSP response is not signed by the issuer or a delegated responder".into());
+        return Err(OcspError::NotSigned);
     }
     let single = basic
         .responses
         .iter()
         .find(|single| single.is_for(&cert, &issuer))
-        .ok_or("no response for this certificate in the OCSP response")?;
-    check_fresh("OCSP response", single.this_update, single.next_update, now)?;
+        .ok_or(OcspError::NoAnswer)?;
+    check_fresh(single.this_update, single.next_update, now).map_err(OcspError::Stale)?;
     Ok(OcspAnswer {
         status: single.status.clone(),
         this_update: single.this_update,
@@ -171,7 +275,7 @@ fn key_hash(alg: &'static digest::Algorithm, issuer: &X509Certificate<'_>) -> di
 }
 
 /// OCSPResponse ::= SEQUENCE { responseStatus ENUMERATED, responseBytes [0] EXPLICIT OPTIONAL }
-fn parse_outer(bytes: &[u8]) -> Result<(u32, Option<&[u8]>), String> {
+fn parse_outer(bytes: &[u8]) -> Result<(u32, Option<&[u8]>), MalformedResponse> {
     let mut outer = Reader::new(bytes);
     let mut response = outer.sequence("OCSPResponse")?;
     outer.expect_empty("OCSPResponse")?;
@@ -182,16 +286,13 @@ fn parse_outer(bytes: &[u8]) -> Result<(u32, Option<&[u8]>), String> {
 }
 
 /// ResponseBytes ::= SEQUENCE { responseType OID, response OCTET STRING }
-fn parse_response_bytes(response_bytes: &[u8]) -> Result<Basic<'_>, String> {
+fn parse_response_bytes(response_bytes: &[u8]) -> Result<Basic<'_>, MalformedResponse> {
     let mut wrapper = Reader::new(response_bytes);
     let mut response_bytes = wrapper.sequence("ResponseBytes")?;
     wrapper.expect_empty("ResponseBytes")?;
     let response_type = der::oid_text(response_bytes.expect(tag::OID, "responseType")?)?;
     if response_type != OCSP_BASIC {
-        return Err(format!(
-            "response type {} is not id-pkix-ocsp-basic",
-            crate::text::cut(&response_type, 60)
-        ));
+        return Err(MalformedResponse::ResponseType(response_type));
     }
     let basic = response_bytes.expect(tag::OCTET_STRING, "response")?;
     response_bytes.expect_empty("response")?;
@@ -200,7 +301,7 @@ fn parse_response_bytes(response_bytes: &[u8]) -> Result<Basic<'_>, String> {
 
 /// BasicOCSPResponse ::= SEQUENCE { tbsResponseData, signatureAlgorithm, signature BIT STRING,
 /// certs [0] EXPLICIT SEQUENCE OF Certificate OPTIONAL }
-fn parse_basic(bytes: &[u8]) -> Result<Basic<'_>, String> {
+fn parse_basic(bytes: &[u8]) -> Result<Basic<'_>, MalformedResponse> {
     let mut outer = Reader::new(bytes);
     let mut basic = outer.sequence("BasicOCSPResponse")?;
     outer.expect_empty("BasicOCSPResponse")?;
@@ -209,7 +310,7 @@ fn parse_basic(bytes: &[u8]) -> Result<Basic<'_>, String> {
     let signature_oid = der::oid_text(algorithm.expect(tag::OID, "signature algorithm")?)?;
     let signature = match basic.expect(tag::BIT_STRING, "signature")? {
         [0, signature @ ..] => signature,
-        _ => return Err("signature BIT STRING with unused bits".into()),
+        _ => return Err(MalformedResponse::UnusedBits),
     };
     let mut certs = Vec::new();
     if let Some(wrapped) = basic.optional(tag::context(0), "certs")? {
@@ -218,7 +319,7 @@ fn parse_basic(bytes: &[u8]) -> Result<Basic<'_>, String> {
         wrapper.expect_empty("certs")?;
         while !list.is_empty() {
             if certs.len() == MAX_CERTS {
-                return Err(format!("more than {MAX_CERTS} certificates"));
+                return Err(MalformedResponse::TooManyCertificates);
             }
             certs.push(list.expect_tlv(tag::SEQUENCE, "certificate")?.raw);
         }
@@ -237,19 +338,19 @@ fn parse_basic(bytes: &[u8]) -> Result<Basic<'_>, String> {
 
 /// ResponseData ::= SEQUENCE { version [0] DEFAULT v1, responderID, producedAt,
 /// responses SEQUENCE OF SingleResponse, responseExtensions [1] OPTIONAL }
-fn parse_response_data(bytes: &[u8]) -> Result<(i64, Vec<Single<'_>>), String> {
+fn parse_response_data(bytes: &[u8]) -> Result<(i64, Vec<Single<'_>>), MalformedResponse> {
     let mut data = Reader::new(bytes);
     if let Some(version) = data.optional(tag::context(0), "version")? {
         let mut version = Reader::new(version);
         let number = der::small_integer(version.expect(tag::INTEGER, "version")?)?;
         version.expect_empty("version")?;
         if number != 0 {
-            return Err(format!("unknown ResponseData version {}", number + 1));
+            return Err(MalformedResponse::Version(number.saturating_add(1)));
         }
     }
     let responder = data.tlv()?;
     if responder.tag != tag::context(1) && responder.tag != tag::context(2) {
-        return Err(format!("bad responderID tag 0x{:02x}", responder.tag));
+        return Err(MalformedResponse::ResponderIdTag(responder.tag));
     }
     let produced_at =
         der::parse_generalized_time(data.expect(tag::GENERALIZED_TIME, "producedAt")?)?;
@@ -265,7 +366,7 @@ fn parse_response_data(bytes: &[u8]) -> Result<(i64, Vec<Single<'_>>), String> {
 
 /// SingleResponse ::= SEQUENCE { certID, certStatus, thisUpdate, nextUpdate [0] OPTIONAL,
 /// singleExtensions [1] OPTIONAL }
-fn parse_single(mut single: Reader<'_>) -> Result<Single<'_>, String> {
+fn parse_single(mut single: Reader<'_>) -> Result<Single<'_>, MalformedResponse> {
     let mut cert_id = single.sequence("CertID")?;
     let mut algorithm = cert_id.sequence("hashAlgorithm")?;
     let hash_oid = der::oid_text(algorithm.expect(tag::OID, "hash algorithm")?)?;
@@ -300,7 +401,7 @@ fn parse_single(mut single: Reader<'_>) -> Result<Single<'_>, String> {
 
 /// CertStatus ::= CHOICE { good [0] IMPLICIT NULL, revoked [1] IMPLICIT RevokedInfo,
 /// unknown [2] IMPLICIT NULL }
-fn parse_status(choice: der::Tlv<'_>) -> Result<RevocationStatus, String> {
+fn parse_status(choice: der::Tlv<'_>) -> Result<RevocationStatus, MalformedResponse> {
     const GOOD: u8 = tag::context_primitive(0);
     const REVOKED: u8 = tag::context(1);
     const UNKNOWN: u8 = tag::context_primitive(2);
@@ -323,7 +424,7 @@ fn parse_status(choice: der::Tlv<'_>) -> Result<RevocationStatus, String> {
             info.expect_empty("RevokedInfo")?;
             Ok(RevocationStatus::Revoked { revoked_at, reason })
         }
-        (tag, _) => Err(format!("bad certStatus (tag 0x{tag:02x})")),
+        (tag, _) => Err(MalformedResponse::CertStatusTag(tag)),
     }
 }
 

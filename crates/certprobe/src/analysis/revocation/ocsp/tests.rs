@@ -8,7 +8,7 @@ const THIS_UPDATE: i64 = 1_795_609_162;
 const NEXT_UPDATE: i64 = 1_796_213_962;
 const NOW: i64 = THIS_UPDATE + 3600;
 
-fn check(response: &[u8], now: i64) -> Result<OcspAnswer, String> {
+fn check(response: &[u8], now: i64) -> Result<OcspAnswer, OcspError> {
     verify_response(response, &der_of(LEAF), &der_of(CA), now)
 }
 
@@ -63,11 +63,19 @@ fn an_openssl_response_is_read_and_verified() {
 fn stale_and_early_responses_are_refused() {
     assert!(check(&der_of(LEAF_RESPONSE), NEXT_UPDATE + 300).is_ok());
     assert_eq!(
-        check(&der_of(LEAF_RESPONSE), NEXT_UPDATE + 301).unwrap_err(),
+        check(&der_of(LEAF_RESPONSE), NEXT_UPDATE + 301),
+        Err(OcspError::Stale(Stale::Expired(NEXT_UPDATE)))
+    );
+    assert_eq!(
+        check(&der_of(LEAF_RESPONSE), NEXT_UPDATE + 301)
+            .unwrap_err()
+            .to_string(),
         "OCSP response expired on 2026-12-02 12:19:22 UTC"
     );
     assert_eq!(
-        check(&der_of(LEAF_RESPONSE), THIS_UPDATE - 301).unwrap_err(),
+        check(&der_of(LEAF_RESPONSE), THIS_UPDATE - 301)
+            .unwrap_err()
+            .to_string(),
         "OCSP response is not valid yet: it was issued for 2026-11-25 12:19:22 UTC"
     );
 }
@@ -77,12 +85,21 @@ fn answers_about_other_certificates_or_issuers_are_refused() {
     let response = der_of(LEAF_RESPONSE);
     // The CA is self-issued, so it is its own issuer; the response is not about it.
     assert_eq!(
-        verify_response(&response, &der_of(CA), &der_of(CA), NOW).unwrap_err(),
+        verify_response(&response, &der_of(CA), &der_of(CA), NOW)
+            .unwrap_err()
+            .to_string(),
         "no response for this certificate in the OCSP response"
     );
     let err = verify_response(&response, &der_of(LEAF), &der_of(LEAF), NOW).unwrap_err();
     assert_eq!(
         err,
+        OcspError::Pair(PairError::NotTheIssuer {
+            issuer: "CN=leaf.example".into(),
+            named: "CN=Fixture CA".into()
+        })
+    );
+    assert_eq!(
+        err.to_string(),
         "'CN=leaf.example' is not the issuer of the certificate (its issuer is 'CN=Fixture CA')"
     );
 }
@@ -96,7 +113,7 @@ fn a_changed_byte_breaks_the_signature() {
         .unwrap();
     response[at + 13] = b'6';
     assert_eq!(
-        check(&response, NOW).unwrap_err(),
+        check(&response, NOW).unwrap_err().to_string(),
         "OCSP response is not signed by the issuer or a delegated responder"
     );
 }
@@ -104,16 +121,21 @@ fn a_changed_byte_breaks_the_signature() {
 #[test]
 fn unsuccessful_statuses_are_named() {
     let status = |n| der::sequence(&[der::enumerated(n)]);
+    assert_eq!(check(&status(3), NOW), Err(OcspError::Unsuccessful(3)));
     assert_eq!(
-        check(&status(3), NOW).unwrap_err(),
+        check(&status(0), NOW),
+        Err(OcspError::Malformed(MalformedResponse::NoResponseBytes))
+    );
+    assert_eq!(
+        check(&status(3), NOW).unwrap_err().to_string(),
         "OCSP responder answered tryLater (3)"
     );
     assert_eq!(
-        check(&status(6), NOW).unwrap_err(),
+        check(&status(6), NOW).unwrap_err().to_string(),
         "OCSP responder answered unauthorized (6)"
     );
     assert_eq!(
-        check(&status(0), NOW).unwrap_err(),
+        check(&status(0), NOW).unwrap_err().to_string(),
         "malformed OCSP response: a successful response without responseBytes"
     );
 }
@@ -152,11 +174,11 @@ fn malformed_responses_fail_with_one_line() {
         ),
     ];
     for (input, expected) in cases {
-        assert_eq!(check(input, NOW).unwrap_err(), expected);
+        assert_eq!(check(input, NOW).unwrap_err().to_string(), expected);
     }
     let huge = vec![0u8; MAX_RESPONSE + 1];
     assert_eq!(
-        check(&huge, NOW).unwrap_err(),
+        check(&huge, NOW).unwrap_err().to_string(),
         "OCSP response is too large (1048577 bytes, at most 1048576)"
     );
 }
@@ -205,7 +227,7 @@ fn a_long_response_type_is_cut() {
             &der::sequence(&[der::oid(&arcs), der::octet_string(&[])]),
         ),
     ]);
-    let text = check(&long_type, NOW).unwrap_err();
+    let text = check(&long_type, NOW).unwrap_err().to_string();
     assert!(
         text.starts_with("malformed OCSP response: response type 1.2.3.4.5.6.7.8.9.10."),
         "{text}"

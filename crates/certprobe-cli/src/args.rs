@@ -456,12 +456,14 @@ pub(super) fn config_from(plugin: Plugin, args: Args) -> Result<Config, String> 
             .fingerprint
             .as_deref()
             .map(verdict::normalise_hex)
-            .transpose()?,
+            .transpose()
+            .map_err(|e| e.to_string())?,
         serial: args
             .serial
             .as_deref()
             .map(|s| verdict::normalise_hex(s).map(|hex| hex.trim_start_matches('0').to_string()))
-            .transpose()?,
+            .transpose()
+            .map_err(|e| e.to_string())?,
         revocation: !args.no_revocation,
         revocation_strict: args.revocation_strict,
         require_stapling: args.require_stapling,

@@ -317,3 +317,16 @@ fn unknown_sits_between_warning_and_critical() {
             && State::Warning > State::Ok
     );
 }
+
+#[test]
+fn hex_values_are_normalised_or_refused() {
+    assert_eq!(normalise_hex(" ab:cd-0E f1 "), Ok("ABCD0EF1".into()));
+    assert_eq!(normalise_hex("0x0abc"), Ok("0ABC".into()));
+    for bad in ["", "0x", "xyz", "ab:cg"] {
+        assert_eq!(normalise_hex(bad), Err(HexError(bad.into())), "{bad}");
+    }
+    assert_eq!(
+        normalise_hex("ab:cg").unwrap_err().to_string(),
+        "'ab:cg' is not a hexadecimal value"
+    );
+}

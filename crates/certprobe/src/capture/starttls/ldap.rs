@@ -2,8 +2,9 @@
 //! 1.3.6.1.4.1.1466.20037, and a strict parse of the ExtendedResponse.
 
 use super::conversation::{not_speaking, Conversation, QUOTE_REPLY};
-use crate::der::{self as ber, Reader};
+use crate::der::{self as ber, DerError, Reader};
 use crate::observation::{ConnectError, ErrorKind};
+use std::fmt;
 use std::io::{Read, Write};
 
 const START_TLS_OID: &[u8] = b"1.3.6.1.4.1.1466.20037";
@@ -82,6 +83,39 @@ pub fn response_end(bytes: &[u8]) -> Result<Option<usize>, ConnectError> {
     Ok((bytes.len() >= header + len).then_some(header + len))
 }
 
+/// Why bytes are not an ExtendedResponse to our request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResponseError {
+    /// The BER itself, or another operation than an ExtendedResponse.
+    Der(DerError),
+    /// A response to another message than ours (nor an unsolicited notification).
+    OtherMessage(u32),
+    /// An element the ExtendedResponse does not have; its tag.
+    UnexpectedElement(u8),
+}
+
+impl fmt::Display for ResponseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResponseError::Der(e) => e.fmt(f),
+            ResponseError::OtherMessage(id) => {
+                write!(f, "answer to message {id}, not to our request 1")
+            }
+            ResponseError::UnexpectedElement(tag) => {
+                write!(f, "unexpected element 0x{tag:02x} in the ExtendedResponse")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ResponseError {}
+
+impl From<DerError> for ResponseError {
+    fn from(e: DerError) -> ResponseError {
+        ResponseError::Der(e)
+    }
+}
+
 /// The parts of an ExtendedResponse that matter here.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Response {
@@ -92,7 +126,7 @@ pub struct Response {
 
 /// Parses LDAPMessage { messageID, extendedResp [APPLICATION 24] { resultCode, matchedDN,
 /// diagnosticMessage, referral?, responseName?, responseValue? } } with nothing left over.
-pub fn parse_response(bytes: &[u8]) -> Result<Response, String> {
+pub fn parse_response(bytes: &[u8]) -> Result<Response, ResponseError> {
     let mut outer = Reader::new(bytes);
     let message = outer.expect(0x30, "LDAPMessage")?;
     outer.expect_empty("LDAPMessage")?;
@@ -106,9 +140,7 @@ pub fn parse_response(bytes: &[u8]) -> Result<Response, String> {
     fields.expect_empty("the ExtendedResponse")?;
     // Message 0 is an unsolicited Notice of Disconnection, also carrying a result.
     if message_id != 1 && message_id != 0 {
-        return Err(format!(
-            "answer to message {message_id}, not to our request 1"
-        ));
+        return Err(ResponseError::OtherMessage(message_id));
     }
     let mut op = Reader::new(op);
     let code = op.expect(0x0a, "resultCode")?;
@@ -118,10 +150,7 @@ pub fn parse_response(bytes: &[u8]) -> Result<Response, String> {
     while !op.is_empty() {
         let tlv = op.tlv()?;
         if !matches!(tlv.tag, 0xa3 | 0x8a | 0x8b) {
-            return Err(format!(
-                "unexpected element 0x{:02x} in the ExtendedResponse",
-                tlv.tag
-            ));
+            return Err(ResponseError::UnexpectedElement(tlv.tag));
         }
     }
     Ok(Response {
@@ -192,8 +221,9 @@ mod tests {
         assert_eq!(parse_response(&refused).unwrap().diagnostic, "no!");
     }
 
-    fn end(bytes: &[u8]) -> Result<Option<usize>, String> {
-        response_end(bytes).map_err(|e| e.message)
+    /// Every early refusal of the response is a handshake failure.
+    fn refused(message: &str) -> Result<Option<usize>, ConnectError> {
+        Err(ConnectError::new(ErrorKind::Handshake, message))
     }
 
     #[test]
@@ -202,36 +232,33 @@ mod tests {
             0x30, 0x0c, 0x02, 0x01, 0x01, 0x78, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
         ];
         for n in 0..ok.len() {
-            assert_eq!(end(&ok[..n]), Ok(None), "{n} bytes");
+            assert_eq!(response_end(&ok[..n]), Ok(None), "{n} bytes");
         }
-        assert_eq!(end(&ok), Ok(Some(14)));
+        assert_eq!(response_end(&ok), Ok(Some(14)));
         assert_eq!(
-            end(b"220 mail.example ESMTP\r\n"),
-            Err("the server does not speak LDAP: it sent '220 mail.example ESMTP'".into())
+            response_end(b"220 mail.example ESMTP\r\n"),
+            refused("the server does not speak LDAP: it sent '220 mail.example ESMTP'")
         );
         // A SEQUENCE tag by chance ('0'), then no messageID.
         assert_eq!(
-            end(b"0 OK"),
-            Err("the server does not speak LDAP: it sent '0 OK'".into())
+            response_end(b"0 OK"),
+            refused("the server does not speak LDAP: it sent '0 OK'")
         );
         assert_eq!(
-            end(b"\x30\x0c\x02\x09"),
-            Err("the server does not speak LDAP: it sent '0\\x0c\\x02\\t'".into())
+            response_end(b"\x30\x0c\x02\x09"),
+            refused("the server does not speak LDAP: it sent '0\\x0c\\x02\\t'")
         );
         assert_eq!(
-            end(b"\x16"),
-            Err(
-                "server answered with TLS straight away: is this an LDAPS port? (check it with direct TLS: check_ldap_cert --ldaps, or check_tls_cert without --starttls)"
-                    .into()
-            )
+            response_end(b"\x16"),
+            refused("server answered with TLS straight away: is this an LDAPS port? (check it with direct TLS: check_ldap_cert --ldaps, or check_tls_cert without --starttls)")
         );
         assert_eq!(
-            end(b"\x30\x84\x7f\xff\xff\xff"),
-            Err("StartTLS response of 2147483647 bytes is too large".into())
+            response_end(b"\x30\x84\x7f\xff\xff\xff"),
+            refused("StartTLS response of 2147483647 bytes is too large")
         );
         assert_eq!(
-            end(b"\x30\x80"),
-            Err("malformed StartTLS response: indefinite length is not allowed in DER".into())
+            response_end(b"\x30\x80"),
+            refused("malformed StartTLS response: indefinite length is not allowed in DER")
         );
     }
 
@@ -252,14 +279,27 @@ mod tests {
             0x30, 0x0d, 0x02, 0x01, 0x01, 0x78, 0x08, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
             0x00,
         ];
-        assert!(parse_response(&trailing).is_err());
+        assert_eq!(
+            parse_response(&trailing),
+            Err(ResponseError::Der(DerError::NoLength))
+        );
         let wrong_id = [
             0x30, 0x0c, 0x02, 0x01, 0x05, 0x78, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
         ];
-        assert!(parse_response(&wrong_id).is_err());
+        assert_eq!(
+            parse_response(&wrong_id),
+            Err(ResponseError::OtherMessage(5))
+        );
+        assert_eq!(
+            parse_response(&wrong_id).unwrap_err().to_string(),
+            "answer to message 5, not to our request 1"
+        );
         let bind_response = [
             0x30, 0x0c, 0x02, 0x01, 0x01, 0x61, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
         ];
-        assert!(parse_response(&bind_response).is_err());
+        assert_eq!(
+            parse_response(&bind_response).unwrap_err().to_string(),
+            "expected ExtendedResponse (tag 0x78), found tag 0x61"
+        );
     }
 }

@@ -1,13 +1,24 @@
 //! LDAP StartTLS (RFC 4511 section 4.14, RFC 4513): the extended request with OID
-//! 1.3.6.1.4.1.1466.20037, and a strict parse of the ExtendedResponse.
+//! 1.3.6.1.4.1.1466.20037, and a strict parse of the ExtendedResponse. Only the response
+//! with our messageID answers the request; messageID 0 is an unsolicited notification
+//! (section 4.4), and the Notice of Disconnection among them ends the session.
 
-use super::conversation::{not_speaking, Conversation, QUOTE_REPLY};
+use super::conversation::{not_speaking, Conversation, QUOTE, QUOTE_REPLY};
 use crate::der::{self as ber, DerError, Reader};
 use crate::observation::{ConnectError, ErrorKind};
 use std::fmt;
 use std::io::{Read, Write};
 
 const START_TLS_OID: &[u8] = b"1.3.6.1.4.1.1466.20037";
+/// The messageID of our request.
+const OUR_MESSAGE_ID: u32 = 1;
+/// The messageID of unsolicited notifications (RFC 4511 section 4.4).
+pub const UNSOLICITED: u32 = 0;
+/// The responseName of the Notice of Disconnection (RFC 4511 section 4.4.1).
+pub const NOTICE_OF_DISCONNECTION: &str = "1.3.6.1.4.1.1466.20036";
+/// Unsolicited notifications other than the Notice of Disconnection read past, at most,
+/// while waiting for the response.
+const MAX_NOTIFICATIONS: usize = 4;
 /// An LDAP response to StartTLS is small; anything bigger is refused before it is read.
 const MAX_RESPONSE: usize = 64 * 1024;
 
@@ -18,27 +29,51 @@ pub fn request() -> Vec<u8> {
     ber::sequence(&[ber::integer(1), operation])
 }
 
+/// Sends the StartTLS request and reads until its response: success goes on to TLS, another
+/// result is a refusal, a Notice of Disconnection the end of the session; other unsolicited
+/// notifications are read past.
 pub fn negotiate<S: Read + Write>(conv: &mut Conversation<'_, S>) -> Result<(), ConnectError> {
     conv.send(&request(), "the StartTLS request")?;
-    let message = conv.message("the StartTLS response", MAX_RESPONSE, response_end)?;
-    let response =
-        parse_response(&message).map_err(|e| bad(&format!("malformed StartTLS response: {e}")))?;
-    if response.code != 0 {
-        let diagnostic = if response.diagnostic.is_empty() {
-            String::new()
-        } else {
-            format!(": \"{}\"", response.diagnostic)
-        };
-        return Err(ConnectError::new(
-            ErrorKind::Handshake,
-            format!(
-                "LDAP server refused StartTLS: {} ({}){diagnostic}",
-                result_name(response.code),
-                response.code
-            ),
-        ));
+    for _ in 0..=MAX_NOTIFICATIONS {
+        let message = conv.message("the StartTLS response", MAX_RESPONSE, response_end)?;
+        let response = parse_response(&message)
+            .map_err(|e| bad(&format!("malformed StartTLS response: {e}")))?;
+        if response.message_id == OUR_MESSAGE_ID {
+            if response.code != 0 {
+                return Err(bad(&format!(
+                    "LDAP server refused StartTLS: {}",
+                    result_text(&response)
+                )));
+            }
+            return Ok(());
+        }
+        if response.is_notice_of_disconnection() {
+            return Err(ConnectError::new(
+                ErrorKind::Closed,
+                format!(
+                    "LDAP server ended the session with a Notice of Disconnection instead of answering StartTLS: {}",
+                    result_text(&response)
+                ),
+            ));
+        }
     }
-    Ok(())
+    Err(bad(&format!(
+        "LDAP server sent more than {MAX_NOTIFICATIONS} unsolicited notifications and no StartTLS response"
+    )))
+}
+
+/// `protocolError (2): "unsupported extended operation"`: the result and the server's text.
+fn result_text(response: &Response) -> String {
+    let diagnostic = if response.diagnostic.is_empty() {
+        String::new()
+    } else {
+        format!(": \"{}\"", response.diagnostic)
+    };
+    format!(
+        "{} ({}){diagnostic}",
+        result_name(response.code),
+        response.code
+    )
 }
 
 /// The length of the LDAPMessage at the start of `bytes` once it is all there, judged as the
@@ -119,9 +154,27 @@ impl From<DerError> for ResponseError {
 /// The parts of an ExtendedResponse that matter here.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Response {
+    /// Ours (1), or [`UNSOLICITED`] (0) for a notification.
     pub message_id: u32,
+    /// The resultCode.
     pub code: u32,
+    /// The diagnosticMessage, visible and cut to [`QUOTE_REPLY`] characters.
     pub diagnostic: String,
+    /// The responseName when present, visible and cut: what a notification is.
+    pub name: Option<String>,
+}
+
+impl Response {
+    /// An unsolicited Notice of Disconnection: the server ends the session. A notification
+    /// without a name (which RFC 4511 does not allow) is taken as one too, as the server
+    /// gives no other reason to send it.
+    pub fn is_notice_of_disconnection(&self) -> bool {
+        self.message_id == UNSOLICITED
+            && self
+                .name
+                .as_deref()
+                .is_none_or(|name| name == NOTICE_OF_DISCONNECTION)
+    }
 }
 
 /// Parses LDAPMessage { messageID, extendedResp [APPLICATION 24] { resultCode, matchedDN,
@@ -138,8 +191,9 @@ pub fn parse_response(bytes: &[u8]) -> Result<Response, ResponseError> {
         fields.tlv()?;
     }
     fields.expect_empty("the ExtendedResponse")?;
-    // Message 0 is an unsolicited Notice of Disconnection, also carrying a result.
-    if message_id != 1 && message_id != 0 {
+    // Message 0 is an unsolicited notification (a Notice of Disconnection, say), also with a
+    // result; any other than ours is an answer to nothing we sent.
+    if message_id != OUR_MESSAGE_ID && message_id != UNSOLICITED {
         return Err(ResponseError::OtherMessage(message_id));
     }
     let mut op = Reader::new(op);
@@ -147,16 +201,22 @@ pub fn parse_response(bytes: &[u8]) -> Result<Response, ResponseError> {
     let code = ber::small_integer(code)?;
     op.expect(0x04, "matchedDN")?;
     let diagnostic = op.expect(0x04, "diagnosticMessage")?;
+    let mut name = None;
     while !op.is_empty() {
         let tlv = op.tlv()?;
-        if !matches!(tlv.tag, 0xa3 | 0x8a | 0x8b) {
-            return Err(ResponseError::UnexpectedElement(tlv.tag));
+        match tlv.tag {
+            // referral [3], responseValue [11]
+            0xa3 | 0x8b => {}
+            // responseName [10] LDAPOID
+            0x8a => name = Some(crate::text::quote_bytes(tlv.value, QUOTE)),
+            tag => return Err(ResponseError::UnexpectedElement(tag)),
         }
     }
     Ok(Response {
         message_id,
         code,
         diagnostic: crate::text::quote_bytes(diagnostic, QUOTE_REPLY),
+        name,
     })
 }
 
@@ -192,6 +252,117 @@ pub fn result_name(code: u32) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::budget::Deadline;
+    use std::io::{self, Cursor};
+    use std::time::Duration;
+
+    /// A server that sends `answer` and swallows what it is sent.
+    struct Scripted(Cursor<Vec<u8>>);
+
+    impl Read for Scripted {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.0.read(buf)
+        }
+    }
+
+    impl Write for Scripted {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// The dialogue against a server that answers the request with `answer`.
+    fn negotiate_with(answer: &[u8]) -> Result<(), ConnectError> {
+        let mut stream = Scripted(Cursor::new(answer.to_vec()));
+        let mut conv = Conversation::new(&mut stream, Deadline::within(Duration::from_secs(5)));
+        negotiate(&mut conv)
+    }
+
+    /// LDAPMessage { `id`, ExtendedResponse { `code`, "", `diagnostic`, responseName? } }.
+    fn extended_response(id: i64, code: u8, diagnostic: &[u8], name: Option<&str>) -> Vec<u8> {
+        let mut op = [
+            ber::enumerated(code),
+            ber::octet_string(b""),
+            ber::octet_string(diagnostic),
+        ]
+        .concat();
+        if let Some(name) = name {
+            op.extend(ber::tlv(ber::tag::context_primitive(10), name.as_bytes()));
+        }
+        ber::sequence(&[ber::integer(id), ber::tlv(0x78, &op)])
+    }
+
+    fn notice(code: u8, diagnostic: &[u8]) -> Vec<u8> {
+        extended_response(0, code, diagnostic, Some(NOTICE_OF_DISCONNECTION))
+    }
+
+    #[test]
+    fn a_notice_of_disconnection_is_not_the_starttls_response() {
+        // Found in review: a notice with resultCode 0 was taken for the go-ahead.
+        let notice_ok = notice(0, b"server shutting down");
+        let parsed = parse_response(&notice_ok).unwrap();
+        assert!(parsed.is_notice_of_disconnection());
+        assert_eq!(parsed.name.as_deref(), Some(NOTICE_OF_DISCONNECTION));
+        assert_eq!(
+            negotiate_with(&notice_ok),
+            Err(ConnectError::new(
+                ErrorKind::Closed,
+                "LDAP server ended the session with a Notice of Disconnection instead of answering StartTLS: success (0): \"server shutting down\""
+            ))
+        );
+        // The server's text is made visible; a notice without a name is taken as one too.
+        let unavailable = extended_response(0, 52, b"bye\r\n\x1b[0m", None);
+        assert_eq!(
+            negotiate_with(&unavailable),
+            Err(ConnectError::new(
+                ErrorKind::Closed,
+                "LDAP server ended the session with a Notice of Disconnection instead of answering StartTLS: unavailable (52): \"bye\\r\\n\\x1b[0m\""
+            ))
+        );
+        // Even when the notice comes after another notification.
+        let other = extended_response(0, 0, b"", Some("1.2.3.4"));
+        let mut both = other.clone();
+        both.extend(notice(2, b""));
+        assert_eq!(
+            negotiate_with(&both).unwrap_err().message,
+            "LDAP server ended the session with a Notice of Disconnection instead of answering StartTLS: protocolError (2)"
+        );
+    }
+
+    #[test]
+    fn only_the_response_with_our_message_id_counts() {
+        let ours = extended_response(1, 0, b"", None);
+        assert_eq!(negotiate_with(&ours), Ok(()));
+        let refused = extended_response(1, 53, b"not now", None);
+        assert_eq!(
+            negotiate_with(&refused),
+            Err(ConnectError::new(
+                ErrorKind::Handshake,
+                "LDAP server refused StartTLS: unwillingToPerform (53): \"not now\""
+            ))
+        );
+        // Another unsolicited notification is read past: the response follows it.
+        let other = extended_response(0, 0, b"", Some("1.2.3.4"));
+        assert!(!parse_response(&other).unwrap().is_notice_of_disconnection());
+        let mut then_ours = other.clone();
+        then_ours.extend(&ours);
+        assert_eq!(negotiate_with(&then_ours), Ok(()));
+        // But not without end.
+        let many = other.repeat(MAX_NOTIFICATIONS + 1);
+        assert_eq!(
+            negotiate_with(&many),
+            Err(ConnectError::new(
+                ErrorKind::Handshake,
+                "LDAP server sent more than 4 unsolicited notifications and no StartTLS response"
+            ))
+        );
+        let mut four_then_ours = other.repeat(MAX_NOTIFICATIONS);
+        four_then_ours.extend(&ours);
+        assert_eq!(negotiate_with(&four_then_ours), Ok(()));
+    }
 
     #[test]
     fn request_is_the_rfc_4511_encoding() {
@@ -210,7 +381,8 @@ mod tests {
             Response {
                 message_id: 1,
                 code: 0,
-                diagnostic: String::new()
+                diagnostic: String::new(),
+                name: None,
             }
         );
         let mut refused = vec![

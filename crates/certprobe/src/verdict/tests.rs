@@ -330,3 +330,21 @@ fn hex_values_are_normalised_or_refused() {
         "'ab:cg' is not a hexadecimal value"
     );
 }
+
+#[test]
+fn dsa_keys_are_judged_by_their_size() {
+    let policy = Policy::default();
+    let ok = key::finding(KeyAlgorithm::Dsa, 2048, "DSA 2048 bits", &policy);
+    assert_eq!(
+        (ok.state, ok.message.as_str()),
+        (State::Ok, "key is DSA 2048 bits")
+    );
+    let weak = key::finding(KeyAlgorithm::Dsa, 1024, "DSA 1024 bits", &policy);
+    assert_eq!(
+        (weak.state, weak.message.as_str()),
+        (
+            State::Warning,
+            "key is DSA 1024 bits, below the minimum of 2048 bits"
+        )
+    );
+}

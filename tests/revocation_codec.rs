@@ -28,8 +28,9 @@ fn leaf() -> Leaf {
     )
 }
 
+/// The answer, or the error's sentence (what a user reads).
 fn verify(response: &[u8], leaf: &Leaf) -> Result<ocsp::OcspAnswer, String> {
-    ocsp::verify_response(response, &leaf.der, &issuer().der(), now())
+    ocsp::verify_response(response, &leaf.der, &issuer().der(), now()).map_err(|e| e.to_string())
 }
 
 fn respond(leaf: &Leaf, spec: &ResponseSpec) -> Result<ocsp::OcspAnswer, String> {
@@ -303,8 +304,9 @@ fn the_http_server_answers_post_and_get_and_serves_crls() {
 
 // ---- CRLs ----
 
+/// The answer, or the error's sentence.
 fn crl_check(crl_der: &[u8], leaf: &Leaf) -> Result<CrlAnswer, String> {
-    crl::check(crl_der, &leaf.der, &issuer().der(), now())
+    crl::check(crl_der, &leaf.der, &issuer().der(), now()).map_err(|e| e.to_string())
 }
 
 #[test]

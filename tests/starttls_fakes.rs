@@ -304,6 +304,24 @@ fn ldap_result_codes_are_named() {
 }
 
 #[test]
+fn ldap_notice_of_disconnection_ends_the_check() {
+    // messageID 0, resultCode success, "bye\r\n", responseName 1.3.6.1.4.1.1466.20036: not
+    // the StartTLS response, whatever its result.
+    let notice = ldap_answering(
+        b"\x30\x29\x02\x01\x00\x78\x24\x0a\x01\x00\x04\x00\x04\x05bye\r\n\x8a\x161.3.6.1.4.1.1466.20036",
+    );
+    let run = ldap(notice.port);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "LDAP_CERT CRITICAL - 127.0.0.1:{} LDAP server ended the session with a Notice of Disconnection instead of answering StartTLS: success (0): \"bye\\r\\n\"\n",
+            notice.port
+        )
+    );
+    assert_eq!(run.code, 2);
+}
+
+#[test]
 fn truncated_ldap_response_is_critical_within_the_timeout() {
     let server = ldap_answering(b"\x30\x0c\x02\x01\x01\x78\x07\x0a\x01");
     let run = ldap(server.port);

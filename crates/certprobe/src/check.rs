@@ -7,7 +7,7 @@
 //! fetcher with its caches, the local host name), and nothing a single check changes.
 
 use crate::analysis::revocation::lookup::Subject;
-use crate::analysis::{self, aia, Report, TrustStore};
+use crate::analysis::{self, aia, Report, TrustError, TrustStore};
 use crate::budget::Budget;
 use crate::capture::Capturer;
 use crate::fetch::Fetch;
@@ -55,13 +55,18 @@ pub struct CheckOptions {
     pub probe_protocols: bool,
 }
 
-/// Why a checker cannot be built: the trust anchors could not be loaded.
+/// Why a checker cannot be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SetupError(pub String);
+pub enum SetupError {
+    /// The trust anchors could not be loaded.
+    Trust(TrustError),
+}
 
 impl fmt::Display for SetupError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            SetupError::Trust(e) => e.fmt(f),
+        }
     }
 }
 
@@ -251,12 +256,12 @@ fn load_trust(selection: &TrustSelection) -> Result<TrustStore, SetupError> {
         store.add_mozilla();
     }
     if selection.system {
-        store.add_system().map_err(SetupError)?;
+        store.add_system().map_err(SetupError::Trust)?;
     }
     for file in &selection.files {
         store
             .add_pem_file(&file.to_string_lossy())
-            .map_err(SetupError)?;
+            .map_err(SetupError::Trust)?;
     }
     Ok(store)
 }

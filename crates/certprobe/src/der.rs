@@ -270,13 +270,6 @@ impl std::fmt::Display for DerError {
 
 impl std::error::Error for DerError {}
 
-/// The callers that still speak in sentences take the error's text.
-impl From<DerError> for String {
-    fn from(e: DerError) -> String {
-        e.to_string()
-    }
-}
-
 /// A cursor over bytes; no method can read past the end.
 #[derive(Clone)]
 pub struct Reader<'a> {

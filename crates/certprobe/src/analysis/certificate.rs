@@ -416,7 +416,7 @@ fn key_info(spki: &SubjectPublicKeyInfo<'_>) -> KeyInfo {
         }
         "1.3.101.112" => (KeyAlgorithm::Ed25519, 256, None),
         "1.3.101.113" => (KeyAlgorithm::Ed448, 448, None),
-        "1.2.840.10040.4.1" => (KeyAlgorithm::Dsa, 0, None),
+        "1.2.840.10040.4.1" => (KeyAlgorithm::Dsa, dsa_bits(spki), None),
         _ => (KeyAlgorithm::Unknown, 0, None),
     };
     KeyInfo {
@@ -431,12 +431,39 @@ fn rsa_bits(spki: &SubjectPublicKeyInfo<'_>) -> u32 {
     let Ok(x509_parser::public_key::PublicKey::RSA(rsa)) = spki.parsed() else {
         return 0;
     };
-    let modulus = rsa.modulus;
-    let Some(first) = modulus.iter().position(|&b| b != 0) else {
+    bit_length(rsa.modulus)
+}
+
+/// The length of the prime p in bits, from the algorithm parameters Dss-Parms ::= SEQUENCE
+/// { p, q, g } (RFC 3279 section 2.3.2): the DSA key size. 0 when the parameters are absent
+/// (inherited from the issuer, which RFC 3279 allows and no TLS server uses) or malformed.
+fn dsa_bits(spki: &SubjectPublicKeyInfo<'_>) -> u32 {
+    let Some(params) = spki.algorithm.parameters.as_ref() else {
         return 0;
     };
-    let significant = &modulus[first..];
-    (significant.len() as u32) * 8 - significant[0].leading_zeros()
+    if params.header.tag() != x509_parser::der_parser::asn1_rs::Tag::Sequence {
+        return 0;
+    }
+    let mut fields = crate::der::Reader::new(params.data);
+    let Ok(p) = fields.expect(crate::der::tag::INTEGER, "p") else {
+        return 0;
+    };
+    let Ok(p) = crate::der::unsigned_integer(p) else {
+        return 0;
+    };
+    bit_length(p)
+}
+
+/// Bits of a big-endian magnitude, not counting leading zero bits.
+fn bit_length(magnitude: &[u8]) -> u32 {
+    let Some(first) = magnitude.iter().position(|&b| b != 0) else {
+        return 0;
+    };
+    let significant = &magnitude[first..];
+    u32::try_from(significant.len())
+        .unwrap_or(u32::MAX / 8)
+        .saturating_mul(8)
+        .saturating_sub(significant[0].leading_zeros())
 }
 
 /// The named curve of an EC key, from the algorithm parameters.
@@ -473,3 +500,6 @@ fn signature_name(oid: &str) -> String {
 fn digest_hex(alg: &'static ring::digest::Algorithm, der: &[u8]) -> String {
     hex_upper(ring::digest::digest(alg, der).as_ref())
 }
+
+#[cfg(test)]
+mod tests;

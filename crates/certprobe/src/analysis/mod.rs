@@ -13,7 +13,7 @@ mod trust_explain;
 
 pub use certificate::{CertError, CertFacts, KeyAlgorithm, KeyInfo};
 pub use name::{NameCheck, NameMode};
-pub use trust::{TrustResult, TrustStore};
+pub use trust::{TrustError, TrustResult, TrustStore};
 
 use serde::Serialize;
 

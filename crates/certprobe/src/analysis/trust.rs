@@ -5,9 +5,63 @@ use super::trust_explain::{explain, Cause};
 use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
 use serde::Serialize;
 use std::cell::RefCell;
+use std::fmt;
 use std::time::Duration;
 use webpki::{EndEntityCert, KeyUsage, VerifiedPath};
 use x509_parser::prelude::FromDer;
+
+/// Why trust anchors cannot be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrustError {
+    /// The operating system's store holds no certificate.
+    SystemStoreEmpty {
+        /// The first error met while loading it, in rustls-native-certs' words.
+        first_error: Option<String>,
+    },
+    /// A CA file cannot be read.
+    UnreadableFile {
+        /// The file.
+        path: String,
+        /// The system's reason, without its error number.
+        reason: String,
+    },
+    /// A CA file without any PEM certificate.
+    NoCertificate {
+        /// The file.
+        path: String,
+    },
+    /// A certificate in a CA file that cannot be a trust anchor.
+    BadAnchor {
+        /// The file.
+        path: String,
+    },
+}
+
+impl fmt::Display for TrustError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrustError::SystemStoreEmpty { first_error } => {
+                f.write_str("no certificates in the system trust store")?;
+                match first_error {
+                    Some(e) => write!(f, ": {e}"),
+                    None => Ok(()),
+                }
+            }
+            TrustError::UnreadableFile { path, reason } => {
+                write!(f, "cannot read CA file '{path}': {reason}")
+            }
+            TrustError::NoCertificate { path } => {
+                write!(f, "no PEM certificate found in CA file '{path}'")
+            }
+            TrustError::BadAnchor { path } => write!(
+                f,
+                "bad certificate in CA file '{path}': it cannot be read as a trust anchor"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TrustError {}
 
 /// The set of trust anchors a chain is verified against.
 pub struct TrustStore {
@@ -37,15 +91,12 @@ impl TrustStore {
     }
 
     /// The operating system's store (rustls-native-certs).
-    pub fn add_system(&mut self) -> Result<(), String> {
+    pub fn add_system(&mut self) -> Result<(), TrustError> {
         let found = rustls_native_certs::load_native_certs();
         if found.certs.is_empty() {
-            let why = found
-                .errors
-                .first()
-                .map(|e| format!(": {e}"))
-                .unwrap_or_default();
-            return Err(format!("no certificates in the system trust store{why}"));
+            return Err(TrustError::SystemStoreEmpty {
+                first_error: found.errors.first().map(ToString::to_string),
+            });
         }
         for der in &found.certs {
             if let Ok(anchor) = webpki::anchor_from_trusted_cert(der) {
@@ -57,19 +108,21 @@ impl TrustStore {
     }
 
     /// Every certificate in a PEM file becomes an anchor (`--ca-file`).
-    pub fn add_pem_file(&mut self, path: &str) -> Result<(), String> {
-        let data = std::fs::read(path)
-            .map_err(|e| format!("cannot read CA file '{path}': {}", crate::io_text(&e)))?;
+    pub fn add_pem_file(&mut self, path: &str) -> Result<(), TrustError> {
+        let data = std::fs::read(path).map_err(|e| TrustError::UnreadableFile {
+            path: path.to_string(),
+            reason: crate::io_text(&e),
+        })?;
         let ders = pem_certificates(&data);
         if ders.is_empty() {
-            return Err(format!("no PEM certificate found in CA file '{path}'"));
+            return Err(TrustError::NoCertificate {
+                path: path.to_string(),
+            });
         }
         for der in ders {
             let anchor = webpki::anchor_from_trusted_cert(&CertificateDer::from(der.as_slice()))
-                .map_err(|_| {
-                    format!(
-                        "bad certificate in CA file '{path}': it cannot be read as a trust anchor"
-                    )
+                .map_err(|_| TrustError::BadAnchor {
+                    path: path.to_string(),
                 })?
                 .to_owned();
             self.anchors.push(anchor);
@@ -268,5 +321,83 @@ fn anchor_name(anchor: &TrustAnchor<'_>) -> String {
             .map(str::to_string)
             .unwrap_or_else(|| name.to_string()),
         Err(_) => "unnamed trust anchor".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file of this test process with `content`, removed when dropped.
+    struct TempFile(std::path::PathBuf);
+
+    impl TempFile {
+        fn new(name: &str, content: &[u8]) -> TempFile {
+            let path =
+                std::env::temp_dir().join(format!("certprobe-trust-{}-{name}", std::process::id()));
+            std::fs::write(&path, content).unwrap();
+            TempFile(path)
+        }
+
+        fn path(&self) -> String {
+            self.0.to_string_lossy().into_owned()
+        }
+    }
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    #[test]
+    fn ca_file_errors_name_the_file() {
+        let mut store = TrustStore::empty();
+        let missing = "/nonexistent/ca.pem";
+        let e = store.add_pem_file(missing).unwrap_err();
+        assert_eq!(
+            e,
+            TrustError::UnreadableFile {
+                path: missing.into(),
+                reason: "No such file or directory".into()
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "cannot read CA file '/nonexistent/ca.pem': No such file or directory"
+        );
+        let empty = TempFile::new("empty.pem", b"no certificates here\n");
+        let e = store.add_pem_file(&empty.path()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("no PEM certificate found in CA file '{}'", empty.path())
+        );
+        let bad = TempFile::new(
+            "bad.pem",
+            b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        );
+        let e = store.add_pem_file(&bad.path()).unwrap_err();
+        assert_eq!(e, TrustError::BadAnchor { path: bad.path() });
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "bad certificate in CA file '{}': it cannot be read as a trust anchor",
+                bad.path()
+            )
+        );
+        assert!(store.label.is_empty(), "{}", store.label);
+    }
+
+    #[test]
+    fn an_empty_system_store_says_why() {
+        let e = TrustError::SystemStoreEmpty {
+            first_error: Some("permission denied".into()),
+        };
+        assert_eq!(
+            e.to_string(),
+            "no certificates in the system trust store: permission denied"
+        );
+        let e = TrustError::SystemStoreEmpty { first_error: None };
+        assert_eq!(e.to_string(), "no certificates in the system trust store");
     }
 }

@@ -33,6 +33,60 @@ pub enum PrivateRule {
     Never,
 }
 
+/// Why the egress policy forbids fetching from an address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EgressError {
+    /// The address is in a `deny` range (rule 1).
+    Denied {
+        /// The address, IPv4-mapped addresses as IPv4.
+        address: IpAddr,
+        /// The range it is in.
+        range: Cidr,
+    },
+    /// Link-local, unspecified, broadcast or multicast (rule 3).
+    Special {
+        /// The address.
+        address: IpAddr,
+        /// What it is: "a link-local address", "not a unicast address".
+        what: &'static str,
+    },
+    /// A private or loopback address, and the checked server is not in such a range (rule 4).
+    InternalFromPublic {
+        /// The address.
+        address: IpAddr,
+    },
+    /// A private or loopback address, and the policy never allows those (rule 4).
+    Internal {
+        /// The address.
+        address: IpAddr,
+    },
+}
+
+impl fmt::Display for EgressError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EgressError::Denied { address, range } => write!(
+                f,
+                "the egress policy forbids fetching from {address} (denied range {range})"
+            ),
+            EgressError::Special { address, what } => write!(
+                f,
+                "the egress policy forbids fetching from {address}: it is {what}"
+            ),
+            EgressError::InternalFromPublic { address } => write!(
+                f,
+                "the egress policy forbids fetching from {address}: it is a private or loopback address and the checked server is not"
+            ),
+            EgressError::Internal { address } => write!(
+                f,
+                "the egress policy forbids fetching from {address}: it is a private or loopback address"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for EgressError {}
+
 /// The policy; [`Default`] is the documented default.
 #[derive(Debug, Clone)]
 pub struct EgressPolicy {
@@ -59,32 +113,24 @@ impl Default for EgressPolicy {
 
 impl EgressPolicy {
     /// Whether `address` may be fetched from for a server at `server`; the reason if not.
-    pub fn check(&self, address: IpAddr, server: Option<IpAddr>) -> Result<(), String> {
+    pub fn check(&self, address: IpAddr, server: Option<IpAddr>) -> Result<(), EgressError> {
         let address = canonical(address);
-        if let Some(range) = self.deny.iter().find(|r| r.contains(address)) {
-            return Err(format!(
-                "the egress policy forbids fetching from {address} (denied range {range})"
-            ));
+        if let Some(&range) = self.deny.iter().find(|r| r.contains(address)) {
+            return Err(EgressError::Denied { address, range });
         }
         if self.allow.iter().any(|r| r.contains(address)) {
             return Ok(());
         }
         match class(address) {
-            Class::Forbidden(what) => Err(format!(
-                "the egress policy forbids fetching from {address}: it is {what}"
-            )),
+            Class::Forbidden(what) => Err(EgressError::Special { address, what }),
             Class::Internal => {
                 let server_internal =
                     server.is_some_and(|s| class(canonical(s)) == Class::Internal);
                 match self.private {
                     PrivateRule::Always => Ok(()),
                     PrivateRule::SameAsServer if server_internal => Ok(()),
-                    PrivateRule::SameAsServer => Err(format!(
-                        "the egress policy forbids fetching from {address}: it is a private or loopback address and the checked server is not"
-                    )),
-                    PrivateRule::Never => Err(format!(
-                        "the egress policy forbids fetching from {address}: it is a private or loopback address"
-                    )),
+                    PrivateRule::SameAsServer => Err(EgressError::InternalFromPublic { address }),
+                    PrivateRule::Never => Err(EgressError::Internal { address }),
                 }
             }
             Class::Public => Ok(()),
@@ -238,11 +284,17 @@ mod tests {
             ..EgressPolicy::default()
         };
         assert_eq!(
-            policy.check(ip("169.254.169.254"), Some(ip("169.254.1.1"))).unwrap_err(),
+            policy.check(ip("169.254.169.254"), Some(ip("169.254.1.1"))).unwrap_err().to_string(),
             "the egress policy forbids fetching from 169.254.169.254: it is a link-local address (cloud metadata services live there)"
         );
         assert!(policy.check(ip("fe80::1"), None).is_err());
-        assert!(policy.check(ip("::ffff:169.254.169.254"), None).is_err());
+        assert_eq!(
+            policy.check(ip("::ffff:169.254.169.254"), None),
+            Err(EgressError::Special {
+                address: ip("169.254.169.254"),
+                what: "a link-local address (cloud metadata services live there)"
+            })
+        );
         assert!(policy.check(ip("0.0.0.0"), None).is_err());
         assert!(policy.check(ip("224.0.0.1"), None).is_err());
     }
@@ -256,7 +308,7 @@ mod tests {
             .is_ok());
         assert!(policy.check(ip("fd00::1"), Some(ip("::1"))).is_ok());
         assert_eq!(
-            policy.check(ip("10.1.2.3"), Some(ip("8.8.8.8"))).unwrap_err(),
+            policy.check(ip("10.1.2.3"), Some(ip("8.8.8.8"))).unwrap_err().to_string(),
             "the egress policy forbids fetching from 10.1.2.3: it is a private or loopback address and the checked server is not"
         );
         assert!(policy.check(ip("127.0.0.1"), None).is_err());
@@ -267,7 +319,19 @@ mod tests {
             private: PrivateRule::Never,
             ..EgressPolicy::default()
         };
-        assert!(never.check(ip("127.0.0.1"), Some(ip("127.0.0.1"))).is_err());
+        let e = never
+            .check(ip("127.0.0.1"), Some(ip("127.0.0.1")))
+            .unwrap_err();
+        assert_eq!(
+            e,
+            EgressError::Internal {
+                address: ip("127.0.0.1")
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "the egress policy forbids fetching from 127.0.0.1: it is a private or loopback address"
+        );
     }
 
     #[test]
@@ -282,10 +346,16 @@ mod tests {
         };
         assert!(policy.check(ip("10.9.1.1"), Some(ip("8.8.8.8"))).is_ok());
         assert_eq!(
-            policy.check(ip("10.9.9.9"), None).unwrap_err(),
+            policy.check(ip("10.9.9.9"), None).unwrap_err().to_string(),
             "the egress policy forbids fetching from 10.9.9.9 (denied range 10.9.9.9/32)"
         );
-        assert!(policy.check(ip("203.0.113.7"), None).is_err());
+        assert_eq!(
+            policy.check(ip("203.0.113.7"), None),
+            Err(EgressError::Denied {
+                address: ip("203.0.113.7"),
+                range: "203.0.113.0/24".parse().unwrap()
+            })
+        );
         assert!(policy.check(ip("203.0.114.7"), None).is_ok());
     }
 

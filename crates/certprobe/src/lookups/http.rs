@@ -72,7 +72,7 @@ fn once(
             .first()
             .map(|a| egress.check(a.ip(), request.near))
             .and_then(Result::err)
-            .unwrap_or_else(|| "no address to fetch from".into());
+            .map_or_else(|| "no address to fetch from".to_string(), |e| e.to_string());
         return Err(FetchError::Forbidden(format!("fetching {url}: {reason}")));
     }
     let (socket, _) = tcp::connect(&allowed, budget).map_err(|e| FetchError::Connect(e.message))?;

@@ -7,7 +7,7 @@ pub mod egress;
 pub mod http;
 
 pub use cache::Cache;
-pub use egress::{Cidr, EgressPolicy, PrivateRule};
+pub use egress::{Cidr, EgressError, EgressPolicy, PrivateRule};
 
 use crate::budget::Budget;
 use crate::capture::Resolver;

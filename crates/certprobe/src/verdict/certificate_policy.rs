@@ -265,8 +265,20 @@ fn identity_findings(leaf: &CertFacts, policy: &Policy, out: &mut Vec<Finding>) 
     }
 }
 
+/// A user-given value that is not hexadecimal (`--fingerprint`, `--serial`); the text as given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HexError(pub String);
+
+impl std::fmt::Display for HexError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "'{}' is not a hexadecimal value", self.0)
+    }
+}
+
+impl std::error::Error for HexError {}
+
 /// Normalises a user-given hex value (`ab:cd`, `AB CD`, `0x0abc`) to uppercase hex without separators.
-pub fn normalise_hex(text: &str) -> Result<String, String> {
+pub fn normalise_hex(text: &str) -> Result<String, HexError> {
     let cleaned: String = text
         .trim()
         .trim_start_matches("0x")
@@ -275,7 +287,7 @@ pub fn normalise_hex(text: &str) -> Result<String, String> {
         .collect::<String>()
         .to_ascii_uppercase();
     if cleaned.is_empty() || !cleaned.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(format!("'{text}' is not a hexadecimal value"));
+        return Err(HexError(text.to_string()));
     }
     Ok(cleaned)
 }

@@ -11,10 +11,10 @@ mod policy;
 mod range;
 mod tier;
 
-pub use certificate_policy::normalise_hex;
+pub use certificate_policy::{normalise_hex, HexError};
 pub use check_id::Check;
 pub use policy::Policy;
-pub use range::{Range, Threshold};
+pub use range::{Range, RangeError, Threshold};
 pub use tier::Tier;
 
 use crate::analysis::{Report, TrustStore};

@@ -6,6 +6,44 @@
 //! left (alert below it, as check_ssl_cert does); it is the range `N:`, which is also what
 //! the perfdata says. Any form with `:`, `~` or `@` is a range over days left.
 
+use std::fmt;
+
+/// Why a `-w`/`-c` value is not a threshold. Each holds the text as the user wrote it; the
+/// sentence quotes it visibly and cut to 60 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RangeError {
+    /// Neither a number of days (0 or more) nor a range.
+    NotDays(String),
+    /// Has `:`, `~` or `@`, but is no Nagios range.
+    NotRange(String),
+    /// A range whose start lies after its end.
+    StartAfterEnd(String),
+}
+
+impl fmt::Display for RangeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RangeError::NotDays(text) => write!(
+                f,
+                "'{}' is not a number of days (0 or more) or a range like 10:, ~:10, 10:20, @10:20",
+                shown(text)
+            ),
+            RangeError::NotRange(text) => write!(
+                f,
+                "'{}' is not a Nagios range (10, 10:, ~:10, 10:20, @10:20)",
+                shown(text)
+            ),
+            RangeError::StartAfterEnd(text) => write!(
+                f,
+                "'{}': the start of a range may not exceed its end",
+                shown(text)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for RangeError {}
+
 /// A threshold on days left.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Threshold {
@@ -31,12 +69,12 @@ pub struct Range {
 impl Threshold {
     /// Parses `-w`/`-c`: a plain number (0 or more) is minimum days, anything with `:`, `~`
     /// or `@` a [`Range`]. The error is a sentence for the user.
-    pub fn parse(text: &str) -> Result<Threshold, String> {
+    pub fn parse(text: &str) -> Result<Threshold, RangeError> {
         let text = text.trim();
         if !text.contains([':', '~', '@']) {
             return match text.parse::<f64>() {
                 Ok(days) if days >= 0.0 && days.is_finite() => Ok(Threshold::MinDays(days)),
-                _ => Err(format!("'{}' is not a number of days (0 or more) or a range like 10:, ~:10, 10:20, @10:20", shown(text))),
+                _ => Err(RangeError::NotDays(text.to_string())),
             };
         }
         Range::parse(text).map(Threshold::Range)
@@ -71,13 +109,8 @@ impl Threshold {
 impl Range {
     /// Parses `[@]start:end`, `[@]end`, `~:end` or `start:`; numbers must be finite and
     /// `start` may not exceed `end`. The error is a sentence for the user.
-    pub fn parse(text: &str) -> Result<Range, String> {
-        let bad = || {
-            format!(
-                "'{}' is not a Nagios range (10, 10:, ~:10, 10:20, @10:20)",
-                shown(text)
-            )
-        };
+    pub fn parse(text: &str) -> Result<Range, RangeError> {
+        let bad = || RangeError::NotRange(text.to_string());
         let (inside, body) = match text.strip_prefix('@') {
             Some(rest) => (true, rest),
             None => (false, text),
@@ -100,10 +133,7 @@ impl Range {
             }
         };
         if start > end {
-            return Err(format!(
-                "'{}': the start of a range may not exceed its end",
-                shown(text)
-            ));
+            return Err(RangeError::StartAfterEnd(text.to_string()));
         }
         Ok(Range {
             start,
@@ -167,23 +197,37 @@ mod tests {
 
     #[test]
     fn nonsense_is_refused() {
-        for bad in ["soon", "-3", "20:10", "@", "1:2:3", "~"] {
-            assert!(Threshold::parse(bad).is_err(), "{bad}");
+        let not_days = |t: &str| RangeError::NotDays(t.into());
+        let not_range = |t: &str| RangeError::NotRange(t.into());
+        let cases = [
+            (" soon ", not_days("soon")),
+            ("-3", not_days("-3")),
+            ("20:10", RangeError::StartAfterEnd("20:10".into())),
+            ("@", not_range("@")),
+            ("1:2:3", not_range("1:2:3")),
+            ("~", not_range("~")),
+        ];
+        for (bad, error) in cases {
+            assert_eq!(Threshold::parse(bad), Err(error), "{bad}");
         }
+        assert_eq!(
+            Threshold::parse("20:10").unwrap_err().to_string(),
+            "'20:10': the start of a range may not exceed its end"
+        );
     }
 
     #[test]
     fn quoted_text_stays_on_one_short_line() {
         // Found by the nagios_range fuzzer: the argument was quoted raw and whole.
         assert_eq!(
-            Threshold::parse("v\0").unwrap_err(),
+            Threshold::parse("v\0").unwrap_err().to_string(),
             "'v\\0' is not a number of days (0 or more) or a range like 10:, ~:10, 10:20, @10:20"
         );
         assert_eq!(
-            Threshold::parse("1\x1b:x").unwrap_err(),
+            Threshold::parse("1\x1b:x").unwrap_err().to_string(),
             "'1\\x1b:x' is not a Nagios range (10, 10:, ~:10, 10:20, @10:20)"
         );
         let long = format!("{}:1", "9".repeat(5000));
-        assert!(Threshold::parse(&long).unwrap_err().len() < 120);
+        assert!(Threshold::parse(&long).unwrap_err().to_string().len() < 120);
     }
 }

@@ -321,3 +321,34 @@ fn unknown_sits_between_warning_and_critical() {
             && State::Warning > State::Ok
     );
 }
+
+#[test]
+fn hex_values_are_normalised_or_refused() {
+    assert_eq!(normalise_hex(" ab:cd-0E f1 "), Ok("ABCD0EF1".into()));
+    assert_eq!(normalise_hex("0x0abc"), Ok("0ABC".into()));
+    for bad in ["", "0x", "xyz", "ab:cg"] {
+        assert_eq!(normalise_hex(bad), Err(HexError(bad.into())), "{bad}");
+    }
+    assert_eq!(
+        normalise_hex("ab:cg").unwrap_err().to_string(),
+        "'ab:cg' is not a hexadecimal value"
+    );
+}
+
+#[test]
+fn dsa_keys_are_judged_by_their_size() {
+    let policy = Policy::default();
+    let ok = key::finding(KeyAlgorithm::Dsa, 2048, "DSA 2048 bits", &policy);
+    assert_eq!(
+        (ok.state, ok.message.as_str()),
+        (State::Ok, "key is DSA 2048 bits")
+    );
+    let weak = key::finding(KeyAlgorithm::Dsa, 1024, "DSA 1024 bits", &policy);
+    assert_eq!(
+        (weak.state, weak.message.as_str()),
+        (
+            State::Warning,
+            "key is DSA 1024 bits, below the minimum of 2048 bits"
+        )
+    );
+}

@@ -4,10 +4,11 @@
 //! response serves until its nextUpdate and a CRL until its own, and a stale or damaged cached
 //! answer is rejected and fetched again.
 
-use super::{crl, ocsp, RevocationStatus};
+use super::{crl, ocsp, CrlError, OcspError, RevocationStatus};
 use crate::budget::Budget;
 use crate::fetch::{Body, Fetch, FetchError, Kind, Origin, Request};
 use serde::Serialize;
+use std::fmt;
 use std::net::IpAddr;
 
 /// A CRL can be large; beyond this it is refused rather than downloaded.
@@ -26,6 +27,48 @@ pub struct RevocationReport {
     pub published: bool,
     /// What went wrong on the way, one line each.
     pub errors: Vec<String>,
+}
+
+/// Why one responder or distribution point gave no answer: the fetch failed, or what it
+/// fetched does not verify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceError {
+    /// Nothing was fetched.
+    Fetch(FetchError),
+    /// The OCSP response does not verify.
+    Ocsp(OcspError),
+    /// The CRL does not verify.
+    Crl(CrlError),
+}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SourceError::Fetch(e) => e.fmt(f),
+            SourceError::Ocsp(e) => e.fmt(f),
+            SourceError::Crl(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for SourceError {}
+
+impl From<FetchError> for SourceError {
+    fn from(e: FetchError) -> SourceError {
+        SourceError::Fetch(e)
+    }
+}
+
+impl From<OcspError> for SourceError {
+    fn from(e: OcspError) -> SourceError {
+        SourceError::Ocsp(e)
+    }
+}
+
+impl From<CrlError> for SourceError {
+    fn from(e: CrlError) -> SourceError {
+        SourceError::Crl(e)
+    }
 }
 
 /// The certificates and where the lookup may go.
@@ -107,30 +150,29 @@ pub fn lookup(
 }
 
 /// Fetches and verifies; a cached answer that does not verify is rejected and fetched once more.
-fn verified<T>(
+fn verified<T, E>(
     fetcher: &dyn Fetch,
     request: &Request<'_>,
     budget: &Budget,
-    verify: impl Fn(&[u8]) -> Result<T, String>,
-) -> Result<T, String> {
+    verify: impl Fn(&[u8]) -> Result<T, E>,
+) -> Result<T, SourceError>
+where
+    SourceError: From<E>,
+{
     let attempt = |body: &Body| verify(&body.bytes);
-    let body = fetcher.fetch(request, budget).map_err(text)?;
+    let body = fetcher.fetch(request, budget)?;
     match attempt(&body) {
         Ok(value) => Ok(value),
         Err(e) => {
             fetcher.reject(request, &body);
             if body.origin == Origin::Cache {
-                let fresh = fetcher.fetch(request, budget).map_err(text)?;
-                attempt(&fresh).inspect_err(|_| fetcher.reject(request, &fresh))
+                let fresh = fetcher.fetch(request, budget)?;
+                Ok(attempt(&fresh).inspect_err(|_| fetcher.reject(request, &fresh))?)
             } else {
-                Err(e)
+                Err(e.into())
             }
         }
     }
-}
-
-fn text(e: FetchError) -> String {
-    e.to_string()
 }
 
 fn found(

@@ -8,11 +8,14 @@ pub mod ocsp;
 
 pub use lookup::RevocationReport;
 
-pub use crl::CrlAnswer;
-pub use ocsp::OcspAnswer;
+pub use crl::{CrlAnswer, CrlError};
+pub use lookup::SourceError;
+pub use ocsp::{OcspAnswer, OcspError};
 
+use super::certificate::CertError;
 use crate::clock::format_utc;
 use serde::Serialize;
+use std::fmt;
 use x509_parser::prelude::{FromDer, SubjectPublicKeyInfo, X509Certificate};
 
 /// Revocation status of one certificate.
@@ -54,34 +57,120 @@ pub fn reason_name(code: u32) -> String {
     name.to_string()
 }
 
+/// An answer outside its validity period (give or take [`CLOCK_SKEW`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stale {
+    /// thisUpdate lies in the future; Unix seconds.
+    NotYetValid(i64),
+    /// nextUpdate lies in the past; Unix seconds.
+    Expired(i64),
+}
+
+impl Stale {
+    /// The sentence for the answer named `what`: `OCSP response`, `CRL`.
+    fn write(self, what: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Stale::NotYetValid(this_update) => write!(
+                f,
+                "{what} is not valid yet: it was issued for {}",
+                format_utc(this_update)
+            ),
+            Stale::Expired(next_update) => {
+                write!(f, "{what} expired on {}", format_utc(next_update))
+            }
+        }
+    }
+}
+
 /// thisUpdate must not lie in the future and nextUpdate (if any) not in the past, give or
-/// take [`CLOCK_SKEW`]. `what` starts the message: `OCSP response`, `CRL`.
-fn check_fresh(
-    what: &str,
-    this_update: i64,
-    next_update: Option<i64>,
-    now: i64,
-) -> Result<(), String> {
+/// take [`CLOCK_SKEW`].
+fn check_fresh(this_update: i64, next_update: Option<i64>, now: i64) -> Result<(), Stale> {
     if this_update > now.saturating_add(CLOCK_SKEW) {
-        return Err(format!(
-            "{what} is not valid yet: it was issued for {}",
-            format_utc(this_update)
-        ));
+        return Err(Stale::NotYetValid(this_update));
     }
     match next_update {
-        Some(next) if next < now.saturating_sub(CLOCK_SKEW) => {
-            Err(format!("{what} expired on {}", format_utc(next)))
-        }
+        Some(next) if next < now.saturating_sub(CLOCK_SKEW) => Err(Stale::Expired(next)),
         _ => Ok(()),
     }
 }
 
+/// Why DER handed in (a certificate, a CRL) cannot be read, in the words that follow
+/// "cannot parse the certificate: " or "malformed CRL: ".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unreadable {
+    /// Bytes after the end of the structure.
+    TrailingBytes,
+    /// x509-parser's error, in words.
+    Encoding(CertError),
+}
+
+impl fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unreadable::TrailingBytes => f.write_str("trailing bytes"),
+            Unreadable::Encoding(CertError::Truncated) => {
+                f.write_str("its DER encoding is truncated")
+            }
+            Unreadable::Encoding(CertError::Malformed(part)) => {
+                write!(f, "its {part} is malformed")
+            }
+            Unreadable::Encoding(CertError::NotACertificate) => {
+                f.write_str("it is not DER of the expected kind")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Unreadable {}
+
+impl Unreadable {
+    fn from_x509(e: &x509_parser::nom::Err<x509_parser::error::X509Error>) -> Unreadable {
+        Unreadable::Encoding(CertError::from_x509(e))
+    }
+}
+
+/// Why the certificate and the issuer handed in cannot be checked against an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PairError {
+    /// One of the two cannot be parsed.
+    Unparsable {
+        /// Which one: `certificate`, `issuer certificate`.
+        what: &'static str,
+        /// Why.
+        why: Unreadable,
+    },
+    /// The issuer's subject is not the certificate's issuer name.
+    NotTheIssuer {
+        /// The claimed issuer's subject, as received.
+        issuer: String,
+        /// The issuer the certificate names, as received.
+        named: String,
+    },
+}
+
+impl fmt::Display for PairError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PairError::Unparsable { what, why } => write!(f, "cannot parse the {what}: {why}"),
+            PairError::NotTheIssuer { issuer, named } => write!(
+                f,
+                "'{}' is not the issuer of the certificate (its issuer is '{}')",
+                shown(issuer),
+                shown(named)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for PairError {}
+
 /// Parses a certificate the caller handed in; trailing bytes are refused.
-fn parse_cert<'a>(der: &'a [u8], what: &str) -> Result<X509Certificate<'a>, String> {
+fn parse_cert<'a>(der: &'a [u8], what: &'static str) -> Result<X509Certificate<'a>, PairError> {
+    let unparsable = |why| PairError::Unparsable { what, why };
     match X509Certificate::from_der(der) {
         Ok(([], cert)) => Ok(cert),
-        Ok(_) => Err(format!("cannot parse the {what}: trailing bytes")),
-        Err(e) => Err(format!("cannot parse the {what}: {}", encoding_words(e))),
+        Ok(_) => Err(unparsable(Unreadable::TrailingBytes)),
+        Err(e) => Err(unparsable(Unreadable::from_x509(&e))),
     }
 }
 
@@ -90,27 +179,16 @@ fn parse_cert<'a>(der: &'a [u8], what: &str) -> Result<X509Certificate<'a>, Stri
 fn cert_and_issuer<'a>(
     cert_der: &'a [u8],
     issuer_der: &'a [u8],
-) -> Result<(X509Certificate<'a>, X509Certificate<'a>), String> {
+) -> Result<(X509Certificate<'a>, X509Certificate<'a>), PairError> {
     let cert = parse_cert(cert_der, "certificate")?;
     let issuer = parse_cert(issuer_der, "issuer certificate")?;
     if cert.issuer().as_raw() != issuer.subject().as_raw() {
-        return Err(format!(
-            "'{}' is not the issuer of the certificate (its issuer is '{}')",
-            shown(&issuer.subject().to_string()),
-            shown(&cert.issuer().to_string())
-        ));
+        return Err(PairError::NotTheIssuer {
+            issuer: issuer.subject().to_string(),
+            named: cert.issuer().to_string(),
+        });
     }
     Ok((cert, issuer))
-}
-
-/// What x509-parser's error means, in words: "its DER encoding is truncated".
-fn encoding_words(e: x509_parser::nom::Err<x509_parser::error::X509Error>) -> String {
-    use super::certificate::CertError;
-    match CertError::from_x509(&e) {
-        CertError::Truncated => "its DER encoding is truncated".into(),
-        CertError::Malformed(part) => format!("its {part} is malformed"),
-        CertError::NotACertificate => "it is not DER of the expected kind".into(),
-    }
 }
 
 /// Text from a certificate or CRL, visible and at most 200 characters.
@@ -218,19 +296,46 @@ mod tests {
     #[test]
     fn freshness_allows_five_minutes_of_skew() {
         let now = 1_800_000_000;
-        assert!(check_fresh("CRL", now + 300, Some(now + 3600), now).is_ok());
-        assert!(check_fresh("CRL", now - 3600, Some(now - 300), now).is_ok());
-        assert!(check_fresh("CRL", now - 3600, None, now).is_ok());
+        assert_eq!(check_fresh(now + 300, Some(now + 3600), now), Ok(()));
+        assert_eq!(check_fresh(now - 3600, Some(now - 300), now), Ok(()));
+        assert_eq!(check_fresh(now - 3600, None, now), Ok(()));
         assert_eq!(
-            check_fresh("CRL", now - 3600, Some(now - 301), now).unwrap_err(),
-            format!("CRL expired on {}", format_utc(now - 301))
+            check_fresh(now - 3600, Some(now - 301), now),
+            Err(Stale::Expired(now - 301))
         );
         assert_eq!(
-            check_fresh("OCSP response", now + 301, None, now).unwrap_err(),
-            format!(
-                "OCSP response is not valid yet: it was issued for {}",
-                format_utc(now + 301)
+            check_fresh(now + 301, None, now),
+            Err(Stale::NotYetValid(now + 301))
+        );
+    }
+
+    #[test]
+    fn unreadable_input_is_named() {
+        assert_eq!(
+            parse_cert(b"", "issuer certificate")
+                .unwrap_err()
+                .to_string(),
+            "cannot parse the issuer certificate: its DER encoding is truncated"
+        );
+        let mut trailing = fixtures::der_of(fixtures::CA);
+        trailing.push(0);
+        assert_eq!(
+            parse_cert(&trailing, "certificate").unwrap_err(),
+            PairError::Unparsable {
+                what: "certificate",
+                why: Unreadable::TrailingBytes
+            }
+        );
+        assert_eq!(
+            cert_and_issuer(
+                &fixtures::der_of(fixtures::CA),
+                &fixtures::der_of(fixtures::LEAF)
             )
+            .unwrap_err(),
+            PairError::NotTheIssuer {
+                issuer: "CN=leaf.example".into(),
+                named: "CN=Fixture CA".into()
+            }
         );
     }
 

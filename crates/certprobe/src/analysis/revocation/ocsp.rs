@@ -1,9 +1,13 @@
 //! OCSP (RFC 6960): the request for one certificate, the responder URLs it names, and the
 //! verification of a response: structure, signer, the matching answer and its freshness.
 
-use super::{cert_and_issuer, check_fresh, reason_name, same_serial, verify, RevocationStatus};
-use crate::der::{self, tag, Reader};
+use super::{
+    cert_and_issuer, check_fresh, reason_name, same_serial, verify, PairError, RevocationStatus,
+    Stale,
+};
+use crate::der::{self, tag, DerError, Reader};
 use ring::digest;
+use std::fmt;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::X509Certificate;
 
@@ -30,10 +34,117 @@ pub struct OcspAnswer {
     pub produced_at: i64,
 }
 
+/// Why an OCSP response gives no answer about the certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OcspError {
+    /// Larger than [`MAX_RESPONSE`]; its size.
+    TooLarge(usize),
+    /// The certificate or its issuer cannot be used.
+    Pair(PairError),
+    /// Not the DER of a successful basic response.
+    Malformed(MalformedResponse),
+    /// The responder answered with an error status (RFC 6960 section 4.2.1).
+    Unsuccessful(u32),
+    /// Signed neither by the issuer nor by a delegated responder it certified.
+    NotSigned,
+    /// No SingleResponse is about the certificate.
+    NoAnswer,
+    /// The answer about the certificate is not current.
+    Stale(Stale),
+}
+
+impl fmt::Display for OcspError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OcspError::TooLarge(size) => write!(
+                f,
+                "OCSP response is too large ({size} bytes, at most {MAX_RESPONSE})"
+            ),
+            OcspError::Pair(e) => e.fmt(f),
+            OcspError::Malformed(e) => write!(f, "malformed OCSP response: {e}"),
+            OcspError::Unsuccessful(status) => write!(
+                f,
+                "OCSP responder answered {} ({status})",
+                status_name(*status)
+            ),
+            OcspError::NotSigned => {
+                f.write_str("OCSP response is not signed by the issuer or a delegated responder")
+            }
+            OcspError::NoAnswer => {
+                f.write_str("no response for this certificate in the OCSP response")
+            }
+            OcspError::Stale(stale) => stale.write("OCSP response", f),
+        }
+    }
+}
+
+impl std::error::Error for OcspError {}
+
+impl From<PairError> for OcspError {
+    fn from(e: PairError) -> OcspError {
+        OcspError::Pair(e)
+    }
+}
+
+/// What is wrong with the structure of an OCSP response; the texts follow "malformed OCSP
+/// response: ".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MalformedResponse {
+    /// The DER itself.
+    Der(DerError),
+    /// Status successful, but no responseBytes.
+    NoResponseBytes,
+    /// A responseType other than id-pkix-ocsp-basic; the OID as received.
+    ResponseType(String),
+    /// A signature BIT STRING with unused bits.
+    UnusedBits,
+    /// More certificates than [`MAX_CERTS`].
+    TooManyCertificates,
+    /// A ResponseData version other than v1; the version number (v1 is 1).
+    Version(u32),
+    /// A responderID that is neither byName nor byKey; its tag.
+    ResponderIdTag(u8),
+    /// A certStatus that is none of good, revoked, unknown; its tag.
+    CertStatusTag(u8),
+}
+
+impl fmt::Display for MalformedResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MalformedResponse::Der(e) => e.fmt(f),
+            MalformedResponse::NoResponseBytes => {
+                f.write_str("a successful response without responseBytes")
+            }
+            MalformedResponse::ResponseType(oid) => write!(
+                f,
+                "response type {} is not id-pkix-ocsp-basic",
+                crate::text::cut(oid, 60)
+            ),
+            MalformedResponse::UnusedBits => f.write_str("signature BIT STRING with unused bits"),
+            MalformedResponse::TooManyCertificates => {
+                write!(f, "more than {MAX_CERTS} certificates")
+            }
+            MalformedResponse::Version(number) => {
+                write!(f, "unknown ResponseData version {number}")
+            }
+            MalformedResponse::ResponderIdTag(tag) => write!(f, "bad responderID tag 0x{tag:02x}"),
+            MalformedResponse::CertStatusTag(tag) => write!(f, "bad certStatus (tag 0x{tag:02x})"),
+        }
+    }
+}
+
+impl std::error::Error for MalformedResponse {}
+
+impl From<DerError> for MalformedResponse {
+    fn from(e: DerError) -> MalformedResponse {
+        MalformedResponse::Der(e)
+    }
+}
+
 /// DER OCSPRequest for `cert_der` issued by `issuer_der` (CertID with SHA-1 of issuer name and
 /// key, as every responder supports), no nonce: responders answer from caches anyway, and a
 /// nonce would make GET requests uncacheable.
-pub fn request(cert_der: &[u8], issuer_der: &[u8]) -> Result<Vec<u8>, String> {
+pub fn request(cert_der: &[u8], issuer_der: &[u8]) -> Result<Vec<u8>, PairError> {
     let cert_id = cert_id(cert_der, issuer_der)?;
     let one_request = der::sequence(&[cert_id]);
     let tbs_request = der::sequence(&[der::sequence(&[one_request])]);
@@ -41,7 +152,7 @@ pub fn request(cert_der: &[u8], issuer_der: &[u8]) -> Result<Vec<u8>, String> {
 }
 
 /// The DER CertID (SHA-1) naming `cert_der`: what a request asks about and a response answers.
-pub fn cert_id(cert_der: &[u8], issuer_der: &[u8]) -> Result<Vec<u8>, String> {
+pub fn cert_id(cert_der: &[u8], issuer_der: &[u8]) -> Result<Vec<u8>, PairError> {
     let (cert, issuer) = cert_and_issuer(cert_der, issuer_der)?;
     let sha1 = &digest::SHA1_FOR_LEGACY_USE_ONLY;
     Ok(der::sequence(&[
@@ -87,35 +198,28 @@ pub fn verify_response(
     cert_der: &[u8],
     issuer_der: &[u8],
     now: i64,
-) -> Result<OcspAnswer, String> {
+) -> Result<OcspAnswer, OcspError> {
     if response_der.len() > MAX_RESPONSE {
-        return Err(format!(
-            "OCSP response is too large ({} bytes, at most {MAX_RESPONSE})",
-            response_der.len()
-        ));
+        return Err(OcspError::TooLarge(response_der.len()));
     }
     let (cert, issuer) = cert_and_issuer(cert_der, issuer_der)?;
-    let malformed = |e| format!("malformed OCSP response: {e}");
-    let (status, response_bytes) = parse_outer(response_der).map_err(malformed)?;
+    let (status, response_bytes) = parse_outer(response_der).map_err(OcspError::Malformed)?;
     if status != 0 {
-        return Err(format!(
-            "OCSP responder answered {} ({status})",
-            status_name(status)
-        ));
+        return Err(OcspError::Unsuccessful(status));
     }
     let basic = response_bytes
-        .ok_or_else(|| "a successful response without responseBytes".to_string())
+        .ok_or(MalformedResponse::NoResponseBytes)
         .and_then(parse_response_bytes)
-        .map_err(malformed)?;
+        .map_err(OcspError::Malformed)?;
     if !signed_by_issuer_or_delegate(&basic, &issuer, now) {
-        return Err("OCSP response is not signed by the issuer or a delegated responder".into());
+        return Err(OcspError::NotSigned);
     }
     let single = basic
         .responses
         .iter()
         .find(|single| single.is_for(&cert, &issuer))
-        .ok_or("no response for this certificate in the OCSP response")?;
-    check_fresh("OCSP response", single.this_update, single.next_update, now)?;
+        .ok_or(OcspError::NoAnswer)?;
+    check_fresh(single.this_update, single.next_update, now).map_err(OcspError::Stale)?;
     Ok(OcspAnswer {
         status: single.status.clone(),
         this_update: single.this_update,
@@ -171,7 +275,7 @@ fn key_hash(alg: &'static digest::Algorithm, issuer: &X509Certificate<'_>) -> di
 }
 
 /// OCSPResponse ::= SEQUENCE { responseStatus ENUMERATED, responseBytes [0] EXPLICIT OPTIONAL }
-fn parse_outer(bytes: &[u8]) -> Result<(u32, Option<&[u8]>), String> {
+fn parse_outer(bytes: &[u8]) -> Result<(u32, Option<&[u8]>), MalformedResponse> {
     let mut outer = Reader::new(bytes);
     let mut response = outer.sequence("OCSPResponse")?;
     outer.expect_empty("OCSPResponse")?;
@@ -182,16 +286,13 @@ fn parse_outer(bytes: &[u8]) -> Result<(u32, Option<&[u8]>), String> {
 }
 
 /// ResponseBytes ::= SEQUENCE { responseType OID, response OCTET STRING }
-fn parse_response_bytes(response_bytes: &[u8]) -> Result<Basic<'_>, String> {
+fn parse_response_bytes(response_bytes: &[u8]) -> Result<Basic<'_>, MalformedResponse> {
     let mut wrapper = Reader::new(response_bytes);
     let mut response_bytes = wrapper.sequence("ResponseBytes")?;
     wrapper.expect_empty("ResponseBytes")?;
     let response_type = der::oid_text(response_bytes.expect(tag::OID, "responseType")?)?;
     if response_type != OCSP_BASIC {
-        return Err(format!(
-            "response type {} is not id-pkix-ocsp-basic",
-            crate::text::cut(&response_type, 60)
-        ));
+        return Err(MalformedResponse::ResponseType(response_type));
     }
     let basic = response_bytes.expect(tag::OCTET_STRING, "response")?;
     response_bytes.expect_empty("response")?;
@@ -200,7 +301,7 @@ fn parse_response_bytes(response_bytes: &[u8]) -> Result<Basic<'_>, String> {
 
 /// BasicOCSPResponse ::= SEQUENCE { tbsResponseData, signatureAlgorithm, signature BIT STRING,
 /// certs [0] EXPLICIT SEQUENCE OF Certificate OPTIONAL }
-fn parse_basic(bytes: &[u8]) -> Result<Basic<'_>, String> {
+fn parse_basic(bytes: &[u8]) -> Result<Basic<'_>, MalformedResponse> {
     let mut outer = Reader::new(bytes);
     let mut basic = outer.sequence("BasicOCSPResponse")?;
     outer.expect_empty("BasicOCSPResponse")?;
@@ -209,7 +310,7 @@ fn parse_basic(bytes: &[u8]) -> Result<Basic<'_>, String> {
     let signature_oid = der::oid_text(algorithm.expect(tag::OID, "signature algorithm")?)?;
     let signature = match basic.expect(tag::BIT_STRING, "signature")? {
         [0, signature @ ..] => signature,
-        _ => return Err("signature BIT STRING with unused bits".into()),
+        _ => return Err(MalformedResponse::UnusedBits),
     };
     let mut certs = Vec::new();
     if let Some(wrapped) = basic.optional(tag::context(0), "certs")? {
@@ -218,7 +319,7 @@ fn parse_basic(bytes: &[u8]) -> Result<Basic<'_>, String> {
         wrapper.expect_empty("certs")?;
         while !list.is_empty() {
             if certs.len() == MAX_CERTS {
-                return Err(format!("more than {MAX_CERTS} certificates"));
+                return Err(MalformedResponse::TooManyCertificates);
             }
             certs.push(list.expect_tlv(tag::SEQUENCE, "certificate")?.raw);
         }
@@ -237,19 +338,19 @@ fn parse_basic(bytes: &[u8]) -> Result<Basic<'_>, String> {
 
 /// ResponseData ::= SEQUENCE { version [0] DEFAULT v1, responderID, producedAt,
 /// responses SEQUENCE OF SingleResponse, responseExtensions [1] OPTIONAL }
-fn parse_response_data(bytes: &[u8]) -> Result<(i64, Vec<Single<'_>>), String> {
+fn parse_response_data(bytes: &[u8]) -> Result<(i64, Vec<Single<'_>>), MalformedResponse> {
     let mut data = Reader::new(bytes);
     if let Some(version) = data.optional(tag::context(0), "version")? {
         let mut version = Reader::new(version);
         let number = der::small_integer(version.expect(tag::INTEGER, "version")?)?;
         version.expect_empty("version")?;
         if number != 0 {
-            return Err(format!("unknown ResponseData version {}", number + 1));
+            return Err(MalformedResponse::Version(number.saturating_add(1)));
         }
     }
     let responder = data.tlv()?;
     if responder.tag != tag::context(1) && responder.tag != tag::context(2) {
-        return Err(format!("bad responderID tag 0x{:02x}", responder.tag));
+        return Err(MalformedResponse::ResponderIdTag(responder.tag));
     }
     let produced_at =
         der::parse_generalized_time(data.expect(tag::GENERALIZED_TIME, "producedAt")?)?;
@@ -265,7 +366,7 @@ fn parse_response_data(bytes: &[u8]) -> Result<(i64, Vec<Single<'_>>), String> {
 
 /// SingleResponse ::= SEQUENCE { certID, certStatus, thisUpdate, nextUpdate [0] OPTIONAL,
 /// singleExtensions [1] OPTIONAL }
-fn parse_single(mut single: Reader<'_>) -> Result<Single<'_>, String> {
+fn parse_single(mut single: Reader<'_>) -> Result<Single<'_>, MalformedResponse> {
     let mut cert_id = single.sequence("CertID")?;
     let mut algorithm = cert_id.sequence("hashAlgorithm")?;
     let hash_oid = der::oid_text(algorithm.expect(tag::OID, "hash algorithm")?)?;
@@ -300,7 +401,7 @@ fn parse_single(mut single: Reader<'_>) -> Result<Single<'_>, String> {
 
 /// CertStatus ::= CHOICE { good [0] IMPLICIT NULL, revoked [1] IMPLICIT RevokedInfo,
 /// unknown [2] IMPLICIT NULL }
-fn parse_status(choice: der::Tlv<'_>) -> Result<RevocationStatus, String> {
+fn parse_status(choice: der::Tlv<'_>) -> Result<RevocationStatus, MalformedResponse> {
     const GOOD: u8 = tag::context_primitive(0);
     const REVOKED: u8 = tag::context(1);
     const UNKNOWN: u8 = tag::context_primitive(2);
@@ -323,7 +424,7 @@ fn parse_status(choice: der::Tlv<'_>) -> Result<RevocationStatus, String> {
             info.expect_empty("RevokedInfo")?;
             Ok(RevocationStatus::Revoked { revoked_at, reason })
         }
-        (tag, _) => Err(format!("bad certStatus (tag 0x{tag:02x})")),
+        (tag, _) => Err(MalformedResponse::CertStatusTag(tag)),
     }
 }
 
@@ -376,206 +477,4 @@ fn is_delegate(delegate: &X509Certificate<'_>, issuer: &X509Certificate<'_>, now
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::fixtures::{der_of, CA, LEAF, LEAF_REQUEST, LEAF_RESPONSE};
-    use super::*;
-
-    /// The fixture response: thisUpdate 2026-11-25 12:19:22, nextUpdate a week later.
-    const THIS_UPDATE: i64 = 1_795_609_162;
-    const NEXT_UPDATE: i64 = 1_796_213_962;
-    const NOW: i64 = THIS_UPDATE + 3600;
-
-    fn check(response: &[u8], now: i64) -> Result<OcspAnswer, String> {
-        verify_response(response, &der_of(LEAF), &der_of(CA), now)
-    }
-
-    #[test]
-    fn request_is_byte_for_byte_what_openssl_sends() {
-        let ours = request(&der_of(LEAF), &der_of(CA)).unwrap();
-        assert_eq!(ours, der_of(LEAF_REQUEST));
-        // And read back: OCSPRequest { TBSRequest { requestList { Request { CertID } } } }.
-        let mut outer = Reader::new(&ours);
-        let mut tbs = outer
-            .sequence("OCSPRequest")
-            .unwrap()
-            .sequence("tbs")
-            .unwrap();
-        let mut one = tbs.sequence("list").unwrap().sequence("Request").unwrap();
-        let mut cert_id = one.sequence("CertID").unwrap();
-        let mut alg = cert_id.sequence("alg").unwrap();
-        assert_eq!(
-            der::oid_text(alg.expect(tag::OID, "oid").unwrap()).unwrap(),
-            "1.3.14.3.2.26"
-        );
-        alg.expect(tag::NULL, "params").unwrap();
-        assert_eq!(cert_id.expect(tag::OCTET_STRING, "name").unwrap().len(), 20);
-        assert_eq!(cert_id.expect(tag::OCTET_STRING, "key").unwrap().len(), 20);
-        assert_eq!(
-            cert_id.expect(tag::INTEGER, "serial").unwrap(),
-            [0, 0xc0, 0xff, 0xee, 1]
-        );
-        cert_id.expect_empty("CertID").unwrap();
-        one.expect_empty("Request").unwrap();
-        outer.expect_empty("OCSPRequest").unwrap();
-    }
-
-    #[test]
-    fn an_openssl_response_is_read_and_verified() {
-        let answer = check(&der_of(LEAF_RESPONSE), NOW).unwrap();
-        assert_eq!(
-            answer,
-            OcspAnswer {
-                status: RevocationStatus::Revoked {
-                    revoked_at: 1_735_787_045,
-                    reason: Some("keyCompromise".into())
-                },
-                this_update: THIS_UPDATE,
-                next_update: Some(NEXT_UPDATE),
-                produced_at: THIS_UPDATE,
-            }
-        );
-    }
-
-    #[test]
-    fn stale_and_early_responses_are_refused() {
-        assert!(check(&der_of(LEAF_RESPONSE), NEXT_UPDATE + 300).is_ok());
-        assert_eq!(
-            check(&der_of(LEAF_RESPONSE), NEXT_UPDATE + 301).unwrap_err(),
-            "OCSP response expired on 2026-12-02 12:19:22 UTC"
-        );
-        assert_eq!(
-            check(&der_of(LEAF_RESPONSE), THIS_UPDATE - 301).unwrap_err(),
-            "OCSP response is not valid yet: it was issued for 2026-11-25 12:19:22 UTC"
-        );
-    }
-
-    #[test]
-    fn answers_about_other_certificates_or_issuers_are_refused() {
-        let response = der_of(LEAF_RESPONSE);
-        // The CA is self-issued, so it is its own issuer; the response is not about it.
-        assert_eq!(
-            verify_response(&response, &der_of(CA), &der_of(CA), NOW).unwrap_err(),
-            "no response for this certificate in the OCSP response"
-        );
-        let err = verify_response(&response, &der_of(LEAF), &der_of(LEAF), NOW).unwrap_err();
-        assert_eq!(
-            err,
-            "'CN=leaf.example' is not the issuer of the certificate (its issuer is 'CN=Fixture CA')"
-        );
-    }
-
-    #[test]
-    fn a_changed_byte_breaks_the_signature() {
-        let mut response = der_of(LEAF_RESPONSE);
-        let at = response
-            .windows(15)
-            .position(|w| w == b"20250102030405Z")
-            .unwrap();
-        response[at + 13] = b'6';
-        assert_eq!(
-            check(&response, NOW).unwrap_err(),
-            "OCSP response is not signed by the issuer or a delegated responder"
-        );
-    }
-
-    #[test]
-    fn unsuccessful_statuses_are_named() {
-        let status = |n| der::sequence(&[der::enumerated(n)]);
-        assert_eq!(
-            check(&status(3), NOW).unwrap_err(),
-            "OCSP responder answered tryLater (3)"
-        );
-        assert_eq!(
-            check(&status(6), NOW).unwrap_err(),
-            "OCSP responder answered unauthorized (6)"
-        );
-        assert_eq!(
-            check(&status(0), NOW).unwrap_err(),
-            "malformed OCSP response: a successful response without responseBytes"
-        );
-    }
-
-    #[test]
-    fn malformed_responses_fail_with_one_line() {
-        let wrong_type = der::sequence(&[
-            der::enumerated(0),
-            der::explicit(
-                0,
-                &der::sequence(&[
-                    der::oid(&[1, 3, 6, 1, 5, 5, 7, 48, 1, 2]),
-                    der::octet_string(&[]),
-                ]),
-            ),
-        ]);
-        let mut trailing = der_of(LEAF_RESPONSE);
-        trailing.push(0);
-        let cases: [(&[u8], &str); 5] = [
-            (&[], "malformed OCSP response: OCSPResponse: no tag"),
-            (&wrong_type, "malformed OCSP response: response type 1.3.6.1.5.5.7.48.1.2 is not id-pkix-ocsp-basic"),
-            (&trailing, "malformed OCSP response: 1 trailing bytes after OCSPResponse"),
-            (&[0x30, 0x80, 0, 0], "malformed OCSP response: OCSPResponse: indefinite length is not allowed in DER"),
-            (b"<html>", "malformed OCSP response: expected OCSPResponse (tag 0x30), found tag 0x3c"),
-        ];
-        for (input, expected) in cases {
-            assert_eq!(check(input, NOW).unwrap_err(), expected);
-        }
-        let huge = vec![0u8; MAX_RESPONSE + 1];
-        assert_eq!(
-            check(&huge, NOW).unwrap_err(),
-            "OCSP response is too large (1048577 bytes, at most 1048576)"
-        );
-    }
-
-    #[test]
-    fn no_truncation_or_flipped_byte_panics_or_changes_the_answer() {
-        let response = der_of(LEAF_RESPONSE);
-        let expected = check(&response, NOW).unwrap();
-        for len in 0..response.len() {
-            assert!(
-                check(&response[..len], NOW).is_err(),
-                "prefix of {len} bytes"
-            );
-        }
-        for at in 0..response.len() {
-            for flip in [0x01, 0x80, 0xff] {
-                let mut changed = response.clone();
-                changed[at] ^= flip;
-                if let Ok(answer) = check(&changed, NOW) {
-                    // Only bytes outside the signed data (the copy of the CA certificate) or
-                    // the length-neutral signature encoding may change without an error.
-                    assert_eq!(answer, expected, "byte {at} ^ {flip:#x}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn responder_urls_are_the_http_ocsp_entries() {
-        assert_eq!(
-            responder_urls(&der_of(LEAF)),
-            ["http://ocsp.example.test/", "HTTP://ocsp2.example.test"]
-        );
-        assert!(responder_urls(&der_of(CA)).is_empty());
-        assert!(responder_urls(b"not a certificate").is_empty());
-    }
-
-    #[test]
-    fn a_long_response_type_is_cut() {
-        // Found by the ocsp_response fuzzer: an OID of any length was quoted whole.
-        let arcs: Vec<u64> = (1..400).collect();
-        let long_type = der::sequence(&[
-            der::enumerated(0),
-            der::explicit(
-                0,
-                &der::sequence(&[der::oid(&arcs), der::octet_string(&[])]),
-            ),
-        ]);
-        let text = check(&long_type, NOW).unwrap_err();
-        assert!(
-            text.starts_with("malformed OCSP response: response type 1.2.3.4.5.6.7.8.9.10."),
-            "{text}"
-        );
-        assert!(text.ends_with("... is not id-pkix-ocsp-basic"), "{text}");
-        assert!(text.len() < 130, "{text}");
-    }
-}
+mod tests;

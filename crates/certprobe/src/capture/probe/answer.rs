@@ -7,7 +7,7 @@ use super::messages::{
     SERVER_HELLO, SERVER_HELLO_DONE, SERVER_KEY_EXCHANGE,
 };
 use super::{codec, suites::cipher_suite_name, ProbeOutcome, TlsVersion, MAX_RECEIVED};
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 use std::io::{self, Read};
 
 /// How far the server's answer has got.
@@ -46,7 +46,7 @@ impl Answer {
         let mut chunk = vec![0; 16 * 1024];
         loop {
             match self.deframer.next_message() {
-                Err(reason) => return Ok(refused(reason)),
+                Err(reason) => return Ok(refused(reason.to_string())),
                 Ok(Some(message)) => match self.on_message(message) {
                     Some(outcome) => return Ok(outcome),
                     None => continue,
@@ -183,7 +183,7 @@ impl Answer {
             }
             _ => {
                 if let Err(reason) = judge_server_hello(self.offered, &hello) {
-                    return Some(refused(reason));
+                    return Some(refused(reason.to_string()));
                 }
             }
         }
@@ -246,34 +246,69 @@ impl Answer {
     }
 }
 
+/// Why a well-formed ServerHello does not accept what was offered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum HelloRejection {
+    /// supported_versions (TLS 1.3) with a legacy_version other than TLS 1.2's.
+    LegacyVersion(u16),
+    /// A lower version than offered (SSLv3 included).
+    LowerVersion(u16),
+    /// A version that was not offered at all.
+    VersionNotOffered(u16),
+    /// A cipher suite that was not offered.
+    SuiteNotOffered(u16),
+    /// A compression method other than null.
+    CompressionNotOffered(u8),
+}
+
+impl fmt::Display for HelloRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            HelloRejection::LegacyVersion(legacy) => write!(
+                f,
+                "malformed ServerHello: supported_versions with legacy_version 0x{legacy:04x}"
+            ),
+            HelloRejection::LowerVersion(chosen) => {
+                write!(f, "the server chose {} instead", version_label(chosen))
+            }
+            HelloRejection::VersionNotOffered(chosen) => write!(
+                f,
+                "the server chose {}, which was not offered",
+                version_label(chosen)
+            ),
+            HelloRejection::SuiteNotOffered(suite) => write!(
+                f,
+                "the server chose cipher suite {}, which was not offered",
+                cipher_suite_name(suite)
+            ),
+            HelloRejection::CompressionNotOffered(method) => write!(
+                f,
+                "the server chose compression method {method}, which was not offered"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for HelloRejection {}
+
 /// Whether a well-formed ServerHello accepts what was offered; the reason if not.
-fn judge_server_hello(offered: TlsVersion, hello: &ServerHello) -> Result<(), String> {
+fn judge_server_hello(offered: TlsVersion, hello: &ServerHello) -> Result<(), HelloRejection> {
     if hello.supported_version.is_some() && hello.legacy_version != TlsVersion::Tls12.wire() {
-        return Err(format!(
-            "malformed ServerHello: supported_versions with legacy_version 0x{:04x}",
-            hello.legacy_version
-        ));
+        return Err(HelloRejection::LegacyVersion(hello.legacy_version));
     }
     let chosen = hello.version();
     if chosen != offered.wire() {
-        let label = version_label(chosen);
         return Err(if (0x0300..offered.wire()).contains(&chosen) {
-            format!("the server chose {label} instead")
+            HelloRejection::LowerVersion(chosen)
         } else {
-            format!("the server chose {label}, which was not offered")
+            HelloRejection::VersionNotOffered(chosen)
         });
     }
     if !codec::offered_suites(offered).contains(&hello.cipher_suite) {
-        return Err(format!(
-            "the server chose cipher suite {}, which was not offered",
-            cipher_suite_name(hello.cipher_suite)
-        ));
+        return Err(HelloRejection::SuiteNotOffered(hello.cipher_suite));
     }
     if hello.compression != 0 {
-        return Err(format!(
-            "the server chose compression method {}, which was not offered",
-            hello.compression
-        ));
+        return Err(HelloRejection::CompressionNotOffered(hello.compression));
     }
     Ok(())
 }

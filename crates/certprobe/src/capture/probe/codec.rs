@@ -4,6 +4,7 @@
 
 use super::messages::CONTENT_HANDSHAKE;
 use super::TlsVersion;
+use std::fmt;
 
 /// The width of a big-endian length prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +29,56 @@ impl Prefix {
     }
 }
 
+/// Why bytes from the server are not the structure expected. `what` names the field in the
+/// words of the caller, so a message reads "truncated session_id: needs 32 bytes, 3 left".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodeError {
+    /// Fewer bytes are left than the field needs.
+    Truncated {
+        /// The field.
+        what: &'static str,
+        /// The bytes it needs.
+        needed: usize,
+        /// The bytes left.
+        left: usize,
+    },
+    /// A length prefix above the most the field may hold.
+    TooLong {
+        /// The field.
+        what: &'static str,
+        /// The length it claims.
+        claimed: usize,
+        /// The most accepted.
+        max: usize,
+    },
+    /// Bytes after the end of a structure.
+    Trailing {
+        /// What they follow.
+        what: &'static str,
+        /// How many bytes are left over.
+        count: usize,
+    },
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::Truncated { what, needed, left } => {
+                write!(f, "truncated {what}: needs {needed} bytes, {left} left")
+            }
+            DecodeError::TooLong { what, claimed, max } => write!(
+                f,
+                "{what} claims {claimed} bytes, more than the maximum of {max}"
+            ),
+            DecodeError::Trailing { what, count } => {
+                write!(f, "{count} trailing bytes after {what}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
 /// A cursor over untrusted bytes; no method can read past the end or panic.
 #[derive(Debug)]
 pub struct Reader<'a> {
@@ -49,64 +100,106 @@ impl<'a> Reader<'a> {
     }
 
     /// The next `n` bytes; an error naming `what` if fewer are left.
-    pub fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], String> {
+    pub fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], DecodeError> {
         let Some((head, tail)) = self.bytes.split_at_checked(n) else {
-            return Err(format!(
-                "truncated {what}: needs {n} bytes, {} left",
-                self.bytes.len()
-            ));
+            return Err(DecodeError::Truncated {
+                what,
+                needed: n,
+                left: self.bytes.len(),
+            });
         };
         self.bytes = tail;
         Ok(head)
     }
 
-    fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N], String> {
+    fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N], DecodeError> {
         let bytes = self.take(N, what)?;
-        <[u8; N]>::try_from(bytes).map_err(|_| format!("truncated {what}"))
+        <[u8; N]>::try_from(bytes).map_err(|_| DecodeError::Truncated {
+            what,
+            needed: N,
+            left: bytes.len(),
+        })
     }
 
-    pub fn u8(&mut self, what: &str) -> Result<u8, String> {
+    pub fn u8(&mut self, what: &'static str) -> Result<u8, DecodeError> {
         Ok(u8::from_be_bytes(self.array(what)?))
     }
 
-    pub fn u16(&mut self, what: &str) -> Result<u16, String> {
+    pub fn u16(&mut self, what: &'static str) -> Result<u16, DecodeError> {
         Ok(u16::from_be_bytes(self.array(what)?))
     }
 
-    pub fn u24(&mut self, what: &str) -> Result<usize, String> {
+    pub fn u24(&mut self, what: &'static str) -> Result<usize, DecodeError> {
         let [a, b, c] = self.array(what)?;
         Ok((usize::from(a) << 16) | (usize::from(b) << 8) | usize::from(c))
     }
 
     /// The 32-byte random of a hello.
-    pub fn random(&mut self, what: &str) -> Result<[u8; 32], String> {
+    pub fn random(&mut self, what: &'static str) -> Result<[u8; 32], DecodeError> {
         self.array(what)
     }
 
     /// A length-prefixed block as a reader of its own. A length above `max` is refused before
     /// anything is taken, so a lying length cannot make us wait for or keep huge data.
-    pub fn block(&mut self, prefix: Prefix, max: usize, what: &str) -> Result<Reader<'a>, String> {
+    pub fn block(
+        &mut self,
+        prefix: Prefix,
+        max: usize,
+        what: &'static str,
+    ) -> Result<Reader<'a>, DecodeError> {
         let len = match prefix {
             Prefix::U8 => usize::from(self.u8(what)?),
             Prefix::U16 => usize::from(self.u16(what)?),
             Prefix::U24 => self.u24(what)?,
         };
         if len > max {
-            return Err(format!(
-                "{what} claims {len} bytes, more than the maximum of {max}"
-            ));
+            return Err(DecodeError::TooLong {
+                what,
+                claimed: len,
+                max,
+            });
         }
         Ok(Reader::new(self.take(len, what)?))
     }
 
-    pub fn expect_empty(&self, what: &str) -> Result<(), String> {
+    pub fn expect_empty(&self, what: &'static str) -> Result<(), DecodeError> {
         if self.bytes.is_empty() {
             Ok(())
         } else {
-            Err(format!("{} trailing bytes after {what}", self.bytes.len()))
+            Err(DecodeError::Trailing {
+                what,
+                count: self.bytes.len(),
+            })
         }
     }
 }
+
+/// Why no ClientHello can be made: the SNI name cannot be sent, or a field does not fit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HelloError {
+    /// A name longer than DNS allows (253 bytes); its length.
+    SniTooLong(usize),
+    /// A name with other characters than letters, digits, `-`, `.` and `_` (a U-label, say).
+    SniNotAscii(String),
+    /// A block longer than its length prefix can say.
+    FieldTooLong,
+}
+
+impl fmt::Display for HelloError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HelloError::SniTooLong(len) => write!(f, "SNI name of {len} bytes is too long"),
+            HelloError::SniNotAscii(name) => {
+                write!(f, "SNI name {name:?} is not an ASCII DNS name")
+            }
+            HelloError::FieldTooLong => {
+                f.write_str("a ClientHello field is too long for its length prefix")
+            }
+        }
+    }
+}
+
+impl std::error::Error for HelloError {}
 
 /// Builds TLS structures. A block too long for its prefix is remembered and reported by
 /// [`Writer::finish`] rather than silently truncated.
@@ -154,9 +247,9 @@ impl Writer {
         self.block(Prefix::U16, data);
     }
 
-    fn finish(self) -> Result<Vec<u8>, String> {
+    fn finish(self) -> Result<Vec<u8>, HelloError> {
         if self.too_long {
-            Err("a ClientHello field is too long for its length prefix".into())
+            Err(HelloError::FieldTooLong)
         } else {
             Ok(self.bytes)
         }
@@ -239,7 +332,7 @@ pub struct Hello<'a> {
 
 /// The name to send as SNI: none for an empty name or an IP address (RFC 6066 section 3
 /// allows DNS names only), no trailing dot; an error for what cannot be a DNS name.
-pub fn server_name(sni: Option<&str>) -> Result<Option<&str>, String> {
+pub fn server_name(sni: Option<&str>) -> Result<Option<&str>, HelloError> {
     let Some(name) = sni else { return Ok(None) };
     let name = name.strip_suffix('.').unwrap_or(name);
     let unbracketed = name
@@ -250,17 +343,17 @@ pub fn server_name(sni: Option<&str>) -> Result<Option<&str>, String> {
         return Ok(None);
     }
     if name.len() > 253 {
-        return Err(format!("SNI name of {} bytes is too long", name.len()));
+        return Err(HelloError::SniTooLong(name.len()));
     }
     let allowed = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_');
     if !name.bytes().all(|b| allowed(&b)) {
-        return Err(format!("SNI name {name:?} is not an ASCII DNS name"));
+        return Err(HelloError::SniNotAscii(name.to_string()));
     }
     Ok(Some(name))
 }
 
 /// The ClientHello record offering exactly `hello.version`.
-pub fn client_hello(hello: &Hello) -> Result<Vec<u8>, String> {
+pub fn client_hello(hello: &Hello) -> Result<Vec<u8>, HelloError> {
     let unpadded = handshake_message(hello, None)?;
     let message = if (PAD_FROM..PAD_TO).contains(&unpadded.len()) {
         // The extension header takes 4 bytes of the gap; what is left is zeros.
@@ -277,7 +370,7 @@ pub fn client_hello(hello: &Hello) -> Result<Vec<u8>, String> {
 }
 
 /// The handshake message: type, 24-bit length, body.
-fn handshake_message(hello: &Hello, padding: Option<usize>) -> Result<Vec<u8>, String> {
+fn handshake_message(hello: &Hello, padding: Option<usize>) -> Result<Vec<u8>, HelloError> {
     let tls13 = hello.version == TlsVersion::Tls13;
     let mut w = Writer::default();
     w.u8(HANDSHAKE_CLIENT_HELLO);
@@ -352,191 +445,4 @@ fn extensions(w: &mut Writer, hello: &Hello, padding: Option<usize>) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn hello(version: TlsVersion, sni: Option<&str>) -> Hello<'_> {
-        Hello {
-            version,
-            sni,
-            random: [7; 32],
-            session_id: [9; 32],
-            x25519_public: [5; 32],
-        }
-    }
-
-    /// A ClientHello read back with our own Reader.
-    struct Parsed {
-        record_version: u16,
-        client_version: u16,
-        session_id: Vec<u8>,
-        suites: Vec<u16>,
-        extensions: Vec<(u16, Vec<u8>)>,
-        handshake_len: usize,
-    }
-
-    fn parse(record: &[u8]) -> Result<Parsed, String> {
-        let mut r = Reader::new(record);
-        assert_eq!(r.u8("type")?, CONTENT_HANDSHAKE);
-        let record_version = r.u16("version")?;
-        let mut fragment = r.block(Prefix::U16, 1 << 14, "record")?;
-        r.expect_empty("record")?;
-        assert_eq!(fragment.u8("msg type")?, HANDSHAKE_CLIENT_HELLO);
-        let body = fragment.block(Prefix::U24, 1 << 14, "ClientHello")?;
-        fragment.expect_empty("handshake")?;
-        let body = body.into_bytes();
-        let handshake_len = body.len() + 4;
-        let mut b = Reader::new(body);
-        let client_version = b.u16("client_version")?;
-        assert_eq!(b.random("random")?, [7; 32]);
-        let session_id = b.block(Prefix::U8, 32, "session_id")?.into_bytes().to_vec();
-        let mut suite_list = b.block(Prefix::U16, 0xffff, "suites")?;
-        let mut suites = Vec::new();
-        while !suite_list.is_empty() {
-            suites.push(suite_list.u16("suite")?);
-        }
-        let compression = b.block(Prefix::U8, 255, "compression")?.into_bytes();
-        assert_eq!(compression, [0]);
-        let mut ext_list = b.block(Prefix::U16, 0xffff, "extensions")?;
-        b.expect_empty("ClientHello")?;
-        let mut extensions = Vec::new();
-        while !ext_list.is_empty() {
-            let kind = ext_list.u16("extension type")?;
-            let data = ext_list.block(Prefix::U16, 0xffff, "extension")?;
-            extensions.push((kind, data.into_bytes().to_vec()));
-        }
-        Ok(Parsed {
-            record_version,
-            client_version,
-            session_id,
-            suites,
-            extensions,
-            handshake_len,
-        })
-    }
-
-    fn extension(parsed: &Parsed, kind: u16) -> Option<&[u8]> {
-        let mut found = parsed.extensions.iter().filter(|(k, _)| *k == kind);
-        let first = found.next().map(|(_, d)| d.as_slice());
-        assert!(found.next().is_none(), "extension {kind} twice");
-        first
-    }
-
-    #[test]
-    fn tls12_hello_parses_back() {
-        let record = client_hello(&hello(TlsVersion::Tls12, Some("example.org"))).unwrap();
-        let p = parse(&record).unwrap();
-        assert_eq!(p.record_version, 0x0301);
-        assert_eq!(p.client_version, 0x0303);
-        assert!(p.session_id.is_empty());
-        assert_eq!(p.suites.last(), Some(&RENEGOTIATION_SCSV));
-        for suite in [0xc02f, 0x002f, 0x009d, 0x000a, 0xcca8, 0x0035] {
-            assert!(p.suites.contains(&suite), "{suite:04x}");
-        }
-        let sni = extension(&p, EXT_SERVER_NAME).unwrap();
-        assert_eq!(sni, b"\x00\x0e\x00\x00\x0bexample.org");
-        assert!(extension(&p, EXT_SIGNATURE_ALGORITHMS).is_some());
-        assert_eq!(extension(&p, EXT_EC_POINT_FORMATS), Some(&[1, 0][..]));
-        assert!(extension(&p, EXT_SUPPORTED_VERSIONS).is_none());
-        assert!(extension(&p, EXT_KEY_SHARE).is_none());
-        assert!(!(PAD_FROM..PAD_TO).contains(&p.handshake_len));
-    }
-
-    #[test]
-    fn old_versions_leave_out_signature_algorithms() {
-        for (version, wire) in [(TlsVersion::Tls10, 0x0301), (TlsVersion::Tls11, 0x0302)] {
-            let p = parse(&client_hello(&hello(version, None)).unwrap()).unwrap();
-            assert_eq!(p.client_version, wire);
-            assert!(extension(&p, EXT_SIGNATURE_ALGORITHMS).is_none());
-            assert!(extension(&p, EXT_SERVER_NAME).is_none());
-            assert!(!(PAD_FROM..PAD_TO).contains(&p.handshake_len));
-        }
-    }
-
-    #[test]
-    fn tls13_hello_parses_back() {
-        let record = client_hello(&hello(TlsVersion::Tls13, Some("a.example"))).unwrap();
-        let p = parse(&record).unwrap();
-        assert_eq!(p.record_version, 0x0301);
-        assert_eq!(p.client_version, 0x0303);
-        assert_eq!(p.session_id, [9; 32]);
-        assert_eq!(p.suites, TLS13_SUITES);
-        assert_eq!(extension(&p, EXT_SUPPORTED_VERSIONS), Some(&[2, 3, 4][..]));
-        let mut share = Reader::new(extension(&p, EXT_KEY_SHARE).unwrap());
-        let mut shares = share.block(Prefix::U16, 0xffff, "shares").unwrap();
-        share.expect_empty("key_share").unwrap();
-        assert_eq!(shares.u16("group").unwrap(), GROUP_X25519);
-        let key = shares.block(Prefix::U16, 0xffff, "key").unwrap();
-        shares.expect_empty("shares").unwrap();
-        assert_eq!(key.into_bytes(), [5; 32]);
-        let mut groups = Reader::new(extension(&p, EXT_SUPPORTED_GROUPS).unwrap());
-        let mut groups = groups.block(Prefix::U16, 0xffff, "groups").unwrap();
-        assert_eq!(groups.u16("first").unwrap(), GROUP_X25519);
-        assert!(extension(&p, EXT_SIGNATURE_ALGORITHMS).is_some());
-        assert!(extension(&p, EXT_EC_POINT_FORMATS).is_none());
-        assert!(!(PAD_FROM..PAD_TO).contains(&p.handshake_len));
-    }
-
-    #[test]
-    fn hellos_in_the_f5_range_are_padded_to_512() {
-        // A long name pushes the TLS 1.3 hello into 256..512 bytes.
-        let name = "a".repeat(100);
-        let p = parse(&client_hello(&hello(TlsVersion::Tls13, Some(&name))).unwrap()).unwrap();
-        assert_eq!(p.handshake_len, PAD_TO);
-        let pad = extension(&p, EXT_PADDING).unwrap();
-        assert!(pad.iter().all(|&b| b == 0));
-        assert_eq!(p.extensions.last().map(|e| e.0), Some(EXT_PADDING));
-    }
-
-    #[test]
-    fn server_names() {
-        assert_eq!(server_name(None), Ok(None));
-        assert_eq!(server_name(Some("")), Ok(None));
-        assert_eq!(server_name(Some("192.0.2.1")), Ok(None));
-        assert_eq!(server_name(Some("[2001:db8::1]")), Ok(None));
-        assert_eq!(server_name(Some("2001:db8::1")), Ok(None));
-        assert_eq!(server_name(Some("host.example.")), Ok(Some("host.example")));
-        assert_eq!(
-            server_name(Some("xn--bcher-kva.example")),
-            Ok(Some("xn--bcher-kva.example"))
-        );
-        assert!(server_name(Some("bücher.example")).is_err());
-        assert!(server_name(Some("a b")).is_err());
-        assert!(server_name(Some(&"a".repeat(300))).is_err());
-    }
-
-    #[test]
-    fn reader_checks_every_length() {
-        let mut r = Reader::new(&[0x00, 0x05, 1, 2]);
-        assert_eq!(
-            r.block(Prefix::U16, 100, "list").unwrap_err(),
-            "truncated list: needs 5 bytes, 2 left"
-        );
-        let mut r = Reader::new(&[0x01, 0x00, 0x00]);
-        assert_eq!(
-            r.block(Prefix::U24, 1000, "certificate").unwrap_err(),
-            "certificate claims 65536 bytes, more than the maximum of 1000"
-        );
-        let mut r = Reader::new(&[0x01]);
-        assert!(r.u16("x").is_err());
-        assert!(r.u24("x").is_err());
-        assert_eq!(r.u8("x"), Ok(1));
-        assert!(r.u8("x").is_err());
-        let mut r = Reader::new(&[0xab, 0xcd, 0xef, 9]);
-        assert_eq!(r.u24("x"), Ok(0xabcdef));
-        assert_eq!(r.expect_empty("x").unwrap_err(), "1 trailing bytes after x");
-        assert!(r.take(usize::MAX, "huge").is_err());
-        assert_eq!(r.take(1, "last"), Ok(&[9][..]));
-        assert!(r.expect_empty("x").is_ok());
-    }
-
-    #[test]
-    fn writer_refuses_overlong_blocks() {
-        let mut w = Writer::default();
-        w.block(Prefix::U8, |w| w.bytes(&[0; 256]));
-        assert!(w.finish().is_err());
-        let mut w = Writer::default();
-        w.block(Prefix::U8, |w| w.bytes(&[0; 255]));
-        assert_eq!(w.finish().unwrap().first(), Some(&255));
-    }
-}
+mod tests;

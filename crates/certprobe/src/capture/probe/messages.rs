@@ -2,8 +2,9 @@
 //! reads (ServerHello, Certificate, ServerHelloDone) and alerts. No I/O here: the loop in
 //! `mod.rs` feeds received bytes to a [`Deframer`] and acts on the messages it yields.
 
-use super::codec::{Prefix, Reader, EXT_SUPPORTED_VERSIONS};
+use super::codec::{DecodeError, Prefix, Reader, EXT_SUPPORTED_VERSIONS};
 use super::MAX_RECEIVED;
+use std::fmt;
 
 pub const CONTENT_CHANGE_CIPHER_SPEC: u8 = 20;
 pub const CONTENT_ALERT: u8 = 21;
@@ -42,6 +43,138 @@ pub enum Message {
     ApplicationData,
 }
 
+/// Why received bytes cannot be TLS records, or the messages they carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordError {
+    /// The first bytes are no record header: the peer speaks something else. The bytes
+    /// received first, at most [`NotTls::KEPT`] of them.
+    NotTls(NotTls),
+    /// A bad record header after good records; its bytes (at most five).
+    BadHeader(Vec<u8>),
+    /// A record longer than a plaintext record may be.
+    RecordTooLong {
+        /// The record's content type.
+        content_type: u8,
+        /// Its announced length.
+        len: usize,
+    },
+    /// A handshake record without payload.
+    EmptyHandshakeRecord,
+    /// Another record between the fragments of a handshake message.
+    Interleaved {
+        /// The content type of the record in between.
+        content_type: u8,
+    },
+    /// A ChangeCipherSpec record that is not the single byte 1.
+    BadChangeCipherSpec,
+    /// A handshake message longer than the deframer accepts.
+    MessageTooLong {
+        /// The message's handshake type.
+        kind: u8,
+        /// Its announced length.
+        len: usize,
+        /// The most accepted.
+        max: usize,
+    },
+    /// An alert record that is not exactly one alert.
+    BadAlert(DecodeError),
+}
+
+impl fmt::Display for RecordError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RecordError::NotTls(received) => write!(f, "not TLS: the server answered {received}"),
+            RecordError::BadHeader(header) => write!(f, "malformed record header: {}", hex(header)),
+            RecordError::RecordTooLong { content_type, len } => write!(
+                f,
+                "malformed record: {} record of {len} bytes, more than the maximum of {MAX_RECORD}",
+                content_type_name(*content_type)
+            ),
+            RecordError::EmptyHandshakeRecord => {
+                f.write_str("malformed record: empty handshake record")
+            }
+            RecordError::Interleaved { content_type } => write!(
+                f,
+                "malformed record: {} record inside a fragmented handshake message",
+                content_type_name(*content_type)
+            ),
+            RecordError::BadChangeCipherSpec => f.write_str("malformed ChangeCipherSpec record"),
+            RecordError::MessageTooLong { kind, len, max } => write!(
+                f,
+                "malformed {}: {len} bytes, more than the maximum of {max}",
+                handshake_name(*kind)
+            ),
+            RecordError::BadAlert(e) => write!(f, "malformed alert: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for RecordError {}
+
+/// The first bytes of an answer that is not TLS, shown as the peer's first line in quotes if
+/// it is text, else as its first bytes in hex.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotTls(Vec<u8>);
+
+impl NotTls {
+    /// Enough to show: a line of [`QUOTED_LINE`] characters and to know whether it goes on.
+    pub const KEPT: usize = QUOTED_LINE + 1;
+
+    fn new(received: &[u8]) -> NotTls {
+        NotTls(received.get(..Self::KEPT).unwrap_or(received).to_vec())
+    }
+}
+
+/// The characters of a first line that are quoted.
+const QUOTED_LINE: usize = 60;
+
+impl fmt::Display for NotTls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let bytes = self.0.as_slice();
+        let line = bytes
+            .split(|&b| b == b'\r' || b == b'\n')
+            .next()
+            .unwrap_or_default();
+        let shown = line.get(..QUOTED_LINE).unwrap_or(line);
+        let text = !shown.is_empty() && shown.iter().all(|&b| b == b' ' || b.is_ascii_graphic());
+        if text {
+            let more = if shown.len() < line.len() { "..." } else { "" };
+            write!(f, "'{}{more}'", String::from_utf8_lossy(shown))
+        } else {
+            write!(f, "bytes {}", hex(bytes.get(..16).unwrap_or(bytes)))
+        }
+    }
+}
+
+/// Why a handshake message's body is not what its type promises.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyError {
+    /// A field is cut short, too long, or followed by bytes.
+    Decode(DecodeError),
+    /// An extension type that appears twice in one message.
+    DuplicateExtension(u16),
+    /// A certificate of the list (counted from 1) without bytes.
+    EmptyCertificate(usize),
+}
+
+impl fmt::Display for BodyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BodyError::Decode(e) => e.fmt(f),
+            BodyError::DuplicateExtension(kind) => write!(f, "extension {kind} appears twice"),
+            BodyError::EmptyCertificate(number) => write!(f, "certificate {number} is empty"),
+        }
+    }
+}
+
+impl std::error::Error for BodyError {}
+
+impl From<DecodeError> for BodyError {
+    fn from(e: DecodeError) -> BodyError {
+        BodyError::Decode(e)
+    }
+}
+
 /// Cuts received bytes into records and records into messages: handshake messages are
 /// reassembled across records and split where several share one record.
 #[derive(Debug)]
@@ -72,7 +205,7 @@ impl Deframer {
 
     /// The next complete message; `Ok(None)` when more bytes are needed; `Err` with a
     /// one-line reason when the bytes cannot be TLS.
-    pub fn next_message(&mut self) -> Result<Option<Message>, String> {
+    pub fn next_message(&mut self) -> Result<Option<Message>, RecordError> {
         loop {
             if let Some(message) = self.take_handshake()? {
                 return Ok(Some(message));
@@ -82,22 +215,17 @@ impl Deframer {
             };
             match content_type {
                 CONTENT_HANDSHAKE if payload.is_empty() => {
-                    return Err("malformed record: empty handshake record".into())
+                    return Err(RecordError::EmptyHandshakeRecord)
                 }
                 CONTENT_HANDSHAKE => self.handshake.extend_from_slice(&payload),
                 _ if !self.handshake.is_empty() => {
-                    return Err(format!(
-                        "malformed record: {} record inside a fragmented handshake message",
-                        content_type_name(content_type)
-                    ))
+                    return Err(RecordError::Interleaved { content_type })
                 }
                 CONTENT_ALERT => return parse_alert(&payload).map(|a| Some(Message::Alert(a))),
                 CONTENT_CHANGE_CIPHER_SPEC if payload == [1] => {
                     return Ok(Some(Message::ChangeCipherSpec))
                 }
-                CONTENT_CHANGE_CIPHER_SPEC => {
-                    return Err("malformed ChangeCipherSpec record".into())
-                }
+                CONTENT_CHANGE_CIPHER_SPEC => return Err(RecordError::BadChangeCipherSpec),
                 _ => return Ok(Some(Message::ApplicationData)),
             }
         }
@@ -115,20 +243,16 @@ impl Deframer {
     }
 
     /// One record's content type and payload, once it is complete.
-    fn take_record(&mut self) -> Result<Option<(u8, Vec<u8>)>, String> {
+    fn take_record(&mut self) -> Result<Option<(u8, Vec<u8>)>, RecordError> {
         check_record_start(&self.pending, self.seen_record)?;
-        let Some(header) = self.pending.get(..RECORD_HEADER) else {
+        // Type, version (judged above), length.
+        let Some(&[content_type, _, _, len_high, len_low]) = self.pending.get(..RECORD_HEADER)
+        else {
             return Ok(None);
         };
-        let mut r = Reader::new(header);
-        let content_type = r.u8("content type")?;
-        let _version = r.u16("record version")?;
-        let len = usize::from(r.u16("record length")?);
+        let len = usize::from(u16::from_be_bytes([len_high, len_low]));
         if len > MAX_RECORD {
-            return Err(format!(
-                "malformed record: {} record of {len} bytes, more than the maximum of {MAX_RECORD}",
-                content_type_name(content_type)
-            ));
+            return Err(RecordError::RecordTooLong { content_type, len });
         }
         let Some(payload) = self.pending.get(RECORD_HEADER..RECORD_HEADER + len) else {
             return Ok(None);
@@ -140,19 +264,18 @@ impl Deframer {
     }
 
     /// One handshake message, once it is complete.
-    fn take_handshake(&mut self) -> Result<Option<Message>, String> {
-        let Some(header) = self.handshake.get(..HANDSHAKE_HEADER) else {
+    fn take_handshake(&mut self) -> Result<Option<Message>, RecordError> {
+        // Type, 24-bit length.
+        let Some(&[kind, a, b, c]) = self.handshake.get(..HANDSHAKE_HEADER) else {
             return Ok(None);
         };
-        let mut r = Reader::new(header);
-        let kind = r.u8("handshake type")?;
-        let len = r.u24("handshake length")?;
+        let len = (usize::from(a) << 16) | (usize::from(b) << 8) | usize::from(c);
         if len > self.max_message {
-            return Err(format!(
-                "malformed {}: {len} bytes, more than the maximum of {}",
-                handshake_name(kind),
-                self.max_message
-            ));
+            return Err(RecordError::MessageTooLong {
+                kind,
+                len,
+                max: self.max_message,
+            });
         }
         let Some(body) = self.handshake.get(HANDSHAKE_HEADER..HANDSHAKE_HEADER + len) else {
             return Ok(None);
@@ -165,7 +288,7 @@ impl Deframer {
 
 /// Checks as much of a record header as has arrived, so that a peer answering in plain text
 /// is recognised from its first bytes without waiting for five of them.
-fn check_record_start(bytes: &[u8], seen_record: bool) -> Result<(), String> {
+fn check_record_start(bytes: &[u8], seen_record: bool) -> Result<(), RecordError> {
     let type_ok = bytes
         .first()
         .is_none_or(|t| (CONTENT_CHANGE_CIPHER_SPEC..=CONTENT_APPLICATION_DATA).contains(t));
@@ -174,29 +297,11 @@ fn check_record_start(bytes: &[u8], seen_record: bool) -> Result<(), String> {
     if type_ok && major_ok && minor_ok {
         Ok(())
     } else if seen_record {
-        Err(format!(
-            "malformed record header: {}",
-            hex(bytes.get(..RECORD_HEADER).unwrap_or(bytes))
+        Err(RecordError::BadHeader(
+            bytes.get(..RECORD_HEADER).unwrap_or(bytes).to_vec(),
         ))
     } else {
-        Err(format!("not TLS: the server answered {}", quote(bytes)))
-    }
-}
-
-/// The peer's first line in quotes if it is text, else its first bytes in hex.
-fn quote(bytes: &[u8]) -> String {
-    const MAX: usize = 60;
-    let line = bytes
-        .split(|&b| b == b'\r' || b == b'\n')
-        .next()
-        .unwrap_or_default();
-    let shown = line.get(..MAX).unwrap_or(line);
-    let text = !shown.is_empty() && shown.iter().all(|&b| b == b' ' || b.is_ascii_graphic());
-    if text {
-        let more = if shown.len() < line.len() { "..." } else { "" };
-        format!("'{}{more}'", String::from_utf8_lossy(shown))
-    } else {
-        format!("bytes {}", hex(bytes.get(..16).unwrap_or(bytes)))
+        Err(RecordError::NotTls(NotTls::new(bytes)))
     }
 }
 
@@ -253,9 +358,9 @@ impl Alert {
     }
 }
 
-impl std::fmt::Display for Alert {
+impl fmt::Display for Alert {
     /// "fatal alert protocol_version (70)".
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let level = match self.level {
             LEVEL_WARNING => "warning ".to_string(),
             2 => "fatal ".to_string(),
@@ -267,16 +372,12 @@ impl std::fmt::Display for Alert {
 }
 
 /// An alert record holds exactly one alert; rustls and OpenSSL send nothing else.
-pub fn parse_alert(payload: &[u8]) -> Result<Alert, String> {
+pub fn parse_alert(payload: &[u8]) -> Result<Alert, RecordError> {
     let mut r = Reader::new(payload);
-    let level = r.u8("alert level").map_err(malformed_alert)?;
-    let description = r.u8("alert description").map_err(malformed_alert)?;
-    r.expect_empty("the alert").map_err(malformed_alert)?;
+    let level = r.u8("alert level").map_err(RecordError::BadAlert)?;
+    let description = r.u8("alert description").map_err(RecordError::BadAlert)?;
+    r.expect_empty("the alert").map_err(RecordError::BadAlert)?;
     Ok(Alert { level, description })
-}
-
-fn malformed_alert(e: String) -> String {
-    format!("malformed alert: {e}")
 }
 
 /// The alert names of RFC 5246 and RFC 8446.
@@ -342,7 +443,7 @@ impl ServerHello {
 
 /// Parses a ServerHello body (RFC 5246 section 7.4.1.3, RFC 8446 section 4.1.3). The
 /// extensions block may be absent up to TLS 1.2; when present it must fill the message.
-pub fn parse_server_hello(body: &[u8]) -> Result<ServerHello, String> {
+pub fn parse_server_hello(body: &[u8]) -> Result<ServerHello, BodyError> {
     let mut r = Reader::new(body);
     let legacy_version = r.u16("server_version")?;
     let random = r.random("random")?;
@@ -358,7 +459,7 @@ pub fn parse_server_hello(body: &[u8]) -> Result<ServerHello, String> {
             let kind = extensions.u16("extension type")?;
             let mut data = extensions.block(Prefix::U16, usize::from(u16::MAX), "extension")?;
             if seen.contains(&kind) {
-                return Err(format!("extension {kind} appears twice"));
+                return Err(BodyError::DuplicateExtension(kind));
             }
             seen.push(kind);
             if kind == EXT_SUPPORTED_VERSIONS {
@@ -378,7 +479,7 @@ pub fn parse_server_hello(body: &[u8]) -> Result<ServerHello, String> {
 
 /// Parses a TLS 1.0-1.2 Certificate body (RFC 5246 section 7.4.2): the DER certificates as
 /// sent, leaf first. The list must fill the message and no certificate may be empty.
-pub fn parse_certificate(body: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+pub fn parse_certificate(body: &[u8]) -> Result<Vec<Vec<u8>>, BodyError> {
     let mut r = Reader::new(body);
     let mut list = r.block(Prefix::U24, MAX_RECEIVED, "certificate_list")?;
     r.expect_empty("certificate_list")?;
@@ -387,7 +488,7 @@ pub fn parse_certificate(body: &[u8]) -> Result<Vec<Vec<u8>>, String> {
         let certificate = list.block(Prefix::U24, MAX_RECEIVED, "certificate")?;
         let der = certificate.into_bytes();
         if der.is_empty() {
-            return Err(format!("certificate {} is empty", certificates.len() + 1));
+            return Err(BodyError::EmptyCertificate(certificates.len() + 1));
         }
         certificates.push(der.to_vec());
     }
@@ -444,281 +545,4 @@ pub mod build {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::build::*;
-    use super::*;
-
-    fn all(bytes: &[u8]) -> Result<Vec<Message>, String> {
-        let mut d = Deframer::new(256 * 1024);
-        d.push(bytes);
-        let mut out = Vec::new();
-        while let Some(m) = d.next_message()? {
-            out.push(m);
-        }
-        Ok(out)
-    }
-
-    #[test]
-    fn server_hello_tls12() {
-        let hello = parse_server_hello(&server_hello(0x0303, 0xc02f, None)).unwrap();
-        assert_eq!(hello.version(), 0x0303);
-        assert_eq!(hello.cipher_suite, 0xc02f);
-        assert_eq!(hello.supported_version, None);
-        assert!(!hello.retry_request);
-        // An empty extensions block and an unknown extension are fine.
-        assert!(parse_server_hello(&server_hello(0x0303, 0x002f, Some(&[]))).is_ok());
-        let renegotiation_info = [0xff, 0x01, 0x00, 0x01, 0x00];
-        assert!(
-            parse_server_hello(&server_hello(0x0301, 0x002f, Some(&renegotiation_info))).is_ok()
-        );
-    }
-
-    #[test]
-    fn server_hello_tls13_reads_supported_versions() {
-        let mut exts = vec![0x00, 0x33, 0x00, 0x02, 0x00, 0x1d]; // a (short) key_share
-        exts.extend(supported_versions(0x0304));
-        let hello = parse_server_hello(&server_hello(0x0303, 0x1301, Some(&exts))).unwrap();
-        assert_eq!(hello.legacy_version, 0x0303);
-        assert_eq!(hello.supported_version, Some(0x0304));
-        assert_eq!(hello.version(), 0x0304);
-    }
-
-    #[test]
-    fn hello_retry_request_is_recognised() {
-        let mut body = server_hello(0x0303, 0x1302, Some(&supported_versions(0x0304)));
-        body.splice(2..34, RETRY_REQUEST_RANDOM);
-        let hello = parse_server_hello(&body).unwrap();
-        assert!(hello.retry_request);
-        assert_eq!(hello.version(), 0x0304);
-    }
-
-    #[test]
-    fn server_hello_errors() {
-        let good = server_hello(0x0303, 0x1301, Some(&supported_versions(0x0304)));
-        // Without its extensions (cut at 70) a ServerHello is complete.
-        for cut in (0..good.len()).filter(|&cut| cut != 70) {
-            assert!(parse_server_hello(&good[..cut]).is_err(), "cut at {cut}");
-        }
-        let mut trailing = good.clone();
-        trailing.push(0);
-        assert_eq!(
-            parse_server_hello(&trailing).unwrap_err(),
-            "1 trailing bytes after the extensions"
-        );
-        let mut long_id = server_hello(0x0303, 0x1301, None);
-        long_id[34] = 33;
-        assert_eq!(
-            parse_server_hello(&long_id).unwrap_err(),
-            "session_id claims 33 bytes, more than the maximum of 32"
-        );
-        let mut twice = supported_versions(0x0304);
-        twice.extend(supported_versions(0x0304));
-        assert_eq!(
-            parse_server_hello(&server_hello(0x0303, 0x1301, Some(&twice))).unwrap_err(),
-            "extension 43 appears twice"
-        );
-        let three_bytes = [0x00, 0x2b, 0x00, 0x03, 0x03, 0x04, 0x00];
-        assert_eq!(
-            parse_server_hello(&server_hello(0x0303, 0x1301, Some(&three_bytes))).unwrap_err(),
-            "1 trailing bytes after supported_versions"
-        );
-        let overlong_extension = [0x00, 0x2b, 0x00, 0x09, 0x03, 0x04];
-        assert!(
-            parse_server_hello(&server_hello(0x0303, 0x1301, Some(&overlong_extension))).is_err()
-        );
-    }
-
-    #[test]
-    fn certificate_split_across_two_records() {
-        let certs: [&[u8]; 2] = [&[0x30; 3000], &[0x30, 0x82, 1, 2]];
-        let message = handshake(CERTIFICATE, &certificate(&certs));
-        let (a, b) = message.split_at(1234);
-        let mut d = Deframer::new(256 * 1024);
-        d.push(&record(CONTENT_HANDSHAKE, a));
-        assert_eq!(d.next_message(), Ok(None));
-        assert_eq!(d.unfinished(), Some("in the middle of a handshake message"));
-        let second = record(CONTENT_HANDSHAKE, b);
-        d.push(&second[..7]);
-        assert_eq!(d.next_message(), Ok(None));
-        assert_eq!(d.unfinished(), Some("in the middle of a record"));
-        d.push(&second[7..]);
-        let Some(Message::Handshake { kind, body }) = d.next_message().unwrap() else {
-            panic!("no message");
-        };
-        assert_eq!(kind, CERTIFICATE);
-        assert_eq!(parse_certificate(&body).unwrap(), certs.map(<[u8]>::to_vec));
-        assert_eq!(d.next_message(), Ok(None));
-        assert_eq!(d.unfinished(), None);
-    }
-
-    #[test]
-    fn several_messages_in_one_record() {
-        let mut payload = handshake(SERVER_HELLO, &server_hello(0x0303, 0x002f, None));
-        payload.extend(handshake(CERTIFICATE, &certificate(&[b"der"])));
-        payload.extend(handshake(SERVER_HELLO_DONE, &[]));
-        let kinds: Vec<u8> = all(&record(CONTENT_HANDSHAKE, &payload))
-            .unwrap()
-            .into_iter()
-            .map(|m| match m {
-                Message::Handshake { kind, .. } => kind,
-                other => panic!("{other:?}"),
-            })
-            .collect();
-        assert_eq!(kinds, [SERVER_HELLO, CERTIFICATE, SERVER_HELLO_DONE]);
-    }
-
-    #[test]
-    fn certificate_errors() {
-        assert_eq!(parse_certificate(&certificate(&[])), Ok(Vec::new()));
-        assert_eq!(
-            parse_certificate(&certificate(&[b"a", b""])).unwrap_err(),
-            "certificate 2 is empty"
-        );
-        let mut trailing = certificate(&[b"abc"]);
-        trailing.push(0);
-        assert_eq!(
-            parse_certificate(&trailing).unwrap_err(),
-            "1 trailing bytes after certificate_list"
-        );
-        // The list claims more than the message holds.
-        assert_eq!(
-            parse_certificate(&[0x00, 0x10, 0x00, 0x00, 0x00, 0x01, b'x']).unwrap_err(),
-            "truncated certificate_list: needs 4096 bytes, 4 left"
-        );
-        // A certificate claims more than its list holds.
-        assert!(parse_certificate(&[0x00, 0x00, 0x04, 0x00, 0x00, 0x05, b'x']).is_err());
-        assert!(parse_certificate(&[0x00, 0x00]).is_err());
-    }
-
-    #[test]
-    fn alerts() {
-        let messages = all(&record(CONTENT_ALERT, &[2, 70])).unwrap();
-        assert_eq!(
-            messages,
-            [Message::Alert(Alert {
-                level: 2,
-                description: 70
-            })]
-        );
-        let fatal = Alert {
-            level: 2,
-            description: 40,
-        };
-        assert_eq!(fatal.to_string(), "fatal alert handshake_failure (40)");
-        assert!(!fatal.is_warning());
-        let sni = Alert {
-            level: 1,
-            description: 112,
-        };
-        assert_eq!(sni.to_string(), "warning alert unrecognized_name (112)");
-        assert!(sni.is_warning());
-        let close = Alert {
-            level: 1,
-            description: 0,
-        };
-        assert!(!close.is_warning());
-        assert_eq!(
-            Alert {
-                level: 9,
-                description: 200
-            }
-            .to_string(),
-            "level-9 alert unknown (200)"
-        );
-        assert_eq!(
-            all(&record(CONTENT_ALERT, &[2])).unwrap_err(),
-            "malformed alert: truncated alert description: needs 1 bytes, 0 left"
-        );
-        assert_eq!(
-            all(&record(CONTENT_ALERT, &[2, 40, 2, 40])).unwrap_err(),
-            "malformed alert: 2 trailing bytes after the alert"
-        );
-    }
-
-    #[test]
-    fn alert_inside_a_fragmented_handshake_message_is_refused() {
-        let message = handshake(CERTIFICATE, &certificate(&[b"der"]));
-        let mut bytes = record(CONTENT_HANDSHAKE, &message[..5]);
-        bytes.extend(record(CONTENT_ALERT, &[2, 40]));
-        assert_eq!(
-            all(&bytes).unwrap_err(),
-            "malformed record: alert record inside a fragmented handshake message"
-        );
-    }
-
-    #[test]
-    fn truncated_input_waits_for_more() {
-        let bytes = record(
-            CONTENT_HANDSHAKE,
-            &handshake(SERVER_HELLO, &server_hello(0x0303, 0x002f, None)),
-        );
-        for cut in 1..bytes.len() {
-            let mut d = Deframer::new(1024);
-            d.push(&bytes[..cut]);
-            assert_eq!(d.next_message(), Ok(None), "cut at {cut}");
-            assert!(d.unfinished().is_some());
-        }
-    }
-
-    #[test]
-    fn oversize_lengths_are_refused_at_once() {
-        assert_eq!(
-            all(&[22, 3, 3, 0x40, 0x01]).unwrap_err(),
-            "malformed record: handshake record of 16385 bytes, more than the maximum of 16384"
-        );
-        let header = handshake(CERTIFICATE, &[])[..1].to_vec();
-        let mut huge = header;
-        huge.extend([0x10, 0x00, 0x00]);
-        assert_eq!(
-            all(&record(CONTENT_HANDSHAKE, &huge)).unwrap_err(),
-            "malformed Certificate: 1048576 bytes, more than the maximum of 262144"
-        );
-        assert_eq!(
-            all(&record(CONTENT_HANDSHAKE, &[])).unwrap_err(),
-            "malformed record: empty handshake record"
-        );
-        assert_eq!(
-            all(&record(CONTENT_CHANGE_CIPHER_SPEC, &[1, 1])).unwrap_err(),
-            "malformed ChangeCipherSpec record"
-        );
-    }
-
-    #[test]
-    fn garbage_is_not_tls() {
-        assert_eq!(
-            all(b"HTTP/1.1 400 Bad Request\r\nServer: x\r\n\r\n").unwrap_err(),
-            "not TLS: the server answered 'HTTP/1.1 400 Bad Request'"
-        );
-        assert_eq!(
-            all(b"220 mail.example.org ESMTP ready and waiting for you, but this line is long\r\n")
-                .unwrap_err(),
-            "not TLS: the server answered '220 mail.example.org ESMTP ready and waiting for you, but th...'"
-        );
-        // A wrong version byte is noticed after three bytes.
-        assert_eq!(
-            all(&[22, 2, 0]).unwrap_err(),
-            "not TLS: the server answered bytes 16 02 00"
-        );
-        assert_eq!(
-            all(&[0x80, 0x2e, 0x04, 0x00]).unwrap_err(),
-            "not TLS: the server answered bytes 80 2e 04 00"
-        );
-        // After a good record, a bad header is a malformed record.
-        let mut bytes = record(CONTENT_ALERT, &[1, 112]);
-        bytes.extend(b"garbage");
-        let mut d = Deframer::new(1024);
-        d.push(&bytes);
-        assert!(matches!(d.next_message(), Ok(Some(Message::Alert(_)))));
-        assert_eq!(
-            d.next_message().unwrap_err(),
-            "malformed record header: 67 61 72 62 61"
-        );
-    }
-
-    #[test]
-    fn names() {
-        assert_eq!(handshake_name(SERVER_HELLO_DONE), "ServerHelloDone");
-        assert_eq!(handshake_name(99), "handshake message type 99");
-        assert_eq!(alert_name(70), "protocol_version");
-    }
-}
+mod tests;

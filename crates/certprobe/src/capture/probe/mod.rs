@@ -98,7 +98,7 @@ pub fn capture_legacy<S: Read + Write>(
 /// A ClientHello with fresh randoms and a fresh x25519 key share (its private half is
 /// dropped: nothing is ever encrypted).
 fn fresh_client_hello(version: TlsVersion, sni: Option<&str>) -> io::Result<Vec<u8>> {
-    let invalid = |e: String| io::Error::new(io::ErrorKind::InvalidInput, e);
+    let invalid = |e: codec::HelloError| io::Error::new(io::ErrorKind::InvalidInput, e);
     let rng = SystemRandom::new();
     let hello = codec::Hello {
         version,

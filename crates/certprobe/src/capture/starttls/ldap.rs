@@ -1,12 +1,24 @@
 //! LDAP StartTLS (RFC 4511 section 4.14, RFC 4513): the extended request with OID
-//! 1.3.6.1.4.1.1466.20037, and a strict parse of the ExtendedResponse.
+//! 1.3.6.1.4.1.1466.20037, and a strict parse of the ExtendedResponse. Only the response
+//! with our messageID answers the request; messageID 0 is an unsolicited notification
+//! (section 4.4), and the Notice of Disconnection among them ends the session.
 
-use super::conversation::{not_speaking, Conversation, QUOTE_REPLY};
-use crate::der::{self as ber, Reader};
+use super::conversation::{not_speaking, Conversation, QUOTE, QUOTE_REPLY};
+use crate::der::{self as ber, DerError, Reader};
 use crate::observation::{ConnectError, ErrorKind};
+use std::fmt;
 use std::io::{Read, Write};
 
 const START_TLS_OID: &[u8] = b"1.3.6.1.4.1.1466.20037";
+/// The messageID of our request.
+const OUR_MESSAGE_ID: u32 = 1;
+/// The messageID of unsolicited notifications (RFC 4511 section 4.4).
+pub const UNSOLICITED: u32 = 0;
+/// The responseName of the Notice of Disconnection (RFC 4511 section 4.4.1).
+pub const NOTICE_OF_DISCONNECTION: &str = "1.3.6.1.4.1.1466.20036";
+/// Unsolicited notifications other than the Notice of Disconnection read past, at most,
+/// while waiting for the response.
+const MAX_NOTIFICATIONS: usize = 4;
 /// An LDAP response to StartTLS is small; anything bigger is refused before it is read.
 const MAX_RESPONSE: usize = 64 * 1024;
 
@@ -17,27 +29,51 @@ pub fn request() -> Vec<u8> {
     ber::sequence(&[ber::integer(1), operation])
 }
 
+/// Sends the StartTLS request and reads until its response: success goes on to TLS, another
+/// result is a refusal, a Notice of Disconnection the end of the session; other unsolicited
+/// notifications are read past.
 pub fn negotiate<S: Read + Write>(conv: &mut Conversation<'_, S>) -> Result<(), ConnectError> {
     conv.send(&request(), "the StartTLS request")?;
-    let message = conv.message("the StartTLS response", MAX_RESPONSE, response_end)?;
-    let response =
-        parse_response(&message).map_err(|e| bad(&format!("malformed StartTLS response: {e}")))?;
-    if response.code != 0 {
-        let diagnostic = if response.diagnostic.is_empty() {
-            String::new()
-        } else {
-            format!(": \"{}\"", response.diagnostic)
-        };
-        return Err(ConnectError::new(
-            ErrorKind::Handshake,
-            format!(
-                "LDAP server refused StartTLS: {} ({}){diagnostic}",
-                result_name(response.code),
-                response.code
-            ),
-        ));
+    for _ in 0..=MAX_NOTIFICATIONS {
+        let message = conv.message("the StartTLS response", MAX_RESPONSE, response_end)?;
+        let response = parse_response(&message)
+            .map_err(|e| bad(&format!("malformed StartTLS response: {e}")))?;
+        if response.message_id == OUR_MESSAGE_ID {
+            if response.code != 0 {
+                return Err(bad(&format!(
+                    "LDAP server refused StartTLS: {}",
+                    result_text(&response)
+                )));
+            }
+            return Ok(());
+        }
+        if response.is_notice_of_disconnection() {
+            return Err(ConnectError::new(
+                ErrorKind::Closed,
+                format!(
+                    "LDAP server ended the session with a Notice of Disconnection instead of answering StartTLS: {}",
+                    result_text(&response)
+                ),
+            ));
+        }
     }
-    Ok(())
+    Err(bad(&format!(
+        "LDAP server sent more than {MAX_NOTIFICATIONS} unsolicited notifications and no StartTLS response"
+    )))
+}
+
+/// `protocolError (2): "unsupported extended operation"`: the result and the server's text.
+fn result_text(response: &Response) -> String {
+    let diagnostic = if response.diagnostic.is_empty() {
+        String::new()
+    } else {
+        format!(": \"{}\"", response.diagnostic)
+    };
+    format!(
+        "{} ({}){diagnostic}",
+        result_name(response.code),
+        response.code
+    )
 }
 
 /// The length of the LDAPMessage at the start of `bytes` once it is all there, judged as the
@@ -82,17 +118,68 @@ pub fn response_end(bytes: &[u8]) -> Result<Option<usize>, ConnectError> {
     Ok((bytes.len() >= header + len).then_some(header + len))
 }
 
+/// Why bytes are not an ExtendedResponse to our request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResponseError {
+    /// The BER itself, or another operation than an ExtendedResponse.
+    Der(DerError),
+    /// A response to another message than ours (nor an unsolicited notification).
+    OtherMessage(u32),
+    /// An element the ExtendedResponse does not have; its tag.
+    UnexpectedElement(u8),
+}
+
+impl fmt::Display for ResponseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResponseError::Der(e) => e.fmt(f),
+            ResponseError::OtherMessage(id) => {
+                write!(f, "answer to message {id}, not to our request 1")
+            }
+            ResponseError::UnexpectedElement(tag) => {
+                write!(f, "unexpected element 0x{tag:02x} in the ExtendedResponse")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ResponseError {}
+
+impl From<DerError> for ResponseError {
+    fn from(e: DerError) -> ResponseError {
+        ResponseError::Der(e)
+    }
+}
+
 /// The parts of an ExtendedResponse that matter here.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Response {
+    /// Ours (1), or [`UNSOLICITED`] (0) for a notification.
     pub message_id: u32,
+    /// The resultCode.
     pub code: u32,
+    /// The diagnosticMessage, visible and cut to [`QUOTE_REPLY`] characters.
     pub diagnostic: String,
+    /// The responseName when present, visible and cut: what a notification is.
+    pub name: Option<String>,
+}
+
+impl Response {
+    /// An unsolicited Notice of Disconnection: the server ends the session. A notification
+    /// without a name (which RFC 4511 does not allow) is taken as one too, as the server
+    /// gives no other reason to send it.
+    pub fn is_notice_of_disconnection(&self) -> bool {
+        self.message_id == UNSOLICITED
+            && self
+                .name
+                .as_deref()
+                .is_none_or(|name| name == NOTICE_OF_DISCONNECTION)
+    }
 }
 
 /// Parses LDAPMessage { messageID, extendedResp [APPLICATION 24] { resultCode, matchedDN,
 /// diagnosticMessage, referral?, responseName?, responseValue? } } with nothing left over.
-pub fn parse_response(bytes: &[u8]) -> Result<Response, String> {
+pub fn parse_response(bytes: &[u8]) -> Result<Response, ResponseError> {
     let mut outer = Reader::new(bytes);
     let message = outer.expect(0x30, "LDAPMessage")?;
     outer.expect_empty("LDAPMessage")?;
@@ -104,30 +191,32 @@ pub fn parse_response(bytes: &[u8]) -> Result<Response, String> {
         fields.tlv()?;
     }
     fields.expect_empty("the ExtendedResponse")?;
-    // Message 0 is an unsolicited Notice of Disconnection, also carrying a result.
-    if message_id != 1 && message_id != 0 {
-        return Err(format!(
-            "answer to message {message_id}, not to our request 1"
-        ));
+    // Message 0 is an unsolicited notification (a Notice of Disconnection, say), also with a
+    // result; any other than ours is an answer to nothing we sent.
+    if message_id != OUR_MESSAGE_ID && message_id != UNSOLICITED {
+        return Err(ResponseError::OtherMessage(message_id));
     }
     let mut op = Reader::new(op);
     let code = op.expect(0x0a, "resultCode")?;
     let code = ber::small_integer(code)?;
     op.expect(0x04, "matchedDN")?;
     let diagnostic = op.expect(0x04, "diagnosticMessage")?;
+    let mut name = None;
     while !op.is_empty() {
         let tlv = op.tlv()?;
-        if !matches!(tlv.tag, 0xa3 | 0x8a | 0x8b) {
-            return Err(format!(
-                "unexpected element 0x{:02x} in the ExtendedResponse",
-                tlv.tag
-            ));
+        match tlv.tag {
+            // referral [3], responseValue [11]
+            0xa3 | 0x8b => {}
+            // responseName [10] LDAPOID
+            0x8a => name = Some(crate::text::quote_bytes(tlv.value, QUOTE)),
+            tag => return Err(ResponseError::UnexpectedElement(tag)),
         }
     }
     Ok(Response {
         message_id,
         code,
         diagnostic: crate::text::quote_bytes(diagnostic, QUOTE_REPLY),
+        name,
     })
 }
 
@@ -163,6 +252,117 @@ pub fn result_name(code: u32) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::budget::Deadline;
+    use std::io::{self, Cursor};
+    use std::time::Duration;
+
+    /// A server that sends `answer` and swallows what it is sent.
+    struct Scripted(Cursor<Vec<u8>>);
+
+    impl Read for Scripted {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.0.read(buf)
+        }
+    }
+
+    impl Write for Scripted {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// The dialogue against a server that answers the request with `answer`.
+    fn negotiate_with(answer: &[u8]) -> Result<(), ConnectError> {
+        let mut stream = Scripted(Cursor::new(answer.to_vec()));
+        let mut conv = Conversation::new(&mut stream, Deadline::within(Duration::from_secs(5)));
+        negotiate(&mut conv)
+    }
+
+    /// LDAPMessage { `id`, ExtendedResponse { `code`, "", `diagnostic`, responseName? } }.
+    fn extended_response(id: i64, code: u8, diagnostic: &[u8], name: Option<&str>) -> Vec<u8> {
+        let mut op = [
+            ber::enumerated(code),
+            ber::octet_string(b""),
+            ber::octet_string(diagnostic),
+        ]
+        .concat();
+        if let Some(name) = name {
+            op.extend(ber::tlv(ber::tag::context_primitive(10), name.as_bytes()));
+        }
+        ber::sequence(&[ber::integer(id), ber::tlv(0x78, &op)])
+    }
+
+    fn notice(code: u8, diagnostic: &[u8]) -> Vec<u8> {
+        extended_response(0, code, diagnostic, Some(NOTICE_OF_DISCONNECTION))
+    }
+
+    #[test]
+    fn a_notice_of_disconnection_is_not_the_starttls_response() {
+        // Found in review: a notice with resultCode 0 was taken for the go-ahead.
+        let notice_ok = notice(0, b"server shutting down");
+        let parsed = parse_response(&notice_ok).unwrap();
+        assert!(parsed.is_notice_of_disconnection());
+        assert_eq!(parsed.name.as_deref(), Some(NOTICE_OF_DISCONNECTION));
+        assert_eq!(
+            negotiate_with(&notice_ok),
+            Err(ConnectError::new(
+                ErrorKind::Closed,
+                "LDAP server ended the session with a Notice of Disconnection instead of answering StartTLS: success (0): \"server shutting down\""
+            ))
+        );
+        // The server's text is made visible; a notice without a name is taken as one too.
+        let unavailable = extended_response(0, 52, b"bye\r\n\x1b[0m", None);
+        assert_eq!(
+            negotiate_with(&unavailable),
+            Err(ConnectError::new(
+                ErrorKind::Closed,
+                "LDAP server ended the session with a Notice of Disconnection instead of answering StartTLS: unavailable (52): \"bye\\r\\n\\x1b[0m\""
+            ))
+        );
+        // Even when the notice comes after another notification.
+        let other = extended_response(0, 0, b"", Some("1.2.3.4"));
+        let mut both = other.clone();
+        both.extend(notice(2, b""));
+        assert_eq!(
+            negotiate_with(&both).unwrap_err().message,
+            "LDAP server ended the session with a Notice of Disconnection instead of answering StartTLS: protocolError (2)"
+        );
+    }
+
+    #[test]
+    fn only_the_response_with_our_message_id_counts() {
+        let ours = extended_response(1, 0, b"", None);
+        assert_eq!(negotiate_with(&ours), Ok(()));
+        let refused = extended_response(1, 53, b"not now", None);
+        assert_eq!(
+            negotiate_with(&refused),
+            Err(ConnectError::new(
+                ErrorKind::Handshake,
+                "LDAP server refused StartTLS: unwillingToPerform (53): \"not now\""
+            ))
+        );
+        // Another unsolicited notification is read past: the response follows it.
+        let other = extended_response(0, 0, b"", Some("1.2.3.4"));
+        assert!(!parse_response(&other).unwrap().is_notice_of_disconnection());
+        let mut then_ours = other.clone();
+        then_ours.extend(&ours);
+        assert_eq!(negotiate_with(&then_ours), Ok(()));
+        // But not without end.
+        let many = other.repeat(MAX_NOTIFICATIONS + 1);
+        assert_eq!(
+            negotiate_with(&many),
+            Err(ConnectError::new(
+                ErrorKind::Handshake,
+                "LDAP server sent more than 4 unsolicited notifications and no StartTLS response"
+            ))
+        );
+        let mut four_then_ours = other.repeat(MAX_NOTIFICATIONS);
+        four_then_ours.extend(&ours);
+        assert_eq!(negotiate_with(&four_then_ours), Ok(()));
+    }
 
     #[test]
     fn request_is_the_rfc_4511_encoding() {
@@ -181,7 +381,8 @@ mod tests {
             Response {
                 message_id: 1,
                 code: 0,
-                diagnostic: String::new()
+                diagnostic: String::new(),
+                name: None,
             }
         );
         let mut refused = vec![
@@ -192,8 +393,9 @@ mod tests {
         assert_eq!(parse_response(&refused).unwrap().diagnostic, "no!");
     }
 
-    fn end(bytes: &[u8]) -> Result<Option<usize>, String> {
-        response_end(bytes).map_err(|e| e.message)
+    /// Every early refusal of the response is a handshake failure.
+    fn refused(message: &str) -> Result<Option<usize>, ConnectError> {
+        Err(ConnectError::new(ErrorKind::Handshake, message))
     }
 
     #[test]
@@ -202,36 +404,33 @@ mod tests {
             0x30, 0x0c, 0x02, 0x01, 0x01, 0x78, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
         ];
         for n in 0..ok.len() {
-            assert_eq!(end(&ok[..n]), Ok(None), "{n} bytes");
+            assert_eq!(response_end(&ok[..n]), Ok(None), "{n} bytes");
         }
-        assert_eq!(end(&ok), Ok(Some(14)));
+        assert_eq!(response_end(&ok), Ok(Some(14)));
         assert_eq!(
-            end(b"220 mail.example ESMTP\r\n"),
-            Err("the server does not speak LDAP: it sent '220 mail.example ESMTP'".into())
+            response_end(b"220 mail.example ESMTP\r\n"),
+            refused("the server does not speak LDAP: it sent '220 mail.example ESMTP'")
         );
         // A SEQUENCE tag by chance ('0'), then no messageID.
         assert_eq!(
-            end(b"0 OK"),
-            Err("the server does not speak LDAP: it sent '0 OK'".into())
+            response_end(b"0 OK"),
+            refused("the server does not speak LDAP: it sent '0 OK'")
         );
         assert_eq!(
-            end(b"\x30\x0c\x02\x09"),
-            Err("the server does not speak LDAP: it sent '0\\x0c\\x02\\t'".into())
+            response_end(b"\x30\x0c\x02\x09"),
+            refused("the server does not speak LDAP: it sent '0\\x0c\\x02\\t'")
         );
         assert_eq!(
-            end(b"\x16"),
-            Err(
-                "server answered with TLS straight away: is this an LDAPS port? (check it with direct TLS: check_ldap_cert --ldaps, or check_tls_cert without --starttls)"
-                    .into()
-            )
+            response_end(b"\x16"),
+            refused("server answered with TLS straight away: is this an LDAPS port? (check it with direct TLS: check_ldap_cert --ldaps, or check_tls_cert without --starttls)")
         );
         assert_eq!(
-            end(b"\x30\x84\x7f\xff\xff\xff"),
-            Err("StartTLS response of 2147483647 bytes is too large".into())
+            response_end(b"\x30\x84\x7f\xff\xff\xff"),
+            refused("StartTLS response of 2147483647 bytes is too large")
         );
         assert_eq!(
-            end(b"\x30\x80"),
-            Err("malformed StartTLS response: indefinite length is not allowed in DER".into())
+            response_end(b"\x30\x80"),
+            refused("malformed StartTLS response: indefinite length is not allowed in DER")
         );
     }
 
@@ -252,14 +451,27 @@ mod tests {
             0x30, 0x0d, 0x02, 0x01, 0x01, 0x78, 0x08, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
             0x00,
         ];
-        assert!(parse_response(&trailing).is_err());
+        assert_eq!(
+            parse_response(&trailing),
+            Err(ResponseError::Der(DerError::NoLength))
+        );
         let wrong_id = [
             0x30, 0x0c, 0x02, 0x01, 0x05, 0x78, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
         ];
-        assert!(parse_response(&wrong_id).is_err());
+        assert_eq!(
+            parse_response(&wrong_id),
+            Err(ResponseError::OtherMessage(5))
+        );
+        assert_eq!(
+            parse_response(&wrong_id).unwrap_err().to_string(),
+            "answer to message 5, not to our request 1"
+        );
         let bind_response = [
             0x30, 0x0c, 0x02, 0x01, 0x01, 0x61, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
         ];
-        assert!(parse_response(&bind_response).is_err());
+        assert_eq!(
+            parse_response(&bind_response).unwrap_err().to_string(),
+            "expected ExtendedResponse (tag 0x78), found tag 0x61"
+        );
     }
 }

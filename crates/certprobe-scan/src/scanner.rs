@@ -31,6 +31,8 @@ pub struct ScanSettings {
     pub restart: bool,
     /// The scanning machine's name, stored with the run.
     pub host: String,
+    /// Stop cleanly on Ctrl-C and SIGTERM (the command line; not the tests).
+    pub handle_signals: bool,
 }
 
 /// Where a scan is, for a progress display.
@@ -142,6 +144,14 @@ pub fn scan(
         unnamed,
         per_host: Mutex::new(HashMap::new()),
     });
+    if settings.handle_signals {
+        let stop = Arc::clone(&stop);
+        runtime.spawn(async move {
+            if wait_for_signal().await {
+                stop.store(true, Ordering::SeqCst);
+            }
+        });
+    }
     let (sender, results) = mpsc::channel::<Sighting>();
     let done = std::mem::take(&mut run.done);
     {
@@ -376,6 +386,22 @@ fn release_host(shared: &Shared, ip: IpAddr, slot: Arc<Semaphore>) {
     if Arc::strong_count(&slot) == 2 {
         hosts.remove(&ip);
     }
+}
+
+/// Waits for Ctrl-C, or SIGTERM on Unix (what systemd sends); false when signals cannot be
+/// watched here (then only the end of the plan ends the scan).
+async fn wait_for_signal() -> bool {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            return tokio::select! {
+                got = tokio::signal::ctrl_c() => got.is_ok(),
+                got = term.recv() => got.is_some(),
+            };
+        }
+    }
+    tokio::signal::ctrl_c().await.is_ok()
 }
 
 fn now() -> i64 {

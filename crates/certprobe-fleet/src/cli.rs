@@ -1,0 +1,254 @@
+//! The `certprobe` command line.
+
+use crate::output::OutputFormat;
+use certprobe_cli::CheckArgs;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Finds every certificate on your networks and keeps an inventory of them.
+#[derive(Debug, Parser)]
+#[command(name = "certprobe", version, propagate_version = true)]
+pub struct Cli {
+    /// The inventory: an SQLite file [default: $CERTPROBE_DB, else
+    /// /var/lib/certprobe/inventory.sqlite for root, else the XDG data folder].
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scans targets x ports, or a job of the config file, into the inventory.
+    Scan(Box<ScanArgs>),
+    /// Queries the inventory.
+    #[command(subcommand)]
+    Inventory(InventoryCommand),
+}
+
+/// `certprobe scan`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Ports: 443, 8443-8445, 25/smtp (PORT/PROTO runs a STARTTLS dialogue; a bare well-known \
+STARTTLS port such as 25, 389 or 143 uses its protocol). Durations: 3, 3s, 500ms, 2m."
+)]
+pub struct ScanArgs {
+    /// Addresses, CIDR ranges and host names, comma-separated (repeatable).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub targets: Vec<String>,
+
+    /// Ports: 443, 1024-1080, 25/smtp, comma-separated (repeatable) [default: 443].
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub ports: Vec<String>,
+
+    /// Addresses, ranges and host names (*.example.com) not to scan, comma-separated.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub exclude: Vec<String>,
+
+    /// SNI names for an address: ADDR=NAME[,NAME...] (repeatable); each name is checked.
+    #[arg(long, value_name = "ADDR=NAMES")]
+    pub sni: Vec<String>,
+
+    /// A file of SNI names: one address per line, then its names.
+    #[arg(long, value_name = "FILE")]
+    pub sni_file: Option<PathBuf>,
+
+    /// The config file: [defaults], [sni] and [[job]] sections.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// The job to run: one of the config file's, or the name for --targets [default: every
+    /// job of the config; 'adhoc' for --targets].
+    #[arg(long, value_name = "NAME")]
+    pub job: Option<String>,
+
+    /// This scanner's zone, stored on every endpoint.
+    #[arg(long, value_name = "NAME", default_value = "")]
+    pub zone: String,
+
+    /// Start the job afresh instead of continuing its interrupted run.
+    #[arg(long)]
+    pub restart: bool,
+
+    /// Allow IPv6 ranges above 65,536 addresses.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Print the run's summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Time for each TCP connect [default: 2s].
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    pub connect_timeout: Option<std::time::Duration>,
+
+    /// Time for everything one endpoint takes [default: 10s].
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    pub timeout: Option<std::time::Duration>,
+
+    /// Endpoints checked at once [default: 1000].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub concurrency: Option<u32>,
+
+    /// New connections per second, whole scan; 0 for no limit [default: 0].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=10_000_000))]
+    pub rate: Option<u32>,
+
+    /// Connections at once to one address [default: 8].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub per_host: Option<u32>,
+
+    /// The checks, as in the plugins.
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
+/// `certprobe inventory ...`.
+#[derive(Debug, Subcommand)]
+pub enum InventoryCommand {
+    /// Certificates deployed now (leaves), soonest expiry first.
+    Certificates(CertificatesArgs),
+    /// Where a certificate is deployed: by SHA-256 (8+ hex digits) or by a name it covers.
+    Where(WhereArgs),
+    /// Endpoints with their latest state.
+    Endpoints(EndpointsArgs),
+    /// What an endpoint (ADDRESS:PORT) or a certificate (SHA-256 prefix) went through.
+    History(HistoryArgs),
+    /// The latest scan runs.
+    Runs(RunsArgs),
+}
+
+/// `--format`, shared by the queries.
+#[derive(Debug, clap::Args)]
+pub struct FormatArg {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+/// `inventory certificates`.
+#[derive(Debug, clap::Args)]
+pub struct CertificatesArgs {
+    /// Only certificates expiring within this many days (expired ones included).
+    #[arg(long, value_name = "DAYS")]
+    pub expiring: Option<f64>,
+    /// Only certificates whose issuer contains this text.
+    #[arg(long, value_name = "TEXT")]
+    pub issuer: Option<String>,
+    /// Only this key type (RSA, ECDSA, Ed25519, DSA).
+    #[arg(long, value_name = "TYPE")]
+    pub key: Option<String>,
+    /// Only keys smaller than this many bits.
+    #[arg(long, value_name = "BITS")]
+    pub key_below: Option<u32>,
+    /// Only signature algorithms containing this text (sha1, md5, ...).
+    #[arg(long, value_name = "TEXT")]
+    pub signature: Option<String>,
+    /// Only certificates on an endpoint in this state.
+    #[arg(long, value_enum)]
+    pub state: Option<StateArg>,
+    /// Only certificates on an endpoint of this job.
+    #[arg(long, value_name = "NAME")]
+    pub job: Option<String>,
+    /// Also certificates deployed nowhere now, and intermediates.
+    #[arg(long)]
+    pub all: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub format: FormatArg,
+}
+
+/// `inventory where`.
+#[derive(Debug, clap::Args)]
+pub struct WhereArgs {
+    /// A SHA-256 fingerprint or a prefix of 8+ hex digits (colons allowed), or a DNS name.
+    pub needle: String,
+    /// Also places where it is no longer served.
+    #[arg(long)]
+    pub ended: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub format: FormatArg,
+}
+
+/// `inventory endpoints`.
+#[derive(Debug, clap::Args)]
+pub struct EndpointsArgs {
+    /// Only this address, or addresses in this range (192.0.2.0/24).
+    #[arg(long, value_name = "ADDR|CIDR")]
+    pub address: Option<String>,
+    /// Only endpoints scanned with this SNI name.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Only this port.
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Only endpoints in this state.
+    #[arg(long, value_enum)]
+    pub state: Option<StateArg>,
+    /// Only endpoints of this job.
+    #[arg(long, value_name = "NAME")]
+    pub job: Option<String>,
+    /// Only endpoints the latest run of their job did not see.
+    #[arg(long)]
+    pub stale: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub format: FormatArg,
+}
+
+/// `inventory history`.
+#[derive(Debug, clap::Args)]
+pub struct HistoryArgs {
+    /// ADDRESS:PORT ([v6]:PORT), or a SHA-256 prefix of 8+ hex digits.
+    pub subject: String,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub format: FormatArg,
+}
+
+/// `inventory runs`.
+#[derive(Debug, clap::Args)]
+pub struct RunsArgs {
+    /// Only runs of this job.
+    #[arg(long, value_name = "NAME")]
+    pub job: Option<String>,
+    /// How many runs.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub format: FormatArg,
+}
+
+/// A monitoring state on the command line.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum StateArg {
+    /// OK.
+    Ok,
+    /// WARNING.
+    Warning,
+    /// CRITICAL.
+    Critical,
+    /// UNKNOWN.
+    Unknown,
+}
+
+impl StateArg {
+    /// The stored number (the plugins' exit code).
+    pub fn code(self) -> u8 {
+        match self {
+            StateArg::Ok => 0,
+            StateArg::Warning => 1,
+            StateArg::Critical => 2,
+            StateArg::Unknown => 3,
+        }
+    }
+}
+
+fn duration(text: &str) -> Result<std::time::Duration, certprobe_scan::duration::DurationError> {
+    certprobe_scan::duration::parse_duration(text)
+}

@@ -1,0 +1,329 @@
+//! `certprobe inventory ...`: the queries, as tables, CSV or JSON.
+
+use crate::cli::InventoryCommand;
+use crate::output::{days_left, render, when, Tabular};
+use crate::FleetError;
+use certprobe_inventory::query::{
+    CertificateFilter, CertificateRow, DeploymentRow, EndpointFilter, EndpointRow, EventRow,
+    HistoryOf, RunRow,
+};
+use certprobe_inventory::{SqliteStore, Store};
+use std::net::IpAddr;
+use std::path::Path;
+
+/// Runs a query; returns what to print.
+pub fn run(command: &InventoryCommand, db: &Path) -> Result<String, FleetError> {
+    // Arguments first: a typo is a usage error whether or not the inventory exists.
+    let history = match command {
+        InventoryCommand::History(a) => Some(history_of(&a.subject)?),
+        _ => None,
+    };
+    let addresses = match command {
+        InventoryCommand::Endpoints(a) => match a.address.as_deref() {
+            None => (None, None),
+            Some(text) => address_filter(text)?,
+        },
+        _ => (None, None),
+    };
+    let store = SqliteStore::open_read_only(db).map_err(FleetError::Inventory)?;
+    let now = certprobe::clock::now_unix();
+    let fail = FleetError::Inventory;
+    Ok(match command {
+        InventoryCommand::Certificates(a) => {
+            let filter = CertificateFilter {
+                expiring_before: a.expiring.map(|days| now + (days * 86_400.0) as i64),
+                issuer: a.issuer.clone(),
+                key_type: a.key.clone(),
+                key_bits_below: a.key_below,
+                signature: a.signature.clone(),
+                state: a.state.map(|s| s.code()),
+                job: a.job.clone(),
+                all: a.all,
+            };
+            let rows: Vec<Certificate> = store
+                .certificates(&filter)
+                .map_err(fail)?
+                .into_iter()
+                .map(|row| Certificate { row, now })
+                .collect();
+            render(&rows, a.format.format, "no certificate matches")
+        }
+        InventoryCommand::Where(a) => {
+            let rows: Vec<Deployment> = store
+                .deployments(&a.needle, a.ended)
+                .map_err(fail)?
+                .into_iter()
+                .map(Deployment)
+                .collect();
+            render(
+                &rows,
+                a.format.format,
+                &format!(
+                    "'{}' is deployed nowhere{}",
+                    certprobe::text::quote(&a.needle, 80),
+                    if a.ended {
+                        ""
+                    } else {
+                        " now (--ended shows where it was)"
+                    }
+                ),
+            )
+        }
+        InventoryCommand::Endpoints(a) => {
+            let (address, range) = addresses;
+            let filter = EndpointFilter {
+                address,
+                range,
+                sni: a.name.clone(),
+                port: a.port,
+                state: a.state.map(|s| s.code()),
+                job: a.job.clone(),
+                stale_only: a.stale,
+            };
+            let rows: Vec<Endpoint> = store
+                .endpoints(&filter)
+                .map_err(fail)?
+                .into_iter()
+                .map(|row| Endpoint { row, now })
+                .collect();
+            render(&rows, a.format.format, "no endpoint matches")
+        }
+        InventoryCommand::History(a) => {
+            let of = history.unwrap_or(HistoryOf::Certificate(a.subject.clone()));
+            let rows: Vec<Event> = store
+                .history(&of)
+                .map_err(fail)?
+                .into_iter()
+                .map(Event)
+                .collect();
+            render(&rows, a.format.format, "no events")
+        }
+        InventoryCommand::Runs(a) => {
+            let rows: Vec<Run> = store
+                .runs(a.job.as_deref(), a.limit)
+                .map_err(fail)?
+                .into_iter()
+                .map(Run)
+                .collect();
+            render(&rows, a.format.format, "no runs yet")
+        }
+    })
+}
+
+/// One address, or a range (address and prefix length).
+type AddressFilter = (Option<String>, Option<(IpAddr, u8)>);
+
+/// `--address`: one address, or a range.
+fn address_filter(text: &str) -> Result<AddressFilter, FleetError> {
+    let bad = || {
+        FleetError::Arguments(format!(
+            "--address '{}' is not an address or a range",
+            certprobe::text::quote(text, 60)
+        ))
+    };
+    match text.split_once('/') {
+        Some((ip, prefix)) => {
+            let ip: IpAddr = ip.parse().map_err(|_| bad())?;
+            let prefix: u8 = prefix.parse().map_err(|_| bad())?;
+            let max = if ip.is_ipv4() { 32 } else { 128 };
+            if prefix > max {
+                return Err(bad());
+            }
+            Ok((None, Some((ip, prefix))))
+        }
+        None => {
+            let ip: IpAddr = text.trim_matches(['[', ']']).parse().map_err(|_| bad())?;
+            Ok((Some(ip.to_string()), None))
+        }
+    }
+}
+
+/// `ADDRESS:PORT`, `[V6]:PORT`, or a fingerprint prefix.
+fn history_of(subject: &str) -> Result<HistoryOf, FleetError> {
+    let text = subject.trim();
+    if let Some((address, port)) = text.rsplit_once(':') {
+        let address = address.trim_matches(['[', ']']);
+        if let (Ok(ip), Ok(port)) = (address.parse::<IpAddr>(), port.parse::<u16>()) {
+            return Ok(HistoryOf::Endpoint {
+                address: ip.to_string(),
+                port,
+            });
+        }
+    }
+    let digits = text.chars().filter(|c| *c != ':').count();
+    if digits >= 8 && text.chars().all(|c| c == ':' || c.is_ascii_hexdigit()) {
+        return Ok(HistoryOf::Certificate(text.to_string()));
+    }
+    Err(FleetError::Arguments(format!(
+        "'{}' is neither ADDRESS:PORT nor a SHA-256 prefix of 8 or more hex digits",
+        certprobe::text::quote(text, 60)
+    )))
+}
+
+/// The first 8 bytes of a colon fingerprint: enough to tell them apart, short for a table.
+fn short(sha: &str) -> String {
+    sha.get(..23).unwrap_or(sha).to_string()
+}
+
+#[derive(serde::Serialize)]
+#[serde(transparent)]
+struct Deployment(DeploymentRow);
+
+impl Tabular for Deployment {
+    fn headers() -> &'static [&'static str] {
+        &[
+            "ENDPOINT",
+            "STATE",
+            "POSITION",
+            "CERTIFICATE",
+            "SHA-256",
+            "FIRST SEEN",
+            "LAST SEEN",
+            "SCANS",
+            "ENDED",
+        ]
+    }
+    fn cells(&self) -> Vec<String> {
+        let d = &self.0;
+        vec![
+            d.endpoint.clone(),
+            d.state.clone(),
+            if d.position == 0 {
+                "leaf".to_string()
+            } else {
+                format!("chain {}", d.position)
+            },
+            d.subject.clone(),
+            short(&d.sha256),
+            when(d.first_seen),
+            when(d.last_seen),
+            d.scans.to_string(),
+            d.ended_at.map(when).unwrap_or_default(),
+        ]
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Certificate {
+    #[serde(flatten)]
+    row: CertificateRow,
+    #[serde(skip)]
+    now: i64,
+}
+
+impl Tabular for Certificate {
+    fn headers() -> &'static [&'static str] {
+        &[
+            "DAYS LEFT",
+            "EXPIRES",
+            "SUBJECT",
+            "ISSUER",
+            "KEY",
+            "ENDPOINTS",
+            "STATE",
+            "SHA-256",
+        ]
+    }
+    fn cells(&self) -> Vec<String> {
+        let c = &self.row;
+        vec![
+            days_left(c.not_after, self.now),
+            when(c.not_after),
+            c.subject.clone(),
+            c.issuer.clone(),
+            c.key.clone(),
+            c.endpoints.to_string(),
+            c.worst_state.clone(),
+            short(&c.sha256),
+        ]
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Endpoint {
+    #[serde(flatten)]
+    row: EndpointRow,
+    #[serde(skip)]
+    now: i64,
+}
+
+impl Tabular for Endpoint {
+    fn headers() -> &'static [&'static str] {
+        &[
+            "ENDPOINT",
+            "JOB",
+            "STATE",
+            "LAST SCAN",
+            "DAYS LEFT",
+            "SUMMARY",
+        ]
+    }
+    fn cells(&self) -> Vec<String> {
+        let e = &self.row;
+        let state = if e.stale {
+            format!("{} (stale)", e.state)
+        } else {
+            e.state.clone()
+        };
+        vec![
+            e.endpoint.clone(),
+            e.job.clone(),
+            state,
+            when(e.last_scan),
+            e.not_after
+                .map(|t| days_left(t, self.now))
+                .unwrap_or_default(),
+            e.summary.clone(),
+        ]
+    }
+}
+
+#[derive(serde::Serialize)]
+#[serde(transparent)]
+struct Event(EventRow);
+
+impl Tabular for Event {
+    fn headers() -> &'static [&'static str] {
+        &["WHEN", "ENDPOINT", "EVENT", "DETAIL", "SHA-256"]
+    }
+    fn cells(&self) -> Vec<String> {
+        let e = &self.0;
+        vec![
+            when(e.at),
+            e.endpoint.clone(),
+            e.kind.clone(),
+            e.detail.clone(),
+            short(&e.sha256),
+        ]
+    }
+}
+
+#[derive(serde::Serialize)]
+#[serde(transparent)]
+struct Run(RunRow);
+
+impl Tabular for Run {
+    fn headers() -> &'static [&'static str] {
+        &[
+            "RUN", "JOB", "ZONE", "HOST", "STARTED", "ENDED", "STATUS", "PLANNED", "CHECKED",
+            "SERVED", "FAILED", "SILENT",
+        ]
+    }
+    fn cells(&self) -> Vec<String> {
+        let r = &self.0;
+        vec![
+            r.id.to_string(),
+            r.job.clone(),
+            r.zone.clone(),
+            r.host.clone(),
+            when(r.started),
+            r.ended.map(when).unwrap_or_default(),
+            r.status.clone(),
+            r.planned.to_string(),
+            r.counts.checked.to_string(),
+            r.counts.served.to_string(),
+            r.counts.failed.to_string(),
+            r.counts.silent.to_string(),
+        ]
+    }
+}

@@ -1,0 +1,175 @@
+//! The `certprobe` command: `scan` finds the certificates of networks into the inventory,
+//! `inventory` queries it. The binary in `plugins/certprobe.rs` calls [`main`].
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod cli;
+mod db;
+mod inventory_cmd;
+pub mod output;
+mod scan_cmd;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use std::ffi::OsString;
+use std::fmt;
+
+/// Why a command failed, as one sentence for standard error.
+#[derive(Debug)]
+pub enum FleetError {
+    /// Bad arguments or a bad config file.
+    Arguments(String),
+    /// The checker could not be built (a CA file that cannot be read).
+    Setup(String),
+    /// The inventory refused.
+    Inventory(certprobe_inventory::InventoryError),
+    /// The scan could not run or store its results.
+    Scan(String),
+}
+
+impl FleetError {
+    fn arguments(e: impl fmt::Display) -> FleetError {
+        FleetError::Arguments(e.to_string())
+    }
+}
+
+impl fmt::Display for FleetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FleetError::Arguments(m) | FleetError::Setup(m) | FleetError::Scan(m) => f.write_str(m),
+            FleetError::Inventory(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for FleetError {}
+
+/// What a run of the command prints and exits with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ran {
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+    /// The exit code: 0 done, 1 failed, 2 bad usage.
+    pub code: i32,
+}
+
+/// Runs the command with `args` (the first is the program name).
+pub fn run(args: Vec<OsString>) -> Ran {
+    let (args, config) = match with_config_defaults(args) {
+        Ok(found) => found,
+        Err(e) => return failed(&e, 2),
+    };
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let text = e.render().to_string();
+            return Ran {
+                stdout: if code == 0 {
+                    text.clone()
+                } else {
+                    String::new()
+                },
+                stderr: if code == 0 { String::new() } else { text },
+                code,
+            };
+        }
+    };
+    let db = db::inventory_path(cli.db.as_ref());
+    let result = match &cli.command {
+        Command::Scan(scan) => scan_cmd::run(scan, config.as_ref(), &db),
+        Command::Inventory(query) => inventory_cmd::run(query, &db),
+    };
+    match result {
+        Ok(stdout) => Ran {
+            stdout,
+            stderr: String::new(),
+            code: 0,
+        },
+        Err(e @ FleetError::Arguments(_)) => failed(&e, 2),
+        Err(e) => failed(&e, 1),
+    }
+}
+
+fn failed(e: &dyn fmt::Display, code: i32) -> Ran {
+    Ran {
+        stdout: String::new(),
+        stderr: format!("certprobe: {}\n", certprobe::text::visible(&e.to_string())),
+        code,
+    }
+}
+
+/// A scan's `--config FILE`: reads it, checks each `[defaults]` key as the option of the
+/// same name (an error names the file and line), and puts those options before the user's,
+/// so that the command line wins.
+fn with_config_defaults(
+    args: Vec<OsString>,
+) -> Result<(Vec<OsString>, Option<certprobe_scan::config::Config>), FleetError> {
+    let words: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let Some(scan_at) = words.iter().position(|w| w == "scan") else {
+        return Ok((args, None));
+    };
+    let path = words.iter().enumerate().skip(scan_at).find_map(|(i, w)| {
+        if w == "--config" {
+            words.get(i + 1).cloned()
+        } else {
+            w.strip_prefix("--config=").map(str::to_string)
+        }
+    });
+    let Some(path) = path else {
+        return Ok((args, None));
+    };
+    let config =
+        certprobe_scan::config::load(std::path::Path::new(&path)).map_err(FleetError::arguments)?;
+    let mut defaults: Vec<OsString> = Vec::new();
+    for option in &config.defaults {
+        let probe = ["certprobe", "scan", "--targets", "192.0.2.1"]
+            .into_iter()
+            .map(String::from)
+            .chain(option.words.iter().cloned());
+        if let Err(e) = Cli::try_parse_from(probe) {
+            return Err(FleetError::Arguments(format!(
+                "{path}:{}: {}: {}",
+                option.line,
+                option.key,
+                clap_sentence(&e)
+            )));
+        }
+        defaults.extend(option.words.iter().map(OsString::from));
+    }
+    let mut merged: Vec<OsString> = args[..=scan_at].to_vec();
+    merged.extend(defaults);
+    merged.extend(args[scan_at + 1..].iter().cloned());
+    Ok((merged, Some(config)))
+}
+
+/// clap's first paragraph on one line, without `error: `.
+fn clap_sentence(e: &clap::Error) -> String {
+    let text = e.to_string();
+    let first: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let joined = first.join(" ");
+    joined
+        .strip_prefix("error: ")
+        .unwrap_or(&joined)
+        .to_string()
+}
+
+/// The entry point of the `certprobe` binary.
+pub fn main() -> ! {
+    use std::io::Write;
+    let ran = run(std::env::args_os().collect());
+    let _ = std::io::stdout().write_all(ran.stdout.as_bytes());
+    let _ = std::io::stderr().write_all(ran.stderr.as_bytes());
+    let _ = std::io::stdout().flush();
+    std::process::exit(ran.code)
+}

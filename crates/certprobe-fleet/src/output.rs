@@ -1,0 +1,160 @@
+//! Query results as a table on a terminal, CSV or JSON. Every cell is made visible: a
+//! certificate's subject cannot move the cursor or start a line.
+
+use clap::ValueEnum;
+use serde::Serialize;
+
+/// The output format of a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum OutputFormat {
+    /// Aligned columns for people.
+    #[default]
+    Table,
+    /// One JSON array of objects.
+    Json,
+    /// Comma-separated values with a header line (RFC 4180).
+    Csv,
+}
+
+/// A row that prints as a table or CSV line.
+pub trait Tabular: Serialize {
+    /// The column headers.
+    fn headers() -> &'static [&'static str];
+    /// The cells, in header order.
+    fn cells(&self) -> Vec<String>;
+}
+
+/// The widest a table cell is shown; CSV and JSON keep everything.
+const CELL_WIDTH: usize = 60;
+
+/// Renders rows in `format`; `empty` is the sentence a table shows when there are none.
+pub fn render<T: Tabular>(rows: &[T], format: OutputFormat, empty: &str) -> String {
+    match format {
+        OutputFormat::Json => {
+            let mut text = serde_json::to_string_pretty(rows).unwrap_or_else(|_| "[]".to_string());
+            text.push('\n');
+            text
+        }
+        OutputFormat::Csv => {
+            let mut out = csv_line(T::headers().iter().map(|h| h.to_string()));
+            for row in rows {
+                out.push_str(&csv_line(row.cells().into_iter()));
+            }
+            out
+        }
+        OutputFormat::Table if rows.is_empty() => format!("{empty}\n"),
+        OutputFormat::Table => table(T::headers(), rows.iter().map(|r| r.cells()).collect()),
+    }
+}
+
+fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|cells| {
+            cells
+                .iter()
+                .map(|c| certprobe::text::quote(c, CELL_WIDTH))
+                .collect()
+        })
+        .collect();
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| -> String {
+        let last = cells.len().saturating_sub(1);
+        let mut text = String::new();
+        for (i, (cell, width)) in cells.iter().zip(&widths).enumerate() {
+            if i == last {
+                text.push_str(cell);
+            } else {
+                text.push_str(cell);
+                text.push_str(&" ".repeat(width - cell.chars().count() + 2));
+            }
+        }
+        text.trim_end().to_string() + "\n"
+    };
+    let mut out = line(headers.iter().map(|h| h.to_string()).collect());
+    for row in rows {
+        out.push_str(&line(row));
+    }
+    out
+}
+
+fn csv_line(cells: impl Iterator<Item = String>) -> String {
+    let quoted: Vec<String> = cells
+        .map(|cell| {
+            let cell = certprobe::text::visible(&cell);
+            if cell.contains([',', '"']) || cell.starts_with(' ') || cell.ends_with(' ') {
+                format!("\"{}\"", cell.replace('"', "\"\""))
+            } else {
+                cell
+            }
+        })
+        .collect();
+    quoted.join(",") + "\r\n"
+}
+
+/// A Unix time as `2026-12-01 13:05` (UTC), the tables' format.
+pub fn when(unix: i64) -> String {
+    let full = certprobe::clock::format_utc(unix);
+    // "2026-12-01 13:05:13 UTC" -> "2026-12-01 13:05"
+    full.get(..16).unwrap_or(&full).to_string()
+}
+
+/// Days from `now` to `until`, one decimal, negative when past.
+pub fn days_left(until: i64, now: i64) -> String {
+    format!("{:.1}", (until - now) as f64 / 86_400.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Row {
+        name: String,
+        count: u32,
+    }
+
+    impl Tabular for Row {
+        fn headers() -> &'static [&'static str] {
+            &["NAME", "COUNT"]
+        }
+        fn cells(&self) -> Vec<String> {
+            vec![self.name.clone(), self.count.to_string()]
+        }
+    }
+
+    #[test]
+    fn tables_csv_and_json() {
+        let rows = vec![
+            Row {
+                name: "a\r\nb".to_string(),
+                count: 1,
+            },
+            Row {
+                name: "long, \"quoted\"".to_string(),
+                count: 22,
+            },
+        ];
+        assert_eq!(
+            render(&rows, OutputFormat::Table, "none"),
+            "NAME              COUNT\na\\r\\nb            1\nlong, \"quoted\"  22\n"
+        );
+        assert_eq!(
+            render(&rows, OutputFormat::Csv, "none"),
+            "NAME,COUNT\r\na\\r\\nb,1\r\n\"long, \"\"quoted\"\"\",22\r\n"
+        );
+        assert_eq!(
+            render(&rows[..1], OutputFormat::Json, "none"),
+            "[\n  {\n    \"name\": \"a\\r\\nb\",\n    \"count\": 1\n  }\n]\n"
+        );
+        assert_eq!(
+            render::<Row>(&[], OutputFormat::Table, "nothing found"),
+            "nothing found\n"
+        );
+    }
+}

@@ -1,0 +1,286 @@
+//! `certprobe scan`: the jobs to run (from the command line or the config), the checker,
+//! the inventory, a progress line on a terminal and the summary at the end.
+
+use crate::cli::ScanArgs;
+use crate::FleetError;
+use certprobe::Checker;
+use certprobe_inventory::SqliteStore;
+use certprobe_scan::config::{Config, JobSpec};
+use certprobe_scan::spec::{parse_port, parse_target, Exclusion};
+use certprobe_scan::{scan, Job, Limits, Progress, ScanReport, ScanSettings};
+use std::io::{IsTerminal, Write};
+use std::net::IpAddr;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Runs the scan; returns what to print on standard output.
+pub fn run(args: &ScanArgs, config: Option<&Config>, db: &Path) -> Result<String, FleetError> {
+    let (options, settings) = args.check.to_check().map_err(FleetError::arguments)?;
+    let jobs = jobs_of(args, config)?;
+    let checker = Checker::new(&settings).map_err(|e| FleetError::Setup(e.to_string()))?;
+    let checker = Arc::new(checker);
+    let mut store = SqliteStore::open(db).map_err(FleetError::Inventory)?;
+    let host = host_name();
+    let mut out = String::new();
+    for mut job in jobs {
+        job.check = options.clone();
+        let stop = Arc::new(AtomicBool::new(false));
+        let settings = ScanSettings {
+            restart: args.restart,
+            host: host.clone(),
+            handle_signals: true,
+        };
+        let mut progress = ProgressLine::new(&job.name);
+        let report = scan(
+            &job,
+            Arc::clone(&checker),
+            &mut store,
+            &settings,
+            stop,
+            &mut |p| progress.show(p),
+        )
+        .map_err(|e| FleetError::Scan(e.to_string()))?;
+        progress.clear();
+        if args.json {
+            out.push_str(&serde_json::to_string(&report).unwrap_or_default());
+            out.push('\n');
+        } else {
+            out.push_str(&summary(&report));
+        }
+        if report.status != "done" {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// The jobs a scan runs: an ad-hoc one for `--targets`, else the config's.
+fn jobs_of(args: &ScanArgs, config: Option<&Config>) -> Result<Vec<Job>, FleetError> {
+    let limits = limits_of(args);
+    if !args.targets.is_empty() {
+        let mut spec = JobSpec {
+            name: args.job.clone().unwrap_or_else(|| "adhoc".to_string()),
+            targets: Vec::new(),
+            ports: Vec::new(),
+            exclude: Vec::new(),
+            sni: Default::default(),
+            schedule: None,
+            limits: Default::default(),
+        };
+        for target in &args.targets {
+            spec.targets
+                .push(parse_target(target, args.force).map_err(FleetError::arguments)?);
+        }
+        let ports = if args.ports.is_empty() {
+            vec!["443".to_string()]
+        } else {
+            args.ports.clone()
+        };
+        for port in &ports {
+            spec.ports
+                .push(parse_port(port).map_err(FleetError::arguments)?);
+        }
+        for exclusion in &args.exclude {
+            spec.exclude
+                .push(Exclusion::parse(exclusion).map_err(FleetError::arguments)?);
+        }
+        add_sni(&mut spec, args)?;
+        return Ok(vec![job_of(&spec, &limits, &args.zone)]);
+    }
+    let Some(config) = config else {
+        return Err(FleetError::Arguments(
+            "give --targets, or --config with the jobs to run".to_string(),
+        ));
+    };
+    let specs: Vec<&JobSpec> = match &args.job {
+        Some(name) => match config.job(name) {
+            Some(spec) => vec![spec],
+            None => {
+                return Err(FleetError::Arguments(format!(
+                    "the config has no job '{}' (it has: {})",
+                    certprobe::text::quote(name, 40),
+                    config
+                        .jobs
+                        .iter()
+                        .map(|j| j.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )))
+            }
+        },
+        None => config.jobs.iter().collect(),
+    };
+    if specs.is_empty() {
+        return Err(FleetError::Arguments(
+            "the config has no [[job]]".to_string(),
+        ));
+    }
+    let mut jobs = Vec::new();
+    for spec in specs {
+        let mut spec = spec.clone();
+        add_sni(&mut spec, args)?;
+        jobs.push(job_of(&spec, &limits, &args.zone));
+    }
+    Ok(jobs)
+}
+
+/// `--sni` and `--sni-file` into a job's map.
+fn add_sni(spec: &mut JobSpec, args: &ScanArgs) -> Result<(), FleetError> {
+    for entry in &args.sni {
+        let bad = || {
+            FleetError::Arguments(format!(
+                "--sni '{}' is not ADDRESS=NAME[,NAME...]",
+                certprobe::text::quote(entry, 60)
+            ))
+        };
+        let (address, names) = entry.split_once('=').ok_or_else(bad)?;
+        let ip: IpAddr = address.trim().parse().map_err(|_| bad())?;
+        for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let ascii = certprobe::idna::to_ascii_name(name).map_err(FleetError::arguments)?;
+            spec.sni.entry(ip).or_default().push(ascii);
+        }
+    }
+    if let Some(file) = &args.sni_file {
+        for (ip, names) in
+            certprobe_scan::config::read_sni_file(file).map_err(FleetError::Arguments)?
+        {
+            spec.sni.entry(ip).or_default().extend(names);
+        }
+    }
+    for names in spec.sni.values_mut() {
+        names.sort();
+        names.dedup();
+    }
+    Ok(())
+}
+
+/// The command line's limits over the built-in defaults (the config's `[defaults]` came in
+/// as command-line words before the user's own).
+fn limits_of(args: &ScanArgs) -> Limits {
+    let mut limits = Limits::default();
+    if let Some(v) = args.connect_timeout {
+        limits.connect_timeout = v;
+    }
+    if let Some(v) = args.timeout {
+        limits.timeout = v;
+    }
+    if let Some(v) = args.concurrency {
+        limits.concurrency = v as usize;
+    }
+    if let Some(v) = args.rate {
+        limits.rate = v;
+    }
+    if let Some(v) = args.per_host {
+        limits.per_host = v as usize;
+    }
+    limits
+}
+
+fn job_of(spec: &JobSpec, limits: &Limits, zone: &str) -> Job {
+    let mut job = Job::new(&spec.name);
+    job.zone = zone.to_string();
+    job.targets = spec.targets.clone();
+    job.ports = spec.ports.clone();
+    job.exclude = spec.exclude.clone();
+    job.sni = spec.sni.clone();
+    job.schedule = spec.schedule.clone();
+    job.limits = Limits {
+        connect_timeout: spec
+            .limits
+            .connect_timeout
+            .unwrap_or(limits.connect_timeout),
+        timeout: spec.limits.timeout.unwrap_or(limits.timeout),
+        concurrency: spec.limits.concurrency.unwrap_or(limits.concurrency),
+        rate: spec.limits.rate.unwrap_or(limits.rate),
+        per_host: spec.limits.per_host.unwrap_or(limits.per_host),
+    };
+    job
+}
+
+/// The one-line summary of a run.
+pub fn summary(report: &ScanReport) -> String {
+    let c = &report.counts;
+    let rate = if report.seconds > 0.0 {
+        c.checked as f64 / report.seconds
+    } else {
+        0.0
+    };
+    let mut line = format!(
+        "job '{}' {}: {} endpoints in {:.1} s ({:.0}/s): {} served a certificate, {} answered without one, {} did not answer; run {}{}\n",
+        report.job,
+        if report.status == "done" { "done" } else { "interrupted (the next scan continues it)" },
+        c.checked,
+        report.seconds,
+        rate,
+        c.served,
+        c.failed,
+        c.silent,
+        report.run,
+        if report.resumed { ", continued" } else { "" },
+    );
+    for name in &report.unresolved {
+        line.push_str(&format!(
+            "not resolved: {}\n",
+            certprobe::text::visible(name)
+        ));
+    }
+    line
+}
+
+/// A progress line on standard error, when it is a terminal.
+struct ProgressLine {
+    job: String,
+    on: bool,
+    started: Instant,
+    shown: bool,
+}
+
+impl ProgressLine {
+    fn new(job: &str) -> ProgressLine {
+        ProgressLine {
+            job: job.to_string(),
+            on: std::io::stderr().is_terminal(),
+            started: Instant::now(),
+            shown: false,
+        }
+    }
+
+    fn show(&mut self, p: Progress) {
+        if !self.on {
+            return;
+        }
+        let seconds = self.started.elapsed().as_secs_f64().max(0.001);
+        let rate = p.checked as f64 / seconds;
+        let left = p.planned.saturating_sub(p.checked);
+        let eta = if rate > 0.0 { left as f64 / rate } else { 0.0 };
+        let percent = (p.checked * 100).checked_div(p.planned).unwrap_or(100);
+        let _ = write!(
+            std::io::stderr(),
+            "\r{}: {}/{} ({percent}%), {} certificates, {rate:.0}/s, {eta:.0} s left   ",
+            self.job,
+            p.checked,
+            p.planned,
+            p.served
+        );
+        self.shown = true;
+    }
+
+    fn clear(&mut self) {
+        if self.shown {
+            let _ = write!(std::io::stderr(), "\r{}\r", " ".repeat(79));
+        }
+    }
+}
+
+/// This machine's name for the run records.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
+}

@@ -1,0 +1,5 @@
+//! `certprobe`: network scans into the certificate inventory, and its queries.
+
+fn main() {
+    certprobe_fleet::main()
+}

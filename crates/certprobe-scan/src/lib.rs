@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod duration;
+mod handshake;
 pub mod job;
 pub mod plan;
 pub mod scanner;

@@ -2,12 +2,14 @@
 //! live connection to the engine on a bounded pool of blocking threads, and commits the
 //! results in batches, one transaction each, from the calling thread.
 
+use crate::handshake;
 use crate::job::{Job, Limits};
 use crate::plan::{Plan, Unresolved, Work};
 use crate::sighting::{key_of, sighting_of};
 use certprobe::analysis::name::NameMode;
 use certprobe::capture::tcp::{describe_connect_error, show};
-use certprobe::{Budget, CheckOptions, Checker, Connected, Outcome, Target};
+use certprobe::observation::Timings;
+use certprobe::{Budget, CheckOptions, Checker, Connected, Outcome, Protocol, Target};
 use certprobe_inventory::model::{RunCounts, RunStart, RunStatus, Sighting, StoredFinding};
 use certprobe_inventory::{InventoryError, Store};
 use std::collections::{HashMap, HashSet};
@@ -15,6 +17,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::io::AsyncWriteExt;
 use tokio::sync::Semaphore;
 
 /// Results are committed when this many are waiting, or after [`BATCH_TIME`].
@@ -294,10 +297,14 @@ async fn check_one(work: &Work, shared: &Shared) -> Sighting {
             &budget.connect_expired(&format!("connecting to {}", show(&addr))),
         ),
         Ok(Err(e)) => Outcome::failed(&target, &options.policy, &describe_connect_error(&addr, &e)),
+        Ok(Ok(stream)) if work.protocol == Protocol::Tls => {
+            let connect_ms = started.elapsed().as_secs_f64() * 1000.0;
+            tls_check(shared, stream, addr, connect_ms, target, options, budget).await
+        }
         Ok(Ok(stream)) => {
             let connect_ms = started.elapsed().as_secs_f64() * 1000.0;
             let checker = Arc::clone(&shared.checker);
-            let options = options.clone();
+            let task_options = options.clone();
             let task_target = target.clone();
             let engine = tokio::task::spawn_blocking(move || {
                 let socket = stream.into_std().and_then(|s| {
@@ -312,27 +319,17 @@ async fn check_one(work: &Work, shared: &Shared) -> Sighting {
                             connect_ms,
                         },
                         &task_target,
-                        &options,
+                        &task_options,
                         &budget,
                     ),
                     Err(e) => Outcome::failed(
                         &task_target,
-                        &options.policy,
+                        &task_options.policy,
                         &describe_connect_error(&addr, &e),
                     ),
                 }
             });
-            match engine.await {
-                Ok(outcome) => outcome,
-                Err(_) => Outcome::failed(
-                    &target,
-                    &shared.named.policy,
-                    &certprobe::ConnectError::new(
-                        certprobe::ErrorKind::Setup,
-                        "the check of this endpoint stopped unexpectedly",
-                    ),
-                ),
-            }
+            engine.await.unwrap_or_else(|_| stopped(&target, options))
         }
     };
     drop(held);
@@ -346,6 +343,68 @@ async fn check_one(work: &Work, shared: &Shared) -> Sighting {
         });
     }
     sighting
+}
+
+/// Direct TLS: the handshake here, asynchronously, within the deadline; the analysis, the
+/// lookups and any legacy fallback in the engine on a blocking thread.
+async fn tls_check(
+    shared: &Shared,
+    mut stream: tokio::net::TcpStream,
+    addr: SocketAddr,
+    connect_ms: f64,
+    target: Target,
+    options: &CheckOptions,
+    budget: Budget,
+) -> Outcome {
+    let mut handshake = match shared.checker.start_handshake(&target) {
+        Ok(handshake) => handshake,
+        Err(e) => return Outcome::failed(&target, &options.policy, &e),
+    };
+    let started = Instant::now();
+    let deadline = tokio::time::Instant::from_std(budget.deadline.instant());
+    let driven =
+        tokio::time::timeout_at(deadline, handshake::drive(&mut handshake, &mut stream)).await;
+    let failure = match driven {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(e),
+        Err(_) => Some(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "deadline passed",
+        )),
+    };
+    let result = handshake.finish(failure, budget.deadline);
+    if result.is_ok() {
+        // The goodbye; a server that does not read it costs nothing more.
+        let bye = handshake.outgoing();
+        let _ = tokio::time::timeout(Duration::from_millis(100), stream.write_all(&bye)).await;
+    }
+    drop(stream);
+    let timings = Timings {
+        resolve_ms: 0.0,
+        connect_ms,
+        starttls_ms: 0.0,
+        handshake_ms: started.elapsed().as_secs_f64() * 1000.0,
+    };
+    let checker = Arc::clone(&shared.checker);
+    let task_options = options.clone();
+    let task_target = target.clone();
+    tokio::task::spawn_blocking(move || {
+        checker.check_handshake(result, addr, timings, &task_target, &task_options, &budget)
+    })
+    .await
+    .unwrap_or_else(|_| stopped(&target, options))
+}
+
+/// The outcome when the engine's thread for an endpoint ended without one.
+fn stopped(target: &Target, options: &CheckOptions) -> Outcome {
+    Outcome::failed(
+        target,
+        &options.policy,
+        &certprobe::ConnectError::new(
+            certprobe::ErrorKind::Setup,
+            "the check of this endpoint stopped unexpectedly",
+        ),
+    )
 }
 
 /// The engine's target for a work item; an SNI name the engine refuses is an UNKNOWN outcome.

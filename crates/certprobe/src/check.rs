@@ -9,10 +9,10 @@
 use crate::analysis::revocation::lookup::Subject;
 use crate::analysis::{self, aia, Report, TrustError, TrustStore};
 use crate::budget::Budget;
-use crate::capture::Capturer;
+use crate::capture::{Capturer, Failure, Handshake, Session};
 use crate::fetch::Fetch;
 use crate::lookups::{Cache, EgressPolicy, Fetcher};
-use crate::observation::{ConnectError, ErrorKind, Observation};
+use crate::observation::{ConnectError, ErrorKind, Observation, Timings};
 pub use crate::outcome::Outcome;
 use crate::target::Target;
 use crate::verdict::{self, Policy};
@@ -158,6 +158,28 @@ impl Checker {
             target,
             budget,
         );
+        self.judge_capture(captured, target, options, budget, &crate::clock::now_unix)
+    }
+
+    /// Starts a direct-TLS handshake whose I/O the caller does (see [`Handshake`]).
+    pub fn start_handshake(&self, target: &Target) -> Result<Handshake, ConnectError> {
+        self.capturer.start_handshake(target)
+    }
+
+    /// Checks a target whose handshake the caller drove: the legacy fallback if the
+    /// handshake failed the way old servers fail it, then the rest of [`Checker::check`].
+    pub fn check_handshake(
+        &self,
+        result: Result<Session, Failure>,
+        peer: std::net::SocketAddr,
+        timings: Timings,
+        target: &Target,
+        options: &CheckOptions,
+        budget: &Budget,
+    ) -> Outcome {
+        let captured = self
+            .capturer
+            .observe_handshake(result, peer, None, timings, target, budget);
         self.judge_capture(captured, target, options, budget, &crate::clock::now_unix)
     }
 

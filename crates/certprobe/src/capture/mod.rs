@@ -10,11 +10,12 @@ pub mod resolver;
 pub mod starttls;
 mod stream;
 pub mod tcp;
-mod tls;
+pub mod tls;
 mod tls_error;
 
 pub use resolver::Resolver;
 pub use stream::DeadlineStream;
+pub use tls::{Failure, Handshake, Progress, Session};
 
 use crate::budget::{Budget, Deadline};
 use crate::observation::{ConnectError, Observation, ProtocolSupport, Source, Timings};
@@ -91,26 +92,53 @@ impl Capturer {
         target: &Target,
         budget: &Budget,
     ) -> Result<Observation, ConnectError> {
-        let deadline = budget.deadline;
         let started = Instant::now();
-        let session = match tls::handshake(opened.stream, target, &self.provider, deadline) {
+        let result = tls::handshake(opened.stream, target, &self.provider, budget.deadline);
+        let mut timings = opened.timings;
+        timings.handshake_ms = started.elapsed().as_secs_f64() * 1000.0;
+        self.observe_handshake(
+            result,
+            opened.peer,
+            opened.greeting,
+            timings,
+            target,
+            budget,
+        )
+    }
+
+    /// Starts a direct-TLS handshake for a caller that does the I/O itself (the scanner's
+    /// async connections); hand its end to [`Capturer::observe_handshake`].
+    pub fn start_handshake(&self, target: &Target) -> Result<Handshake, ConnectError> {
+        Handshake::start(target, &self.provider)
+    }
+
+    /// The observation of a finished handshake. A failure of the kind old servers cause is
+    /// retried once with certprobe's own ClientHello, on a new connection (blocking).
+    pub fn observe_handshake(
+        &self,
+        result: Result<Session, Failure>,
+        peer: std::net::SocketAddr,
+        greeting: Option<String>,
+        timings: Timings,
+        target: &Target,
+        budget: &Budget,
+    ) -> Result<Observation, ConnectError> {
+        let session = match result {
             Ok(session) => session,
             Err(failure) if failure.fallback == tls_error::Fallback::Worth => {
                 return self.legacy_capture(target, budget, failure.error)
             }
             Err(failure) => return Err(failure.error),
         };
-        let mut timings = opened.timings;
-        timings.handshake_ms = started.elapsed().as_secs_f64() * 1000.0;
         Ok(Observation {
             source: Source::of(target),
             observed_at: crate::clock::now_unix(),
-            peer: opened.peer,
+            peer,
             chain: session.chain,
             tls_version: session.version,
             cipher_suite: session.cipher_suite,
             handshake_error: session.late_error,
-            greeting: opened.greeting,
+            greeting,
             timings,
             legacy_handshake: None,
             protocols: Vec::new(),

@@ -19,8 +19,11 @@ const STEP: &str = "during the TLS handshake";
 
 /// What a handshake yielded.
 pub struct Session {
+    /// The chain as sent, leaf first.
     pub chain: Vec<Vec<u8>>,
+    /// The negotiated version, when rustls completed the handshake.
     pub version: Option<TlsVersion>,
+    /// The negotiated suite's name; empty when the handshake ended early.
     pub cipher_suite: String,
     /// The handshake failed after the chain was captured (for example a client certificate was required).
     pub late_error: Option<String>,
@@ -32,8 +35,15 @@ pub struct Session {
 /// ClientHello could still read the chain.
 #[derive(Debug)]
 pub struct Failure {
-    pub error: ConnectError,
-    pub fallback: Fallback,
+    pub(crate) error: ConnectError,
+    pub(crate) fallback: Fallback,
+}
+
+impl Failure {
+    /// Why the handshake failed.
+    pub fn error(&self) -> &ConnectError {
+        &self.error
+    }
 }
 
 impl From<ConnectError> for Failure {
@@ -45,53 +55,181 @@ impl From<ConnectError> for Failure {
     }
 }
 
+/// The handshake as a state machine without I/O: the caller sends [`Handshake::outgoing`]
+/// and feeds what arrives to [`Handshake::received`], on a blocking socket (the plugins) or an
+/// async one (the scanner, which keeps thousands of them in flight without a thread each).
+pub struct Handshake {
+    conn: ClientConnection,
+    recorder: Arc<Recorder>,
+    /// The server's first bytes, for quoting an answer that is not TLS.
+    first_bytes: Vec<u8>,
+    farewell: &'static [u8],
+}
+
+/// Where a handshake is after some bytes arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// More bytes are needed from the server (after sending [`Handshake::outgoing`]).
+    Reading,
+    /// The handshake is complete; send [`Handshake::outgoing`] one last time.
+    Done,
+}
+
+impl Handshake {
+    /// A client handshake for `target`: SNI from its name, the recording verifier.
+    pub fn start(
+        target: &Target,
+        provider: &Arc<CryptoProvider>,
+    ) -> Result<Handshake, ConnectError> {
+        let recorder = Arc::new(Recorder::default());
+        let config = client_config(provider, recorder.clone())?;
+        let name = server_name(target)?;
+        let conn = ClientConnection::new(config, name).map_err(|e| {
+            ConnectError::new(
+                ErrorKind::Setup,
+                format!("cannot start TLS: {}", explain(&e).0),
+            )
+        })?;
+        Ok(Handshake {
+            conn,
+            recorder,
+            first_bytes: Vec::new(),
+            farewell: target.protocol.farewell(),
+        })
+    }
+
+    /// The bytes to send now; empty when there are none.
+    pub fn outgoing(&mut self) -> Vec<u8> {
+        let mut out = Vec::new();
+        while self.conn.wants_write() {
+            if self.conn.write_tls(&mut out).is_err() {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Takes bytes from the server; an empty slice is the end of the connection. Errors are
+    /// what [`Handshake::finish`] explains.
+    pub fn received(&mut self, mut bytes: &[u8]) -> io::Result<Progress> {
+        if !self.conn.is_handshaking() {
+            return Ok(Progress::Done);
+        }
+        if bytes.is_empty() {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        let keep = (FIRST_BYTES - self.first_bytes.len().min(FIRST_BYTES)).min(bytes.len());
+        self.first_bytes.extend_from_slice(&bytes[..keep]);
+        while !bytes.is_empty() {
+            self.conn.read_tls(&mut bytes)?;
+            if let Err(e) = self.conn.process_new_packets() {
+                return Err(io::Error::new(io::ErrorKind::InvalidData, e));
+            }
+            if starts_with_close_notify(&self.first_bytes) {
+                return Err(closed_by_alert());
+            }
+            if !self.conn.is_handshaking() {
+                return Ok(Progress::Done);
+            }
+        }
+        Ok(Progress::Reading)
+    }
+
+    /// After [`Handshake::outgoing`] was sent: an error when the handshake cannot go on
+    /// (the server ended it with an alert rustls takes for a warning), so that nobody waits
+    /// for bytes that will not come.
+    pub fn expects_more(&self) -> io::Result<()> {
+        if self.conn.is_handshaking() && !self.conn.wants_read() {
+            return Err(closed_by_alert());
+        }
+        Ok(())
+    }
+
+    /// The end of the handshake: the session, or why it failed. On success the farewell
+    /// (the protocol's goodbye, then close_notify) is queued: send [`Handshake::outgoing`].
+    pub fn finish(
+        &mut self,
+        failure: Option<io::Error>,
+        deadline: Deadline,
+    ) -> Result<Session, Failure> {
+        let chain = self.recorder.take();
+        let stapled_ocsp = self.recorder.take_staple();
+        let conn = &mut self.conn;
+        match failure {
+            None => {
+                if !self.farewell.is_empty() {
+                    let _ = std::io::Write::write_all(&mut conn.writer(), self.farewell);
+                }
+                conn.send_close_notify();
+                Ok(Session {
+                    chain,
+                    version: conn.protocol_version().and_then(version_of),
+                    cipher_suite: conn
+                        .negotiated_cipher_suite()
+                        .map(|s| format!("{:?}", s.suite()))
+                        .unwrap_or_default(),
+                    late_error: None,
+                    stapled_ocsp,
+                })
+            }
+            Some(e) if !chain.is_empty() && e.kind() != io::ErrorKind::TimedOut => Ok(Session {
+                chain,
+                version: conn.protocol_version().and_then(version_of),
+                cipher_suite: String::new(),
+                late_error: Some(describe(&e, &self.first_bytes, deadline).error.message),
+                stapled_ocsp,
+            }),
+            Some(e) => Err(describe(&e, &self.first_bytes, deadline)),
+        }
+    }
+}
+
+/// How much of the server's first answer is kept for messages.
+const FIRST_BYTES: usize = 64;
+
+/// The handshake on a blocking stream bounded by the deadline.
 pub fn handshake(
     mut stream: DeadlineStream,
     target: &Target,
     provider: &Arc<CryptoProvider>,
     deadline: Deadline,
 ) -> Result<Session, Failure> {
-    let recorder = Arc::new(Recorder::default());
-    let config = client_config(provider, recorder.clone())?;
-    let name = server_name(target)?;
-    let mut conn = ClientConnection::new(config, name).map_err(|e| {
-        ConnectError::new(
-            ErrorKind::Setup,
-            format!("cannot start TLS: {}", explain(&e).0),
-        )
-    })?;
+    let mut handshake = Handshake::start(target, provider)?;
+    let failure = drive(&mut handshake, &mut stream).err();
+    let session = handshake.finish(failure, deadline);
+    if session.is_ok() {
+        let _ = io::Write::write_all(&mut stream, &handshake.outgoing());
+    }
+    session
+}
 
-    let failure = drive(&mut conn, &mut stream).err();
-    let chain = recorder.take();
-    let stapled_ocsp = recorder.take_staple();
-    match failure {
-        None => {
-            // A polite goodbye in the protocol's own words, then close_notify; no answer is awaited.
-            let farewell = target.protocol.farewell();
-            if !farewell.is_empty() {
-                let _ = std::io::Write::write_all(&mut conn.writer(), farewell);
-            }
-            conn.send_close_notify();
-            while conn.wants_write() && conn.write_tls(&mut stream).is_ok() {}
-            Ok(Session {
-                chain,
-                version: conn.protocol_version().and_then(version_of),
-                cipher_suite: conn
-                    .negotiated_cipher_suite()
-                    .map(|s| format!("{:?}", s.suite()))
-                    .unwrap_or_default(),
-                late_error: None,
-                stapled_ocsp,
-            })
+/// Runs the handshake to its end or its first error, reading what arrives as it arrives: a
+/// server that answers the ClientHello with a close_notify alert and keeps the socket open
+/// is seen at once, not waited for until the deadline.
+fn drive(handshake: &mut Handshake, stream: &mut DeadlineStream) -> io::Result<()> {
+    let mut buffer = vec![0u8; 16 * 1024];
+    loop {
+        let out = handshake.outgoing();
+        if !out.is_empty() {
+            io::Write::write_all(stream, &out)?;
+            io::Write::flush(stream)?;
         }
-        Some(e) if !chain.is_empty() && e.kind() != io::ErrorKind::TimedOut => Ok(Session {
-            chain,
-            version: conn.protocol_version().and_then(version_of),
-            cipher_suite: String::new(),
-            late_error: Some(describe(&e, &stream.first_bytes, deadline).error.message),
-            stapled_ocsp,
-        }),
-        Some(e) => Err(describe(&e, &stream.first_bytes, deadline)),
+        handshake.expects_more()?;
+        let n = io::Read::read(stream, &mut buffer)?;
+        match handshake.received(&buffer[..n]) {
+            Ok(Progress::Reading) => continue,
+            Ok(Progress::Done) => {
+                // The last flight (Finished) goes out before the session is used.
+                let out = handshake.outgoing();
+                io::Write::write_all(stream, &out)?;
+                return Ok(());
+            }
+            Err(e) => {
+                // The alert that tells the server why, if rustls has one to send.
+                let _ = io::Write::write_all(stream, &handshake.outgoing());
+                return Err(e);
+            }
+        }
     }
 }
 
@@ -133,41 +271,6 @@ fn version_of(v: rustls::ProtocolVersion) -> Option<TlsVersion> {
         rustls::ProtocolVersion::TLSv1_2 => Some(TlsVersion::Tls12),
         _ => None,
     }
-}
-
-/// Runs the handshake to its end or its first error. Driven by hand rather than by
-/// `complete_io`, to see what arrives: a server that answers the ClientHello with a
-/// close_notify alert and keeps the socket open would otherwise be waited for until the
-/// deadline (rustls takes a close_notify before the handshake for a harmless warning).
-fn drive(conn: &mut ClientConnection, stream: &mut DeadlineStream) -> io::Result<()> {
-    while conn.is_handshaking() {
-        while conn.wants_write() {
-            conn.write_tls(stream)?;
-        }
-        io::Write::flush(stream)?;
-        if !conn.is_handshaking() {
-            break;
-        }
-        if !conn.wants_read() {
-            return Err(closed_by_alert());
-        }
-        if conn.read_tls(stream)? == 0 {
-            return Err(io::ErrorKind::UnexpectedEof.into());
-        }
-        if let Err(e) = conn.process_new_packets() {
-            // The alert that tells the server why, if rustls has one to send.
-            let _ = conn.write_tls(stream);
-            return Err(io::Error::new(io::ErrorKind::InvalidData, e));
-        }
-        if starts_with_close_notify(&stream.first_bytes) {
-            return Err(closed_by_alert());
-        }
-    }
-    // The last flight (Finished) goes out before the session is used.
-    while conn.wants_write() {
-        conn.write_tls(stream)?;
-    }
-    Ok(())
 }
 
 fn closed_by_alert() -> io::Error {

@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod duration;
+mod files;
 mod handshake;
 pub mod job;
 pub mod plan;

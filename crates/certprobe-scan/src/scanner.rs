@@ -106,6 +106,9 @@ struct Shared {
     named: CheckOptions,
     unnamed: CheckOptions,
     per_host: Mutex<HashMap<IpAddr, Arc<Semaphore>>>,
+    /// Analyses at once: CPU work, so two per core, unless they fetch (revocation, AIA) or
+    /// probe versions, which waits on the network.
+    analyses: Semaphore,
 }
 
 /// Runs `job` into `store`. `stop` ends it early (a signal): what was checked is kept and the
@@ -130,7 +133,9 @@ pub fn scan(
         planned,
     };
     let mut run = store.begin_run(&start, settings.restart)?;
-    let engine_threads = job.limits.concurrency.clamp(1, MAX_ENGINE_THREADS);
+    let mut limits = job.limits;
+    limits.concurrency = crate::files::connections_allowed(limits.concurrency.max(1));
+    let engine_threads = limits.concurrency.clamp(1, MAX_ENGINE_THREADS);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .max_blocking_threads(engine_threads)
@@ -141,11 +146,12 @@ pub fn scan(
     unnamed.policy.name_mode = NameMode::None;
     let shared = Arc::new(Shared {
         checker,
-        limits: job.limits,
+        limits,
         zone: job.zone.clone(),
         named: job.check.clone(),
         unnamed,
         per_host: Mutex::new(HashMap::new()),
+        analyses: Semaphore::new(analysis_slots(&job.check)),
     });
     if settings.handle_signals {
         let stop = Arc::clone(&stop);
@@ -388,11 +394,23 @@ async fn tls_check(
     let checker = Arc::clone(&shared.checker);
     let task_options = options.clone();
     let task_target = target.clone();
+    let _analysing = shared.analyses.acquire().await;
     tokio::task::spawn_blocking(move || {
         checker.check_handshake(result, addr, timings, &task_target, &task_options, &budget)
     })
     .await
     .unwrap_or_else(|_| stopped(&target, options))
+}
+
+/// How many analyses may run at once for these options.
+fn analysis_slots(options: &CheckOptions) -> usize {
+    let waits_on_network =
+        options.policy.revocation || options.fetch_intermediates || options.probe_protocols;
+    if waits_on_network {
+        MAX_ENGINE_THREADS / 4
+    } else {
+        std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
+    }
 }
 
 /// The outcome when the engine's thread for an endpoint ended without one.

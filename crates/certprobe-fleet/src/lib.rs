@@ -173,3 +173,31 @@ pub fn main() -> ! {
     let _ = std::io::stdout().flush();
     std::process::exit(ran.code)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The README's config example is what users copy: it must read, and each of its
+    /// `[defaults]` keys must be an option of `certprobe scan`.
+    #[test]
+    fn the_readme_config_example_is_valid() {
+        let readme = include_str!("../../../README.md");
+        let start = readme.find("```toml\n").unwrap() + "```toml\n".len();
+        let example = &readme[start..start + readme[start..].find("```").unwrap()];
+        let dir = std::env::temp_dir().join(format!("certprobe-readme-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("certprobe.toml"), example).unwrap();
+        std::fs::write(dir.join("dmz-names.txt"), "192.0.2.30 a.example.com\n").unwrap();
+        let args: Vec<OsString> = ["certprobe", "scan", "--config"]
+            .into_iter()
+            .map(OsString::from)
+            .chain([dir.join("certprobe.toml").into_os_string()])
+            .collect();
+        let (merged, config) = with_config_defaults(args).unwrap();
+        let config = config.unwrap();
+        assert_eq!(config.jobs[0].name, "dmz");
+        assert!(Cli::try_parse_from(merged).is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -77,15 +77,19 @@ http {{
 
 
 def measured(argv):
-    """Wall seconds, peak RSS in MiB (GNU time) and the exit code of one run."""
+    """Wall seconds, peak RSS in MiB (GNU time) and the exit code of one run (with
+    CERTPROBE_BENCH_CPU=1 in the environment, the CPU seconds too)."""
     with tempfile.NamedTemporaryFile("r") as out:
         started = time.perf_counter()
-        code = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", out.name, *argv],
+        code = subprocess.run(["/usr/bin/time", "-f", "%U %S %M", "-o", out.name, *argv],
                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL).returncode
         wall = time.perf_counter() - started
         out.seek(0)
-        rss = int(out.read().split()[-1]) / 1024
+        user, system, peak = out.read().split()[-3:]
+        rss = int(peak) / 1024
+    if os.environ.get("CERTPROBE_BENCH_CPU"):
+        print(f"    cpu: user {user} s, system {system} s")
     return wall, rss, code
 
 
@@ -164,13 +168,13 @@ def main():
     if os.environ.get("CERTPROBE_BENCH_NETNS") != "1":
         sh("cargo", "build", "--release", "--quiet", "--bin", "certprobe", cwd=ROOT)
         env = dict(os.environ, CERTPROBE_BENCH_NETNS="1")
-        os.execvpe("unshare", ["unshare", "--net", sys.executable, os.path.abspath(__file__)], env)
+        os.execvpe("unshare", ["unshare", "--net", sys.executable, os.path.abspath(__file__), *sys.argv[1:]], env)
     sh("ip", "link", "set", "lo", "up")
+    parts = sys.argv[1:] or ["live", "dead", "stalled"]
     with tempfile.TemporaryDirectory() as d:
         make_pki(d)
-        live(d)
-        dead(d)
-        stalled(d)
+        for part in parts:
+            {"live": live, "dead": dead, "stalled": stalled}[part](d)
 
 
 if __name__ == "__main__":

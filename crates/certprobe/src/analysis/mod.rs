@@ -9,6 +9,7 @@ pub mod name;
 pub mod revocation;
 mod signature;
 pub mod trust;
+pub mod trust_cache;
 mod trust_explain;
 
 pub use certificate::{CertError, CertFacts, KeyAlgorithm, KeyInfo};

@@ -71,6 +71,8 @@ pub struct TrustStore {
     /// DER of anchors the user named explicitly (`--ca-file`), so a pinned self-signed
     /// certificate counts as deliberately trusted.
     explicit: Vec<Vec<u8>>,
+    /// Chains verified against these anchors lately.
+    cache: super::trust_cache::TrustCache,
 }
 
 impl TrustStore {
@@ -80,6 +82,7 @@ impl TrustStore {
             anchors: Vec::new(),
             label: String::new(),
             explicit: Vec::new(),
+            cache: Default::default(),
         }
     }
 
@@ -191,8 +194,28 @@ const MAX_VERIFIABLE: usize = 0xffff;
 const MAX_PATHS: usize = 8;
 
 /// Verifies the chain as sent (leaf first) for server authentication at `now`, and when it is
-/// trusted, reports the path used and any other valid path.
+/// trusted, reports the path used and any other valid path. A chain seen within the last
+/// minute is answered from the store's cache (see [`super::trust_cache`]).
 pub fn verify(
+    ders: &[Vec<u8>],
+    fetched: &[Vec<u8>],
+    facts: &[CertFacts],
+    store: &TrustStore,
+    now: i64,
+) -> TrustResult {
+    if !fetched.is_empty() {
+        return verify_now(ders, fetched, facts, store, now);
+    }
+    let key = super::trust_cache::TrustCache::key(ders);
+    if let Some(result) = store.cache.get(&key, facts, now) {
+        return result;
+    }
+    let result = verify_now(ders, fetched, facts, store, now);
+    store.cache.put(key, facts, now, &result);
+    result
+}
+
+fn verify_now(
     ders: &[Vec<u8>],
     fetched: &[Vec<u8>],
     facts: &[CertFacts],
@@ -241,21 +264,9 @@ pub fn verify(
         .all;
     let time = UnixTime::since_unix_epoch(Duration::from_secs(now.max(0) as u64));
     let usage = KeyUsage::server_auth();
-    if let Err(e) = leaf.verify_for_usage(
-        algs,
-        &store.anchors,
-        &intermediates,
-        time,
-        usage,
-        None,
-        None,
-    ) {
-        return match explain(&e, ders, facts, now) {
-            Cause::Untrusted(why) => result(Some(why)),
-            Cause::Unverifiable(why) => unverifiable(why),
-        };
-    }
-    // Again, refusing each path found so that webpki goes on to the next: every valid path.
+    // One pass: each valid path found is recorded and refused, so that webpki goes on to the
+    // next; a chain is trusted when at least one was found, and webpki's error says why not
+    // when none was.
     let paths = RefCell::new(Vec::new());
     let first_uses_fetched = std::cell::Cell::new(None);
     let collect = |path: &VerifiedPath<'_>| {
@@ -274,7 +285,7 @@ pub fn verify(
             Err(webpki::Error::UnknownIssuer)
         }
     };
-    let _ = leaf.verify_for_usage(
+    let verified = leaf.verify_for_usage(
         algs,
         &store.anchors,
         &intermediates,
@@ -283,6 +294,16 @@ pub fn verify(
         None,
         Some(&collect),
     );
+    if paths.borrow().is_empty() {
+        let error = match verified {
+            Err(e) => e,
+            Ok(_) => webpki::Error::UnknownIssuer,
+        };
+        return match explain(&error, ders, facts, now) {
+            Cause::Untrusted(why) => result(Some(why)),
+            Cause::Unverifiable(why) => unverifiable(why),
+        };
+    }
     let mut paths = paths.into_inner();
     let mut trusted = result(None);
     if !paths.is_empty() {

@@ -82,7 +82,7 @@ mod tests {
     fn a_result_is_reused_within_its_minute_only() {
         let cache = TrustCache::default();
         let key = TrustCache::key(&[vec![1, 2, 3]]);
-        let now = 1_800_000_000 - 1_800_000_000 % 60;
+        let now = 1_800_000_000; // a multiple of 60
         cache.put(key, &[], now + 5, &result(true));
         assert!(cache.get(&key, &[], now + 59).is_some_and(|r| r.trusted));
         assert!(cache.get(&key, &[], now + 60).is_none());

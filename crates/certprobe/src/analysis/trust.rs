@@ -211,7 +211,7 @@ pub fn verify(
         return result;
     }
     let result = verify_now(ders, fetched, facts, store, now);
-    store.cache.put(key, facts, now, &result);
+    store.cache.put(key, now, &result);
     result
 }
 

@@ -1,7 +1,8 @@
 //! Trust results of chains already verified, for a checker that sees the same chain on many
-//! endpoints (a scan: one wildcard certificate behind a hundred addresses). A result is kept
-//! for the minute it was made in, and only when no certificate of the chain starts or stops
-//! being valid within that minute, so a cached answer is the answer verification would give.
+//! endpoints (a scan: one wildcard certificate behind a hundred addresses). A result made at
+//! one instant answers for another up to a minute away when no certificate of the chain starts
+//! or stops being valid between the two, so a cached answer is the answer verification would
+//! give.
 
 use super::certificate::CertFacts;
 use super::trust::TrustResult;
@@ -16,6 +17,7 @@ const WINDOW: i64 = 60;
 /// The cache; `Send + Sync`.
 #[derive(Default)]
 pub struct TrustCache {
+    /// By chain: when the result was made, and the result.
     results: Mutex<HashMap<[u8; 32], (i64, TrustResult)>>,
 }
 
@@ -32,39 +34,33 @@ impl TrustCache {
         key
     }
 
-    /// The result for this chain at `now`, if one was made in the same window.
+    /// The result for this chain at `now`, if one made close enough still holds.
     pub fn get(&self, key: &[u8; 32], facts: &[CertFacts], now: i64) -> Option<TrustResult> {
-        if !steady(facts, now) {
-            return None;
-        }
         let results = self.results.lock().ok()?;
-        match results.get(key) {
-            Some((window, result)) if *window == now.div_euclid(WINDOW) => Some(result.clone()),
-            _ => None,
-        }
+        let (made, result) = results.get(key)?;
+        let validity = facts.iter().map(|f| (f.not_before, f.not_after));
+        ((now - made).abs() <= WINDOW && steady(validity, *made, now)).then(|| result.clone())
     }
 
     /// Remembers a result made at `now`.
-    pub fn put(&self, key: [u8; 32], facts: &[CertFacts], now: i64, result: &TrustResult) {
-        if !steady(facts, now) {
-            return;
-        }
+    pub fn put(&self, key: [u8; 32], now: i64, result: &TrustResult) {
         if let Ok(mut results) = self.results.lock() {
             if results.len() >= CAPACITY {
                 results.clear();
             }
-            results.insert(key, (now.div_euclid(WINDOW), result.clone()));
+            results.insert(key, (now, result.clone()));
         }
     }
 }
 
-/// No certificate's validity begins or ends within the window of `now`.
-fn steady(facts: &[CertFacts], now: i64) -> bool {
-    let start = now.div_euclid(WINDOW) * WINDOW;
-    let end = start + WINDOW;
-    facts
-        .iter()
-        .all(|f| !(start..=end).contains(&f.not_before) && !(start..=end).contains(&f.not_after))
+/// No certificate becomes valid (at notBefore) or invalid (a second after notAfter) between
+/// the instants `a` and `b`.
+fn steady(validity: impl IntoIterator<Item = (i64, i64)>, a: i64, b: i64) -> bool {
+    let (after, until) = (a.min(b), a.max(b));
+    let between = |t: i64| after < t && t <= until;
+    validity.into_iter().all(|(not_before, not_after)| {
+        !between(not_before) && !between(not_after.saturating_add(1))
+    })
 }
 
 #[cfg(test)]
@@ -83,12 +79,18 @@ mod tests {
         let cache = TrustCache::default();
         let key = TrustCache::key(&[vec![1, 2, 3]]);
         let now = 1_800_000_000; // a multiple of 60
-        cache.put(key, &[], now + 5, &result(true));
+        cache.put(key, now + 5, &result(true));
         assert!(cache.get(&key, &[], now + 59).is_some_and(|r| r.trusted));
-        assert!(cache.get(&key, &[], now + 60).is_none());
+        assert!(cache.get(&key, &[], now - 50).is_some_and(|r| r.trusted));
+        assert!(cache.get(&key, &[], now + 66).is_none());
         assert!(cache
             .get(&TrustCache::key(&[vec![1, 2]]), &[], now + 5)
             .is_none());
+        // A certificate that becomes valid, or stops being valid, between the two instants.
+        assert!(steady([(100, 200)], 100, 200));
+        assert!(!steady([(100, 200)], 99, 100));
+        assert!(!steady([(100, 200)], 201, 200));
+        assert!(steady([(100, 200)], 201, 260));
         // Two chains whose concatenations are the same are still two keys.
         assert_ne!(
             TrustCache::key(&[vec![1], vec![2, 3]]),

@@ -284,3 +284,120 @@ fn bad_input_gets_one_sentence_and_a_non_zero_exit() {
     let out = certprobe(&db, &["inventory", "history", "nonsense"]);
     assert_eq!(out.code, 2);
 }
+
+#[test]
+fn a_scan_killed_midway_is_continued_and_nothing_is_stored_twice() {
+    let dir = temp_dir();
+    let db = dir.path().join("inventory.sqlite");
+    // 30 endpoints that accept and never answer: each costs the whole timeout.
+    let first = certprobe_testkit::serve_at("127.0.15.1:0".parse().unwrap(), |_s| {
+        std::thread::sleep(std::time::Duration::from_secs(5))
+    })
+    .unwrap();
+    let port = first.addr.port();
+    let mut servers = vec![first];
+    for host in 2..=30 {
+        let addr = format!("127.0.15.{host}:{port}").parse().unwrap();
+        servers.push(
+            certprobe_testkit::serve_at(addr, |_s| {
+                std::thread::sleep(std::time::Duration::from_secs(5))
+            })
+            .unwrap(),
+        );
+    }
+    let args = [
+        "scan",
+        "--targets",
+        "127.0.15.0/27",
+        "--ports",
+        &port.to_string(),
+        "--job",
+        "slow",
+        "--concurrency",
+        "3",
+        "--timeout",
+        "500ms",
+        "--no-revocation",
+    ];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_certprobe"))
+        .arg("--db")
+        .arg(&db)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2200));
+    child.kill().unwrap(); // SIGKILL: no chance to tidy up
+    child.wait().unwrap();
+    let runs = certprobe(&db, &["inventory", "runs", "--format", "json"]);
+    let runs: serde_json::Value = serde_json::from_str(&runs.stdout).unwrap();
+    assert_eq!(runs[0]["status"], "running");
+    let before = runs[0]["checked"].as_u64().unwrap();
+    assert!(
+        (3..30).contains(&before),
+        "{before} checked before the kill"
+    );
+
+    let again = certprobe(&db, &args);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again.stdout.contains("30 endpoints in ") && again.stdout.contains("; run 1, continued"),
+        "{}",
+        again.stdout
+    );
+    let endpoints = certprobe(&db, &["inventory", "endpoints", "--format", "json"]);
+    let endpoints: serde_json::Value = serde_json::from_str(&endpoints.stdout).unwrap();
+    assert_eq!(endpoints.as_array().unwrap().len(), 30);
+    let runs = certprobe(&db, &["inventory", "runs", "--format", "json"]);
+    let runs: serde_json::Value = serde_json::from_str(&runs.stdout).unwrap();
+    assert_eq!(runs.as_array().unwrap().len(), 1);
+    assert_eq!(
+        (runs[0]["status"].as_str(), runs[0]["checked"].as_u64()),
+        (Some("done"), Some(30))
+    );
+    assert_eq!(runs[0]["failed"], 30);
+    drop(servers);
+}
+
+#[test]
+fn a_read_only_inventory_is_a_sentence_and_a_failed_exit() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir();
+    let db = dir.path().join("inventory.sqlite");
+    let (_server, _) = serve_name("127.0.16.1", 0, "ro.fleet.test", 90.0);
+    let port = _server.addr.port().to_string();
+    let scan = [
+        "scan",
+        "--targets",
+        "127.0.16.1",
+        "--ports",
+        &port,
+        "--no-revocation",
+    ];
+    assert_eq!(certprobe(&db, &scan).code, 0);
+    // Owned by root, readable by all: for the user nobody, a database it cannot write.
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    for file in std::fs::read_dir(dir.path()).unwrap() {
+        std::fs::set_permissions(file.unwrap().path(), std::fs::Permissions::from_mode(0o644))
+            .unwrap();
+    }
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_certprobe"))
+        .arg("--db")
+        .arg(&db)
+        .args(scan)
+        .output()
+        .expect("setpriv (util-linux) runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "certprobe: cannot write to the inventory {}",
+            db.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}

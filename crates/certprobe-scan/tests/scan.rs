@@ -202,3 +202,44 @@ fn renewals_outages_and_returns_are_the_endpoint_history() {
         ]
     );
 }
+
+#[test]
+fn hostile_endpoints_cost_their_timeout_at_most_and_say_what_they_sent() {
+    use std::io::{Read, Write};
+    let lab = lab();
+    let http = serve_at(addr("127.0.14.1", 0), |mut stream| {
+        let mut buf = [0u8; 1024];
+        let _ = stream.read(&mut buf);
+        let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+    })
+    .unwrap();
+    let port = http.addr.port();
+    let _hangup = serve_at(addr("127.0.14.2", port), |mut stream| {
+        let mut buf = [0u8; 1024];
+        let _ = stream.read(&mut buf);
+    })
+    .unwrap();
+    let _banner = serve_at(addr("127.0.14.3", port), |mut stream| {
+        let _ = stream.write_all(b"SSH-2.0-OpenSSH_9.2\r\n\x1b[31m");
+        std::thread::sleep(Duration::from_secs(2));
+    })
+    .unwrap();
+    let report = run(&lab, &job("127.0.14.0/29", port));
+    assert_eq!(
+        (
+            report.counts.served,
+            report.counts.failed,
+            report.counts.silent
+        ),
+        (0, 3, 3),
+        "{report:?}"
+    );
+    assert_eq!(
+        endpoints(&lab),
+        [
+            format!("127.0.14.1:{port} CRITICAL not a TLS server: it answered 'HTTP/1.1 400 Bad Request'"),
+            format!("127.0.14.2:{port} CRITICAL server closed the connection during the TLS handshake"),
+            format!("127.0.14.3:{port} CRITICAL not a TLS server: it answered 'SSH-2.0-OpenSSH_9.2'"),
+        ]
+    );
+}

@@ -405,3 +405,41 @@ fn a_file_that_is_not_an_inventory_is_named_so() {
         )
     );
 }
+
+#[test]
+fn endpoints_filter_by_range_with_the_address_index() {
+    let (_dir, mut store) = open();
+    let leaf = cert(1, "www.example.test", &["www.example.test"], T0 + 60 * DAY);
+    let at = |address: &str| Sighting {
+        endpoint: EndpointKey {
+            address: address.to_string(),
+            ..key(443)
+        },
+        ..served(443, T0, 0, vec![leaf.clone()])
+    };
+    scan(
+        &mut store,
+        T0,
+        &[
+            at("10.0.0.255"),
+            at("10.0.1.0"),
+            at("10.0.1.255"),
+            at("10.0.2.0"),
+            at("2001:db8::1"),
+        ],
+    );
+    let within = |net: &str, prefix: u8| -> Vec<String> {
+        store
+            .endpoints(&EndpointFilter {
+                range: Some((net.parse().unwrap(), prefix)),
+                ..EndpointFilter::default()
+            })
+            .unwrap()
+            .into_iter()
+            .map(|e| e.address)
+            .collect()
+    };
+    assert_eq!(within("10.0.1.0", 24), ["10.0.1.0", "10.0.1.255"]);
+    assert_eq!(within("10.0.0.0", 8).len(), 4);
+    assert_eq!(within("2001:db8::", 64), ["2001:db8::1"]);
+}

@@ -73,7 +73,8 @@ fn connect_timeout(outcome: &Outcome) -> bool {
         .is_some_and(|e| e.kind == ErrorKind::Timeout && e.message.contains("connecting to"))
 }
 
-fn record_of(facts: &CertFacts, der: &[u8]) -> CertRecord {
+/// The inventory record of one certificate: its facts and DER, with its SHA-256.
+pub fn record_of(facts: &CertFacts, der: &[u8]) -> CertRecord {
     let digest = ring::digest::digest(&ring::digest::SHA256, der);
     let mut sha256 = [0u8; 32];
     sha256.copy_from_slice(digest.as_ref());

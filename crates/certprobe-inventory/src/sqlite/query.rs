@@ -209,6 +209,16 @@ impl SqliteStore {
             values.push(Box::new(job.clone()));
             conditions.push(format!("e.job = ?{}", values.len()));
         }
+        if let Some((net, prefix)) = filter.range {
+            let (low, high) = crate::net::range_keys(net, prefix);
+            values.push(Box::new(low.to_vec()));
+            values.push(Box::new(high.to_vec()));
+            conditions.push(format!(
+                "e.address_key BETWEEN ?{} AND ?{}",
+                values.len() - 1,
+                values.len()
+            ));
+        }
         let sql = format!(
             "SELECT e.zone, e.address, e.port, e.sni, e.protocol, e.job, e.state, e.summary,
                     e.last_scan, e.findings, c.sha256, c.not_after, c.common_name, c.subject,
@@ -231,41 +241,40 @@ impl SqliteStore {
                 let findings: String = row.get(9)?;
                 let common_name: Option<String> = row.get(12)?;
                 let subject: Option<String> = row.get(13)?;
-                Ok(EndpointRow {
-                    endpoint: key.label(),
-                    zone: key.zone,
-                    address: key.address,
-                    port: key.port,
-                    sni: key.sni,
-                    protocol: key.protocol,
-                    job: row.get(5)?,
-                    state: state_name(row.get(6)?).to_string(),
-                    summary: row.get(7)?,
-                    last_scan: row.get(8)?,
-                    stale: row.get(14)?,
-                    sha256: sha.map(|s| colon_hex(&s)).unwrap_or_default(),
-                    not_after: row.get(11)?,
-                    subject: name_or(common_name.unwrap_or_default(), subject.unwrap_or_default()),
-                    findings: serde_json::from_str::<Vec<StoredFinding>>(&findings)
-                        .unwrap_or_default(),
-                })
+                Ok((
+                    EndpointRow {
+                        endpoint: key.label(),
+                        zone: key.zone,
+                        address: key.address,
+                        port: key.port,
+                        sni: key.sni,
+                        protocol: key.protocol,
+                        job: row.get(5)?,
+                        state: state_name(row.get(6)?).to_string(),
+                        summary: row.get(7)?,
+                        last_scan: row.get(8)?,
+                        stale: row.get(14)?,
+                        sha256: sha.map(|s| colon_hex(&s)).unwrap_or_default(),
+                        not_after: row.get(11)?,
+                        subject: name_or(
+                            common_name.unwrap_or_default(),
+                            subject.unwrap_or_default(),
+                        ),
+                        findings: Vec::new(),
+                    },
+                    findings,
+                ))
             })
             .map_err(fail)?;
         let mut out = Vec::new();
         for row in rows {
-            let row = row.map_err(fail)?;
+            let (mut row, findings) = row.map_err(fail)?;
             if filter.stale_only && !row.stale {
                 continue;
             }
-            if let Some((net, prefix)) = filter.range {
-                let inside = row
-                    .address
-                    .parse()
-                    .is_ok_and(|ip| crate::net::contains(net, prefix, ip));
-                if !inside {
-                    continue;
-                }
-            }
+            // Parsed for the rows kept only.
+            row.findings =
+                serde_json::from_str::<Vec<StoredFinding>>(&findings).unwrap_or_default();
             out.push(row);
         }
         Ok(out)

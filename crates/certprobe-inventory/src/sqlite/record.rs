@@ -281,8 +281,8 @@ fn insert_endpoint(
     let key = &sighting.endpoint;
     tx.prepare_cached(
         "INSERT INTO endpoint (zone, address, port, sni, protocol, job, first_seen, last_scan,
-                               last_run_id, state, summary, findings)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, '', '[]')",
+                               last_run_id, state, summary, findings, address_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, '', '[]', ?10)",
     )?
     .execute(params![
         key.zone,
@@ -293,7 +293,8 @@ fn insert_endpoint(
         job,
         sighting.observed_at,
         run,
-        sighting.state
+        sighting.state,
+        address_key(&key.address)
     ])?;
     Ok(tx.last_insert_rowid())
 }
@@ -470,6 +471,14 @@ fn insert_event(
         event.detail
     ])?;
     Ok(())
+}
+
+/// The sortable form of an address; text that is no address sorts before every address.
+fn address_key(address: &str) -> Vec<u8> {
+    match address.parse() {
+        Ok(ip) => crate::net::key(ip).to_vec(),
+        Err(_) => Vec::new(),
+    }
 }
 
 fn shown_name(cert: &CertRecord) -> String {

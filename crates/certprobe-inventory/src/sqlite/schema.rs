@@ -75,9 +75,13 @@ pub const MIGRATIONS: &[&str] = &[
         error_kind TEXT,
         tls_version TEXT NOT NULL DEFAULT '',
         deployment_id INTEGER,
+        address_key BLOB NOT NULL,
         UNIQUE (zone, address, port, sni, protocol)
     );
     CREATE INDEX endpoint_address ON endpoint(address, port);
+    CREATE INDEX endpoint_address_key ON endpoint(address_key);
+    CREATE INDEX endpoint_deployment ON endpoint(deployment_id);
+    CREATE INDEX endpoint_state ON endpoint(state);
     CREATE INDEX endpoint_sni ON endpoint(sni);
     CREATE INDEX endpoint_job ON endpoint(job, last_run_id);
     CREATE TABLE deployment (
@@ -92,6 +96,7 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX deployment_endpoint ON deployment(endpoint_id, id);
     CREATE INDEX deployment_leaf ON deployment(leaf_id);
+    CREATE INDEX deployment_chain ON deployment(chain_id);
     CREATE TABLE event (
         id INTEGER PRIMARY KEY,
         at INTEGER NOT NULL,

@@ -1,0 +1,84 @@
+//! Makes the benchmark inventory: 50,000 real certificates (rcgen, ECDSA P-256, expiring over
+//! the next 400 days), each deployed on two of 100,000 endpoints, one scan run, in an SQLite
+//! file. Addresses are only rows here: nothing is connected to.
+//!
+//!     cargo run --release --example bench_inventory -- PATH
+
+use certprobe::analysis::certificate::CertFacts;
+use certprobe_inventory::model::{EndpointKey, RunStart, RunStatus, Seen, Sighting, StoredFinding};
+use certprobe_inventory::{SqliteStore, Store};
+use certprobe_testkit::{Ca, LeafSpec};
+
+const CERTIFICATES: u32 = 50_000;
+const BATCH: usize = 2_000;
+
+fn main() {
+    let path = std::env::args().nth(1).expect("the inventory's path");
+    let _ = std::fs::remove_file(&path);
+    let mut store = SqliteStore::open(std::path::Path::new(&path)).expect("inventory");
+    let ca = Ca::root("bench inventory CA");
+    let ca_der = ca.der();
+    let ca_record =
+        certprobe_scan::sighting::record_of(&CertFacts::parse(&ca_der).expect("CA"), &ca_der);
+    let now = certprobe::clock::now_unix();
+    let mut run = store
+        .begin_run(
+            &RunStart {
+                job: "bench".to_string(),
+                zone: String::new(),
+                host: "bench".to_string(),
+                started: now,
+                planned: u64::from(CERTIFICATES) * 2,
+            },
+            true,
+        )
+        .expect("run");
+    let mut batch = Vec::with_capacity(BATCH);
+    for i in 0..CERTIFICATES {
+        let name = format!("host{i}.bench.example");
+        let days = 1.0 + f64::from(i % 400);
+        let leaf = ca.issue(&LeafSpec::new(&name).valid_until(days));
+        let facts = CertFacts::parse(&leaf.der).expect("leaf");
+        let record = certprobe_scan::sighting::record_of(&facts, &leaf.der);
+        let state = if days < 7.0 {
+            2
+        } else if days < 30.0 {
+            1
+        } else {
+            0
+        };
+        for copy in 0..2u32 {
+            let n = i * 2 + copy;
+            batch.push(Sighting {
+                endpoint: EndpointKey {
+                    zone: String::new(),
+                    address: format!("10.{}.{}.{}", n >> 16, (n >> 8) & 255, n & 255),
+                    port: 443,
+                    sni: name.clone(),
+                    protocol: "tls".to_string(),
+                },
+                observed_at: now,
+                state,
+                summary: format!("'{name}' expires in {days:.2} days"),
+                findings: vec![StoredFinding {
+                    check: "expiry".to_string(),
+                    state: ["OK", "WARNING", "CRITICAL"][state as usize].to_string(),
+                    message: format!("certificate expires in {days:.2} days"),
+                }],
+                seen: Seen::Served {
+                    chain: vec![record.clone(), ca_record.clone()],
+                    tls_version: "TLSv1.3".to_string(),
+                },
+            });
+        }
+        if batch.len() >= BATCH {
+            store.record(&mut run, &batch).expect("record");
+            batch.clear();
+        }
+    }
+    store.record(&mut run, &batch).expect("record");
+    store
+        .finish_run(run, RunStatus::Done, certprobe::clock::now_unix())
+        .expect("finish");
+    println!("{path}");
+}

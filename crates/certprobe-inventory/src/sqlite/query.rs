@@ -66,8 +66,8 @@ impl SqliteStore {
              LEFT JOIN deployment d ON d.leaf_id = c.id AND d.ended_at IS NULL
              LEFT JOIN endpoint e ON e.deployment_id = d.id
              {clause}
-             GROUP BY c.id
-             ORDER BY c.not_after, c.sha256"
+             GROUP BY c.not_after, c.id
+             ORDER BY c.not_after, c.id"
         );
         let shown = self.path();
         let fail = |e: rusqlite::Error| classify(&shown, "listing certificates", &e);

@@ -284,3 +284,303 @@ fn bad_input_gets_one_sentence_and_a_non_zero_exit() {
     let out = certprobe(&db, &["inventory", "history", "nonsense"]);
     assert_eq!(out.code, 2);
 }
+
+/// `promtool check metrics` on `text`; required under CI=true (tests/setup.sh installs it).
+fn promtool(text: &str) {
+    use std::io::Write;
+    use std::process::Stdio;
+    let Ok(mut child) = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "promtool is missing (Debian package prometheus; tests/setup.sh installs it)"
+        );
+        eprintln!("SKIPPED: promtool is not installed");
+        return;
+    };
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "promtool: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn exports_for_director_zabbix_and_prometheus() {
+    let dir = temp_dir();
+    let db = dir.path().join("inventory.sqlite");
+    let (www, www_leaf) = serve_name("127.0.14.1", 0, "www.fleet.test", 60.0);
+    let port = www.addr.port();
+    let (_api, api_leaf) = serve_name("127.0.14.2", port, "api.fleet.test", 200.0);
+    // The same name behind a second address (a load balancer), and an address with no name.
+    let (_www2, _) = serve_name("127.0.14.3", port, "www.fleet.test", 60.0);
+    let (_bare, _) = serve_name("127.0.14.4", port, "bare.fleet.test", 90.0);
+    let config = dir.path().join("certprobe.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"[defaults]
+connect_timeout = "1s"
+timeout = "3s"
+ca_files = ["{root}"]
+no_revocation = true
+
+[[job]]
+name = "lab"
+targets = ["127.0.14.0/29"]
+ports = ["{port}"]
+sni = {{ "127.0.14.1" = ["www.fleet.test"], "127.0.14.2" = ["api.fleet.test", "wrong.fleet.test"], "127.0.14.3" = ["www.fleet.test"] }}
+"#,
+            root = common::root_file()
+        ),
+    )
+    .unwrap();
+    let scan = certprobe(&db, &["scan", "--config", config.to_str().unwrap()]);
+    assert_eq!(scan.code, 0, "{}", scan.stderr);
+
+    let hosts = certprobe(&db, &["inventory", "export", "--to", "director-hosts"]);
+    assert_eq!(hosts.code, 0, "{}", hosts.stderr);
+    assert_eq!(
+        hosts.stdout,
+        format!(
+            "host_name_or_ip,host_ip,host_name,host_ports,host_address,host_address6\r\n\
+             127.0.14.1,127.0.14.1,www.fleet.test,{port},127.0.14.1,\r\n\
+             127.0.14.3,127.0.14.3,www.fleet.test,{port},127.0.14.3,\r\n\
+             127.0.14.4,127.0.14.4,,{port},127.0.14.4,\r\n\
+             api.fleet.test,127.0.14.2,api.fleet.test,{port},127.0.14.2,\r\n\
+             wrong.fleet.test,127.0.14.2,wrong.fleet.test,{port},127.0.14.2,\r\n"
+        )
+    );
+    let hosts_json = certprobe(
+        &db,
+        &[
+            "inventory",
+            "export",
+            "--to",
+            "director-hosts",
+            "--format",
+            "json",
+        ],
+    );
+    let rows: serde_json::Value = serde_json::from_str(&hosts_json.stdout).unwrap();
+    assert_eq!(
+        rows[2],
+        serde_json::json!({
+            "host_name_or_ip": "127.0.14.4", "host_ip": "127.0.14.4", "host_name": null,
+            "host_ports": port.to_string(), "host_address": "127.0.14.4", "host_address6": null
+        })
+    );
+
+    let services = certprobe(
+        &db,
+        &[
+            "inventory",
+            "export",
+            "--to",
+            "director-services",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(services.code, 0, "{}", services.stderr);
+    let rows: serde_json::Value = serde_json::from_str(&services.stdout).unwrap();
+    let keys: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["host_name_ip_and_port"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            format!("www.fleet.test/127.0.14.1:{port}"),
+            format!("api.fleet.test/127.0.14.2:{port}"),
+            format!("wrong.fleet.test/127.0.14.2:{port}"),
+            format!("www.fleet.test/127.0.14.3:{port}"),
+            format!("/127.0.14.4:{port}"),
+        ]
+    );
+    let fingerprint = sha256_colon(&api_leaf.der).replace(':', "");
+    assert_eq!(
+        rows[2],
+        serde_json::json!({
+            "host_name_ip_and_port": format!("wrong.fleet.test/127.0.14.2:{port}"),
+            "host_ip": "127.0.14.2",
+            "host_name": "wrong.fleet.test",
+            "host_port": port,
+            "host_address": "127.0.14.2",
+            "host_address6": null,
+            "cert_subject": "api.fleet.test",
+            "cert_issuer": "certprobe Test Intermediate",
+            "cert_self_signed": "n",
+            "cert_trusted": "y",
+            "cert_valid_from": rows[2]["cert_valid_from"],
+            "cert_valid_to": api_leaf.not_after * 1000,
+            "cert_fingerprint": fingerprint,
+            "cert_dn": "CN=api.fleet.test,O=certprobe tests",
+            "cert_subject_alt_name": "DNS:api.fleet.test",
+        })
+    );
+    let services_csv = certprobe(&db, &["inventory", "export", "--to", "director-services"]);
+    assert!(services_csv.stdout.starts_with(
+        "host_name_ip_and_port,host_ip,host_name,host_port,host_address,host_address6,cert_subject,cert_issuer,cert_self_signed,cert_trusted,cert_valid_from,cert_valid_to,cert_fingerprint,cert_dn,cert_subject_alt_name\r\n"
+    ));
+    assert_eq!(services_csv.stdout.lines().count(), 6);
+
+    let lld = certprobe(&db, &["inventory", "export", "--to", "zabbix-lld"]);
+    assert_eq!(lld.code, 0, "{}", lld.stderr);
+    let entry = |ip: &str, sni: &str| {
+        format!("{{\"{{#IP}}\":\"{ip}\",\"{{#PORT}}\":\"{port}\",\"{{#PROTO}}\":\"tls\",\"{{#SNI}}\":\"{sni}\"}}")
+    };
+    assert_eq!(
+        lld.stdout,
+        format!(
+            "{{\"data\":[{},{},{},{},{}]}}\n",
+            entry("127.0.14.1", "www.fleet.test"),
+            entry("127.0.14.2", "api.fleet.test"),
+            entry("127.0.14.2", "wrong.fleet.test"),
+            entry("127.0.14.3", "www.fleet.test"),
+            entry("127.0.14.4", "")
+        )
+    );
+    let only_other = certprobe(
+        &db,
+        &["inventory", "export", "--to", "zabbix-lld", "--job", "dmz"],
+    );
+    assert_eq!(only_other.stdout, "{\"data\":[]}\n");
+
+    let metrics = certprobe(&db, &["inventory", "export", "--to", "prometheus"]);
+    assert_eq!(metrics.code, 0, "{}", metrics.stderr);
+    promtool(&metrics.stdout);
+    let labels = |ip: &str, sni: &str| {
+        format!("scan_job=\"lab\",zone=\"\",address=\"{ip}\",port=\"{port}\",sni=\"{sni}\",protocol=\"tls\"")
+    };
+    let has = |line: &str| {
+        assert!(
+            metrics.stdout.lines().any(|l| l == line),
+            "{line}\nnot in\n{}",
+            metrics.stdout
+        )
+    };
+    has(&format!(
+        "certprobe_endpoint_state{{{}}} 2",
+        labels("127.0.14.2", "wrong.fleet.test")
+    ));
+    has(&format!(
+        "certprobe_endpoint_state{{{}}} 0",
+        labels("127.0.14.2", "api.fleet.test")
+    ));
+    has(&format!(
+        "certprobe_endpoint_stale{{{}}} 0",
+        labels("127.0.14.4", "")
+    ));
+    has(&format!(
+        "probe_tls_version_info{{{},version=\"TLS 1.3\"}} 1",
+        labels("127.0.14.1", "www.fleet.test")
+    ));
+    // The chain's earliest expiry: the leaf here (the intermediate lives five years).
+    has(&format!(
+        "probe_ssl_earliest_cert_expiry{{{}}} {}",
+        labels("127.0.14.1", "www.fleet.test"),
+        www_leaf.not_after
+    ));
+    let not_after = metrics
+        .stdout
+        .lines()
+        .find(|l| {
+            l.starts_with(&format!(
+                "x509_cert_not_after{{{}",
+                labels("127.0.14.1", "www.fleet.test")
+            ))
+        })
+        .unwrap();
+    assert!(
+        not_after.contains(",subject_CN=\"www.fleet.test\",issuer_CN=\"certprobe Test Intermediate\",serial_number=\""),
+        "{not_after}"
+    );
+    assert!(
+        not_after.ends_with(&format!("\"}} {}", www_leaf.not_after)),
+        "{not_after}"
+    );
+    assert_eq!(
+        metrics
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("x509_cert_expired{"))
+            .map(|l| l.rsplit(' ').next().unwrap())
+            .collect::<Vec<_>>(),
+        ["0"; 5]
+    );
+
+    // --output: the file appears whole, under its name only.
+    let textfiles = dir.path().join("textfile");
+    std::fs::create_dir(&textfiles).unwrap();
+    let prom = textfiles.join("certprobe.prom");
+    let written = certprobe(
+        &db,
+        &[
+            "inventory",
+            "export",
+            "--to",
+            "prometheus",
+            "--output",
+            prom.to_str().unwrap(),
+        ],
+    );
+    assert_eq!((written.code, written.stdout.as_str()), (0, ""));
+    assert_eq!(std::fs::read_to_string(&prom).unwrap(), metrics.stdout);
+    let names: Vec<String> = std::fs::read_dir(&textfiles)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["certprobe.prom"]);
+    let nowhere = certprobe(
+        &db,
+        &[
+            "inventory",
+            "export",
+            "--to",
+            "prometheus",
+            "--output",
+            dir.path().join("none/x.prom").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        (nowhere.code, nowhere.stderr),
+        (
+            1,
+            format!(
+                "certprobe: cannot write {}: no such folder\n",
+                dir.path().join("none/x.prom").display()
+            )
+        )
+    );
+    let wrong = certprobe(
+        &db,
+        &[
+            "inventory",
+            "export",
+            "--to",
+            "zabbix-lld",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(
+        (wrong.code, wrong.stderr.as_str()),
+        (2, "certprobe: --format applies to the Director exports only (zabbix-lld is JSON, prometheus the text exposition format)\n")
+    );
+}

@@ -119,6 +119,49 @@ pub enum InventoryCommand {
     History(HistoryArgs),
     /// The latest scan runs.
     Runs(RunsArgs),
+    /// Exports the endpoints for a monitoring system: Icinga Director (fileshipper),
+    /// Zabbix low-level discovery, or Prometheus' textfile collector.
+    Export(ExportArgs),
+}
+
+/// `inventory export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// What to export for.
+    #[arg(long, value_enum, value_name = "TARGET")]
+    pub to: ExportTarget,
+    /// The file format of the Director exports [default: csv].
+    #[arg(long, value_enum)]
+    pub format: Option<DirectorFormat>,
+    /// Only endpoints of this job.
+    #[arg(long, value_name = "NAME")]
+    pub job: Option<String>,
+    /// Write to this file (atomically: a temporary file renamed over it) instead of
+    /// standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Where an export goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportTarget {
+    /// Icinga Director import: the x509 module's "Hosts (X509)" columns.
+    DirectorHosts,
+    /// Icinga Director import: the x509 module's "Services (X509)" columns.
+    DirectorServices,
+    /// Zabbix low-level discovery JSON: {#IP}, {#PORT}, {#SNI}, {#PROTO}.
+    ZabbixLld,
+    /// Prometheus text exposition for node_exporter's textfile collector.
+    Prometheus,
+}
+
+/// The file formats fileshipper reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DirectorFormat {
+    /// Comma-separated, a header line, values in double quotes where needed.
+    Csv,
+    /// One array of objects.
+    Json,
 }
 
 /// `--format`, shared by the queries.

@@ -1,7 +1,8 @@
 //! `certprobe inventory ...`: the queries, as tables, CSV or JSON.
 
-use crate::cli::InventoryCommand;
-use crate::output::{days_left, render, when, Tabular};
+use crate::cli::{DirectorFormat, ExportArgs, ExportTarget, InventoryCommand};
+use crate::export;
+use crate::output::{days_left, render, when, OutputFormat, Tabular};
 use crate::FleetError;
 use certprobe_inventory::query::{
     CertificateFilter, CertificateRow, DeploymentRow, EndpointFilter, EndpointRow, EventRow,
@@ -13,6 +14,9 @@ use std::path::Path;
 
 /// Runs a query; returns what to print.
 pub fn run(command: &InventoryCommand, db: &Path) -> Result<String, FleetError> {
+    if let InventoryCommand::Export(a) = command {
+        return export_to(a, db);
+    }
     // Arguments first: a typo is a usage error whether or not the inventory exists.
     let history = match command {
         InventoryCommand::History(a) => Some(history_of(&a.subject)?),
@@ -107,7 +111,44 @@ pub fn run(command: &InventoryCommand, db: &Path) -> Result<String, FleetError> 
                 .collect();
             render(&rows, a.format.format, "no runs yet")
         }
+        InventoryCommand::Export(_) => String::new(),
     })
+}
+
+/// `inventory export`: the text for the monitoring system, on standard output or into
+/// `--output` (then nothing is printed).
+fn export_to(args: &ExportArgs, db: &Path) -> Result<String, FleetError> {
+    let director = matches!(
+        args.to,
+        ExportTarget::DirectorHosts | ExportTarget::DirectorServices
+    );
+    if args.format.is_some() && !director {
+        return Err(FleetError::Arguments(
+            "--format applies to the Director exports only (zabbix-lld is JSON, prometheus the text exposition format)"
+                .to_string(),
+        ));
+    }
+    let store = SqliteStore::open_read_only(db).map_err(FleetError::Inventory)?;
+    let rows = store
+        .export(args.job.as_deref())
+        .map_err(FleetError::Inventory)?;
+    let format = match args.format {
+        Some(DirectorFormat::Json) => OutputFormat::Json,
+        Some(DirectorFormat::Csv) | None => OutputFormat::Csv,
+    };
+    let text = match args.to {
+        ExportTarget::DirectorHosts => render(&export::director_hosts(&rows), format, ""),
+        ExportTarget::DirectorServices => render(&export::director_services(&rows), format, ""),
+        ExportTarget::ZabbixLld => export::zabbix_lld(&rows),
+        ExportTarget::Prometheus => export::prometheus(&rows, certprobe::clock::now_unix()),
+    };
+    match &args.output {
+        Some(path) => {
+            export::write_atomically(path, &text)?;
+            Ok(String::new())
+        }
+        None => Ok(text),
+    }
 }
 
 /// One address, or a range (address and prefix length).

@@ -6,6 +6,7 @@
 
 pub mod cli;
 mod db;
+pub mod export;
 mod inventory_cmd;
 pub mod output;
 mod scan_cmd;
@@ -26,6 +27,13 @@ pub enum FleetError {
     Inventory(certprobe_inventory::InventoryError),
     /// The scan could not run or store its results.
     Scan(String),
+    /// An output file cannot be written.
+    Output {
+        /// The file.
+        path: String,
+        /// Why, in words.
+        reason: String,
+    },
 }
 
 impl FleetError {
@@ -39,6 +47,7 @@ impl fmt::Display for FleetError {
         match self {
             FleetError::Arguments(m) | FleetError::Setup(m) | FleetError::Scan(m) => f.write_str(m),
             FleetError::Inventory(e) => e.fmt(f),
+            FleetError::Output { path, reason } => write!(f, "cannot write {path}: {reason}"),
         }
     }
 }

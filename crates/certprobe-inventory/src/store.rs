@@ -4,7 +4,7 @@ use crate::error::InventoryError;
 use crate::model::{EndpointKey, RunCounts, RunStart, RunStatus, Sighting};
 use crate::query::{
     CertificateFilter, CertificateRow, DeploymentRow, EndpointFilter, EndpointRow, EventRow,
-    HistoryOf, RunRow,
+    ExportRow, HistoryOf, RunRow,
 };
 use std::collections::HashSet;
 
@@ -60,4 +60,9 @@ pub trait Store {
 
     /// The latest runs, newest first; of one job when given.
     fn runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<RunRow>, InventoryError>;
+
+    /// Every endpoint that has served a certificate at least once (of one job when given),
+    /// with its latest scan and the leaf it serves now: what the exports for Icinga Director,
+    /// Zabbix and Prometheus are made of. Ordered by address (numerically), port, SNI name.
+    fn export(&self, job: Option<&str>) -> Result<Vec<ExportRow>, InventoryError>;
 }

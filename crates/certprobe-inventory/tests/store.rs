@@ -405,3 +405,65 @@ fn a_file_that_is_not_an_inventory_is_named_so() {
         )
     );
 }
+
+#[test]
+fn the_export_has_every_endpoint_that_served_a_certificate() {
+    let (_dir, mut store) = open();
+    let leaf = cert(1, "www.example.test", &["www.example.test"], T0 + 60 * DAY);
+    let short_ca = CertRecord {
+        not_after: T0 + 30 * DAY,
+        ..ca()
+    };
+    scan(
+        &mut store,
+        T0,
+        &[
+            served(443, T0, 0, vec![leaf.clone(), short_ca.clone()]),
+            served(444, T0, 0, vec![leaf.clone()]),
+            failed(445, T0, true),
+        ],
+    );
+    scan(
+        &mut store,
+        T0 + DAY,
+        &[
+            served(443, T0 + DAY, 1, vec![leaf, short_ca]),
+            failed(444, T0 + DAY, false),
+            failed(445, T0 + DAY, true),
+        ],
+    );
+    let rows = store.export(None).unwrap();
+    let shown: Vec<(u16, u8, i64, bool, Option<i64>)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.endpoint.port,
+                r.state,
+                r.last_scan,
+                r.leaf.is_some(),
+                r.chain_not_after,
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (443, 1, T0 + DAY, true, Some(T0 + 30 * DAY)),
+            (444, 2, T0 + DAY, false, None),
+        ]
+    );
+    let leaf = rows[0].leaf.as_ref().unwrap();
+    assert_eq!(
+        (
+            leaf.sha256.clone(),
+            leaf.common_name.as_str(),
+            leaf.not_after,
+            leaf.self_signed
+        ),
+        (vec![1u8; 32], "www.example.test", T0 + 60 * DAY, false)
+    );
+    assert_eq!(rows[0].tls_version, "TLSv1.3");
+    assert_eq!(rows[0].findings[0].check, "expiry");
+    assert_eq!(store.export(Some("dmz")).unwrap().len(), 2);
+    assert!(store.export(Some("other")).unwrap().is_empty());
+}

@@ -1,6 +1,7 @@
 //! The embedded inventory: one SQLite file in WAL mode, so a scan writes while plugins and
 //! queries read, and a process killed at any moment leaves the last committed batch.
 
+mod export;
 mod query;
 mod record;
 mod runs;

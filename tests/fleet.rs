@@ -583,4 +583,43 @@ sni = {{ "127.0.14.1" = ["www.fleet.test"], "127.0.14.2" = ["api.fleet.test", "w
         (wrong.code, wrong.stderr.as_str()),
         (2, "certprobe: --format applies to the Director exports only (zabbix-lld is JSON, prometheus the text exposition format)\n")
     );
+
+    // Cleanup: nothing is a day old; with no age at all, everything scanned before now goes.
+    let kept = certprobe(&db, &["inventory", "cleanup", "--older-than", "1d"]);
+    assert_eq!(kept.code, 0, "{}", kept.stderr);
+    assert!(
+        kept.stdout.ends_with(
+            ": removed 0 endpoints, 0 deployments, 0 events, 0 chains and 0 certificates\n"
+        ),
+        "{}",
+        kept.stdout
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let all = certprobe(
+        &db,
+        &["inventory", "cleanup", "--older-than", "0", "--json"],
+    );
+    let removed: serde_json::Value = serde_json::from_str(&all.stdout).unwrap();
+    // 5 endpoints with 5 spans and their 5 "new" events; 4 chains of leaf + intermediate
+    // (wrong.fleet.test shares api's); 4 leaves and the intermediate.
+    assert_eq!(
+        [
+            &removed["endpoints"],
+            &removed["deployments"],
+            &removed["events"],
+            &removed["chains"],
+            &removed["certificates"]
+        ],
+        [5, 5, 5, 4, 5]
+    );
+    let empty = certprobe(&db, &["inventory", "export", "--to", "zabbix-lld"]);
+    assert_eq!(empty.stdout, "{\"data\":[]}\n");
+    let missing = certprobe(
+        &dir.path().join("nothing.sqlite"),
+        &["inventory", "cleanup", "--older-than", "90d"],
+    );
+    assert_eq!(missing.code, 1);
+    assert!(missing
+        .stderr
+        .ends_with("there is no such file (run certprobe scan first)\n"));
 }

@@ -122,6 +122,9 @@ pub enum InventoryCommand {
     /// Exports the endpoints for a monitoring system: Icinga Director (fileshipper),
     /// Zabbix low-level discovery, or Prometheus' textfile collector.
     Export(ExportArgs),
+    /// Deletes endpoints not scanned for a while, old history, and certificates nothing
+    /// refers to any more.
+    Cleanup(CleanupArgs),
 }
 
 /// `inventory export`.
@@ -162,6 +165,18 @@ pub enum DirectorFormat {
     Csv,
     /// One array of objects.
     Json,
+}
+
+/// `inventory cleanup`.
+#[derive(Debug, clap::Args)]
+pub struct CleanupArgs {
+    /// The age: what has not been scanned (endpoints), ended (deployments) or happened
+    /// (events) for this long goes, as 90d, 12h, 3600.
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    pub older_than: std::time::Duration,
+    /// Print the counts as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `--format`, shared by the queries.

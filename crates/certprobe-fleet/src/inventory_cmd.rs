@@ -1,6 +1,6 @@
 //! `certprobe inventory ...`: the queries, as tables, CSV or JSON.
 
-use crate::cli::{DirectorFormat, ExportArgs, ExportTarget, InventoryCommand};
+use crate::cli::{CleanupArgs, DirectorFormat, ExportArgs, ExportTarget, InventoryCommand};
 use crate::export;
 use crate::output::{days_left, render, when, OutputFormat, Tabular};
 use crate::FleetError;
@@ -14,8 +14,10 @@ use std::path::Path;
 
 /// Runs a query; returns what to print.
 pub fn run(command: &InventoryCommand, db: &Path) -> Result<String, FleetError> {
-    if let InventoryCommand::Export(a) = command {
-        return export_to(a, db);
+    match command {
+        InventoryCommand::Export(a) => return export_to(a, db),
+        InventoryCommand::Cleanup(a) => return cleanup(a, db),
+        _ => {}
     }
     // Arguments first: a typo is a usage error whether or not the inventory exists.
     let history = match command {
@@ -111,7 +113,7 @@ pub fn run(command: &InventoryCommand, db: &Path) -> Result<String, FleetError> 
                 .collect();
             render(&rows, a.format.format, "no runs yet")
         }
-        InventoryCommand::Export(_) => String::new(),
+        InventoryCommand::Export(_) | InventoryCommand::Cleanup(_) => String::new(),
     })
 }
 
@@ -149,6 +151,40 @@ fn export_to(args: &ExportArgs, db: &Path) -> Result<String, FleetError> {
         }
         None => Ok(text),
     }
+}
+
+/// `inventory cleanup --older-than AGE`: the counts of what went.
+fn cleanup(args: &CleanupArgs, db: &Path) -> Result<String, FleetError> {
+    let before = certprobe::clock::now_unix()
+        .saturating_sub(i64::try_from(args.older_than.as_secs()).unwrap_or(i64::MAX));
+    let mut store = SqliteStore::open_existing(db).map_err(FleetError::Inventory)?;
+    let removed = store.cleanup(before).map_err(FleetError::Inventory)?;
+    if args.json {
+        let mut text = serde_json::json!({
+            "before": before,
+            "endpoints": removed.endpoints,
+            "deployments": removed.deployments,
+            "events": removed.events,
+            "chains": removed.chains,
+            "certificates": removed.certificates,
+        })
+        .to_string();
+        text.push('\n');
+        return Ok(text);
+    }
+    Ok(format!(
+        "cleaned up what is older than {}: removed {}, {}, {}, {} and {}\n",
+        certprobe::clock::format_utc(before),
+        count(removed.endpoints, "endpoint", "endpoints"),
+        count(removed.deployments, "deployment", "deployments"),
+        count(removed.events, "event", "events"),
+        count(removed.chains, "chain", "chains"),
+        count(removed.certificates, "certificate", "certificates"),
+    ))
+}
+
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// One address, or a range (address and prefix length).

@@ -22,8 +22,8 @@ pub use store::{Run, Store};
 
 use model::{RunStart, RunStatus, Sighting};
 use query::{
-    CertificateFilter, CertificateRow, DeploymentRow, EndpointFilter, EndpointRow, EventRow,
-    ExportRow, HistoryOf, RunRow,
+    CertificateFilter, CertificateRow, CleanupCounts, DeploymentRow, EndpointFilter, EndpointRow,
+    EventRow, ExportRow, HistoryOf, RunRow,
 };
 
 impl Store for SqliteStore {
@@ -73,5 +73,9 @@ impl Store for SqliteStore {
 
     fn export(&self, job: Option<&str>) -> Result<Vec<ExportRow>, InventoryError> {
         self.query_export(job)
+    }
+
+    fn cleanup(&mut self, before: i64) -> Result<CleanupCounts, InventoryError> {
+        self.remove_before(before)
     }
 }

@@ -242,3 +242,18 @@ pub struct ExportCertificate {
     /// Issued by itself.
     pub self_signed: bool,
 }
+
+/// What `cleanup` removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct CleanupCounts {
+    /// Endpoints not scanned since the cut-off (with their deployments and events).
+    pub endpoints: u64,
+    /// Deployments: those of the removed endpoints, and spans that ended before the cut-off.
+    pub deployments: u64,
+    /// Events: those of the removed endpoints, and every event before the cut-off.
+    pub events: u64,
+    /// Chains no deployment refers to any more.
+    pub chains: u64,
+    /// Certificates no chain and no event refers to any more.
+    pub certificates: u64,
+}

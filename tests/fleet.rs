@@ -623,3 +623,433 @@ sni = {{ "127.0.14.1" = ["www.fleet.test"], "127.0.14.2" = ["api.fleet.test", "w
         .stderr
         .ends_with("there is no such file (run certprobe scan first)\n"));
 }
+
+/// A running `certprobe daemon` whose standard error is read line by line as it comes.
+struct Daemon {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Daemon {
+    fn start(db: &Path, config: &Path, clock: &str) -> Daemon {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_certprobe"))
+            .arg("--db")
+            .arg(db)
+            .arg("daemon")
+            .arg("--config")
+            .arg(config)
+            .args(["--test-clock", clock])
+            .env_remove("CERTPROBE_DB")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("certprobe daemon starts");
+        let stderr = child.stderr.take().unwrap();
+        let (sender, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Daemon {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits until a line satisfies `done`; returns every line so far.
+    fn wait_for(&mut self, what: &str, done: impl Fn(&str) -> bool) -> Vec<String> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(40);
+        if self.seen.iter().any(|l| done(l)) {
+            return self.seen.clone();
+        }
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let found = done(&line);
+                    self.seen.push(line);
+                    if found {
+                        return self.seen.clone();
+                    }
+                }
+                Err(_) => {
+                    let _ = self.child.kill();
+                    panic!(
+                        "no line for {what}; the daemon said:\n{}",
+                        self.seen.join("\n")
+                    );
+                }
+            }
+        }
+    }
+
+    /// SIGTERM, as systemd stops it; returns the exit code and every line.
+    fn terminate(mut self) -> (i32, Vec<String>) {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        self.wait_for("the end", |l| l == "stopped");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        let code = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status.code().unwrap_or(-1);
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("the daemon did not exit after SIGTERM");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        while let Ok(line) = self
+            .lines
+            .recv_timeout(std::time::Duration::from_millis(200))
+        {
+            self.seen.push(line);
+        }
+        (code, self.seen)
+    }
+}
+
+fn runs_of(db: &Path) -> Vec<serde_json::Value> {
+    let runs = certprobe(db, &["inventory", "runs", "--format", "json"]);
+    assert_eq!(runs.code, 0, "{}", runs.stderr);
+    let mut rows: Vec<serde_json::Value> = serde_json::from_str(&runs.stdout).unwrap();
+    rows.reverse();
+    rows
+}
+
+#[test]
+fn the_daemon_runs_a_job_on_its_schedule_until_sigterm() {
+    let dir = temp_dir();
+    let db = dir.path().join("inventory.sqlite");
+    let (www, _) = serve_name("127.0.16.1", 0, "www.fleet.test", 60.0);
+    let port = www.addr.port();
+    let config = dir.path().join("certprobe.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"[defaults]
+connect_timeout = "1s"
+timeout = "3s"
+ca_files = ["{root}"]
+no_revocation = true
+
+[[job]]
+name = "lab"
+targets = ["127.0.16.1"]
+ports = ["{port}"]
+schedule = "* * * * *"
+sni = {{ "127.0.16.1" = ["www.fleet.test"] }}
+
+[[job]]
+name = "by-hand"
+targets = ["127.0.16.2"]
+ports = ["443"]
+"#,
+            root = common::root_file()
+        ),
+    )
+    .unwrap();
+    // The schedule's clock starts ten seconds before 12:01 and runs 30 times as fast: a
+    // minute every two seconds.
+    let mut daemon = Daemon::start(&db, &config, "2026-12-01T12:00:50,30");
+    let lines = daemon.wait_for("three runs", |l| l.starts_with("job 'lab' run 3 "));
+    let (code, lines_at_end) = daemon.terminate();
+    assert_eq!(code, 0, "{lines_at_end:#?}");
+    assert_eq!(
+        lines[0],
+        "started with 1 job: 'lab' ('* * * * *', next 2026-12-01 12:01); without a schedule, not run: 'by-hand'"
+    );
+    let runs: Vec<&String> = lines_at_end
+        .iter()
+        .filter(|l| l.starts_with("job 'lab' run "))
+        .collect();
+    assert!(runs.len() >= 3, "{lines_at_end:#?}");
+    for (n, line) in runs.iter().take(3).enumerate() {
+        let (head, tail) = line.split_once(" endpoints in ").unwrap();
+        assert_eq!(
+            head,
+            format!(
+                "job 'lab' run {} (due 2026-12-01 12:0{}): done, 1 of 1",
+                n + 1,
+                n + 1
+            )
+        );
+        assert!(
+            tail.ends_with(" s: 1 served a certificate, 0 answered without one, 0 did not answer"),
+            "{line}"
+        );
+    }
+    assert!(
+        lines_at_end
+            .iter()
+            .any(|l| l.starts_with("stopping on SIGTERM")),
+        "{lines_at_end:#?}"
+    );
+    assert_eq!(lines_at_end.last().unwrap(), "stopped");
+    assert!(
+        !lines_at_end.iter().any(|l| l.contains("skipped")),
+        "{lines_at_end:#?}"
+    );
+    // The inventory has the runs the log has, all done, and the endpoint seen by each.
+    let recorded = runs_of(&db);
+    assert_eq!(recorded.len(), runs.len());
+    for run in &recorded {
+        assert_eq!(
+            (run["job"].as_str(), run["status"].as_str(), &run["served"]),
+            (Some("lab"), Some("done"), &serde_json::json!(1))
+        );
+    }
+    let places = certprobe(
+        &db,
+        &["inventory", "where", "www.fleet.test", "--format", "json"],
+    );
+    let places: serde_json::Value = serde_json::from_str(&places.stdout).unwrap();
+    assert_eq!(places[0]["scans"], serde_json::json!(runs.len()));
+}
+
+#[test]
+fn a_run_still_going_is_skipped_and_one_a_signal_interrupted_is_continued_at_start() {
+    let dir = temp_dir();
+    let db = dir.path().join("inventory.sqlite");
+    // 127.0.17.1 accepts and never answers: its check takes the whole 3 s timeout.
+    let silent = certprobe_testkit::serve_at("127.0.17.1:0".parse().unwrap(), |_stream| {
+        std::thread::sleep(std::time::Duration::from_secs(10))
+    })
+    .unwrap();
+    let port = silent.addr.port();
+    let (_www, _) = serve_name("127.0.17.2", port, "www.fleet.test", 60.0);
+    let config = dir.path().join("certprobe.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"[defaults]
+connect_timeout = "1s"
+timeout = "3s"
+concurrency = 1
+ca_files = ["{root}"]
+no_revocation = true
+
+[[job]]
+name = "slow"
+targets = ["127.0.17.1", "127.0.17.2"]
+ports = ["{port}"]
+schedule = "* * * * *"
+sni = {{ "127.0.17.2" = ["www.fleet.test"] }}
+"#,
+            root = common::root_file()
+        ),
+    )
+    .unwrap();
+    // A minute a second: the run that starts at 12:01 is still on the silent endpoint at 12:02.
+    let mut daemon = Daemon::start(&db, &config, "2026-12-01T12:00:59,60");
+    daemon.wait_for("a skipped run", |l| l.contains("skipped"));
+    let (code, lines) = daemon.terminate();
+    assert_eq!(code, 0, "{lines:#?}");
+    // 12:02 on a machine that keeps up; a later minute on one that does not.
+    let skipped = lines.iter().find(|l| l.contains("skipped")).unwrap();
+    assert!(
+        skipped.starts_with("job 'slow' (due 2026-12-01 12:0")
+            && skipped.ends_with("): skipped, its run since 2026-12-01 12:01 is still going"),
+        "{lines:#?}"
+    );
+    // SIGTERM during the silent endpoint's check: it ends (its timeout), nothing more starts.
+    let stopping = lines
+        .iter()
+        .position(|l| l == "stopping on SIGTERM: waiting for the scans of 'slow' to stop")
+        .unwrap_or_else(|| panic!("{lines:#?}"));
+    let ran = &lines[stopping + 1];
+    assert!(
+        ran.starts_with("job 'slow' run 1 (due 2026-12-01 12:01): interrupted (the next start continues it), 1 of 2 endpoints in "),
+        "{lines:#?}"
+    );
+    assert!(
+        ran.ends_with(" s: 0 served a certificate, 1 answered without one, 0 did not answer"),
+        "{ran}"
+    );
+    assert_eq!(lines[stopping + 2..], ["stopped"]);
+    let recorded = runs_of(&db);
+    assert_eq!(
+        (
+            recorded.len(),
+            &recorded[0]["status"],
+            &recorded[0]["checked"]
+        ),
+        (1, &serde_json::json!("interrupted"), &serde_json::json!(1))
+    );
+
+    // The next start continues the run at once (the next 12:xx is far away on this clock).
+    let mut daemon = Daemon::start(&db, &config, "2026-12-01T12:10:01");
+    let lines = daemon.wait_for("the continued run", |l| l.starts_with("job 'slow' run 1 "));
+    assert_eq!(
+        lines[0],
+        "started with 1 job: 'slow' ('* * * * *', next 2026-12-01 12:11)"
+    );
+    assert!(
+        lines[1].starts_with("job 'slow' run 1 (continued): done, 2 of 2 endpoints in "),
+        "{lines:#?}"
+    );
+    assert!(
+        lines[1].ends_with(" s: 1 served a certificate, 1 answered without one, 0 did not answer"),
+        "{lines:#?}"
+    );
+    let (code, lines) = daemon.terminate();
+    assert_eq!(code, 0);
+    assert_eq!(lines[2..], ["stopping on SIGTERM", "stopped"]);
+    let recorded = runs_of(&db);
+    assert_eq!(
+        (
+            recorded.len(),
+            &recorded[0]["status"],
+            &recorded[0]["checked"]
+        ),
+        (1, &serde_json::json!("done"), &serde_json::json!(2))
+    );
+}
+
+#[test]
+fn the_daemon_refuses_a_config_without_schedules_and_a_bad_clock() {
+    let dir = temp_dir();
+    let db = dir.path().join("inventory.sqlite");
+    let config = dir.path().join("certprobe.toml");
+    std::fs::write(
+        &config,
+        "[[job]]\nname = \"x\"\ntargets = [\"127.0.0.1\"]\nports = [\"443\"]\n",
+    )
+    .unwrap();
+    let path = config.to_str().unwrap();
+    let out = certprobe(&db, &["daemon", "--config", path]);
+    assert_eq!(
+        (out.code, out.stderr),
+        (
+            2,
+            format!("certprobe: {path}: no job has a schedule; give each job the daemon is to run one, as in schedule = \"0 3 * * *\"\n")
+        )
+    );
+    let out = certprobe(&db, &["daemon", "--config", path, "--test-clock", "soon"]);
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            2,
+            "certprobe: 'soon' is not a test clock (START[,SPEED], as in 2026-12-01T03:00:00,60)\n"
+        )
+    );
+    std::fs::write(
+        &config,
+        "[defaults]\nrate = -1\n[[job]]\nname = \"x\"\ntargets = [\"127.0.0.1\"]\nports = [\"443\"]\nschedule = \"* * * * *\"\n",
+    )
+    .unwrap();
+    let out = certprobe(&db, &["daemon", "--config", path]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .starts_with(&format!("certprobe: {path}:2: rate: ")),
+        "{}",
+        out.stderr
+    );
+    assert!(!db.exists(), "a refused start writes nothing");
+}
+
+/// The systemd units in packaging/systemd: `systemd-analyze verify` accepts them (with the
+/// binary's path put in), and their command lines are ones certprobe accepts.
+#[test]
+fn the_systemd_units_verify_and_their_commands_run() {
+    let dir = temp_dir();
+    let units = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/systemd");
+    let binary = env!("CARGO_BIN_EXE_certprobe");
+    let config = dir.path().join("certprobe.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[defaults]\nconnect_timeout = \"1s\"\n\n[[job]]\nname = \"lab\"\ntargets = [\"127.0.0.1\"]\nports = [\"{}\"]\n",
+            certprobe_testkit::refused_port()
+        ),
+    )
+    .unwrap();
+    let mut commands = Vec::new();
+    for (file, instance) in [
+        ("certprobe-daemon.service", "certprobe-daemon.service"),
+        ("certprobe-scan@.service", "certprobe-scan@lab.service"),
+        ("certprobe-scan@.timer", "certprobe-scan@lab.timer"),
+    ] {
+        let text = std::fs::read_to_string(units.join(file)).unwrap();
+        for line in text.lines() {
+            if let Some(command) = line.strip_prefix("ExecStart=") {
+                commands.push(command.replace("%i", "lab"));
+            }
+        }
+        std::fs::write(
+            dir.path().join(instance),
+            text.replace("/usr/bin/certprobe", binary),
+        )
+        .unwrap();
+    }
+    match Command::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .args(
+            [
+                "certprobe-daemon.service",
+                "certprobe-scan@lab.service",
+                "certprobe-scan@lab.timer",
+            ]
+            .map(|u| dir.path().join(u)),
+        )
+        .output()
+    {
+        Ok(out) => assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "systemd-analyze verify: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(_) => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "systemd-analyze is missing (Debian package systemd; tests/setup.sh installs it)"
+            );
+            eprintln!("SKIPPED: systemd-analyze is not installed");
+        }
+    }
+    // The units' command lines, with this test's config and inventory.
+    let db = dir.path().join("inventory.sqlite");
+    assert_eq!(commands.len(), 2, "{commands:?}");
+    for command in commands {
+        let words: Vec<String> = command
+            .split_whitespace()
+            .skip(1)
+            .map(|w| {
+                if w == "/etc/certprobe/certprobe.toml" {
+                    config.display().to_string()
+                } else {
+                    w.to_string()
+                }
+            })
+            .collect();
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        let out = certprobe(&db, &words);
+        if words[0] == "daemon" {
+            // A config without schedules: refused by the daemon, not by the command line.
+            assert_eq!(out.code, 2);
+            assert!(
+                out.stderr.contains("no job has a schedule"),
+                "{}",
+                out.stderr
+            );
+        } else {
+            assert_eq!(out.code, 0, "{command}: {}", out.stderr);
+            assert!(
+                out.stdout.starts_with("job 'lab' done: 1 endpoints"),
+                "{}",
+                out.stdout
+            );
+        }
+    }
+}

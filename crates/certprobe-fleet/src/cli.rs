@@ -27,6 +27,27 @@ pub enum Command {
     /// Queries the inventory.
     #[command(subcommand)]
     Inventory(InventoryCommand),
+    /// Runs the config's jobs on their cron schedules until SIGTERM or Ctrl-C.
+    Daemon(DaemonArgs),
+}
+
+/// `certprobe daemon`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Every [[job]] with a schedule runs on it (five-field cron, local time), one run of a job at a \
+time; a job whose run is still going when its time comes again is skipped. A run that a signal interrupted \
+is continued when the daemon starts again. One line per run on standard error."
+)]
+pub struct DaemonArgs {
+    /// The config file: [defaults], [sni] and [[job]] sections with schedules.
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+
+    /// For tests: the schedule's clock starts at START (local time, 2026-12-01T03:00:00)
+    /// when the daemon is ready, and runs SPEED times as fast as the real one. The scans and
+    /// the inventory keep the real time.
+    #[arg(long, value_name = "START[,SPEED]", hide = true)]
+    pub test_clock: Option<String>,
 }
 
 /// `certprobe scan`.

@@ -285,6 +285,775 @@ fn bad_input_gets_one_sentence_and_a_non_zero_exit() {
     assert_eq!(out.code, 2);
 }
 
+/// `promtool check metrics` on `text`; required under CI=true (tests/setup.sh installs it).
+fn promtool(text: &str) {
+    use std::io::Write;
+    use std::process::Stdio;
+    let Ok(mut child) = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "promtool is missing (Debian package prometheus; tests/setup.sh installs it)"
+        );
+        eprintln!("SKIPPED: promtool is not installed");
+        return;
+    };
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "promtool: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn exports_for_director_zabbix_and_prometheus() {
+    let dir = temp_dir();
+    let db = dir.path().join("inventory.sqlite");
+    let (www, www_leaf) = serve_name("127.0.14.1", 0, "www.fleet.test", 60.0);
+    let port = www.addr.port();
+    let (_api, api_leaf) = serve_name("127.0.14.2", port, "api.fleet.test", 200.0);
+    // The same name behind a second address (a load balancer), and an address with no name.
+    let (_www2, _) = serve_name("127.0.14.3", port, "www.fleet.test", 60.0);
+    let (_bare, _) = serve_name("127.0.14.4", port, "bare.fleet.test", 90.0);
+    let config = dir.path().join("certprobe.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"[defaults]
+connect_timeout = "1s"
+timeout = "3s"
+ca_files = ["{root}"]
+no_revocation = true
+
+[[job]]
+name = "lab"
+targets = ["127.0.14.0/29"]
+ports = ["{port}"]
+sni = {{ "127.0.14.1" = ["www.fleet.test"], "127.0.14.2" = ["api.fleet.test", "wrong.fleet.test"], "127.0.14.3" = ["www.fleet.test"] }}
+"#,
+            root = common::root_file()
+        ),
+    )
+    .unwrap();
+    let scan = certprobe(&db, &["scan", "--config", config.to_str().unwrap()]);
+    assert_eq!(scan.code, 0, "{}", scan.stderr);
+
+    let hosts = certprobe(&db, &["inventory", "export", "--to", "director-hosts"]);
+    assert_eq!(hosts.code, 0, "{}", hosts.stderr);
+    assert_eq!(
+        hosts.stdout,
+        format!(
+            "host_name_or_ip,host_ip,host_name,host_ports,host_address,host_address6\r\n\
+             127.0.14.1,127.0.14.1,www.fleet.test,{port},127.0.14.1,\r\n\
+             127.0.14.3,127.0.14.3,www.fleet.test,{port},127.0.14.3,\r\n\
+             127.0.14.4,127.0.14.4,,{port},127.0.14.4,\r\n\
+             api.fleet.test,127.0.14.2,api.fleet.test,{port},127.0.14.2,\r\n\
+             wrong.fleet.test,127.0.14.2,wrong.fleet.test,{port},127.0.14.2,\r\n"
+        )
+    );
+    let hosts_json = certprobe(
+        &db,
+        &[
+            "inventory",
+            "export",
+            "--to",
+            "director-hosts",
+            "--format",
+            "json",
+        ],
+    );
+    let rows: serde_json::Value = serde_json::from_str(&hosts_json.stdout).unwrap();
+    assert_eq!(
+        rows[2],
+        serde_json::json!({
+            "host_name_or_ip": "127.0.14.4", "host_ip": "127.0.14.4", "host_name": null,
+            "host_ports": port.to_string(), "host_address": "127.0.14.4", "host_address6": null
+        })
+    );
+
+    let services = certprobe(
+        &db,
+        &[
+            "inventory",
+            "export",
+            "--to",
+            "director-services",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(services.code, 0, "{}", services.stderr);
+    let rows: serde_json::Value = serde_json::from_str(&services.stdout).unwrap();
+    let keys: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["host_name_ip_and_port"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            format!("www.fleet.test/127.0.14.1:{port}"),
+            format!("api.fleet.test/127.0.14.2:{port}"),
+            format!("wrong.fleet.test/127.0.14.2:{port}"),
+            format!("www.fleet.test/127.0.14.3:{port}"),
+            format!("/127.0.14.4:{port}"),
+        ]
+    );
+    let fingerprint = sha256_colon(&api_leaf.der).replace(':', "");
+    assert_eq!(
+        rows[2],
+        serde_json::json!({
+            "host_name_ip_and_port": format!("wrong.fleet.test/127.0.14.2:{port}"),
+            "host_ip": "127.0.14.2",
+            "host_name": "wrong.fleet.test",
+            "host_port": port,
+            "host_address": "127.0.14.2",
+            "host_address6": null,
+            "cert_subject": "api.fleet.test",
+            "cert_issuer": "certprobe Test Intermediate",
+            "cert_self_signed": "n",
+            "cert_trusted": "y",
+            "cert_valid_from": rows[2]["cert_valid_from"],
+            "cert_valid_to": api_leaf.not_after * 1000,
+            "cert_fingerprint": fingerprint,
+            "cert_dn": "CN=api.fleet.test,O=certprobe tests",
+            "cert_subject_alt_name": "DNS:api.fleet.test",
+        })
+    );
+    let services_csv = certprobe(&db, &["inventory", "export", "--to", "director-services"]);
+    assert!(services_csv.stdout.starts_with(
+        "host_name_ip_and_port,host_ip,host_name,host_port,host_address,host_address6,cert_subject,cert_issuer,cert_self_signed,cert_trusted,cert_valid_from,cert_valid_to,cert_fingerprint,cert_dn,cert_subject_alt_name\r\n"
+    ));
+    assert_eq!(services_csv.stdout.lines().count(), 6);
+
+    let lld = certprobe(&db, &["inventory", "export", "--to", "zabbix-lld"]);
+    assert_eq!(lld.code, 0, "{}", lld.stderr);
+    let entry = |ip: &str, sni: &str| {
+        format!("{{\"{{#IP}}\":\"{ip}\",\"{{#PORT}}\":\"{port}\",\"{{#PROTO}}\":\"tls\",\"{{#SNI}}\":\"{sni}\"}}")
+    };
+    assert_eq!(
+        lld.stdout,
+        format!(
+            "{{\"data\":[{},{},{},{},{}]}}\n",
+            entry("127.0.14.1", "www.fleet.test"),
+            entry("127.0.14.2", "api.fleet.test"),
+            entry("127.0.14.2", "wrong.fleet.test"),
+            entry("127.0.14.3", "www.fleet.test"),
+            entry("127.0.14.4", "")
+        )
+    );
+    let only_other = certprobe(
+        &db,
+        &["inventory", "export", "--to", "zabbix-lld", "--job", "dmz"],
+    );
+    assert_eq!(only_other.stdout, "{\"data\":[]}\n");
+
+    let metrics = certprobe(&db, &["inventory", "export", "--to", "prometheus"]);
+    assert_eq!(metrics.code, 0, "{}", metrics.stderr);
+    promtool(&metrics.stdout);
+    let labels = |ip: &str, sni: &str| {
+        format!("scan_job=\"lab\",zone=\"\",address=\"{ip}\",port=\"{port}\",sni=\"{sni}\",protocol=\"tls\"")
+    };
+    let has = |line: &str| {
+        assert!(
+            metrics.stdout.lines().any(|l| l == line),
+            "{line}\nnot in\n{}",
+            metrics.stdout
+        )
+    };
+    has(&format!(
+        "certprobe_endpoint_state{{{}}} 2",
+        labels("127.0.14.2", "wrong.fleet.test")
+    ));
+    has(&format!(
+        "certprobe_endpoint_state{{{}}} 0",
+        labels("127.0.14.2", "api.fleet.test")
+    ));
+    has(&format!(
+        "certprobe_endpoint_stale{{{}}} 0",
+        labels("127.0.14.4", "")
+    ));
+    has(&format!(
+        "probe_tls_version_info{{{},version=\"TLS 1.3\"}} 1",
+        labels("127.0.14.1", "www.fleet.test")
+    ));
+    // The chain's earliest expiry: the leaf here (the intermediate lives five years).
+    has(&format!(
+        "probe_ssl_earliest_cert_expiry{{{}}} {}",
+        labels("127.0.14.1", "www.fleet.test"),
+        www_leaf.not_after
+    ));
+    let not_after = metrics
+        .stdout
+        .lines()
+        .find(|l| {
+            l.starts_with(&format!(
+                "x509_cert_not_after{{{}",
+                labels("127.0.14.1", "www.fleet.test")
+            ))
+        })
+        .unwrap();
+    assert!(
+        not_after.contains(",subject_CN=\"www.fleet.test\",issuer_CN=\"certprobe Test Intermediate\",serial_number=\""),
+        "{not_after}"
+    );
+    assert!(
+        not_after.ends_with(&format!("\"}} {}", www_leaf.not_after)),
+        "{not_after}"
+    );
+    assert_eq!(
+        metrics
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("x509_cert_expired{"))
+            .map(|l| l.rsplit(' ').next().unwrap())
+            .collect::<Vec<_>>(),
+        ["0"; 5]
+    );
+
+    // --output: the file appears whole, under its name only.
+    let textfiles = dir.path().join("textfile");
+    std::fs::create_dir(&textfiles).unwrap();
+    let prom = textfiles.join("certprobe.prom");
+    let written = certprobe(
+        &db,
+        &[
+            "inventory",
+            "export",
+            "--to",
+            "prometheus",
+            "--output",
+            prom.to_str().unwrap(),
+        ],
+    );
+    assert_eq!((written.code, written.stdout.as_str()), (0, ""));
+    assert_eq!(std::fs::read_to_string(&prom).unwrap(), metrics.stdout);
+    let names: Vec<String> = std::fs::read_dir(&textfiles)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["certprobe.prom"]);
+    let nowhere = certprobe(
+        &db,
+        &[
+            "inventory",
+            "export",
+            "--to",
+            "prometheus",
+            "--output",
+            dir.path().join("none/x.prom").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        (nowhere.code, nowhere.stderr),
+        (
+            1,
+            format!(
+                "certprobe: cannot write {}: no such folder\n",
+                dir.path().join("none/x.prom").display()
+            )
+        )
+    );
+    let wrong = certprobe(
+        &db,
+        &[
+            "inventory",
+            "export",
+            "--to",
+            "zabbix-lld",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(
+        (wrong.code, wrong.stderr.as_str()),
+        (2, "certprobe: --format applies to the Director exports only (zabbix-lld is JSON, prometheus the text exposition format)\n")
+    );
+
+    // Cleanup: nothing is a day old; with no age at all, everything scanned before now goes.
+    let kept = certprobe(&db, &["inventory", "cleanup", "--older-than", "1d"]);
+    assert_eq!(kept.code, 0, "{}", kept.stderr);
+    assert!(
+        kept.stdout.ends_with(
+            ": removed 0 endpoints, 0 deployments, 0 events, 0 chains and 0 certificates\n"
+        ),
+        "{}",
+        kept.stdout
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let all = certprobe(
+        &db,
+        &["inventory", "cleanup", "--older-than", "0", "--json"],
+    );
+    let removed: serde_json::Value = serde_json::from_str(&all.stdout).unwrap();
+    // 5 endpoints with 5 spans and their 5 "new" events; 4 chains of leaf + intermediate
+    // (wrong.fleet.test shares api's); 4 leaves and the intermediate.
+    assert_eq!(
+        [
+            &removed["endpoints"],
+            &removed["deployments"],
+            &removed["events"],
+            &removed["chains"],
+            &removed["certificates"]
+        ],
+        [5, 5, 5, 4, 5]
+    );
+    let empty = certprobe(&db, &["inventory", "export", "--to", "zabbix-lld"]);
+    assert_eq!(empty.stdout, "{\"data\":[]}\n");
+    let missing = certprobe(
+        &dir.path().join("nothing.sqlite"),
+        &["inventory", "cleanup", "--older-than", "90d"],
+    );
+    assert_eq!(missing.code, 1);
+    assert!(missing
+        .stderr
+        .ends_with("there is no such file (run certprobe scan first)\n"));
+}
+
+/// A running `certprobe daemon` whose standard error is read line by line as it comes.
+struct Daemon {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Daemon {
+    fn start(db: &Path, config: &Path, clock: &str) -> Daemon {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_certprobe"))
+            .arg("--db")
+            .arg(db)
+            .arg("daemon")
+            .arg("--config")
+            .arg(config)
+            .args(["--test-clock", clock])
+            .env_remove("CERTPROBE_DB")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("certprobe daemon starts");
+        let stderr = child.stderr.take().unwrap();
+        let (sender, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Daemon {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits until a line satisfies `done`; returns every line so far.
+    fn wait_for(&mut self, what: &str, done: impl Fn(&str) -> bool) -> Vec<String> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(40);
+        if self.seen.iter().any(|l| done(l)) {
+            return self.seen.clone();
+        }
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let found = done(&line);
+                    self.seen.push(line);
+                    if found {
+                        return self.seen.clone();
+                    }
+                }
+                Err(_) => {
+                    let _ = self.child.kill();
+                    panic!(
+                        "no line for {what}; the daemon said:\n{}",
+                        self.seen.join("\n")
+                    );
+                }
+            }
+        }
+    }
+
+    /// SIGTERM, as systemd stops it; returns the exit code and every line.
+    fn terminate(mut self) -> (i32, Vec<String>) {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        self.wait_for("the end", |l| l == "stopped");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        let code = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status.code().unwrap_or(-1);
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("the daemon did not exit after SIGTERM");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        while let Ok(line) = self
+            .lines
+            .recv_timeout(std::time::Duration::from_millis(200))
+        {
+            self.seen.push(line);
+        }
+        (code, self.seen)
+    }
+}
+
+fn runs_of(db: &Path) -> Vec<serde_json::Value> {
+    let runs = certprobe(db, &["inventory", "runs", "--format", "json"]);
+    assert_eq!(runs.code, 0, "{}", runs.stderr);
+    let mut rows: Vec<serde_json::Value> = serde_json::from_str(&runs.stdout).unwrap();
+    rows.reverse();
+    rows
+}
+
+#[test]
+fn the_daemon_runs_a_job_on_its_schedule_until_sigterm() {
+    let dir = temp_dir();
+    let db = dir.path().join("inventory.sqlite");
+    let (www, _) = serve_name("127.0.16.1", 0, "www.fleet.test", 60.0);
+    let port = www.addr.port();
+    let config = dir.path().join("certprobe.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"[defaults]
+connect_timeout = "1s"
+timeout = "3s"
+ca_files = ["{root}"]
+no_revocation = true
+
+[[job]]
+name = "lab"
+targets = ["127.0.16.1"]
+ports = ["{port}"]
+schedule = "* * * * *"
+sni = {{ "127.0.16.1" = ["www.fleet.test"] }}
+
+[[job]]
+name = "by-hand"
+targets = ["127.0.16.2"]
+ports = ["443"]
+"#,
+            root = common::root_file()
+        ),
+    )
+    .unwrap();
+    // The schedule's clock starts ten seconds before 12:01 and runs 30 times as fast: a
+    // minute every two seconds.
+    let mut daemon = Daemon::start(&db, &config, "2026-12-01T12:00:50,30");
+    let lines = daemon.wait_for("three runs", |l| l.starts_with("job 'lab' run 3 "));
+    let (code, lines_at_end) = daemon.terminate();
+    assert_eq!(code, 0, "{lines_at_end:#?}");
+    assert_eq!(
+        lines[0],
+        "started with 1 job: 'lab' ('* * * * *', next 2026-12-01 12:01); without a schedule, not run: 'by-hand'"
+    );
+    let runs: Vec<&String> = lines_at_end
+        .iter()
+        .filter(|l| l.starts_with("job 'lab' run "))
+        .collect();
+    assert!(runs.len() >= 3, "{lines_at_end:#?}");
+    for (n, line) in runs.iter().take(3).enumerate() {
+        let (head, tail) = line.split_once(" endpoints in ").unwrap();
+        assert_eq!(
+            head,
+            format!(
+                "job 'lab' run {} (due 2026-12-01 12:0{}): done, 1 of 1",
+                n + 1,
+                n + 1
+            )
+        );
+        assert!(
+            tail.ends_with(" s: 1 served a certificate, 0 answered without one, 0 did not answer"),
+            "{line}"
+        );
+    }
+    assert!(
+        lines_at_end
+            .iter()
+            .any(|l| l.starts_with("stopping on SIGTERM")),
+        "{lines_at_end:#?}"
+    );
+    assert_eq!(lines_at_end.last().unwrap(), "stopped");
+    assert!(
+        !lines_at_end.iter().any(|l| l.contains("skipped")),
+        "{lines_at_end:#?}"
+    );
+    // The inventory has the runs the log has, all done, and the endpoint seen by each.
+    let recorded = runs_of(&db);
+    assert_eq!(recorded.len(), runs.len());
+    for run in &recorded {
+        assert_eq!(
+            (run["job"].as_str(), run["status"].as_str(), &run["served"]),
+            (Some("lab"), Some("done"), &serde_json::json!(1))
+        );
+    }
+    let places = certprobe(
+        &db,
+        &["inventory", "where", "www.fleet.test", "--format", "json"],
+    );
+    let places: serde_json::Value = serde_json::from_str(&places.stdout).unwrap();
+    assert_eq!(places[0]["scans"], serde_json::json!(runs.len()));
+}
+
+#[test]
+fn a_run_still_going_is_skipped_and_one_a_signal_interrupted_is_continued_at_start() {
+    let dir = temp_dir();
+    let db = dir.path().join("inventory.sqlite");
+    // 127.0.17.1 accepts and never answers: its check takes the whole 3 s timeout.
+    let silent = certprobe_testkit::serve_at("127.0.17.1:0".parse().unwrap(), |_stream| {
+        std::thread::sleep(std::time::Duration::from_secs(10))
+    })
+    .unwrap();
+    let port = silent.addr.port();
+    let (_www, _) = serve_name("127.0.17.2", port, "www.fleet.test", 60.0);
+    let config = dir.path().join("certprobe.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"[defaults]
+connect_timeout = "1s"
+timeout = "3s"
+concurrency = 1
+ca_files = ["{root}"]
+no_revocation = true
+
+[[job]]
+name = "slow"
+targets = ["127.0.17.1", "127.0.17.2"]
+ports = ["{port}"]
+schedule = "* * * * *"
+sni = {{ "127.0.17.2" = ["www.fleet.test"] }}
+"#,
+            root = common::root_file()
+        ),
+    )
+    .unwrap();
+    // A minute a second: the run that starts at 12:01 is still on the silent endpoint at 12:02.
+    let mut daemon = Daemon::start(&db, &config, "2026-12-01T12:00:59,60");
+    daemon.wait_for("a skipped run", |l| l.contains("skipped"));
+    let (code, lines) = daemon.terminate();
+    assert_eq!(code, 0, "{lines:#?}");
+    // 12:02 on a machine that keeps up; a later minute on one that does not.
+    let skipped = lines.iter().find(|l| l.contains("skipped")).unwrap();
+    assert!(
+        skipped.starts_with("job 'slow' (due 2026-12-01 12:0")
+            && skipped.ends_with("): skipped, its run since 2026-12-01 12:01 is still going"),
+        "{lines:#?}"
+    );
+    // SIGTERM during the silent endpoint's check: it ends (its timeout), nothing more starts.
+    let stopping = lines
+        .iter()
+        .position(|l| l == "stopping on SIGTERM: waiting for the scans of 'slow' to stop")
+        .unwrap_or_else(|| panic!("{lines:#?}"));
+    let ran = &lines[stopping + 1];
+    assert!(
+        ran.starts_with("job 'slow' run 1 (due 2026-12-01 12:01): interrupted (the next start continues it), 1 of 2 endpoints in "),
+        "{lines:#?}"
+    );
+    assert!(
+        ran.ends_with(" s: 0 served a certificate, 1 answered without one, 0 did not answer"),
+        "{ran}"
+    );
+    assert_eq!(lines[stopping + 2..], ["stopped"]);
+    let recorded = runs_of(&db);
+    assert_eq!(
+        (
+            recorded.len(),
+            &recorded[0]["status"],
+            &recorded[0]["checked"]
+        ),
+        (1, &serde_json::json!("interrupted"), &serde_json::json!(1))
+    );
+
+    // The next start continues the run at once (the next 12:xx is far away on this clock).
+    let mut daemon = Daemon::start(&db, &config, "2026-12-01T12:10:01");
+    let lines = daemon.wait_for("the continued run", |l| l.starts_with("job 'slow' run 1 "));
+    assert_eq!(
+        lines[0],
+        "started with 1 job: 'slow' ('* * * * *', next 2026-12-01 12:11)"
+    );
+    assert!(
+        lines[1].starts_with("job 'slow' run 1 (continued): done, 2 of 2 endpoints in "),
+        "{lines:#?}"
+    );
+    assert!(
+        lines[1].ends_with(" s: 1 served a certificate, 1 answered without one, 0 did not answer"),
+        "{lines:#?}"
+    );
+    let (code, lines) = daemon.terminate();
+    assert_eq!(code, 0);
+    assert_eq!(lines[2..], ["stopping on SIGTERM", "stopped"]);
+    let recorded = runs_of(&db);
+    assert_eq!(
+        (
+            recorded.len(),
+            &recorded[0]["status"],
+            &recorded[0]["checked"]
+        ),
+        (1, &serde_json::json!("done"), &serde_json::json!(2))
+    );
+}
+
+#[test]
+fn the_daemon_refuses_a_config_without_schedules_and_a_bad_clock() {
+    let dir = temp_dir();
+    let db = dir.path().join("inventory.sqlite");
+    let config = dir.path().join("certprobe.toml");
+    std::fs::write(
+        &config,
+        "[[job]]\nname = \"x\"\ntargets = [\"127.0.0.1\"]\nports = [\"443\"]\n",
+    )
+    .unwrap();
+    let path = config.to_str().unwrap();
+    let out = certprobe(&db, &["daemon", "--config", path]);
+    assert_eq!(
+        (out.code, out.stderr),
+        (
+            2,
+            format!("certprobe: {path}: no job has a schedule; give each job the daemon is to run one, as in schedule = \"0 3 * * *\"\n")
+        )
+    );
+    let out = certprobe(&db, &["daemon", "--config", path, "--test-clock", "soon"]);
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            2,
+            "certprobe: 'soon' is not a test clock (START[,SPEED], as in 2026-12-01T03:00:00,60)\n"
+        )
+    );
+    std::fs::write(
+        &config,
+        "[defaults]\nrate = -1\n[[job]]\nname = \"x\"\ntargets = [\"127.0.0.1\"]\nports = [\"443\"]\nschedule = \"* * * * *\"\n",
+    )
+    .unwrap();
+    let out = certprobe(&db, &["daemon", "--config", path]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .starts_with(&format!("certprobe: {path}:2: rate: ")),
+        "{}",
+        out.stderr
+    );
+    assert!(!db.exists(), "a refused start writes nothing");
+}
+
+/// The systemd units in packaging/systemd: `systemd-analyze verify` accepts them (with the
+/// binary's path put in), and their command lines are ones certprobe accepts.
+#[test]
+fn the_systemd_units_verify_and_their_commands_run() {
+    let dir = temp_dir();
+    let units = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/systemd");
+    let binary = env!("CARGO_BIN_EXE_certprobe");
+    let config = dir.path().join("certprobe.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[defaults]\nconnect_timeout = \"1s\"\n\n[[job]]\nname = \"lab\"\ntargets = [\"127.0.0.1\"]\nports = [\"{}\"]\n",
+            certprobe_testkit::refused_port()
+        ),
+    )
+    .unwrap();
+    let mut commands = Vec::new();
+    for (file, instance) in [
+        ("certprobe-daemon.service", "certprobe-daemon.service"),
+        ("certprobe-scan@.service", "certprobe-scan@lab.service"),
+        ("certprobe-scan@.timer", "certprobe-scan@lab.timer"),
+    ] {
+        let text = std::fs::read_to_string(units.join(file)).unwrap();
+        for line in text.lines() {
+            if let Some(command) = line.strip_prefix("ExecStart=") {
+                commands.push(command.replace("%i", "lab"));
+            }
+        }
+        std::fs::write(
+            dir.path().join(instance),
+            text.replace("/usr/bin/certprobe", binary),
+        )
+        .unwrap();
+    }
+    match Command::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .args(
+            [
+                "certprobe-daemon.service",
+                "certprobe-scan@lab.service",
+                "certprobe-scan@lab.timer",
+            ]
+            .map(|u| dir.path().join(u)),
+        )
+        .output()
+    {
+        Ok(out) => assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "systemd-analyze verify: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(_) => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "systemd-analyze is missing (Debian package systemd; tests/setup.sh installs it)"
+            );
+            eprintln!("SKIPPED: systemd-analyze is not installed");
+        }
+    }
+    // The units' command lines, with this test's config and inventory.
+    let db = dir.path().join("inventory.sqlite");
+    assert_eq!(commands.len(), 2, "{commands:?}");
+    for command in commands {
+        let words: Vec<String> = command
+            .split_whitespace()
+            .skip(1)
+            .map(|w| {
+                if w == "/etc/certprobe/certprobe.toml" {
+                    config.display().to_string()
+                } else {
+                    w.to_string()
+                }
+            })
+            .collect();
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        let out = certprobe(&db, &words);
+        if words[0] == "daemon" {
+            // A config without schedules: refused by the daemon, not by the command line.
+            assert_eq!(out.code, 2);
+            assert!(
+                out.stderr.contains("no job has a schedule"),
+                "{}",
+                out.stderr
+            );
+        } else {
+            assert_eq!(out.code, 0, "{command}: {}", out.stderr);
+            assert!(
+                out.stdout.starts_with("job 'lab' done: 1 endpoints"),
+                "{}",
+                out.stdout
+            );
+        }
+    }
+}
+
 #[test]
 fn a_scan_killed_midway_is_continued_and_nothing_is_stored_twice() {
     let dir = temp_dir();

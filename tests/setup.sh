@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs that cargo does not bring: the openssl command line
 # (RSA test keys, the RSA-1024 server, reference fingerprints), GNU time (benchmark RSS),
-# promtool (Debian package prometheus, checks the Prometheus output), zabbix_agent2 (the
-# reference for the Zabbix output),
+# promtool (Debian package prometheus, checks the Prometheus output and the inventory's
+# export), zabbix_agent2 (the reference for the Zabbix output), systemd-analyze (package
+# systemd, verifies the units in packaging/systemd),
 # and the real daemons of the STARTTLS tests (tests/daemons/install.sh).
 # Idempotent; installs from Debian only what is missing.
 set -euo pipefail
@@ -12,6 +13,7 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ -x /usr/bin/time ] || missing+=(time)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v zabbix_agent2 >/dev/null 2>&1 || missing+=(zabbix-agent2)
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 
 if [ ${#missing[@]} -gt 0 ]; then
     echo "tests/setup.sh: installing ${missing[*]}"

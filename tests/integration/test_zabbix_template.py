@@ -1,4 +1,5 @@
-"""Checks of packaging/zabbix/certprobe_template.yaml, the Zabbix 6.0 templates (external checks).
+"""Checks of packaging/zabbix/certprobe_template.yaml, the Zabbix 6.0 templates (external checks),
+and of packaging/zabbix/certprobe_inventory_template.yaml, the inventory's discovery template.
 
 Run from the repository root:  python3 -m unittest tests/integration/test_zabbix_template.py
 
@@ -8,6 +9,12 @@ expressions, trigger dependencies. Live checks: each master item's key, with its
 the template defaults, is run against a loopback `openssl s_server` (self-signed certificate,
 --allow-self-signed) and against a closed port, and every dependent item's preprocessing (JSONPath,
 then regular expression) is applied to the real `--output zabbix` JSON.
+
+The inventory template: the same static checks for its discovery rule, item and trigger prototypes
+and LLD filter; live, `certprobe scan` of the s_server into a fresh inventory, the discovery rule's
+command line run as Zabbix runs it, its preprocessing and filter applied, and the prototypes
+expanded for every discovered endpoint; the item prototypes' check_cert_inventory command line is
+run too once the tree builds check_cert_inventory (a [[bin]] of Cargo.toml).
 
 Needs PyYAML (Debian: python3-yaml; installed with apt when missing and running as root, else the
 tests are skipped). The live checks need openssl and target/release/check_*_cert (built with
@@ -27,6 +34,7 @@ import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TEMPLATE = os.path.join(ROOT, "packaging", "zabbix", "certprobe_template.yaml")
+INVENTORY_TEMPLATE = os.path.join(ROOT, "packaging", "zabbix", "certprobe_inventory_template.yaml")
 PLUGIN_DIR = os.environ.get("CERTPROBE_PLUGIN_DIR") or os.path.join(ROOT, "target", "release")
 PLUGINS = ("check_tls_cert", "check_smtp_cert", "check_lmtp_cert", "check_ldap_cert")
 
@@ -589,6 +597,289 @@ class LiveTest(TemplateTestBase):
                 checks = [f["check"] for f in doc["certprobe"]["findings"]]
                 self.assertNotIn("arguments", checks, doc)
                 self.assertIn("connection", checks, doc)
+
+
+# ---------------------------------------------------------------------------------------------
+# The inventory template: low-level discovery of the endpoints of certprobe's inventory
+
+LLD_MACRO_RE = re.compile(r"\{#[A-Z0-9_.]+\}")
+
+
+def tree_builds(binary):
+    """True when Cargo.toml declares this binary (check_cert_inventory arrives from another branch)."""
+    with open(os.path.join(ROOT, "Cargo.toml"), encoding="utf-8") as f:
+        return re.search(r'^name = "%s"$' % re.escape(binary), f.read(), re.M) is not None
+
+
+class InventoryTemplateBase(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        yaml = import_yaml()
+        if yaml is None:
+            raise unittest.SkipTest("PyYAML is missing (Debian: apt-get install python3-yaml)")
+        with open(INVENTORY_TEMPLATE, encoding="utf-8") as f:
+            cls.doc = yaml.safe_load(f)
+        cls.export = cls.doc["zabbix_export"]
+        cls.templates = cls.export.get("templates", [])
+        cls.template = cls.templates[0]
+        cls.rule = cls.template["discovery_rules"][0]
+        cls.prototypes = cls.rule.get("item_prototypes", [])
+        cls.macros = {m["macro"]: m.get("value", "") for m in cls.template.get("macros", [])}
+
+    @classmethod
+    def master(cls):
+        return [i for i in cls.prototypes if i.get("type") != "DEPENDENT"][0]
+
+    @classmethod
+    def trigger_prototypes(cls):
+        nested = [tr for i in cls.prototypes for tr in i.get("trigger_prototypes", [])]
+        return nested + cls.rule.get("trigger_prototypes", [])
+
+    @classmethod
+    def resolve(cls, text, lld, macros=None):
+        """User macros by the template defaults (or `macros`), LLD macros by a discovered row."""
+        values = dict(cls.macros, **(macros or {}))
+        text = USER_MACRO_RE.sub(lambda m: values["{$%s}" % m.group(1)], text)
+        return LLD_MACRO_RE.sub(lambda m: str(lld[m.group(0)]), text)
+
+
+class InventoryStaticTest(InventoryTemplateBase):
+    def test_layout_and_version(self):
+        self.assertEqual(self.export["version"], "6.0")
+        self.assertNotIn("template_groups", self.export)
+        self.assertEqual(len(self.templates), 1)
+        self.assertEqual(self.template["template"], "certprobe inventory")
+        self.assertEqual([g["name"] for g in self.template["groups"]], ["Templates/Applications"])
+        self.assertEqual(len(self.template["discovery_rules"]), 1)
+        self.assertNotIn("items", self.template, "every item comes from the discovery rule")
+
+    def test_uuids_are_v4_and_unique_across_both_files(self):
+        with open(TEMPLATE, encoding="utf-8") as f:
+            other = import_yaml().safe_load(f)["zabbix_export"]
+        # Templates/Applications is one group, the same uuid in both files; nothing else is shared.
+        theirs = {v for p, v in uuids_in(other) if not p.startswith("zabbix_export.groups")}
+        found = list(uuids_in(self.export))
+        self.assertGreater(len(found), 15)
+        seen = set()
+        for path, value in found:
+            self.assertRegex(value, UUID_RE, path)
+            self.assertEqual(value[12], "4", path)
+            self.assertIn(value[16], "89ab", path)
+            self.assertNotIn(value, seen, path)
+            seen.add(value)
+            if not path.startswith("zabbix_export.groups"):
+                self.assertNotIn(value, theirs, "%s repeats a uuid of certprobe_template.yaml" % path)
+
+    def test_discovery_rule_runs_the_inventory_export(self):
+        self.assertEqual(self.rule["type"], "EXTERNAL")
+        name, params = parse_key(self.rule["key"])
+        self.assertEqual(name, "certprobe")
+        self.assertEqual(params[params.index("--db") + 1], "{$CERTPROBE.DB}")
+        self.assertEqual(params[params.index("--to") + 1], "zabbix-lld")
+        self.assertLess(params.index("inventory"), params.index("export"))
+        steps = self.rule.get("preprocessing", [])
+        self.assertEqual([(s["type"], s["parameters"]) for s in steps], [("JSONPATH", ["$.data"])])
+        conditions = self.rule["filter"]["conditions"]
+        self.assertEqual(len({c["formulaid"] for c in conditions}), len(conditions))
+        for c in conditions:
+            self.assertIn(c["macro"], ("{#IP}", "{#PORT}", "{#SNI}", "{#PROTO}"))
+            self.assertIn(c.get("operator", "MATCHES_REGEX"), ("MATCHES_REGEX", "NOT_MATCHES_REGEX"))
+
+    def test_item_prototypes(self):
+        master = self.master()
+        self.assertEqual([i for i in self.prototypes if i.get("type") != "DEPENDENT"], [master])
+        self.assertEqual(master["type"], "EXTERNAL")
+        self.assertEqual(master["value_type"], "TEXT")
+        name, params = parse_key(master["key"])
+        self.assertEqual(name, "check_cert_inventory")
+        for option, value in (("--ip", "{#IP}"), ("--port", "{#PORT}"), ("--host", "{#SNI}"),
+                              ("--output", "zabbix"), ("--db", "{$CERTPROBE.DB}")):
+            self.assertEqual(params[params.index(option) + 1], value, option)
+        keys = [i["key"] for i in self.prototypes]
+        self.assertEqual(len(keys), len(set(keys)))
+        for item in self.prototypes:
+            # One item per endpoint: every key names the address, port and name.
+            for macro in ("{#IP}", "{#PORT}", "{#SNI}"):
+                self.assertIn(macro, item["key"], item["key"])
+            self.assertTrue(LLD_MACRO_RE.search(item["name"]), item["name"])
+            if item is master:
+                continue
+            self.assertEqual(item["master_item"]["key"], master["key"])
+            self.assertEqual(item.get("delay", "0"), "0")
+            self.assertEqual(item["preprocessing"][0]["type"], "JSONPATH")
+            if "valuemap" in item:
+                self.assertIn(item["valuemap"]["name"], {v["name"] for v in self.template.get("valuemaps", [])})
+
+    def test_trigger_prototypes(self):
+        keys = {i["key"] for i in self.prototypes}
+        triggers = self.trigger_prototypes()
+        self.assertGreaterEqual(len(triggers), 5)
+        known = {(tr["name"], tr["expression"]) for tr in triggers}
+        self.assertEqual(len(known), len(triggers))
+        for item in self.prototypes:
+            for tr in item.get("trigger_prototypes", []):
+                self.assertEqual({k for _, k in item_queries(tr["expression"])}, {item["key"]}, tr["name"])
+        for tr in self.rule.get("trigger_prototypes", []):
+            self.assertGreater(len({k for _, k in item_queries(tr["expression"])}), 1, tr["name"])
+        for tr in triggers:
+            self.assertTrue(LLD_MACRO_RE.search(tr["name"]), "%s: not unique per endpoint" % tr["name"])
+            for expr in [tr["expression"]] + [d["expression"] for d in tr.get("dependencies", [])]:
+                for host, key in item_queries(expr):
+                    self.assertEqual(host, self.template["template"], tr["name"])
+                    self.assertIn(key, keys, tr["name"])
+            for d in tr.get("dependencies", []):
+                self.assertIn((d["name"], d["expression"]), known, "%s -> %s" % (tr["name"], d["name"]))
+
+    def test_macros_are_defined(self):
+        used = {"{$%s}" % name for s in strings_in(self.template) for name in USER_MACRO_RE.findall(s)}
+        self.assertFalse(used - set(self.macros), sorted(used - set(self.macros)))
+        for m in self.template["macros"]:
+            self.assertTrue(m.get("description"), m["macro"])
+        # A host may link this template and the per-host ones: shared names, shared defaults.
+        with open(TEMPLATE, encoding="utf-8") as f:
+            other = import_yaml().safe_load(f)["zabbix_export"]
+        for t in other["templates"]:
+            for m in t.get("macros", []):
+                if m["macro"] in self.macros:
+                    self.assertEqual(self.macros[m["macro"]], m.get("value", ""), m["macro"])
+
+    def test_error_item_sets_empty_on_fail(self):
+        errors = [i for i in self.prototypes if i.get("type") == "DEPENDENT"
+                  and i["preprocessing"][0]["parameters"] == ["$.error.message"]]
+        self.assertEqual(len(errors), 1)
+        self.assertEqual(errors[0]["preprocessing"][0].get("error_handler"), "CUSTOM_VALUE")
+
+
+class InventoryLiveTest(InventoryTemplateBase):
+    """A real inventory: the discovery rule's command, its preprocessing and filter, the prototypes."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if not shutil.which("openssl"):
+            raise unittest.SkipTest("openssl is missing")
+        certprobe = os.path.join(PLUGIN_DIR, "certprobe")
+        if not os.access(certprobe, os.X_OK) and shutil.which("cargo") and "CERTPROBE_PLUGIN_DIR" not in os.environ:
+            subprocess.run(["cargo", "build", "--release", "--bins"], cwd=ROOT, check=False)
+        if not os.access(certprobe, os.X_OK):
+            raise unittest.SkipTest("certprobe is not built in %s" % PLUGIN_DIR)
+        cls.tmp = tempfile.mkdtemp(prefix="certprobe-zabbix-lld-")
+        cert, key = os.path.join(cls.tmp, "cert.pem"), os.path.join(cls.tmp, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                        "-nodes", "-keyout", key, "-out", cert, "-days", "60", "-subj", "/CN=localhost",
+                        "-addext", "subjectAltName=DNS:localhost"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cls.port = free_port()
+        cls.server = subprocess.Popen(
+            ["openssl", "s_server", "-accept", "127.0.0.1:%d" % cls.port, "-cert", cert, "-key", key,
+             "-www", "-quiet"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", cls.port), timeout=1).close()
+                break
+            except OSError:
+                if cls.server.poll() is not None or time.monotonic() > deadline:
+                    cls.tearDownClass()
+                    raise unittest.SkipTest("openssl s_server did not start")
+                time.sleep(0.1)
+        cls.db = os.path.join(cls.tmp, "inventory.sqlite")
+        # The address once with a name and once without: two endpoints, two items.
+        scan = subprocess.run(
+            [certprobe, "--db", cls.db, "scan", "--targets", "127.0.0.1", "--ports", str(cls.port),
+             "--sni", "127.0.0.1=localhost", "--no-revocation", "--allow-self-signed"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        if scan.returncode != 0:
+            cls.tearDownClass()
+            raise AssertionError("certprobe scan failed: %s" % scan.stderr.decode())
+        unnamed = subprocess.run(
+            [certprobe, "--db", cls.db, "scan", "--targets", "127.0.0.1", "--ports", str(cls.port),
+             "--job", "bare", "--no-revocation", "--allow-self-signed"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        if unnamed.returncode != 0:
+            cls.tearDownClass()
+            raise AssertionError("certprobe scan failed: %s" % unnamed.stderr.decode())
+
+    @classmethod
+    def tearDownClass(cls):
+        server = getattr(cls, "server", None)
+        if server is not None and server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        if getattr(cls, "tmp", None):
+            shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def run_key(self, key, lld=None):
+        """The key as Zabbix runs an external check: <ExternalScripts>/<name> with each parameter."""
+        name, params = parse_key(key)
+        args = [self.resolve(p, lld or {}, {"{$CERTPROBE.DB}": self.db}) for p in params]
+        for a in args:
+            self.assertNotIn("{", a, "unresolved macro in %r" % args)
+        res = subprocess.run([os.path.join(PLUGIN_DIR, name)] + args,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        # Zabbix stores stdout + stderr and ignores the exit code: stderr must stay empty.
+        self.assertEqual(res.stderr, b"", args)
+        return res.stdout.decode("utf-8")
+
+    def discovered(self):
+        out = self.run_key(self.rule["key"])
+        found, text = jsonpath(json.loads(out), self.rule["preprocessing"][0]["parameters"][0])
+        self.assertTrue(found, out)
+        rows = json.loads(text)
+        self.assertIsInstance(rows, list)
+        for row in rows:
+            for macro, value in row.items():
+                self.assertRegex(macro, r"^\{#[0-9A-Z_.]+\}$")
+                self.assertIsInstance(value, (str, int, float, bool), macro)
+        kept = []
+        for row in rows:
+            ok = True
+            for c in self.rule["filter"]["conditions"]:
+                matched = re.search(self.resolve(c["value"], {}), str(row.get(c["macro"], ""))) is not None
+                ok &= matched if c.get("operator", "MATCHES_REGEX") == "MATCHES_REGEX" else not matched
+            if ok:
+                kept.append(row)
+        return kept
+
+    def test_discovery_finds_every_endpoint_and_the_filter_keeps_them(self):
+        port = str(self.port)
+        self.assertEqual(self.discovered(), [
+            {"{#IP}": "127.0.0.1", "{#PORT}": port, "{#PROTO}": "tls", "{#SNI}": ""},
+            {"{#IP}": "127.0.0.1", "{#PORT}": port, "{#PROTO}": "tls", "{#SNI}": "localhost"},
+        ])
+
+    def test_prototypes_expand_to_distinct_items_and_triggers(self):
+        rows = self.discovered()
+        keys = [self.resolve(i["key"], row) for row in rows for i in self.prototypes]
+        self.assertEqual(len(keys), len(set(keys)))
+        names = [self.resolve(tr["name"], row) for row in rows for tr in self.trigger_prototypes()]
+        self.assertEqual(len(names), len(set(names)))
+        for text in keys + names:
+            self.assertNotIn("{#", text)
+
+    def test_item_prototypes_on_the_inventory(self):
+        if not tree_builds("check_cert_inventory"):
+            self.skipTest("check_cert_inventory is not a binary of this tree yet")
+        if not os.access(os.path.join(PLUGIN_DIR, "check_cert_inventory"), os.X_OK):
+            self.fail("check_cert_inventory is not built in %s" % PLUGIN_DIR)
+        master = self.master()
+        for row in self.discovered():
+            with self.subTest(endpoint=row):
+                doc = json.loads(self.run_key(master["key"], row))
+                self.assertIn("certprobe", doc)
+                for item in self.prototypes:
+                    if item is master:
+                        continue
+                    outcome, value = preprocess(item, doc)
+                    self.assertNotEqual(outcome, "error", "%s: %s" % (item["key"], value))
+                    if outcome == "value":
+                        self.assertTrue(value_fits(item.get("value_type", "UNSIGNED"), value), item["key"])
+                self.assertIn(doc["certprobe"]["state"], ("OK", "WARNING", "CRITICAL", "UNKNOWN"))
 
 
 class HelperTest(unittest.TestCase):

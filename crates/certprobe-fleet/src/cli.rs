@@ -27,6 +27,27 @@ pub enum Command {
     /// Queries the inventory.
     #[command(subcommand)]
     Inventory(InventoryCommand),
+    /// Runs the config's jobs on their cron schedules until SIGTERM or Ctrl-C.
+    Daemon(DaemonArgs),
+}
+
+/// `certprobe daemon`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Every [[job]] with a schedule runs on it (five-field cron, local time), one run of a job at a \
+time; a job whose run is still going when its time comes again is skipped. A run that a signal interrupted \
+is continued when the daemon starts again. One line per run on standard error."
+)]
+pub struct DaemonArgs {
+    /// The config file: [defaults], [sni] and [[job]] sections with schedules.
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+
+    /// For tests: the schedule's clock starts at START (local time, 2026-12-01T03:00:00)
+    /// when the daemon is ready, and runs SPEED times as fast as the real one. The scans and
+    /// the inventory keep the real time.
+    #[arg(long, value_name = "START[,SPEED]", hide = true)]
+    pub test_clock: Option<String>,
 }
 
 /// `certprobe scan`.
@@ -119,6 +140,64 @@ pub enum InventoryCommand {
     History(HistoryArgs),
     /// The latest scan runs.
     Runs(RunsArgs),
+    /// Exports the endpoints for a monitoring system: Icinga Director (fileshipper),
+    /// Zabbix low-level discovery, or Prometheus' textfile collector.
+    Export(ExportArgs),
+    /// Deletes endpoints not scanned for a while, old history, and certificates nothing
+    /// refers to any more.
+    Cleanup(CleanupArgs),
+}
+
+/// `inventory export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// What to export for.
+    #[arg(long, value_enum, value_name = "TARGET")]
+    pub to: ExportTarget,
+    /// The file format of the Director exports [default: csv].
+    #[arg(long, value_enum)]
+    pub format: Option<DirectorFormat>,
+    /// Only endpoints of this job.
+    #[arg(long, value_name = "NAME")]
+    pub job: Option<String>,
+    /// Write to this file (atomically: a temporary file renamed over it) instead of
+    /// standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Where an export goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportTarget {
+    /// Icinga Director import: the x509 module's "Hosts (X509)" columns.
+    DirectorHosts,
+    /// Icinga Director import: the x509 module's "Services (X509)" columns.
+    DirectorServices,
+    /// Zabbix low-level discovery JSON: {#IP}, {#PORT}, {#SNI}, {#PROTO}.
+    ZabbixLld,
+    /// Prometheus text exposition for node_exporter's textfile collector.
+    Prometheus,
+}
+
+/// The file formats fileshipper reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DirectorFormat {
+    /// Comma-separated, a header line, values in double quotes where needed.
+    Csv,
+    /// One array of objects.
+    Json,
+}
+
+/// `inventory cleanup`.
+#[derive(Debug, clap::Args)]
+pub struct CleanupArgs {
+    /// The age: what has not been scanned (endpoints), ended (deployments) or happened
+    /// (events) for this long goes, as 90d, 12h, 3600.
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    pub older_than: std::time::Duration,
+    /// Print the counts as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `--format`, shared by the queries.

@@ -1,7 +1,8 @@
 //! `certprobe inventory ...`: the queries, as tables, CSV or JSON.
 
-use crate::cli::InventoryCommand;
-use crate::output::{days_left, render, when, Tabular};
+use crate::cli::{CleanupArgs, DirectorFormat, ExportArgs, ExportTarget, InventoryCommand};
+use crate::export;
+use crate::output::{days_left, render, when, OutputFormat, Tabular};
 use crate::FleetError;
 use certprobe_inventory::query::{
     CertificateFilter, CertificateRow, DeploymentRow, EndpointFilter, EndpointRow, EventRow,
@@ -13,6 +14,11 @@ use std::path::Path;
 
 /// Runs a query; returns what to print.
 pub fn run(command: &InventoryCommand, db: &Path) -> Result<String, FleetError> {
+    match command {
+        InventoryCommand::Export(a) => return export_to(a, db),
+        InventoryCommand::Cleanup(a) => return cleanup(a, db),
+        _ => {}
+    }
     // Arguments first: a typo is a usage error whether or not the inventory exists.
     let history = match command {
         InventoryCommand::History(a) => Some(history_of(&a.subject)?),
@@ -107,7 +113,78 @@ pub fn run(command: &InventoryCommand, db: &Path) -> Result<String, FleetError> 
                 .collect();
             render(&rows, a.format.format, "no runs yet")
         }
+        InventoryCommand::Export(_) | InventoryCommand::Cleanup(_) => String::new(),
     })
+}
+
+/// `inventory export`: the text for the monitoring system, on standard output or into
+/// `--output` (then nothing is printed).
+fn export_to(args: &ExportArgs, db: &Path) -> Result<String, FleetError> {
+    let director = matches!(
+        args.to,
+        ExportTarget::DirectorHosts | ExportTarget::DirectorServices
+    );
+    if args.format.is_some() && !director {
+        return Err(FleetError::Arguments(
+            "--format applies to the Director exports only (zabbix-lld is JSON, prometheus the text exposition format)"
+                .to_string(),
+        ));
+    }
+    let store = SqliteStore::open_read_only(db).map_err(FleetError::Inventory)?;
+    let rows = store
+        .export(args.job.as_deref())
+        .map_err(FleetError::Inventory)?;
+    let format = match args.format {
+        Some(DirectorFormat::Json) => OutputFormat::Json,
+        Some(DirectorFormat::Csv) | None => OutputFormat::Csv,
+    };
+    let text = match args.to {
+        ExportTarget::DirectorHosts => render(&export::director_hosts(&rows), format, ""),
+        ExportTarget::DirectorServices => render(&export::director_services(&rows), format, ""),
+        ExportTarget::ZabbixLld => export::zabbix_lld(&rows),
+        ExportTarget::Prometheus => export::prometheus(&rows, certprobe::clock::now_unix()),
+    };
+    match &args.output {
+        Some(path) => {
+            export::write_atomically(path, &text)?;
+            Ok(String::new())
+        }
+        None => Ok(text),
+    }
+}
+
+/// `inventory cleanup --older-than AGE`: the counts of what went.
+fn cleanup(args: &CleanupArgs, db: &Path) -> Result<String, FleetError> {
+    let before = certprobe::clock::now_unix()
+        .saturating_sub(i64::try_from(args.older_than.as_secs()).unwrap_or(i64::MAX));
+    let mut store = SqliteStore::open_existing(db).map_err(FleetError::Inventory)?;
+    let removed = store.cleanup(before).map_err(FleetError::Inventory)?;
+    if args.json {
+        let mut text = serde_json::json!({
+            "before": before,
+            "endpoints": removed.endpoints,
+            "deployments": removed.deployments,
+            "events": removed.events,
+            "chains": removed.chains,
+            "certificates": removed.certificates,
+        })
+        .to_string();
+        text.push('\n');
+        return Ok(text);
+    }
+    Ok(format!(
+        "cleaned up what is older than {}: removed {}, {}, {}, {} and {}\n",
+        certprobe::clock::format_utc(before),
+        count(removed.endpoints, "endpoint", "endpoints"),
+        count(removed.deployments, "deployment", "deployments"),
+        count(removed.events, "event", "events"),
+        count(removed.chains, "chain", "chains"),
+        count(removed.certificates, "certificate", "certificates"),
+    ))
+}
+
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// One address, or a range (address and prefix length).

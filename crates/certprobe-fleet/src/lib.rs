@@ -5,7 +5,9 @@
 #![deny(missing_docs)]
 
 pub mod cli;
+mod daemon_cmd;
 mod db;
+pub mod export;
 mod inventory_cmd;
 pub mod output;
 mod scan_cmd;
@@ -26,6 +28,13 @@ pub enum FleetError {
     Inventory(certprobe_inventory::InventoryError),
     /// The scan could not run or store its results.
     Scan(String),
+    /// An output file cannot be written.
+    Output {
+        /// The file.
+        path: String,
+        /// Why, in words.
+        reason: String,
+    },
 }
 
 impl FleetError {
@@ -39,6 +48,7 @@ impl fmt::Display for FleetError {
         match self {
             FleetError::Arguments(m) | FleetError::Setup(m) | FleetError::Scan(m) => f.write_str(m),
             FleetError::Inventory(e) => e.fmt(f),
+            FleetError::Output { path, reason } => write!(f, "cannot write {path}: {reason}"),
         }
     }
 }
@@ -82,6 +92,7 @@ pub fn run(args: Vec<OsString>) -> Ran {
     let result = match &cli.command {
         Command::Scan(scan) => scan_cmd::run(scan, config.as_ref(), &db),
         Command::Inventory(query) => inventory_cmd::run(query, &db),
+        Command::Daemon(daemon) => daemon_cmd::run(daemon, &db),
     };
     match result {
         Ok(stdout) => Ran {
@@ -127,6 +138,19 @@ fn with_config_defaults(
     };
     let config =
         certprobe_scan::config::load(std::path::Path::new(&path)).map_err(FleetError::arguments)?;
+    let defaults = default_words(&config, &path)?;
+    let mut merged: Vec<OsString> = args[..=scan_at].to_vec();
+    merged.extend(defaults);
+    merged.extend(args[scan_at + 1..].iter().cloned());
+    Ok((merged, Some(config)))
+}
+
+/// The config's `[defaults]` as scan options, each checked as the option of the same name
+/// (an error names the file and line).
+fn default_words(
+    config: &certprobe_scan::config::Config,
+    path: &str,
+) -> Result<Vec<OsString>, FleetError> {
     let mut defaults: Vec<OsString> = Vec::new();
     for option in &config.defaults {
         let probe = ["certprobe", "scan", "--targets", "192.0.2.1"]
@@ -143,10 +167,7 @@ fn with_config_defaults(
         }
         defaults.extend(option.words.iter().map(OsString::from));
     }
-    let mut merged: Vec<OsString> = args[..=scan_at].to_vec();
-    merged.extend(defaults);
-    merged.extend(args[scan_at + 1..].iter().cloned());
-    Ok((merged, Some(config)))
+    Ok(defaults)
 }
 
 /// clap's first paragraph on one line, without `error: `.

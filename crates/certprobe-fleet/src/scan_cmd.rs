@@ -57,7 +57,7 @@ pub fn run(args: &ScanArgs, config: Option<&Config>, db: &Path) -> Result<String
 }
 
 /// The jobs a scan runs: an ad-hoc one for `--targets`, else the config's.
-fn jobs_of(args: &ScanArgs, config: Option<&Config>) -> Result<Vec<Job>, FleetError> {
+pub(crate) fn jobs_of(args: &ScanArgs, config: Option<&Config>) -> Result<Vec<Job>, FleetError> {
     let limits = limits_of(args);
     if !args.targets.is_empty() {
         let mut spec = JobSpec {
@@ -275,7 +275,7 @@ impl ProgressLine {
 }
 
 /// This machine's name for the run records.
-fn host_name() -> String {
+pub(crate) fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .or_else(|| std::env::var("COMPUTERNAME").ok())

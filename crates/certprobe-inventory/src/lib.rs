@@ -22,8 +22,8 @@ pub use store::{Run, Store};
 
 use model::{RunStart, RunStatus, Sighting};
 use query::{
-    CertificateFilter, CertificateRow, DeploymentRow, EndpointFilter, EndpointRow, EventRow,
-    HistoryOf, RunRow,
+    CertificateFilter, CertificateRow, CleanupCounts, DeploymentRow, EndpointFilter, EndpointRow,
+    EventRow, ExportRow, HistoryOf, RunRow,
 };
 
 impl Store for SqliteStore {
@@ -69,5 +69,13 @@ impl Store for SqliteStore {
 
     fn runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<RunRow>, InventoryError> {
         self.query_runs(job, limit)
+    }
+
+    fn export(&self, job: Option<&str>) -> Result<Vec<ExportRow>, InventoryError> {
+        self.query_export(job)
+    }
+
+    fn cleanup(&mut self, before: i64) -> Result<CleanupCounts, InventoryError> {
+        self.remove_before(before)
     }
 }

@@ -190,3 +190,70 @@ pub struct RunRow {
     #[serde(flatten)]
     pub counts: crate::model::RunCounts,
 }
+
+/// Everything an export for a monitoring system needs of one endpoint: its latest scan and,
+/// while it serves one, its leaf certificate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportRow {
+    /// The endpoint.
+    pub endpoint: crate::model::EndpointKey,
+    /// The job that scans it.
+    pub job: String,
+    /// The latest state, 0-3.
+    pub state: u8,
+    /// The verdict's summary line of the latest scan.
+    pub summary: String,
+    /// The latest scan, Unix seconds.
+    pub last_scan: i64,
+    /// True when the latest completed run of the job did not see it.
+    pub stale: bool,
+    /// The TLS version of the latest scan (`TLSv1.3`), empty when none.
+    pub tls_version: String,
+    /// The stored findings of the latest scan.
+    pub findings: Vec<crate::model::StoredFinding>,
+    /// The leaf served now; `None` when the endpoint serves no certificate now.
+    pub leaf: Option<ExportCertificate>,
+    /// The earliest notAfter of the chain served now (blackbox's
+    /// `probe_ssl_earliest_cert_expiry`).
+    pub chain_not_after: Option<i64>,
+}
+
+/// The leaf certificate of an exported endpoint, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportCertificate {
+    /// SHA-256 of the DER.
+    pub sha256: Vec<u8>,
+    /// The certificate.
+    pub der: Vec<u8>,
+    /// The subject DN.
+    pub subject: String,
+    /// The issuer DN.
+    pub issuer: String,
+    /// The subject's common name; empty when none.
+    pub common_name: String,
+    /// The issuer's common name; empty when none.
+    pub issuer_common_name: String,
+    /// The serial, hex.
+    pub serial: String,
+    /// notBefore, Unix seconds.
+    pub not_before: i64,
+    /// notAfter, Unix seconds.
+    pub not_after: i64,
+    /// Issued by itself.
+    pub self_signed: bool,
+}
+
+/// What `cleanup` removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct CleanupCounts {
+    /// Endpoints not scanned since the cut-off (with their deployments and events).
+    pub endpoints: u64,
+    /// Deployments: those of the removed endpoints, and spans that ended before the cut-off.
+    pub deployments: u64,
+    /// Events: those of the removed endpoints, and every event before the cut-off.
+    pub events: u64,
+    /// Chains no deployment refers to any more.
+    pub chains: u64,
+    /// Certificates no chain and no event refers to any more.
+    pub certificates: u64,
+}

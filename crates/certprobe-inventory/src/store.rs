@@ -3,8 +3,8 @@
 use crate::error::InventoryError;
 use crate::model::{EndpointKey, RunCounts, RunStart, RunStatus, Sighting};
 use crate::query::{
-    CertificateFilter, CertificateRow, DeploymentRow, EndpointFilter, EndpointRow, EventRow,
-    HistoryOf, RunRow,
+    CertificateFilter, CertificateRow, CleanupCounts, DeploymentRow, EndpointFilter, EndpointRow,
+    EventRow, ExportRow, HistoryOf, RunRow,
 };
 use std::collections::HashSet;
 
@@ -60,4 +60,14 @@ pub trait Store {
 
     /// The latest runs, newest first; of one job when given.
     fn runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<RunRow>, InventoryError>;
+
+    /// Every endpoint that has served a certificate at least once (of one job when given),
+    /// with its latest scan and the leaf it serves now: what the exports for Icinga Director,
+    /// Zabbix and Prometheus are made of. Ordered by address (numerically), port, SNI name.
+    fn export(&self, job: Option<&str>) -> Result<Vec<ExportRow>, InventoryError>;
+
+    /// Removes, in one transaction, the endpoints not scanned since `before` (Unix seconds)
+    /// with their deployments and events, the deployments that ended and the events that
+    /// happened before it, then the chains and certificates nothing refers to any more.
+    fn cleanup(&mut self, before: i64) -> Result<CleanupCounts, InventoryError>;
 }

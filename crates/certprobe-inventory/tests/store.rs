@@ -5,7 +5,7 @@
 use certprobe_inventory::model::{
     CertRecord, EndpointKey, RunStart, RunStatus, Seen, Sighting, StoredFinding,
 };
-use certprobe_inventory::query::{CertificateFilter, EndpointFilter, HistoryOf};
+use certprobe_inventory::query::{CertificateFilter, CleanupCounts, EndpointFilter, HistoryOf};
 use certprobe_inventory::{InventoryError, SqliteStore, Store};
 
 const DAY: i64 = 86_400;
@@ -404,6 +404,179 @@ fn a_file_that_is_not_an_inventory_is_named_so() {
             dir.path().join("none.sqlite").display()
         )
     );
+}
+
+#[test]
+fn cleanup_removes_what_was_not_seen_since_the_cut_off_and_what_nothing_refers_to() {
+    let (_dir, mut store) = open();
+    let first = cert(1, "www.example.test", &["www.example.test"], T0 + 60 * DAY);
+    let renewed = cert(2, "www.example.test", &["www.example.test"], T0 + 150 * DAY);
+    let gone = cert(3, "old.example.test", &["old.example.test"], T0 + 90 * DAY);
+    let other = cert(
+        4,
+        "other.example.test",
+        &["other.example.test"],
+        T0 + 300 * DAY,
+    );
+    let on = |port: u16, sighting: Sighting| Sighting {
+        endpoint: key(port),
+        ..sighting
+    };
+    // 443 is renewed, then replaced by another certificate; 8443 is seen once; 9443 never
+    // serves a certificate but answers every time; 9444 answered once.
+    scan(
+        &mut store,
+        T0,
+        &[
+            served(443, T0, 0, vec![first, ca()]),
+            on(8443, served(8443, T0, 0, vec![gone, ca()])),
+            failed(9443, T0, true),
+            failed(9444, T0, true),
+        ],
+    );
+    scan(
+        &mut store,
+        T0 + 10 * DAY,
+        &[served(443, T0 + 10 * DAY, 0, vec![renewed, ca()])],
+    );
+    scan(
+        &mut store,
+        T0 + 60 * DAY,
+        &[served(443, T0 + 60 * DAY, 1, vec![other.clone()])],
+    );
+    scan(
+        &mut store,
+        T0 + 100 * DAY,
+        &[
+            served(443, T0 + 100 * DAY, 1, vec![other]),
+            failed(9443, T0 + 100 * DAY, true),
+        ],
+    );
+    assert_eq!(events(&store, 443).len(), 5);
+
+    let removed = store.cleanup(T0 + 50 * DAY).unwrap();
+    assert_eq!(
+        removed,
+        CleanupCounts {
+            // 8443 and 9444, last scanned at T0.
+            endpoints: 2,
+            // The first span of 443 (ended at T0 + 10 days) and the one of 8443.
+            deployments: 2,
+            // new (443), new (8443), renewed (443).
+            events: 3,
+            // [first, CA] and [gone, CA]; [renewed, CA] is still a span's chain (ended later).
+            chains: 2,
+            // first and gone; the CA is in a remaining chain.
+            certificates: 2,
+        }
+    );
+    let ports: Vec<u16> = store
+        .endpoints(&EndpointFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|e| e.port)
+        .collect();
+    assert_eq!(ports, [443, 9443]);
+    assert_eq!(
+        events(&store, 443),
+        [
+            "disappeared www.example.test was replaced by other.example.test",
+            "new other.example.test replaced www.example.test",
+            "state_changed OK -> WARNING: state 1",
+        ]
+    );
+    assert!(store.deployments("0101010101", true).unwrap().is_empty());
+    assert_eq!(store.deployments("0202020202", true).unwrap().len(), 1);
+    let left: Vec<String> = store
+        .certificates(&CertificateFilter {
+            all: true,
+            ..CertificateFilter::default()
+        })
+        .unwrap()
+        .into_iter()
+        .map(|c| c.subject)
+        .collect();
+    assert_eq!(left, ["www.example.test", "other.example.test", "Test CA"]);
+    // Nothing more to do for the same cut-off.
+    assert_eq!(
+        store.cleanup(T0 + 50 * DAY).unwrap(),
+        CleanupCounts::default()
+    );
+    // A cut-off after the last scan empties the inventory (the runs stay).
+    assert_eq!(
+        store.cleanup(T0 + 200 * DAY).unwrap(),
+        CleanupCounts {
+            endpoints: 2,
+            deployments: 2,
+            events: 3,
+            chains: 2,
+            certificates: 3,
+        }
+    );
+    assert!(store.export(None).unwrap().is_empty());
+    assert_eq!(store.runs(None, 10).unwrap().len(), 4);
+}
+
+#[test]
+fn the_export_has_every_endpoint_that_served_a_certificate() {
+    let (_dir, mut store) = open();
+    let leaf = cert(1, "www.example.test", &["www.example.test"], T0 + 60 * DAY);
+    let short_ca = CertRecord {
+        not_after: T0 + 30 * DAY,
+        ..ca()
+    };
+    scan(
+        &mut store,
+        T0,
+        &[
+            served(443, T0, 0, vec![leaf.clone(), short_ca.clone()]),
+            served(444, T0, 0, vec![leaf.clone()]),
+            failed(445, T0, true),
+        ],
+    );
+    scan(
+        &mut store,
+        T0 + DAY,
+        &[
+            served(443, T0 + DAY, 1, vec![leaf, short_ca]),
+            failed(444, T0 + DAY, false),
+            failed(445, T0 + DAY, true),
+        ],
+    );
+    let rows = store.export(None).unwrap();
+    let shown: Vec<(u16, u8, i64, bool, Option<i64>)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.endpoint.port,
+                r.state,
+                r.last_scan,
+                r.leaf.is_some(),
+                r.chain_not_after,
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (443, 1, T0 + DAY, true, Some(T0 + 30 * DAY)),
+            (444, 2, T0 + DAY, false, None),
+        ]
+    );
+    let leaf = rows[0].leaf.as_ref().unwrap();
+    assert_eq!(
+        (
+            leaf.sha256.clone(),
+            leaf.common_name.as_str(),
+            leaf.not_after,
+            leaf.self_signed
+        ),
+        (vec![1u8; 32], "www.example.test", T0 + 60 * DAY, false)
+    );
+    assert_eq!(rows[0].tls_version, "TLSv1.3");
+    assert_eq!(rows[0].findings[0].check, "expiry");
+    assert_eq!(store.export(Some("dmz")).unwrap().len(), 2);
+    assert!(store.export(Some("other")).unwrap().is_empty());
 }
 
 #[test]

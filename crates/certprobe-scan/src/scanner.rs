@@ -264,6 +264,10 @@ async fn produce(
         let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
             break;
         };
+        // A stop that came while waiting for a slot launches nothing more.
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
         let shared = Arc::clone(&shared);
         let sender = sender.clone();
         tokio::spawn(async move {

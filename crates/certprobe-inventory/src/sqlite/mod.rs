@@ -1,6 +1,8 @@
 //! The embedded inventory: one SQLite file in WAL mode, so a scan writes while plugins and
 //! queries read, and a process killed at any moment leaves the last committed batch.
 
+mod cleanup;
+mod export;
 mod query;
 mod record;
 mod runs;
@@ -43,6 +45,18 @@ impl SqliteStore {
         store.configure()?;
         store.migrate()?;
         Ok(store)
+    }
+
+    /// Opens an existing inventory for writing (`cleanup`): a missing file is an error, not a
+    /// new inventory.
+    pub fn open_existing(path: &Path) -> Result<SqliteStore, InventoryError> {
+        if !path.exists() {
+            return Err(InventoryError::Open {
+                path: path.display().to_string(),
+                reason: "there is no such file (run certprobe scan first)".to_string(),
+            });
+        }
+        SqliteStore::open(path)
     }
 
     /// Opens an existing inventory for reading only (queries and `check_cert_inventory`):

@@ -5,7 +5,6 @@
 #![deny(missing_docs)]
 
 pub mod cli;
-mod db;
 mod inventory_cmd;
 pub mod output;
 mod scan_cmd;
@@ -78,7 +77,7 @@ pub fn run(args: Vec<OsString>) -> Ran {
             };
         }
     };
-    let db = db::inventory_path(cli.db.as_ref());
+    let db = certprobe_inventory::path::inventory_path(cli.db.as_ref());
     let result = match &cli.command {
         Command::Scan(scan) => scan_cmd::run(scan, config.as_ref(), &db),
         Command::Inventory(query) => inventory_cmd::run(query, &db),

@@ -142,7 +142,7 @@ mod tests {
         ];
         assert_eq!(
             render(&rows, OutputFormat::Table, "none"),
-            "NAME              COUNT\na\\r\\nb            1\nlong, \"quoted\"  22\n"
+            "NAME            COUNT\na\\r\\nb          1\nlong, \"quoted\"  22\n"
         );
         assert_eq!(
             render(&rows, OutputFormat::Csv, "none"),

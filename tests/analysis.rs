@@ -362,6 +362,7 @@ fn state_and_perfdata_agree_at_the_exact_boundary() {
         program: "check_tls_cert",
         label: "TLS_CERT",
         verbosity: 0,
+        usage: "-H HOST [-p PORT] [options]",
     };
     const DAY: i64 = 86_400;
     // One second below a boundary the printed days still round to it ("30.00"): the

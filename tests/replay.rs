@@ -46,7 +46,8 @@ fn replayed_observation_is_judged_at_the_pinned_time() {
             date(leaf.not_after)
         )
     );
-    // -w 30 and -c 7 alert below their days; exactly at them is the milder state.
+    // -w 30 is the range 30: (alert below 30 days), so 30 days left is not yet WARNING, while
+    // the tier counts 30 days as within -w.
     assert_eq!(at(30).state, State::Ok);
     assert_eq!(at(29).state, State::Warning);
     assert_eq!(at(30).tier, Some(certprobe::verdict::Tier::Warning));

@@ -1,4 +1,5 @@
-//! Nagios threshold ranges for -w/-c (`10`, `10:`, `~:10`, `10:20`, `@10:20`).
+//! Nagios threshold ranges for -w/-c (`10`, `10:`, `~:10`, `10:20`, `@10:20`), and shares of
+//! the lifetime (`25%`).
 #![no_main]
 
 use certprobe::verdict::Threshold;
@@ -29,6 +30,15 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(again.min_days(), min, "{text:?} -> {perfdata:?}");
             for days in [-1.0, 0.0, min, min + 0.5, 1e9] {
                 let _ = threshold.alerts(days);
+            }
+            // A share becomes finite days for any lifetime; days and ranges stay as they are.
+            for lifetime in [-1.0, 0.0, 90.0, 1e6] {
+                let resolved = threshold.for_lifetime(lifetime);
+                assert!(resolved.min_days().is_finite(), "{text:?} for {lifetime}");
+                assert!(!resolved.is_percent());
+                if !threshold.is_percent() {
+                    assert_eq!(resolved, threshold);
+                }
             }
         }
         Err(e) => check_message("range error", &e),

@@ -8,8 +8,10 @@
 #   2. packaging/icinga2/certprobe.conf passes `icinga2 daemon -C` (a private icinga2.conf:
 #      constants.conf, <itl>, <plugins>, a host and a service per CheckCommand);
 #   3. a private Icinga 2 runs for real (as the nagios user, as Debian's does) and checks an
-#      `openssl s_server` (certprobe_tls) and a private Postfix (certprobe_smtp) on 127.0.0.1;
-#      the results are read back through the REST API and compared with what is expected.
+#      `openssl s_server` (certprobe_tls), a private Postfix (certprobe_smtp) on 127.0.0.1, and
+#      the s_server's endpoint from an inventory `certprobe scan` made as root
+#      (certprobe_inventory); the results are read back through the REST API and compared
+#      with what is expected.
 #
 # Installs icinga2, nagios4, postfix, jq and curl from Debian if missing (as root; no service is
 # started). Everything else lives in a temporary folder; only loopback addresses are used, and
@@ -23,7 +25,7 @@ ROOT=$PWD
 RELEASE=$ROOT/target/release
 NAGIOS_CFG=$ROOT/packaging/nagios/certprobe.cfg
 ICINGA_CONF=$ROOT/packaging/icinga2/certprobe.conf
-PLUGINS=(check_tls_cert check_smtp_cert check_lmtp_cert check_ldap_cert)
+PLUGINS=(check_tls_cert check_smtp_cert check_lmtp_cert check_ldap_cert check_cert_inventory certprobe)
 RUN_USER=nagios  # Debian's icinga2 runs as nagios:nagios
 RUN_GROUP=nagios
 WAIT_SECONDS=60
@@ -254,6 +256,20 @@ else
     show_log "$WORK/postfix-start.log"
 fi
 
+# --- 2b. the inventory: certprobe scan (as root, as its daemon runs) of the s_server ---------------
+# A folder and file the nagios user may read, not write: the plugin opens the database read-only.
+INV_DIR=$WORK/inventory
+INV_DB=$INV_DIR/inventory.sqlite
+mkdir -m 755 "$INV_DIR"
+if "$PLUGDIR/certprobe" --db "$INV_DB" scan --targets 127.0.0.1 --ports "$TLS_PORT" --sni "127.0.0.1=tls.example" \
+    --ca-file "$CA" --no-revocation --connect-timeout 2s --timeout 5s >"$WORK/scan.log" 2>&1; then
+    chmod 644 "$INV_DB"*
+    pass "certprobe scan of 127.0.0.1:$TLS_PORT (tls.example) into $INV_DB"
+else
+    fail "certprobe scan of 127.0.0.1:$TLS_PORT into $INV_DB"
+    show_log "$WORK/scan.log"
+fi
+
 # --- 3. Nagios 4: nagios4 -v ------------------------------------------------------------------
 NAG=$WORK/nagios
 install -d -m 755 -o "$RUN_USER" -g "$RUN_GROUP" "$NAG"  # nagios4 -v tests that its user may write there
@@ -389,6 +405,12 @@ nagios_run 1 "TLS_CERT WARNING - 127.0.0.1:$TLS_PORT" \
 nagios_run 0 "SMTP_CERT OK - 127.0.0.1:$SMTP_PORT 'mail.example'" "check_smtp_cert!$SMTP_PORT!30!7!--sni mail.example --ca-file $CA"
 nagios_run 0 "SMTP_CERT OK - 127.0.0.1:$((SMTP_PORT + 1)) 'mail.example'" "check_smtps_cert!$((SMTP_PORT + 1))!30!7!--sni mail.example --ca-file $CA"
 nagios_run 0 "TLS_CERT OK - 127.0.0.1:$SMTP_PORT 'mail.example'" "check_tls_cert_starttls!smtp!$SMTP_PORT!30!7!--sni mail.example --ca-file $CA"
+nagios_run 0 "CERT_INVENTORY OK - tls.example:$TLS_PORT 'tls.example' issued by" \
+    "check_cert_inventory!$TLS_PORT!30!7!--db $INV_DB --max-age 2d"
+nagios_run 1 "CERT_INVENTORY WARNING - tls.example:$TLS_PORT certificate expires in" \
+    "check_cert_inventory_sni!tls.example!$TLS_PORT!300!7!--db $INV_DB"
+nagios_run 3 "CERT_INVENTORY UNKNOWN - the inventory $INV_DB holds no endpoint at address 127.0.0.1 on port $CLOSED_PORT" \
+    "check_cert_inventory!$CLOSED_PORT!30!7!--db $INV_DB"
 
 # --- 4. Icinga 2: icinga2 daemon -C -------------------------------------------------------------
 I2=$WORK/icinga2
@@ -466,6 +488,16 @@ object Service "certprobe_smtp" {
   vars.certprobe_helo = "icinga.example"
 }
 
+object Service "certprobe_inventory" {
+  import "certprobe-fast"
+  check_command = "certprobe_inventory"
+  vars.certprobe_inventory_db = "$INV_DB"
+  vars.certprobe_inventory_ip = "\$address\$"
+  vars.certprobe_inventory_host = "tls.example"
+  vars.certprobe_inventory_port = $TLS_PORT
+  vars.certprobe_inventory_max_age = "2d"
+}
+
 /* Validated, not run. */
 object Service "certprobe_lmtp" {
   import "certprobe-fast"
@@ -506,7 +538,7 @@ if timeout 60 icinga2 daemon -C "${I2_ARGS[@]}" >"$I2/validate.log" 2>&1; then
         grep -E -A3 'warning/|critical/' "$I2/validate.log" | sed 's/^/      | /' | head -n 20
     else
         n=$(grep -o 'Instantiated [0-9]* CheckCommands' "$I2/validate.log" || true)
-        pass "icinga2 daemon -C: packaging/icinga2/certprobe.conf ($n with the ITL), 5 services, no warnings"
+        pass "icinga2 daemon -C: packaging/icinga2/certprobe.conf ($n with the ITL), 6 services, no warnings"
     fi
     I2_VALID=yes
 else
@@ -528,6 +560,11 @@ if [ "$I2_VALID" = yes ]; then
         awk -v c="certprobe_${c%%:*}" -v v="\$certprobe_${c#*:}\$" '
             /^object CheckCommand/ { in_c = ($3 == "\"" c "\"") } in_c && index($0, v) { found = 1 }
             END { exit !found }' "$ICINGA_CONF" || missing_vars+=("certprobe_${c#*:} in certprobe_${c%%:*}")
+    done
+    for v in db ip host port warning critical max_age max_age_state timeout verbose; do
+        awk -v v="\$certprobe_inventory_$v\$" '
+            /^object CheckCommand/ { in_c = ($3 == "\"certprobe_inventory\"") } in_c && index($0, v) { found = 1 }
+            END { exit !found }' "$ICINGA_CONF" || missing_vars+=("certprobe_inventory_$v")
     done
     if [ ${#missing_vars[@]} -eq 0 ]; then
         pass "certprobe.conf: every certprobe_* variable is mapped"
@@ -559,7 +596,7 @@ if [ "$I2_VALID" = yes ]; then
     fi
 fi
 
-SERVICES=(certprobe_tls certprobe_smtp certprobe_tls_warning certprobe_ldap)
+SERVICES=(certprobe_tls certprobe_smtp certprobe_tls_warning certprobe_ldap certprobe_inventory)
 RESULT_JSON=$WORK/results.json
 if [ "$API_UP" = yes ]; then
     deadline=$((SECONDS + WAIT_SECONDS))
@@ -609,6 +646,7 @@ if [ -s "$RESULT_JSON" ]; then
     check_result certprobe_tls 0 "TLS_CERT OK - tls.example:$TLS_PORT 'tls.example' issued by" '30:;7:'
     check_result certprobe_smtp 0 "SMTP_CERT OK - mail.example:$SMTP_PORT" '30:;7:'
     check_result certprobe_tls_warning 1 "TLS_CERT WARNING - tls.example:$TLS_PORT" '300:;7:'
+    check_result certprobe_inventory 0 "CERT_INVENTORY OK - tls.example:$TLS_PORT 'tls.example' issued by" '30:;7:'
     # The command lines Icinga 2 built from the variables, as the plugins received them
     # (compared as "option value" pairs, in any order).
     check_command_line() { # SERVICE WANT_EXIT JSON_ARRAY_OF_ARGUMENTS

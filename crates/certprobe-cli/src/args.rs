@@ -272,6 +272,13 @@ pub enum ArgumentError {
         /// The `-w` days.
         warning: f64,
     },
+    /// Shares of the lifetime with `-c` above `-w`: the warning would never come.
+    CriticalAboveWarningShare {
+        /// The `-c` percentage.
+        critical: f64,
+        /// The `-w` percentage.
+        warning: f64,
+    },
     /// `--issuer` that is not a regular expression.
     NotRegex {
         /// The pattern given.
@@ -344,6 +351,12 @@ impl fmt::Display for ArgumentError {
             ArgumentError::CriticalAboveWarning { critical, warning } => write!(
                 f,
                 "-c {} days is above -w {} days: CRITICAL must come at fewer days left than WARNING",
+                trim_days(*critical),
+                trim_days(*warning)
+            ),
+            ArgumentError::CriticalAboveWarningShare { critical, warning } => write!(
+                f,
+                "-c {}% is above -w {}%: CRITICAL must come at a smaller share of the lifetime left than WARNING",
                 trim_days(*critical),
                 trim_days(*warning)
             ),

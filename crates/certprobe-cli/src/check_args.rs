@@ -26,13 +26,15 @@ pub struct CheckArgs {
     #[arg(long, value_enum, value_name = "STATE", default_value_t = StateArg::Unknown)]
     timeout_state: StateArg,
 
-    /// WARNING when the certificate has fewer than this many days left (fractions allowed), or a
-    /// Nagios range over days left: 10: (below 10), ~:10, 10:20, @10:20.
+    /// WARNING when the certificate has fewer than this many days left (fractions allowed), a
+    /// share of its lifetime (25%: less than a quarter left), or a Nagios range over days
+    /// left: 10: (below 10), ~:10, 10:20, @10:20.
     #[arg(short, long, value_name = "DAYS", default_value = "30", value_parser = Threshold::parse)]
     warning: Threshold,
 
-    /// CRITICAL when the certificate has fewer than this many days left, or a Nagios range; an
-    /// expired or not yet valid certificate is always CRITICAL.
+    /// CRITICAL when the certificate has fewer than this many days left, a share of its
+    /// lifetime (10%), or a Nagios range; an expired or not yet valid certificate is always
+    /// CRITICAL.
     #[arg(short, long, value_name = "DAYS", default_value = "7", value_parser = Threshold::parse)]
     critical: Threshold,
 
@@ -187,11 +189,18 @@ fn non_negative_days(text: &str) -> Result<f64, ArgumentError> {
     }
 }
 
-/// Plain day counts must put CRITICAL below WARNING: `-w 10 -c 20` would never warn.
-fn thresholds_fit(warning: &Threshold, critical: &Threshold) -> Result<(), ArgumentError> {
+/// Plain day counts, and shares of the lifetime, must put CRITICAL below WARNING: `-w 10 -c 20`
+/// (or `-w 10% -c 20%`) would never warn. Ranges, and days against a share, are not compared.
+pub fn thresholds_fit(warning: &Threshold, critical: &Threshold) -> Result<(), ArgumentError> {
     match (warning, critical) {
         (Threshold::MinDays(w), Threshold::MinDays(c)) if c > w => {
             Err(ArgumentError::CriticalAboveWarning {
+                critical: *c,
+                warning: *w,
+            })
+        }
+        (Threshold::Percent(w), Threshold::Percent(c)) if c > w => {
+            Err(ArgumentError::CriticalAboveWarningShare {
                 critical: *c,
                 warning: *w,
             })

@@ -14,7 +14,7 @@ pub mod prtg_params;
 mod stdin;
 
 pub use args::{command, Args, ArgumentError};
-pub use check_args::CheckArgs;
+pub use check_args::{thresholds_fit, CheckArgs};
 pub use config::Config;
 pub use plugin::{Plugin, LDAP_CERT, LMTP_CERT, SMTP_CERT, TLS_CERT};
 
@@ -35,13 +35,14 @@ pub fn parse(plugin: Plugin, args: Vec<OsString>) -> Result<Config, Rendered> {
     parse_with_stdin(plugin, args, || None)
 }
 
-/// Parses arguments, taking them from `stdin_params` when there are none: PRTG Script v2
-/// writes the sensor's parameter string to standard input, and then expects JSON version 2.
-fn parse_with_stdin(
-    plugin: Plugin,
+/// The arguments, taken from `stdin_params` when there are none besides the program name:
+/// PRTG Script v2 writes the sensor's parameter string to standard input, and then expects
+/// JSON version 2 (`--output prtg-v2` is added unless the parameters name an output). The
+/// flag says whether they came from there.
+pub fn with_stdin_params(
     mut args: Vec<OsString>,
     stdin_params: impl FnOnce() -> Option<String>,
-) -> Result<Config, Rendered> {
+) -> (Vec<OsString>, bool) {
     let mut from_stdin = false;
     if args.len() <= 1 {
         if let Some(params) = stdin_params() {
@@ -56,6 +57,23 @@ fn parse_with_stdin(
             args.extend(words.into_iter().map(OsString::from));
         }
     }
+    (args, from_stdin)
+}
+
+/// The parameter string PRTG Script v2 writes to standard input, if any: read only when
+/// standard input is not a terminal, at most 64 KiB, and for at most two seconds.
+pub fn stdin_params() -> Option<String> {
+    read_stdin_params()
+}
+
+/// Parses arguments, taking them from `stdin_params` when there are none: PRTG Script v2
+/// writes the sensor's parameter string to standard input, and then expects JSON version 2.
+fn parse_with_stdin(
+    plugin: Plugin,
+    args: Vec<OsString>,
+    stdin_params: impl FnOnce() -> Option<String>,
+) -> Result<Config, Rendered> {
+    let (args, from_stdin) = with_stdin_params(args, stdin_params);
     let rest: Vec<String> = args
         .iter()
         .skip(1)
@@ -125,7 +143,7 @@ fn config_from_prtg(params: prtg_params::PrtgParams) -> Result<Config, PrtgParam
 
 /// The output format, read before full parsing so that even bad arguments are reported
 /// in the caller's format (PRTG must get JSON, never a usage text).
-fn sniff_format(args: &[OsString]) -> Format {
+pub fn sniff_format(args: &[OsString]) -> Format {
     let args: Vec<String> = args
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
@@ -146,7 +164,7 @@ fn sniff_format(args: &[OsString]) -> Format {
 }
 
 /// clap's first paragraph on one line, without its `error: ` prefix.
-fn clap_message(e: &clap::Error) -> String {
+pub fn clap_message(e: &clap::Error) -> String {
     let text = e.to_string();
     let paragraph: Vec<&str> = text
         .lines()
@@ -160,7 +178,9 @@ fn clap_message(e: &clap::Error) -> String {
         .to_string()
 }
 
-fn usage_error(plugin: Plugin, format: Format, message: &dyn std::fmt::Display) -> Rendered {
+/// An argument error in `format`: UNKNOWN `invalid arguments: <message>`, with the plugin's
+/// usage line in the Nagios output (PRTG gets its error JSON, and so on).
+pub fn usage_error(plugin: Plugin, format: Format, message: &dyn std::fmt::Display) -> Rendered {
     let outcome = Outcome::usage(&format!("invalid arguments: {message}"));
     render(format, &outcome, &plugin.context(0))
 }
@@ -186,7 +206,9 @@ pub fn check(plugin: Plugin, config: &Config, budget: Budget) -> Rendered {
 /// Set by whichever of the check and the watchdog prints first; the other stays silent.
 static PRINTED: AtomicBool = AtomicBool::new(false);
 
-fn emit(rendered: &Rendered) -> ! {
+/// Prints `rendered` to stdout and exits with its code; whichever of the check and the
+/// watchdog ([`watchdog`]) comes first prints, and the other waits for the exit.
+pub fn emit(rendered: &Rendered) -> ! {
     if PRINTED.swap(true, Ordering::SeqCst) {
         loop {
             std::thread::park();
@@ -209,7 +231,14 @@ pub fn main(plugin: Plugin) -> ! {
     let budget = Budget::within(timeout);
     // Belt and braces: every step has its own deadline, but nothing may keep the process
     // past the timeout, so a watchdog prints the timeout result and exits.
-    let on_timeout = timeout_output(plugin, &config, &budget);
+    watchdog(timeout, started, timeout_output(plugin, &config, &budget));
+    let rendered = check(plugin, &config, budget);
+    emit(&rendered)
+}
+
+/// Starts the watchdog: at `timeout` after `started` (less a margin of at most 25 ms), it
+/// prints `on_timeout` and exits, unless the process has printed its result by then.
+pub fn watchdog(timeout: Duration, started: Instant, on_timeout: Rendered) {
     let _ = std::thread::Builder::new()
         .name("watchdog".into())
         .spawn(move || {
@@ -221,8 +250,6 @@ pub fn main(plugin: Plugin) -> ! {
             );
             emit(&on_timeout);
         });
-    let rendered = check(plugin, &config, budget);
-    emit(&rendered)
 }
 
 fn timeout_output(plugin: Plugin, config: &Config, budget: &Budget) -> Rendered {

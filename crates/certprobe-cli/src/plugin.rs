@@ -11,6 +11,8 @@ pub struct Plugin {
     pub short_name: &'static str,
     /// The dialogue run before TLS; its well-known port is the default port.
     pub protocol: Protocol,
+    /// What follows the binary's name in the usage line of an argument error.
+    pub usage: &'static str,
 }
 
 impl Plugin {
@@ -20,15 +22,20 @@ impl Plugin {
             program: self.binary,
             label: self.short_name,
             verbosity,
+            usage: self.usage,
         }
     }
 }
+
+/// The usage line of the network plugins.
+const PLUGIN_USAGE: &str = "-H HOST [-p PORT] [options]";
 
 /// Direct TLS on any port; `--starttls PROTO` for any STARTTLS protocol.
 pub const TLS_CERT: Plugin = Plugin {
     binary: "check_tls_cert",
     short_name: "TLS_CERT",
     protocol: Protocol::Tls,
+    usage: PLUGIN_USAGE,
 };
 
 /// SMTP with STARTTLS (port 25, 587); `--implicit-tls` for port 465.
@@ -36,6 +43,7 @@ pub const SMTP_CERT: Plugin = Plugin {
     binary: "check_smtp_cert",
     short_name: "SMTP_CERT",
     protocol: Protocol::Smtp,
+    usage: PLUGIN_USAGE,
 };
 
 /// LMTP with STARTTLS (port 24).
@@ -43,6 +51,7 @@ pub const LMTP_CERT: Plugin = Plugin {
     binary: "check_lmtp_cert",
     short_name: "LMTP_CERT",
     protocol: Protocol::Lmtp,
+    usage: PLUGIN_USAGE,
 };
 
 /// LDAP with the StartTLS extended operation (port 389); `--ldaps` for port 636.
@@ -50,4 +59,5 @@ pub const LDAP_CERT: Plugin = Plugin {
     binary: "check_ldap_cert",
     short_name: "LDAP_CERT",
     protocol: Protocol::Ldap,
+    usage: PLUGIN_USAGE,
 };

@@ -6,7 +6,6 @@
 
 pub mod cli;
 mod daemon_cmd;
-mod db;
 pub mod export;
 mod inventory_cmd;
 pub mod output;
@@ -88,7 +87,7 @@ pub fn run(args: Vec<OsString>) -> Ran {
             };
         }
     };
-    let db = db::inventory_path(cli.db.as_ref());
+    let db = certprobe_inventory::path::inventory_path(cli.db.as_ref());
     let result = match &cli.command {
         Command::Scan(scan) => scan_cmd::run(scan, config.as_ref(), &db),
         Command::Inventory(query) => inventory_cmd::run(query, &db),

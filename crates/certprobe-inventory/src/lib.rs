@@ -11,6 +11,7 @@ pub mod error;
 pub mod event;
 pub mod model;
 pub mod net;
+pub mod path;
 pub mod query;
 mod sqlite;
 mod store;
@@ -22,8 +23,8 @@ pub use store::{Run, Store};
 
 use model::{RunStart, RunStatus, Sighting};
 use query::{
-    CertificateFilter, CertificateRow, CleanupCounts, DeploymentRow, EndpointFilter, EndpointRow,
-    EventRow, ExportRow, HistoryOf, RunRow,
+    CertificateFilter, CertificateRow, CleanupCounts, DeploymentRow, EndpointDetail,
+    EndpointFilter, EndpointRow, EventRow, ExportRow, HistoryOf, RunRow,
 };
 
 impl Store for SqliteStore {
@@ -61,6 +62,13 @@ impl Store for SqliteStore {
 
     fn endpoints(&self, filter: &EndpointFilter) -> Result<Vec<EndpointRow>, InventoryError> {
         self.query_endpoints(filter)
+    }
+
+    fn endpoint_details(
+        &self,
+        filter: &EndpointFilter,
+    ) -> Result<Vec<EndpointDetail>, InventoryError> {
+        self.query_endpoint_details(filter)
     }
 
     fn history(&self, of: &HistoryOf) -> Result<Vec<EventRow>, InventoryError> {

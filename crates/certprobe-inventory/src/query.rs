@@ -105,6 +105,20 @@ pub struct EndpointRow {
     pub findings: Vec<crate::model::StoredFinding>,
 }
 
+/// One endpoint with what its latest scan served: enough to judge it again without a network
+/// (`check_cert_inventory`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndpointDetail {
+    /// The endpoint as the list shows it: state, findings, latest scan, stale.
+    pub row: EndpointRow,
+    /// The chain served at the latest scan, leaf first, as sent (DER); empty when none was.
+    pub chain: Vec<Vec<u8>>,
+    /// The TLS version negotiated then (`TLSv1.3`); empty when unknown or none.
+    pub tls_version: String,
+    /// Why no chain was read then (`connection-refused`, `timeout`, ...); absent when one was.
+    pub error_kind: Option<String>,
+}
+
 /// One place a certificate is (or was) deployed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeploymentRow {

@@ -3,8 +3,8 @@
 use crate::error::InventoryError;
 use crate::model::{EndpointKey, RunCounts, RunStart, RunStatus, Sighting};
 use crate::query::{
-    CertificateFilter, CertificateRow, CleanupCounts, DeploymentRow, EndpointFilter, EndpointRow,
-    EventRow, ExportRow, HistoryOf, RunRow,
+    CertificateFilter, CertificateRow, CleanupCounts, DeploymentRow, EndpointDetail,
+    EndpointFilter, EndpointRow, EventRow, ExportRow, HistoryOf, RunRow,
 };
 use std::collections::HashSet;
 
@@ -54,6 +54,13 @@ pub trait Store {
 
     /// Endpoints by filter.
     fn endpoints(&self, filter: &EndpointFilter) -> Result<Vec<EndpointRow>, InventoryError>;
+
+    /// Endpoints by filter, each with the chain (DER) its latest scan saw, in the order of
+    /// [`Store::endpoints`].
+    fn endpoint_details(
+        &self,
+        filter: &EndpointFilter,
+    ) -> Result<Vec<EndpointDetail>, InventoryError>;
 
     /// The events of an endpoint or a certificate, oldest first.
     fn history(&self, of: &HistoryOf) -> Result<Vec<EventRow>, InventoryError>;

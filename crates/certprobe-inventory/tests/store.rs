@@ -616,3 +616,39 @@ fn endpoints_filter_by_range_with_the_address_index() {
     assert_eq!(within("10.0.0.0", 8).len(), 4);
     assert_eq!(within("2001:db8::", 64), ["2001:db8::1"]);
 }
+
+#[test]
+fn endpoint_details_carry_the_chain_served_at_the_latest_scan() {
+    let (_dir, mut store) = open();
+    let leaf = cert(1, "www.example.test", &["www.example.test"], T0 + 90 * DAY);
+    scan(
+        &mut store,
+        T0,
+        &[
+            served(443, T0, 0, vec![leaf.clone(), ca()]),
+            failed(8443, T0, true),
+        ],
+    );
+    let filter = EndpointFilter {
+        address: Some("127.0.0.1".to_string()),
+        ..EndpointFilter::default()
+    };
+    let details = store.endpoint_details(&filter).unwrap();
+    assert_eq!(details.len(), 2);
+    assert_eq!(details[0].row.endpoint, "127.0.0.1:443 (www.example.test)");
+    assert_eq!(details[0].chain, vec![leaf.der.clone(), ca().der]);
+    assert_eq!(details[0].tls_version, "TLSv1.3");
+    assert_eq!(details[0].error_kind, None);
+    assert_eq!(details[0].row.findings[0].check, "expiry");
+    assert_eq!(details[1].row.endpoint, "127.0.0.1:8443 (www.example.test)");
+    assert!(details[1].chain.is_empty());
+    assert_eq!(details[1].error_kind.as_deref(), Some("refused"));
+    // The same rows as the list, in the same order.
+    let rows: Vec<_> = details.into_iter().map(|d| d.row).collect();
+    assert_eq!(rows, store.endpoints(&filter).unwrap());
+    let none = EndpointFilter {
+        port: Some(25),
+        ..filter
+    };
+    assert!(store.endpoint_details(&none).unwrap().is_empty());
+}

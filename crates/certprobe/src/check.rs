@@ -211,6 +211,8 @@ impl Checker {
                     Ok(report) => {
                         outcome.verdict =
                             verdict::judge(&report, &observation, &self.store, policy);
+                        // A share of the lifetime as days of this leaf, for perfdata and limits.
+                        outcome.policy = policy.for_leaf(report.leaf());
                         outcome.report = Some(report);
                     }
                     Err(error) => {

@@ -25,6 +25,36 @@ pub fn format_utc(unix: i64) -> String {
     )
 }
 
+/// The instant a [`format_utc`] text names (`2026-12-31 23:59:59 UTC`), for dates kept as
+/// text; `None` for anything else.
+pub fn parse_utc(text: &str) -> Option<i64> {
+    let rest = text.strip_suffix(" UTC")?;
+    let (date, time) = rest.split_once(' ')?;
+    let number = |part: &str, digits: usize| -> Option<i64> {
+        (part.len() == digits && part.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| part.parse().ok())
+            .flatten()
+    };
+    let mut date = date.splitn(3, '-');
+    let (y, m, d) = (
+        number(date.next()?, 4)?,
+        number(date.next()?, 2)?,
+        number(date.next()?, 2)?,
+    );
+    let mut time = time.splitn(3, ':');
+    let (h, min, s) = (
+        number(time.next()?, 2)?,
+        number(time.next()?, 2)?,
+        number(time.next()?, 2)?,
+    );
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || h > 23 || min > 59 || s > 59 {
+        return None;
+    }
+    let unix = days_from_civil(y, m as u32, d as u32) * 86_400 + h * 3600 + min * 60 + s;
+    // 2026-02-31 is no date: it must come back as written.
+    (format_utc(unix) == text).then_some(unix)
+}
+
 /// `Jan 02 15:04:05 2006 GMT`: the form Go (and so Zabbix agent 2) prints certificate dates in.
 pub fn format_go_gmt(unix: i64) -> String {
     const MONTHS: [&str; 12] = [
@@ -55,6 +85,17 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,5 +107,31 @@ mod tests {
         assert_eq!(format_utc(1_798_761_599), "2026-12-31 23:59:59 UTC");
         assert_eq!(format_utc(-1), "1969-12-31 23:59:59 UTC");
         assert_eq!(format_go_gmt(1_136_214_245), "Jan 02 15:04:05 2006 GMT");
+    }
+
+    #[test]
+    fn parses_what_it_formats() {
+        for unix in [
+            0,
+            951_782_400,
+            1_798_761_599,
+            -1,
+            1_136_214_245,
+            4_102_444_800,
+        ] {
+            assert_eq!(parse_utc(&format_utc(unix)), Some(unix), "{unix}");
+        }
+        for bad in [
+            "",
+            "2026-12-31 23:59:59",
+            "2026-02-31 00:00:00 UTC",
+            "2026-13-01 00:00:00 UTC",
+            "2026-1-01 00:00:00 UTC",
+            "2026-01-01 24:00:00 UTC",
+            "2026-01-01T00:00:00 UTC",
+            "+026-01-01 00:00:00 UTC",
+        ] {
+            assert_eq!(parse_utc(bad), None, "{bad}");
+        }
     }
 }

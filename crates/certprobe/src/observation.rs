@@ -141,6 +141,23 @@ impl ErrorKind {
             ErrorKind::Setup => "setup",
         }
     }
+
+    /// The kind of a stored name ([`ErrorKind::name`]).
+    pub fn from_name(name: &str) -> Option<ErrorKind> {
+        [
+            ErrorKind::Resolve,
+            ErrorKind::ConnectionRefused,
+            ErrorKind::Unreachable,
+            ErrorKind::Timeout,
+            ErrorKind::NotTls,
+            ErrorKind::Handshake,
+            ErrorKind::Closed,
+            ErrorKind::BadCertificate,
+            ErrorKind::Setup,
+        ]
+        .into_iter()
+        .find(|k| k.name() == name)
+    }
 }
 
 /// A failed capture, flowing through the pipeline like any other result.

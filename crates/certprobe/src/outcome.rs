@@ -4,7 +4,7 @@
 use crate::analysis::Report;
 use crate::observation::{ConnectError, Observation};
 use crate::target::Target;
-use crate::verdict::{self, Policy, Verdict};
+use crate::verdict::{self, Check, Policy, Verdict};
 
 /// Everything one check produced, whatever stage it ended in.
 #[derive(Debug, Clone)]
@@ -31,6 +31,20 @@ impl Outcome {
             observation: None,
             report: None,
             verdict: verdict::judge_usage(message),
+            policy: Policy::default(),
+            error: None,
+        }
+    }
+
+    /// An outcome about no particular target: UNKNOWN with `message` about `check` (an
+    /// inventory that cannot be read, an endpoint it does not hold). Unlike [`Outcome::usage`]
+    /// it is no argument error, so no usage line comes with it.
+    pub fn unknown(check: Check, message: &str) -> Outcome {
+        Outcome {
+            target: None,
+            observation: None,
+            report: None,
+            verdict: verdict::judge_unknown(check, message),
             policy: Policy::default(),
             error: None,
         }

@@ -83,3 +83,20 @@ fn the_defaults_are_the_engines() {
     assert!(settings.trust.mozilla);
     assert!(settings.trust.files.is_empty());
 }
+
+#[test]
+fn shares_of_the_lifetime_are_taken_and_ordered_like_days() {
+    let (options, _) = host(&["-w", "25%", "-c", "10%"]).check.to_check().unwrap();
+    assert_eq!(options.policy.warning, Threshold::Percent(25.0));
+    assert_eq!(options.policy.critical, Threshold::Percent(10.0));
+    // Days and a share cannot be compared before a certificate is known: both are taken.
+    assert!(host(&["-w", "25%", "-c", "7"]).check.to_check().is_ok());
+    let error = host(&["-w", "10%", "-c", "20%"])
+        .check
+        .to_check()
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "-c 20% is above -w 10%: CRITICAL must come at a smaller share of the lifetime left than WARNING"
+    );
+}

@@ -69,18 +69,25 @@ impl SqliteStore {
                 reason: "there is no such file (run certprobe scan first)".to_string(),
             });
         }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| classify(&shown, "opening it", &e))?;
-        conn.busy_timeout(BUSY_TIMEOUT)
-            .map_err(|e| classify(&shown, "opening it", &e))?;
-        let store = SqliteStore {
-            conn,
-            path: path.to_path_buf(),
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let (store, version) = match SqliteStore::read_only_with(path, path, flags) {
+            // A WAL database needs its -shm file even to be read. With no writer connected
+            // there is none, and a reader that may not create one next to the database (the
+            // monitoring user, before a file of root's) cannot open it. Without a -wal file
+            // the database file holds every committed transaction, so it is read as it is;
+            // a scan starting meanwhile writes to its own -wal file, not to this one.
+            Err(InventoryError::NotWritable { .. } | InventoryError::Open { .. })
+                if !wal_file(path).exists() =>
+            {
+                let uri = format!("file:{}?mode=ro&immutable=1", uri_path(path));
+                SqliteStore::read_only_with(
+                    path,
+                    Path::new(&uri),
+                    flags | OpenFlags::SQLITE_OPEN_URI,
+                )?
+            }
+            other => other?,
         };
-        let version = store.schema_version()?;
         let known = schema::MIGRATIONS.len() as i64;
         if version == 0 {
             return Err(InventoryError::NotAnInventory { path: shown });
@@ -93,6 +100,25 @@ impl SqliteStore {
             });
         }
         Ok(store)
+    }
+
+    /// A read-only connection to `target` (the path, or a URI for it), and the schema version.
+    fn read_only_with(
+        path: &Path,
+        target: &Path,
+        flags: OpenFlags,
+    ) -> Result<(SqliteStore, i64), InventoryError> {
+        let shown = path.display().to_string();
+        let conn = Connection::open_with_flags(target, flags)
+            .map_err(|e| classify(&shown, "opening it", &e))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| classify(&shown, "opening it", &e))?;
+        let store = SqliteStore {
+            conn,
+            path: path.to_path_buf(),
+        };
+        let version = store.schema_version()?;
+        Ok((store, version))
     }
 
     /// The database's path as shown in messages.
@@ -163,6 +189,27 @@ impl SqliteStore {
     }
 }
 
+/// The database's write-ahead log, `<path>-wal`.
+fn wal_file(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push("-wal");
+    PathBuf::from(name)
+}
+
+/// A path as the path of an SQLite `file:` URI: `%`, `?`, `#` and every byte that is not
+/// printable ASCII percent-encoded.
+fn uri_path(path: &Path) -> String {
+    let mut out = String::new();
+    for b in path.to_string_lossy().bytes() {
+        match b {
+            b'%' | b'?' | b'#' => out.push_str(&format!("%{b:02X}")),
+            0x21..=0x7e => out.push(char::from(b)),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
 /// A database failure as the error a user can act on.
 pub(crate) fn classify(path: &str, doing: &'static str, e: &rusqlite::Error) -> InventoryError {
     let path = path.to_string();
@@ -213,5 +260,27 @@ fn io_words(e: &std::io::Error) -> String {
                 None => text,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{uri_path, wal_file};
+    use std::path::Path;
+
+    #[test]
+    fn uri_paths_escape_what_a_uri_would_read_otherwise() {
+        assert_eq!(
+            uri_path(Path::new("/var/lib/certprobe/inventory.sqlite")),
+            "/var/lib/certprobe/inventory.sqlite"
+        );
+        assert_eq!(
+            uri_path(Path::new("/tmp/a b?#%é")),
+            "/tmp/a%20b%3F%23%25%C3%A9"
+        );
+        assert_eq!(
+            wal_file(Path::new("/x/inventory.sqlite")),
+            Path::new("/x/inventory.sqlite-wal")
+        );
     }
 }

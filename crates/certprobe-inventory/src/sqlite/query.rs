@@ -4,8 +4,8 @@ use super::{classify, SqliteStore};
 use crate::error::InventoryError;
 use crate::model::{colon_hex, state_name, EndpointKey, RunCounts, StoredFinding};
 use crate::query::{
-    CertificateFilter, CertificateRow, DeploymentRow, EndpointFilter, EndpointRow, EventRow,
-    HistoryOf, RunRow,
+    CertificateFilter, CertificateRow, DeploymentRow, EndpointDetail, EndpointFilter, EndpointRow,
+    EventRow, HistoryOf, RunRow,
 };
 use rusqlite::types::ToSql;
 use rusqlite::{params, params_from_iter, Row};
@@ -187,6 +187,53 @@ impl SqliteStore {
         &self,
         filter: &EndpointFilter,
     ) -> Result<Vec<EndpointRow>, InventoryError> {
+        Ok(self
+            .endpoint_rows(filter, "listing endpoints")?
+            .into_iter()
+            .map(|(row, _)| row)
+            .collect())
+    }
+
+    pub(crate) fn query_endpoint_details(
+        &self,
+        filter: &EndpointFilter,
+    ) -> Result<Vec<EndpointDetail>, InventoryError> {
+        let shown = self.path();
+        let fail = |e: rusqlite::Error| classify(&shown, "reading endpoints", &e);
+        let rows = self.endpoint_rows(filter, "reading endpoints")?;
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT c.der FROM chain_link l JOIN certificate c ON c.id = l.certificate_id
+                 WHERE l.chain_id = ?1 ORDER BY l.position",
+            )
+            .map_err(fail)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (row, served) in rows {
+            let chain = match served.chain_id {
+                Some(chain_id) => statement
+                    .query_map(params![chain_id], |r| r.get::<_, Vec<u8>>(0))
+                    .map_err(fail)?
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(fail)?,
+                None => Vec::new(),
+            };
+            out.push(EndpointDetail {
+                row,
+                chain,
+                tls_version: served.tls_version,
+                error_kind: served.error_kind,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The endpoints by filter, each with what its latest scan served.
+    fn endpoint_rows(
+        &self,
+        filter: &EndpointFilter,
+        doing: &'static str,
+    ) -> Result<Vec<(EndpointRow, Served)>, InventoryError> {
         let mut conditions: Vec<String> = vec!["1".to_string()];
         let mut values: Vec<Box<dyn ToSql>> = Vec::new();
         if let Some(address) = &filter.address {
@@ -223,7 +270,8 @@ impl SqliteStore {
             "SELECT e.zone, e.address, e.port, e.sni, e.protocol, e.job, e.state, e.summary,
                     e.last_scan, e.findings, c.sha256, c.not_after, c.common_name, c.subject,
                     e.last_run_id < coalesce((SELECT max(r.id) FROM scan_run r
-                        WHERE r.job = e.job AND r.zone = e.zone AND r.status = 'done'), 0)
+                        WHERE r.job = e.job AND r.zone = e.zone AND r.status = 'done'), 0),
+                    d.chain_id, e.tls_version, e.error_kind
              FROM endpoint e
              LEFT JOIN deployment d ON d.id = e.deployment_id
              LEFT JOIN certificate c ON c.id = d.leaf_id
@@ -232,50 +280,50 @@ impl SqliteStore {
             conditions.join(" AND ")
         );
         let shown = self.path();
-        let fail = |e: rusqlite::Error| classify(&shown, "listing endpoints", &e);
-        let mut statement = self.conn.prepare(&sql).map_err(fail)?;
+        let fail = |e: rusqlite::Error| classify(&shown, doing, &e);
+        let mut statement = self.conn.prepare_cached(&sql).map_err(fail)?;
         let rows = statement
             .query_map(params_from_iter(values.iter()), |row| {
                 let key = endpoint_key(row, 0)?;
+                let served = Served {
+                    chain_id: row.get(15)?,
+                    tls_version: row.get(16)?,
+                    error_kind: row.get(17)?,
+                };
                 let sha: Option<Vec<u8>> = row.get(10)?;
                 let findings: String = row.get(9)?;
                 let common_name: Option<String> = row.get(12)?;
                 let subject: Option<String> = row.get(13)?;
-                Ok((
-                    EndpointRow {
-                        endpoint: key.label(),
-                        zone: key.zone,
-                        address: key.address,
-                        port: key.port,
-                        sni: key.sni,
-                        protocol: key.protocol,
-                        job: row.get(5)?,
-                        state: state_name(row.get(6)?).to_string(),
-                        summary: row.get(7)?,
-                        last_scan: row.get(8)?,
-                        stale: row.get(14)?,
-                        sha256: sha.map(|s| colon_hex(&s)).unwrap_or_default(),
-                        not_after: row.get(11)?,
-                        subject: name_or(
-                            common_name.unwrap_or_default(),
-                            subject.unwrap_or_default(),
-                        ),
-                        findings: Vec::new(),
-                    },
-                    findings,
-                ))
+                let row = EndpointRow {
+                    endpoint: key.label(),
+                    zone: key.zone,
+                    address: key.address,
+                    port: key.port,
+                    sni: key.sni,
+                    protocol: key.protocol,
+                    job: row.get(5)?,
+                    state: state_name(row.get(6)?).to_string(),
+                    summary: row.get(7)?,
+                    last_scan: row.get(8)?,
+                    stale: row.get(14)?,
+                    sha256: sha.map(|s| colon_hex(&s)).unwrap_or_default(),
+                    not_after: row.get(11)?,
+                    subject: name_or(common_name.unwrap_or_default(), subject.unwrap_or_default()),
+                    findings: Vec::new(),
+                };
+                Ok((row, served, findings))
             })
             .map_err(fail)?;
         let mut out = Vec::new();
-        for row in rows {
-            let (mut row, findings) = row.map_err(fail)?;
+        for found in rows {
+            let (mut row, served, findings) = found.map_err(fail)?;
             if filter.stale_only && !row.stale {
                 continue;
             }
             // Parsed for the rows kept only.
             row.findings =
                 serde_json::from_str::<Vec<StoredFinding>>(&findings).unwrap_or_default();
-            out.push(row);
+            out.push((row, served));
         }
         Ok(out)
     }
@@ -372,6 +420,13 @@ impl SqliteStore {
             .map_err(fail)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(fail)
     }
+}
+
+/// What an endpoint's latest scan served, beside its row.
+struct Served {
+    chain_id: Option<i64>,
+    tls_version: String,
+    error_kind: Option<String>,
 }
 
 /// The endpoint key from five columns starting at `first` (zone, address, port, sni, protocol).

@@ -84,28 +84,51 @@ pub fn analyze(
     store: &TrustStore,
     now: i64,
 ) -> Result<Report, AnalysisError> {
-    let facts = chain_der
-        .iter()
-        .enumerate()
-        .map(|(i, der)| {
-            CertFacts::parse(der).map_err(|error| AnalysisError::Element { index: i, error })
+    let mut report = Report::from_der(chain_der, now)?;
+    report.name = name::check(report.chain.leaf(), name, mode);
+    report.trust = trust::verify(chain_der, &[], &report.chain, store, now);
+    Ok(report)
+}
+
+/// Text of the trust verdict of a report that was never verified against a store.
+pub const TRUST_NOT_VERIFIED: &str = "no trust store was used";
+
+impl Report {
+    /// The facts the DER alone gives, with no trust store, network or name: every
+    /// certificate's facts and the notes on the chain as sent, as [`analyze`] makes them, for
+    /// the time `now`. The name check is off (mode `none`) and trust is "could not be
+    /// verified" ([`TRUST_NOT_VERIFIED`]) until the caller sets both from what it knows: an
+    /// inventory rebuilds a stored chain's report so, and takes name and trust from the
+    /// findings the scan stored. Fails only when a certificate cannot be parsed at all.
+    pub fn from_der(chain_der: &[Vec<u8>], now: i64) -> Result<Report, AnalysisError> {
+        let facts = chain_der
+            .iter()
+            .enumerate()
+            .map(|(i, der)| {
+                CertFacts::parse(der).map_err(|error| AnalysisError::Element { index: i, error })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let chain = chain::Chain::new(facts).ok_or(AnalysisError::NoCertificate)?;
+        let chain_notes = chain::inspect(chain_der, &chain);
+        Ok(Report {
+            now,
+            name: NameCheck {
+                mode: NameMode::None,
+                name: String::new(),
+                matched_by: None,
+            },
+            trust: TrustResult {
+                unverifiable: Some(TRUST_NOT_VERIFIED.to_string()),
+                ..TrustResult::default()
+            },
+            chain,
+            chain_notes,
+            fetched: Vec::new(),
+            fetch_errors: Vec::new(),
+            revocation: None,
+            grade: None,
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    let chain = chain::Chain::new(facts).ok_or(AnalysisError::NoCertificate)?;
-    let name = name::check(chain.leaf(), name, mode);
-    let trust = trust::verify(chain_der, &[], &chain, store, now);
-    let chain_notes = chain::inspect(chain_der, &chain);
-    Ok(Report {
-        now,
-        chain,
-        name,
-        trust,
-        chain_notes,
-        fetched: Vec::new(),
-        fetch_errors: Vec::new(),
-        revocation: None,
-        grade: None,
-    })
+    }
 }
 
 impl Report {

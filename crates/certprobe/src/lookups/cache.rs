@@ -31,7 +31,8 @@ pub struct Cache {
     max_memory: usize,
     memory: Mutex<Memory>,
     changed: Condvar,
-    /// Makes temporary file names unique between the threads of one process.
+    /// Makes temporary file names unique between the writes of this cache (the process and
+    /// thread make them unique between caches).
     temp_counter: AtomicU64,
 }
 
@@ -212,8 +213,14 @@ impl Cache {
         if let Some(parent) = path.parent() {
             let _ = std::fs::create_dir_all(parent);
         }
+        // Process, thread and this cache's count: two caches on one folder (a process may
+        // make several) must not meet on one temporary name either.
         let unique = self.temp_counter.fetch_add(1, Ordering::Relaxed);
-        let temp = path.with_extension(format!("tmp{}-{unique}", std::process::id()));
+        let thread: String = format!("{:?}", std::thread::current().id())
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        let temp = path.with_extension(format!("tmp{}-{thread}-{unique}", std::process::id()));
         if std::fs::write(&temp, bytes).is_err() || std::fs::rename(&temp, &path).is_err() {
             let _ = std::fs::remove_file(&temp);
         }

@@ -10,8 +10,21 @@ pub use schema::SCHEMA_VERSION;
 /// The outcome as one pretty-printed JSON [`Document`](schema::Document); the exit code is
 /// the Nagios one for the state.
 pub fn render(outcome: &Outcome, context: &Context<'_>) -> Rendered {
+    let doc = document(outcome, context);
+    // Serialising these plain types cannot fail; say so in JSON if it ever did.
+    let text = serde_json::to_string_pretty(&doc)
+        .unwrap_or_else(|_| "{\"error\":\"the report could not be serialised\"}".into());
+    Rendered {
+        text: format!("{text}\n"),
+        exit_code: outcome.verdict.state.exit_code(),
+    }
+}
+
+/// The outcome as the schema's [`Document`](schema::Document), for a caller that puts
+/// several in one output or adds fields of its own.
+pub fn document(outcome: &Outcome, context: &Context<'_>) -> schema::Document {
     let report = outcome.report.as_ref();
-    let doc = schema::Document {
+    schema::Document {
         schema_version: SCHEMA_VERSION,
         plugin: context.program.to_string(),
         target: outcome.target.as_ref().map(|t| schema::Target {
@@ -55,12 +68,5 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> Rendered {
             .map_or_else(Vec::new, |o| o.protocols.iter().map(Into::into).collect()),
         grade: report.and_then(|r| r.grade.as_ref()).map(Into::into),
         trust: report.map(|r| (&r.trust).into()),
-    };
-    // Serialising these plain types cannot fail; say so in JSON if it ever did.
-    let text = serde_json::to_string_pretty(&doc)
-        .unwrap_or_else(|_| "{\"error\":\"the report could not be serialised\"}".into());
-    Rendered {
-        text: format!("{text}\n"),
-        exit_code: outcome.verdict.state.exit_code(),
     }
 }

@@ -92,6 +92,9 @@ pub struct Context<'a> {
     pub label: &'a str,
     /// `-v` count: 1 adds the chain to the Nagios long output, 2 the configuration.
     pub verbosity: u8,
+    /// What follows the program name in the Nagios usage line of an argument error
+    /// (`-H HOST [-p PORT] [options]`).
+    pub usage: &'a str,
 }
 
 /// Text for stdout and the process exit code.

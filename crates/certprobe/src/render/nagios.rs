@@ -13,7 +13,7 @@
 use super::{summary, Context, Outcome, Rendered};
 use crate::clock::format_utc;
 use crate::text::{cut, visible};
-use crate::verdict::days;
+use crate::verdict::{days, Check, State};
 
 /// Characters of the status line before its perfdata, at most: a count and the first names,
 /// never a certificate's thousand SANs.
@@ -54,10 +54,15 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> Rendered {
             ));
         }
     }
-    if outcome.target.is_none() {
+    let bad_arguments = outcome
+        .verdict
+        .findings
+        .iter()
+        .any(|f| f.check == Check::Arguments);
+    if outcome.target.is_none() && bad_arguments {
         lines.push(format!(
-            "Usage: {} -H HOST [-p PORT] [options]; see --help",
-            context.program
+            "Usage: {} {}; see --help",
+            context.program, context.usage
         ));
     }
     if context.verbosity > 0 {
@@ -92,7 +97,16 @@ fn append_within_limit(text: &mut String, lines: &[String]) {
 }
 
 fn perfdata(outcome: &Outcome) -> Option<String> {
-    let report = outcome.report.as_ref()?;
+    let items = perfdata_items(outcome);
+    (!items.is_empty()).then(|| items.join(" "))
+}
+
+/// The perfdata items of one outcome (`days=41.87;30:;7:;;`, `key_bits=256;;;;`, one
+/// `days_chain_elemN` per chain element up to ten); none when no certificate was analysed.
+pub fn perfdata_items(outcome: &Outcome) -> Vec<String> {
+    let Some(report) = outcome.report.as_ref() else {
+        return Vec::new();
+    };
     let (w, c) = (
         outcome.policy.warning.perfdata(),
         outcome.policy.critical.perfdata(),
@@ -109,7 +123,88 @@ fn perfdata(outcome: &Outcome) -> Option<String> {
             days(cert.days_left(report.now))
         ));
     }
-    Some(items.join(" "))
+    items
+}
+
+/// Bytes of the first line's perfdata for several endpoints, at most: the rest of the
+/// output keeps room for one line per endpoint.
+const MANY_PERF_MAX: usize = 4000;
+
+/// Several endpoints in one plugin output (a host's ports from an inventory): the worst state
+/// wins. The status line is `LABEL STATE - summary` (the caller's `summary`, cut to 300
+/// characters) with every endpoint's perfdata, each label prefixed with the endpoint's own
+/// (`'127.0.0.1:443 (www.example.com) days'=...`) so that they stay unique, up to 4000 bytes;
+/// then one line per endpoint, `[STATE] endpoint summary`, and with `-v` its chain, indented.
+/// The endpoint labels are the caller's (they must differ); the limits are [`render`]'s.
+pub fn render_many(
+    summary: &str,
+    endpoints: &[(String, &Outcome)],
+    context: &Context<'_>,
+) -> Rendered {
+    let state = endpoints
+        .iter()
+        .map(|(_, o)| o.verdict.state)
+        .max()
+        .unwrap_or(State::Unknown);
+    let status = format!("{} {} - {}", context.label, state.as_str(), clean(summary));
+    let mut text = cut(&status, STATUS_MAX);
+    let mut perf: Vec<String> = Vec::new();
+    let mut perf_len = 0;
+    let mut perf_left_out = 0;
+    for (label, outcome) in endpoints {
+        let prefix = perf_label(label);
+        let items: Vec<String> = perfdata_items(outcome)
+            .iter()
+            .filter_map(|item| item.split_once('='))
+            .map(|(name, value)| format!("'{prefix} {name}'={value}"))
+            .collect();
+        let len: usize = items.iter().map(|i| i.len() + 1).sum();
+        if items.is_empty() {
+            continue;
+        }
+        if perf_len + len > MANY_PERF_MAX {
+            perf_left_out += 1;
+            continue;
+        }
+        perf_len += len;
+        perf.extend(items);
+    }
+    if !perf.is_empty() {
+        text.push_str(" | ");
+        text.push_str(&perf.join(" "));
+    }
+    text.push('\n');
+    let mut lines = Vec::new();
+    for (label, outcome) in endpoints {
+        lines.push(format!(
+            "[{}] {} {}",
+            outcome.verdict.state.as_str(),
+            clean(label),
+            clean(&super::summary(outcome))
+        ));
+        if context.verbosity > 0 {
+            lines.extend(
+                chain_lines(outcome)
+                    .lines()
+                    .map(|l| format!("  {}", clean(l))),
+            );
+        }
+    }
+    if perf_left_out > 0 {
+        lines.push(format!(
+            "[...] perfdata of {perf_left_out} endpoints not shown (output limit)"
+        ));
+    }
+    append_within_limit(&mut text, &lines);
+    Rendered {
+        text,
+        exit_code: state.exit_code(),
+    }
+}
+
+/// An endpoint label as the start of a perfdata label: visible, no `|` or `=`, quotes doubled.
+fn perf_label(label: &str) -> String {
+    clean(label).replace('=', "_").replace('\'', "''")
 }
 
 /// The chain as sent, for `-v`.

@@ -31,6 +31,7 @@ pub struct Channel {
 }
 
 /// What PRTG gets: channels and a text, or an error text.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Sensor {
     /// A certificate was read: every channel, and the sensor message.
     Result {

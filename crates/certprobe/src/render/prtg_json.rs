@@ -15,7 +15,12 @@ use serde_json::{json, Value};
 /// The [`sensor`] as `{"prtg":{"result":[...],"text":...}}`, or `{"prtg":{"error":1,...}}`
 /// when no certificate was read. Exit 0.
 pub fn render(outcome: &Outcome) -> Rendered {
-    let body = match sensor(outcome) {
+    render_sensor(&sensor(outcome))
+}
+
+/// A [`Sensor`] as PRTG JSON, however it was made (several endpoints' in one). Exit 0.
+pub fn render_sensor(sensor: &Sensor) -> Rendered {
+    let body = match sensor {
         Sensor::Result { channels, text } => {
             let result: Vec<Value> = channels
                 .iter()

@@ -18,9 +18,15 @@ use serde_json::{json, Value};
 /// channels typed `lookup` or `integer`; only `status` and `message` when no certificate was
 /// read. Exit 0.
 pub fn render(outcome: &Outcome) -> Rendered {
-    let body = match sensor(outcome) {
+    render_sensor(&sensor(outcome), outcome.verdict.state)
+}
+
+/// A [`Sensor`] as a Script v2 document with the status of `state`, however it was made
+/// (several endpoints' in one). Exit 0.
+pub fn render_sensor(sensor: &Sensor, state: State) -> Rendered {
+    let body = match sensor {
         Sensor::Result { channels, text } => {
-            let status = match outcome.verdict.state {
+            let status = match state {
                 State::Ok => "ok",
                 State::Warning => "warning",
                 State::Critical | State::Unknown => "error",

@@ -15,10 +15,15 @@ use super::{Outcome, Rendered};
 
 /// The [`sensor`] as `<prtg>` XML, every value escaped and control characters blanked. Exit 0.
 pub fn render(outcome: &Outcome) -> Rendered {
+    render_sensor(&sensor(outcome))
+}
+
+/// A [`Sensor`] as PRTG XML, however it was made (several endpoints' in one). Exit 0.
+pub fn render_sensor(sensor: &Sensor) -> Rendered {
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<prtg>\n");
-    match sensor(outcome) {
+    match sensor {
         Sensor::Result { channels, text } => {
-            for c in &channels {
+            for c in channels {
                 xml.push_str("  <result>\n");
                 element(&mut xml, "channel", c.name);
                 element(&mut xml, "value", &c.value.to_string());
@@ -36,11 +41,11 @@ pub fn render(outcome: &Outcome) -> Rendered {
                 }
                 xml.push_str("  </result>\n");
             }
-            xml.push_str(&format!("  <text>{}</text>\n", escape(&text)));
+            xml.push_str(&format!("  <text>{}</text>\n", escape(text)));
         }
         Sensor::Error { text } => {
             xml.push_str("  <error>1</error>\n");
-            xml.push_str(&format!("  <text>{}</text>\n", escape(&text)));
+            xml.push_str(&format!("  <text>{}</text>\n", escape(text)));
         }
     }
     xml.push_str("</prtg>\n");

@@ -21,6 +21,15 @@ use serde_json::{json, Value};
 /// The certificate in agent 2's shape with certprobe's verdict under `certprobe`, or an
 /// `error` object (code 2) with the summary when no certificate was read. Exit 0.
 pub fn render(outcome: &Outcome) -> Rendered {
+    Rendered {
+        text: format!("{}\n", document(outcome)),
+        exit_code: 0,
+    }
+}
+
+/// The JSON value [`render`] prints, for a caller that puts several in one output or adds
+/// fields of its own.
+pub fn document(outcome: &Outcome) -> Value {
     let certprobe = json!({
         "state": outcome.verdict.state.as_str(),
         "exit_code": outcome.verdict.state.exit_code(),
@@ -34,13 +43,9 @@ pub fn render(outcome: &Outcome) -> Rendered {
             .map(super::json_schema::Finding::from)
             .collect::<Vec<_>>(),
     });
-    let body = match &outcome.report {
+    match &outcome.report {
         Some(report) => certificate(report, certprobe),
         None => json!({"error": {"code": 2, "message": summary(outcome)}, "certprobe": certprobe}),
-    };
-    Rendered {
-        text: format!("{body}\n"),
-        exit_code: 0,
     }
 }
 

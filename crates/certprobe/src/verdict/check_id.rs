@@ -62,6 +62,9 @@ pub enum Check {
     Setup,
     /// The arguments or the configuration are wrong.
     Arguments,
+    /// What an inventory knows of the endpoint: stale (not seen in the latest run of its
+    /// job), scanned too long ago, or not in the inventory at all.
+    Inventory,
 }
 
 impl Check {
@@ -95,7 +98,45 @@ impl Check {
             Check::Certificate => "certificate",
             Check::Setup => "setup",
             Check::Arguments => "arguments",
+            Check::Inventory => "inventory",
         }
+    }
+
+    /// Every check, in the order of the enum.
+    pub const ALL: [Check; 28] = [
+        Check::Expiry,
+        Check::Tier,
+        Check::ChainExpiry,
+        Check::Name,
+        Check::SelfSigned,
+        Check::Trust,
+        Check::Handshake,
+        Check::Key,
+        Check::KeyUsage,
+        Check::Chain,
+        Check::Signature,
+        Check::Validity,
+        Check::San,
+        Check::Issuer,
+        Check::Match,
+        Check::Fingerprint,
+        Check::Serial,
+        Check::Tls,
+        Check::Protocols,
+        Check::Grade,
+        Check::Revocation,
+        Check::Stapling,
+        Check::Connection,
+        Check::Timeout,
+        Check::Certificate,
+        Check::Setup,
+        Check::Arguments,
+        Check::Inventory,
+    ];
+
+    /// The check of an id as [`Check::as_str`] writes it (and an inventory stores it).
+    pub fn from_id(id: &str) -> Option<Check> {
+        Check::ALL.into_iter().find(|c| c.as_str() == id)
     }
 }
 
@@ -116,5 +157,50 @@ mod tests {
                 format!("\"{}\"", check.as_str())
             );
         }
+    }
+
+    #[test]
+    fn every_id_reads_back_and_means_one_check() {
+        // Adding a variant breaks this match until it is in ALL too.
+        let listed = |c: Check| match c {
+            Check::Expiry
+            | Check::Tier
+            | Check::ChainExpiry
+            | Check::Name
+            | Check::SelfSigned
+            | Check::Trust
+            | Check::Handshake
+            | Check::Key
+            | Check::KeyUsage
+            | Check::Chain
+            | Check::Signature
+            | Check::Validity
+            | Check::San
+            | Check::Issuer
+            | Check::Match
+            | Check::Fingerprint
+            | Check::Serial
+            | Check::Tls
+            | Check::Protocols
+            | Check::Grade
+            | Check::Revocation
+            | Check::Stapling
+            | Check::Connection
+            | Check::Timeout
+            | Check::Certificate
+            | Check::Setup
+            | Check::Arguments
+            | Check::Inventory => c,
+        };
+        let mut ids = std::collections::HashSet::new();
+        for check in Check::ALL {
+            assert_eq!(Check::from_id(check.as_str()), Some(listed(check)));
+            assert_eq!(
+                serde_json::to_string(&check).unwrap(),
+                format!("\"{}\"", check.as_str())
+            );
+            assert!(ids.insert(check.as_str()), "{}", check.as_str());
+        }
+        assert_eq!(Check::from_id("no-such-check"), None);
     }
 }

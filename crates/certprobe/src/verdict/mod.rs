@@ -56,6 +56,13 @@ impl State {
             State::Unknown => "UNKNOWN",
         }
     }
+
+    /// The state of a printed name ([`State::as_str`]), as an inventory stores it.
+    pub fn from_name(name: &str) -> Option<State> {
+        [State::Ok, State::Warning, State::Critical, State::Unknown]
+            .into_iter()
+            .find(|s| s.as_str() == name)
+    }
 }
 
 /// One judged fact.
@@ -93,10 +100,17 @@ pub struct Verdict {
 
 impl Verdict {
     fn from_findings(findings: Vec<Finding>) -> Verdict {
+        Verdict::new(findings, None)
+    }
+
+    /// A verdict of these findings, the worst state winning (OK when there are none), with the
+    /// leaf's tier when a certificate was read: for findings judged elsewhere and kept (an
+    /// inventory's), which [`judge`] would otherwise make.
+    pub fn new(findings: Vec<Finding>, tier: Option<Tier>) -> Verdict {
         let state = findings.iter().map(|f| f.state).max().unwrap_or(State::Ok);
         Verdict {
             state,
-            tier: None,
+            tier,
             findings,
         }
     }
@@ -112,7 +126,8 @@ pub fn days(value: f64) -> String {
     format!("{value:.2}")
 }
 
-/// Judges a captured and analysed chain: one finding per fact, in a fixed order.
+/// Judges a captured and analysed chain: one finding per fact, in a fixed order. Thresholds
+/// given as a share of the lifetime are the leaf's ([`Policy::for_leaf`]).
 pub fn judge(
     report: &Report,
     observation: &Observation,
@@ -120,9 +135,8 @@ pub fn judge(
     policy: &Policy,
 ) -> Verdict {
     let leaf = report.leaf();
-    let (expiry, tier) = expiry::leaf(report, policy);
-    let mut findings = vec![expiry, expiry::tier(tier, policy)];
-    findings.extend(expiry::chain(report, policy));
+    let policy = &policy.for_leaf(leaf);
+    let (mut findings, tier) = judge_expiry(report, policy);
     findings.extend(identity::name(report, policy));
     findings.extend(identity::trust(report, observation, store, policy));
     findings.extend(certificate_policy::chain(report));
@@ -146,6 +160,20 @@ pub fn judge(
     verdict
 }
 
+/// The findings about time, which [`judge`] puts first: the leaf's expiry, its alarm tier,
+/// and the chain elements that expire (or expire before the leaf), at `report.now`; with the
+/// tier. These are the findings `-w`/`-c` decide and that a certificate crosses just by sitting
+/// on a server, so an inventory judges them again at the current time and keeps the rest as the
+/// scan found it.
+/// Thresholds given as a share of the lifetime are the leaf's ([`Policy::for_leaf`]).
+pub fn judge_expiry(report: &Report, policy: &Policy) -> (Vec<Finding>, Tier) {
+    let policy = &policy.for_leaf(report.leaf());
+    let (expiry, tier) = expiry::leaf(report, policy);
+    let mut findings = vec![expiry, expiry::tier(tier, policy)];
+    findings.extend(expiry::chain(report, policy));
+    (findings, tier)
+}
+
 /// Judges a failed capture: timeouts take the chosen state, everything else is CRITICAL
 /// (the service is not usable), as the plugin guidelines ask.
 pub fn judge_error(error: &ConnectError, policy: &Policy) -> Verdict {
@@ -159,6 +187,15 @@ pub fn judge_error(error: &ConnectError, policy: &Policy) -> Verdict {
         check,
         state,
         message: crate::text::visible(&error.message),
+    }])
+}
+
+/// A verdict of one UNKNOWN finding about `check`: what could not be determined, and why.
+pub fn judge_unknown(check: Check, message: &str) -> Verdict {
+    Verdict::from_findings(vec![Finding {
+        check,
+        state: State::Unknown,
+        message: crate::text::visible(message),
     }])
 }
 

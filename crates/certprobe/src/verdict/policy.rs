@@ -2,7 +2,7 @@
 
 use super::{State, Threshold};
 use crate::analysis::grade::Letter;
-use crate::analysis::NameMode;
+use crate::analysis::{CertFacts, NameMode};
 use crate::tls_version::TlsVersion;
 
 /// Thresholds and switches; every default is the documented one.
@@ -11,7 +11,8 @@ pub struct Policy {
     /// Days left at or below which the alarm tier is Warning, and PRTG's warning limit
     /// (`warning`'s [`Threshold::min_days`]). The state itself comes from `warning`.
     pub warning_days: f64,
-    /// The warning threshold as given (`30`, `30:`, `@10:20`); drives the state and perfdata.
+    /// The warning threshold as given (`30`, `30:`, `@10:20`, `25%`); drives the state and
+    /// perfdata. A share of the lifetime is turned into days for the leaf by [`Policy::for_leaf`].
     pub warning: Threshold,
     /// Days left at or below which the alarm tier is Critical, and PRTG's error limit
     /// (`critical`'s [`Threshold::min_days`]). The state itself comes from `critical`.
@@ -54,6 +55,36 @@ pub struct Policy {
     pub min_tls: Option<TlsVersion>,
     /// A grade worse than this (`B`) is CRITICAL.
     pub min_grade: Option<Letter>,
+}
+
+impl Policy {
+    /// The policy for one leaf: thresholds given as a share of the lifetime (`25%`) become
+    /// minimum days of this leaf's notBefore..notAfter, and `warning_days`/`critical_days`
+    /// follow them; a policy in days is returned as it is. The verdict judges with this, and
+    /// an [`Outcome`](crate::Outcome) keeps it, so perfdata and PRTG limits are in days.
+    pub fn for_leaf(&self, leaf: &CertFacts) -> Policy {
+        if !self.warning.is_percent() && !self.critical.is_percent() {
+            return self.clone();
+        }
+        let lifetime = (leaf.not_after - leaf.not_before) as f64 / 86_400.0;
+        let warning = self.warning.for_lifetime(lifetime);
+        let critical = self.critical.for_lifetime(lifetime);
+        Policy {
+            warning_days: if self.warning.is_percent() {
+                warning.min_days()
+            } else {
+                self.warning_days
+            },
+            critical_days: if self.critical.is_percent() {
+                critical.min_days()
+            } else {
+                self.critical_days
+            },
+            warning,
+            critical,
+            ..self.clone()
+        }
+    }
 }
 
 impl Default for Policy {

@@ -5,6 +5,11 @@
 //! A plain number stays what certificate plugins have always meant by it, the minimum days
 //! left (alert below it, as check_ssl_cert does); it is the range `N:`, which is also what
 //! the perfdata says. Any form with `:`, `~` or `@` is a range over days left.
+//!
+//! A number with `%` (`25%`) is a share of the leaf's lifetime, as `icingacli x509 check host`
+//! takes it: alert when less than that share of notBefore..notAfter is left. It becomes minimum
+//! days for each certificate ([`Threshold::for_lifetime`]; the verdict does it for the leaf),
+//! so the states, tiers, perfdata and PRTG limits all see days.
 
 use std::fmt;
 
@@ -18,6 +23,8 @@ pub enum RangeError {
     NotRange(String),
     /// A range whose start lies after its end.
     StartAfterEnd(String),
+    /// Ends in `%`, but is no percentage from 0 to 100.
+    NotPercent(String),
 }
 
 impl fmt::Display for RangeError {
@@ -25,7 +32,7 @@ impl fmt::Display for RangeError {
         match self {
             RangeError::NotDays(text) => write!(
                 f,
-                "'{}' is not a number of days (0 or more) or a range like 10:, ~:10, 10:20, @10:20",
+                "'{}' is not a number of days (0 or more), a share of the lifetime like 25% or a range like 10:, ~:10, 10:20, @10:20",
                 shown(text)
             ),
             RangeError::NotRange(text) => write!(
@@ -36,6 +43,11 @@ impl fmt::Display for RangeError {
             RangeError::StartAfterEnd(text) => write!(
                 f,
                 "'{}': the start of a range may not exceed its end",
+                shown(text)
+            ),
+            RangeError::NotPercent(text) => write!(
+                f,
+                "'{}' is not a share of the lifetime from 0% to 100%",
                 shown(text)
             ),
         }
@@ -51,6 +63,10 @@ pub enum Threshold {
     MinDays(f64),
     /// Any form with `:`, `~` or `@`: a Nagios range over days left.
     Range(Range),
+    /// Alert when less than this percentage (0 to 100) of the certificate's lifetime is left
+    /// (`-w 25%`). A share alone knows no days: [`Threshold::for_lifetime`] turns it into
+    /// [`Threshold::MinDays`] for one certificate, and until then it never alerts.
+    Percent(f64),
 }
 
 /// A parsed Nagios range: `10` means `0:10`, an empty start is 0, an empty end unbounded.
@@ -71,6 +87,12 @@ impl Threshold {
     /// or `@` a [`Range`]. The error is a sentence for the user.
     pub fn parse(text: &str) -> Result<Threshold, RangeError> {
         let text = text.trim();
+        if let Some(number) = text.strip_suffix('%') {
+            return match number.trim().parse::<f64>() {
+                Ok(share) if (0.0..=100.0).contains(&share) => Ok(Threshold::Percent(share)),
+                _ => Err(RangeError::NotPercent(text.to_string())),
+            };
+        }
         if !text.contains([':', '~', '@']) {
             return match text.parse::<f64>() {
                 Ok(days) if days >= 0.0 && days.is_finite() => Ok(Threshold::MinDays(days)),
@@ -80,29 +102,52 @@ impl Threshold {
         Range::parse(text).map(Threshold::Range)
     }
 
-    /// True when `days` left should raise this threshold's state.
+    /// True when `days` left should raise this threshold's state. A [`Threshold::Percent`]
+    /// not yet turned into days ([`Threshold::for_lifetime`]) never alerts.
     pub fn alerts(&self, days: f64) -> bool {
         match self {
             Threshold::MinDays(min) => days < *min,
             Threshold::Range(range) => range.alerts(days),
+            Threshold::Percent(_) => false,
         }
     }
 
-    /// The perfdata form: `30:` for minimum days, the range as written otherwise.
+    /// The perfdata form: `30:` for minimum days, the range as written otherwise (`25%` for a
+    /// share not yet turned into days, which no perfdata should carry).
     pub fn perfdata(&self) -> String {
         match self {
             Threshold::MinDays(min) => format!("{min}:"),
             Threshold::Range(range) => range.text.clone(),
+            Threshold::Percent(share) => format!("{share}%"),
         }
     }
 
-    /// The days below which this alerts, for tiers and PRTG limits (which only know minimums).
+    /// The days below which this alerts, for tiers and PRTG limits (which only know minimums);
+    /// 0 for a share not yet turned into days.
     pub fn min_days(&self) -> f64 {
         match self {
             Threshold::MinDays(min) => *min,
             Threshold::Range(range) if !range.inside && range.start.is_finite() => range.start,
-            Threshold::Range(_) => 0.0,
+            Threshold::Range(_) | Threshold::Percent(_) => 0.0,
         }
+    }
+
+    /// This threshold for a certificate valid `lifetime_days` (notBefore to notAfter): a share
+    /// becomes minimum days, rounded to two decimals as every output prints days (`25%` of 90
+    /// days is `22.5`); days and ranges stay as they are.
+    pub fn for_lifetime(&self, lifetime_days: f64) -> Threshold {
+        match self {
+            Threshold::Percent(share) => {
+                let days = lifetime_days.max(0.0) * share / 100.0;
+                Threshold::MinDays((days * 100.0).round() / 100.0)
+            }
+            other => other.clone(),
+        }
+    }
+
+    /// True for a share of the lifetime (`25%`).
+    pub fn is_percent(&self) -> bool {
+        matches!(self, Threshold::Percent(_))
     }
 }
 
@@ -196,6 +241,45 @@ mod tests {
     }
 
     #[test]
+    fn percentages_are_shares_of_the_lifetime() {
+        assert_eq!(Threshold::parse("25%").unwrap(), Threshold::Percent(25.0));
+        assert_eq!(
+            Threshold::parse(" 12.5 %").unwrap(),
+            Threshold::Percent(12.5)
+        );
+        assert_eq!(Threshold::parse("0%").unwrap(), Threshold::Percent(0.0));
+        assert_eq!(Threshold::parse("100%").unwrap(), Threshold::Percent(100.0));
+        // Not yet tied to a certificate: no days, no alert.
+        let share = Threshold::parse("25%").unwrap();
+        assert!(!share.alerts(-5.0) && !share.alerts(0.0));
+        assert_eq!(share.min_days(), 0.0);
+        assert_eq!(share.perfdata(), "25%");
+        assert!(share.is_percent() && !Threshold::MinDays(3.0).is_percent());
+        // 25% of a 90-day certificate: alert below 22.5 days left.
+        let days = share.for_lifetime(90.0);
+        assert_eq!(days, Threshold::MinDays(22.5));
+        assert!(days.alerts(22.49) && !days.alerts(22.5));
+        assert_eq!(days.perfdata(), "22.5:");
+        assert_eq!(days.min_days(), 22.5);
+        // Rounded to two decimals, as days are printed; a lifetime below zero counts as none.
+        assert_eq!(
+            Threshold::Percent(10.0).for_lifetime(397.123),
+            Threshold::MinDays(39.71)
+        );
+        assert_eq!(
+            Threshold::Percent(10.0).for_lifetime(-3.0),
+            Threshold::MinDays(0.0)
+        );
+        // Days and ranges do not depend on the lifetime.
+        assert_eq!(
+            Threshold::MinDays(30.0).for_lifetime(90.0),
+            Threshold::MinDays(30.0)
+        );
+        let range = Threshold::parse("@10:20").unwrap();
+        assert_eq!(range.for_lifetime(90.0), range);
+    }
+
+    #[test]
     fn nonsense_is_refused() {
         let not_days = |t: &str| RangeError::NotDays(t.into());
         let not_range = |t: &str| RangeError::NotRange(t.into());
@@ -206,6 +290,11 @@ mod tests {
             ("@", not_range("@")),
             ("1:2:3", not_range("1:2:3")),
             ("~", not_range("~")),
+            ("101%", RangeError::NotPercent("101%".into())),
+            ("-1%", RangeError::NotPercent("-1%".into())),
+            ("%", RangeError::NotPercent("%".into())),
+            ("ten%", RangeError::NotPercent("ten%".into())),
+            ("NaN%", RangeError::NotPercent("NaN%".into())),
         ];
         for (bad, error) in cases {
             assert_eq!(Threshold::parse(bad), Err(error), "{bad}");
@@ -214,6 +303,10 @@ mod tests {
             Threshold::parse("20:10").unwrap_err().to_string(),
             "'20:10': the start of a range may not exceed its end"
         );
+        assert_eq!(
+            Threshold::parse("150%").unwrap_err().to_string(),
+            "'150%' is not a share of the lifetime from 0% to 100%"
+        );
     }
 
     #[test]
@@ -221,7 +314,7 @@ mod tests {
         // Found by the nagios_range fuzzer: the argument was quoted raw and whole.
         assert_eq!(
             Threshold::parse("v\0").unwrap_err().to_string(),
-            "'v\\0' is not a number of days (0 or more) or a range like 10:, ~:10, 10:20, @10:20"
+            "'v\\0' is not a number of days (0 or more), a share of the lifetime like 25% or a range like 10:, ~:10, 10:20, @10:20"
         );
         assert_eq!(
             Threshold::parse("1\x1b:x").unwrap_err().to_string(),

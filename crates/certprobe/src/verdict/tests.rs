@@ -352,3 +352,35 @@ fn dsa_keys_are_judged_by_their_size() {
         )
     );
 }
+
+#[test]
+fn shares_of_the_lifetime_are_the_leafs_days() {
+    // Valid from ten days ago: a leaf with 5 days left lives 15 days, 50% of it is 7.5 days.
+    let policy = Policy {
+        warning: Threshold::Percent(50.0),
+        critical: Threshold::Percent(20.0),
+        warning_days: 0.0,
+        critical_days: 0.0,
+        ..Policy::default()
+    };
+    let judged = |days: f64| judge_leaf(facts(days, p256(), false), true, &policy);
+    assert_eq!(judged(40.0).state, State::Ok);
+    assert_eq!(judged(20.0).state, State::Ok);
+    let five = judged(5.0);
+    assert_eq!(five.state, State::Warning);
+    assert_eq!(five.tier, Some(Tier::Warning));
+    assert_eq!(
+        message_of(&five, "tier"),
+        "alarm tier Warning: expires within 4 to 7.5 days"
+    );
+    assert_eq!(judged(2.0).state, State::Critical);
+    let leaf = facts(5.0, p256(), false);
+    let resolved = policy.for_leaf(&leaf);
+    assert_eq!(resolved.warning, Threshold::MinDays(7.5));
+    assert_eq!(resolved.critical, Threshold::MinDays(3.0));
+    assert_eq!((resolved.warning_days, resolved.critical_days), (7.5, 3.0));
+    // A policy in days is the leaf's as it is.
+    let days = Policy::default().for_leaf(&leaf);
+    assert_eq!(days.warning, Threshold::MinDays(30.0));
+    assert_eq!(days.warning_days, 30.0);
+}

@@ -1,9 +1,10 @@
 //! Where the inventory is: `--db`, else `CERTPROBE_DB`, else the system path for root and
-//! the XDG data folder for everyone else.
+//! the XDG data folder for everyone else. One rule for every program that opens it (`certprobe`,
+//! `check_cert_inventory`), so that they find the same file.
 
 use std::path::PathBuf;
 
-/// The inventory path of a command.
+/// The inventory path of a command, `given` its `--db`.
 pub fn inventory_path(given: Option<&PathBuf>) -> PathBuf {
     if let Some(path) = given {
         return path.clone();

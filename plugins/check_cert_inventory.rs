@@ -1,0 +1,4 @@
+//! check_cert_inventory: an endpoint's certificate from the certprobe inventory, no network.
+fn main() {
+    certprobe_inventory_check::main()
+}

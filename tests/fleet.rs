@@ -563,7 +563,7 @@ sni = {{ "127.0.14.1" = ["www.fleet.test"], "127.0.14.2" = ["api.fleet.test", "w
         (
             1,
             format!(
-                "certprobe: cannot write {}: no such folder\n",
+                "certprobe: cannot write {}: no such file or folder\n",
                 dir.path().join("none/x.prom").display()
             )
         )

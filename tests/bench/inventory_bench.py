@@ -38,7 +38,8 @@ def timed(argv, runs):
 
 def main():
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 20
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "certprobe", "--example", "bench_inventory"],
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "certprobe", "--bin", "check_cert_inventory",
+                    "--example", "bench_inventory"],
                    cwd=ROOT, check=True)
     with tempfile.TemporaryDirectory() as d:
         db = f"{d}/inventory.sqlite"

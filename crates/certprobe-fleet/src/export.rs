@@ -492,7 +492,7 @@ fn decimal_of_hex(hex: &str) -> String {
 pub fn write_atomically(path: &Path, text: &str) -> Result<(), FleetError> {
     let error = |e: std::io::Error| FleetError::Output {
         path: path.display().to_string(),
-        reason: io_words(&e),
+        reason: certprobe_inventory::error::io_words(&e),
     };
     let name = path.file_name().ok_or_else(|| FleetError::Output {
         path: path.display().to_string(),
@@ -518,20 +518,6 @@ pub fn write_atomically(path: &Path, text: &str) -> Result<(), FleetError> {
         return Err(error(e));
     }
     Ok(())
-}
-
-fn io_words(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        std::io::ErrorKind::NotFound => "no such folder".to_string(),
-        _ => {
-            let text = e.to_string();
-            match text.find(" (os error") {
-                Some(cut) => text[..cut].to_string(),
-                None => text,
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -141,15 +141,24 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         message,
     };
     let size = std::fs::metadata(path)
-        .map_err(|e| whole(format!("cannot read it: {}", io_words(&e))))?
+        .map_err(|e| {
+            whole(format!(
+                "cannot read it: {}",
+                certprobe_inventory::error::io_words(&e)
+            ))
+        })?
         .len();
     if size > MAX_CONFIG_BYTES {
         return Err(whole(format!(
             "it is {size} bytes, more than the {MAX_CONFIG_BYTES} a config file may have"
         )));
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| whole(format!("cannot read it: {}", io_words(&e))))?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        whole(format!(
+            "cannot read it: {}",
+            certprobe_inventory::error::io_words(&e)
+        ))
+    })?;
     let text = String::from_utf8(bytes).map_err(|_| whole("it is not UTF-8 text".to_string()))?;
     parse(&file, &text, path.parent())
 }
@@ -358,7 +367,13 @@ fn sni_map(
 /// An SNI file: one address per line followed by its names; `#` starts a comment.
 pub fn read_sni_file(path: &Path) -> Result<BTreeMap<IpAddr, Vec<String>>, String> {
     let size = std::fs::metadata(path)
-        .map_err(|e| format!("cannot read {}: {}", path.display(), io_words(&e)))?
+        .map_err(|e| {
+            format!(
+                "cannot read {}: {}",
+                path.display(),
+                certprobe_inventory::error::io_words(&e)
+            )
+        })?
         .len();
     if size > MAX_CONFIG_BYTES {
         return Err(format!(
@@ -366,8 +381,13 @@ pub fn read_sni_file(path: &Path) -> Result<BTreeMap<IpAddr, Vec<String>>, Strin
             path.display()
         ));
     }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {}", path.display(), io_words(&e)))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        format!(
+            "cannot read {}: {}",
+            path.display(),
+            certprobe_inventory::error::io_words(&e)
+        )
+    })?;
     let mut map: BTreeMap<IpAddr, Vec<String>> = BTreeMap::new();
     for (index, line) in text.lines().enumerate() {
         let line = line.split('#').next().unwrap_or("").trim();
@@ -438,14 +458,6 @@ fn line_of(text: &str, offset: usize) -> usize {
         .filter(|&&b| b == b'\n')
         .count()
         + 1
-}
-
-fn io_words(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => e.to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ impl SqliteStore {
                 reason: format!(
                     "cannot create the folder {}: {}",
                     parent.display(),
-                    io_words(&e)
+                    crate::error::io_words(&e)
                 ),
             })?;
         }
@@ -246,20 +246,6 @@ fn database_words(e: &rusqlite::Error) -> String {
         }
         rusqlite::Error::SqliteFailure(failure, None) => failure.to_string(),
         other => other.to_string(),
-    }
-}
-
-fn io_words(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        std::io::ErrorKind::NotFound => "no such file or folder".to_string(),
-        _ => {
-            let text = e.to_string();
-            match text.find(" (os error") {
-                Some(cut) => text[..cut].to_string(),
-                None => text,
-            }
-        }
     }
 }
 

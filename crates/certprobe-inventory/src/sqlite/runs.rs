@@ -135,7 +135,7 @@ impl SqliteStore {
             .open(&path)
             .map_err(|e| InventoryError::NotWritable {
                 path: path.display().to_string(),
-                reason: super::io_words(&e),
+                reason: crate::error::io_words(&e),
             })?;
         match file.try_lock() {
             Ok(()) => Ok(file),
@@ -149,7 +149,7 @@ impl SqliteStore {
             }
             Err(TryLockError::Error(e)) => Err(InventoryError::NotWritable {
                 path: path.display().to_string(),
-                reason: super::io_words(&e),
+                reason: crate::error::io_words(&e),
             }),
         }
     }

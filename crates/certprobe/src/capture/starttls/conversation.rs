@@ -278,13 +278,15 @@ pub fn refused(what: &str, reply: &str) -> ConnectError {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use std::io::Cursor;
     use std::time::Duration;
 
-    /// A stream that reads from `input` and swallows writes.
-    struct Scripted(Cursor<Vec<u8>>);
+    /// A stream that reads from `input` and swallows writes (the LDAP tests use it too).
+    pub(in crate::capture::starttls) struct Scripted(
+        pub(in crate::capture::starttls) Cursor<Vec<u8>>,
+    );
 
     impl Read for Scripted {
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {

@@ -253,26 +253,9 @@ pub fn result_name(code: u32) -> &'static str {
 mod tests {
     use super::*;
     use crate::budget::Deadline;
-    use std::io::{self, Cursor};
+    use crate::capture::starttls::conversation::tests::Scripted;
+    use std::io::Cursor;
     use std::time::Duration;
-
-    /// A server that sends `answer` and swallows what it is sent.
-    struct Scripted(Cursor<Vec<u8>>);
-
-    impl Read for Scripted {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            self.0.read(buf)
-        }
-    }
-
-    impl Write for Scripted {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
 
     /// The dialogue against a server that answers the request with `answer`.
     fn negotiate_with(answer: &[u8]) -> Result<(), ConnectError> {

@@ -18,44 +18,38 @@ impl SqliteStore {
         &self,
         filter: &CertificateFilter,
     ) -> Result<Vec<CertificateRow>, InventoryError> {
-        let mut conditions: Vec<String> = Vec::new();
-        let mut values: Vec<Box<dyn ToSql>> = Vec::new();
+        let mut filters = Where::default();
         if !filter.all {
-            conditions.push("d.id IS NOT NULL".to_string());
+            filters.add("d.id IS NOT NULL");
         }
         if let Some(before) = filter.expiring_before {
-            values.push(Box::new(before));
-            conditions.push(format!("c.not_after < ?{}", values.len()));
+            filters.bind("c.not_after < ?", [Box::new(before)]);
         }
         if let Some(issuer) = &filter.issuer {
-            values.push(Box::new(issuer.to_lowercase()));
-            conditions.push(format!("instr(lower(c.issuer), ?{}) > 0", values.len()));
+            filters.bind(
+                "instr(lower(c.issuer), ?) > 0",
+                [Box::new(issuer.to_lowercase())],
+            );
         }
         if let Some(key) = &filter.key_type {
-            values.push(Box::new(key.to_lowercase()));
-            conditions.push(format!("lower(c.key_type) = ?{}", values.len()));
+            filters.bind("lower(c.key_type) = ?", [Box::new(key.to_lowercase())]);
         }
         if let Some(bits) = filter.key_bits_below {
-            values.push(Box::new(bits));
-            conditions.push(format!("c.key_bits < ?{}", values.len()));
+            filters.bind("c.key_bits < ?", [Box::new(bits)]);
         }
         if let Some(signature) = &filter.signature {
-            values.push(Box::new(signature.to_lowercase()));
-            conditions.push(format!("instr(lower(c.signature), ?{}) > 0", values.len()));
+            filters.bind(
+                "instr(lower(c.signature), ?) > 0",
+                [Box::new(signature.to_lowercase())],
+            );
         }
         if let Some(state) = filter.state {
-            values.push(Box::new(state));
-            conditions.push(format!("e.state = ?{}", values.len()));
+            filters.bind("e.state = ?", [Box::new(state)]);
         }
         if let Some(job) = &filter.job {
-            values.push(Box::new(job.clone()));
-            conditions.push(format!("e.job = ?{}", values.len()));
+            filters.bind("e.job = ?", [Box::new(job.clone())]);
         }
-        let clause = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conditions.join(" AND "))
-        };
+        let clause = filters.clause();
         let sql = format!(
             "SELECT c.sha256, c.subject, c.common_name, c.issuer, c.issuer_common_name, c.serial,
                     c.not_before, c.not_after, c.key_type, c.key_bits, c.signature,
@@ -73,7 +67,7 @@ impl SqliteStore {
         let fail = |e: rusqlite::Error| classify(&shown, "listing certificates", &e);
         let mut statement = self.conn.prepare(&sql).map_err(fail)?;
         let rows = statement
-            .query_map(params_from_iter(values.iter()), |row| {
+            .query_map(params_from_iter(filters.values.iter()), |row| {
                 let sha: Vec<u8> = row.get(0)?;
                 let names: Option<String> = row.get(11)?;
                 let worst: Option<u8> = row.get(13)?;
@@ -234,37 +228,28 @@ impl SqliteStore {
         filter: &EndpointFilter,
         doing: &'static str,
     ) -> Result<Vec<(EndpointRow, Served)>, InventoryError> {
-        let mut conditions: Vec<String> = vec!["1".to_string()];
-        let mut values: Vec<Box<dyn ToSql>> = Vec::new();
+        let mut filters = Where::default();
         if let Some(address) = &filter.address {
-            values.push(Box::new(address.clone()));
-            conditions.push(format!("e.address = ?{}", values.len()));
+            filters.bind("e.address = ?", [Box::new(address.clone())]);
         }
         if let Some(sni) = &filter.sni {
-            values.push(Box::new(sni.to_lowercase()));
-            conditions.push(format!("e.sni = ?{}", values.len()));
+            filters.bind("e.sni = ?", [Box::new(sni.to_lowercase())]);
         }
         if let Some(port) = filter.port {
-            values.push(Box::new(port));
-            conditions.push(format!("e.port = ?{}", values.len()));
+            filters.bind("e.port = ?", [Box::new(port)]);
         }
         if let Some(state) = filter.state {
-            values.push(Box::new(state));
-            conditions.push(format!("e.state = ?{}", values.len()));
+            filters.bind("e.state = ?", [Box::new(state)]);
         }
         if let Some(job) = &filter.job {
-            values.push(Box::new(job.clone()));
-            conditions.push(format!("e.job = ?{}", values.len()));
+            filters.bind("e.job = ?", [Box::new(job.clone())]);
         }
         if let Some((net, prefix)) = filter.range {
             let (low, high) = crate::net::range_keys(net, prefix);
-            values.push(Box::new(low.to_vec()));
-            values.push(Box::new(high.to_vec()));
-            conditions.push(format!(
-                "e.address_key BETWEEN ?{} AND ?{}",
-                values.len() - 1,
-                values.len()
-            ));
+            filters.bind(
+                "e.address_key BETWEEN ? AND ?",
+                [Box::new(low.to_vec()), Box::new(high.to_vec())],
+            );
         }
         let sql = format!(
             "SELECT e.zone, e.address, e.port, e.sni, e.protocol, e.job, e.state, e.summary,
@@ -275,15 +260,15 @@ impl SqliteStore {
              FROM endpoint e
              LEFT JOIN deployment d ON d.id = e.deployment_id
              LEFT JOIN certificate c ON c.id = d.leaf_id
-             WHERE {}
+             {}
              ORDER BY e.address, e.port, e.sni, e.protocol",
-            conditions.join(" AND ")
+            filters.clause()
         );
         let shown = self.path();
         let fail = |e: rusqlite::Error| classify(&shown, doing, &e);
         let mut statement = self.conn.prepare_cached(&sql).map_err(fail)?;
         let rows = statement
-            .query_map(params_from_iter(values.iter()), |row| {
+            .query_map(params_from_iter(filters.values.iter()), |row| {
                 let key = endpoint_key(row, 0)?;
                 let served = Served {
                     chain_id: row.get(15)?,
@@ -427,6 +412,42 @@ struct Served {
     chain_id: Option<i64>,
     tls_version: String,
     error_kind: Option<String>,
+}
+
+/// The WHERE clause of a filtered query: its conditions, and the values bound to their `?`
+/// in order (numbered `?1`, `?2`, ... as they are added).
+#[derive(Default)]
+struct Where {
+    conditions: Vec<String>,
+    values: Vec<Box<dyn ToSql>>,
+}
+
+impl Where {
+    /// A condition without values.
+    fn add(&mut self, condition: &str) {
+        self.conditions.push(condition.to_string());
+    }
+
+    /// A condition whose `?`s take `values`, in order.
+    fn bind<const N: usize>(&mut self, condition: &str, values: [Box<dyn ToSql>; N]) {
+        debug_assert_eq!(condition.matches('?').count(), N);
+        let mut pieces = condition.split('?');
+        let mut numbered = pieces.next().unwrap_or_default().to_string();
+        for (piece, value) in pieces.zip(values) {
+            self.values.push(value);
+            numbered.push_str(&format!("?{}{piece}", self.values.len()));
+        }
+        self.conditions.push(numbered);
+    }
+
+    /// `WHERE ...`, or nothing when there is no condition.
+    fn clause(&self) -> String {
+        if self.conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.conditions.join(" AND "))
+        }
+    }
 }
 
 /// The endpoint key from five columns starting at `first` (zone, address, port, sni, protocol).

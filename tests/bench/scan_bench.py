@@ -22,26 +22,11 @@ import sys
 import tempfile
 import time
 
+from bench import make_pki, sh  # the plugins' benchmark PKI (a root, an ECDSA P-256 leaf)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CERTPROBE = os.path.join(ROOT, "target", "release", "certprobe")
-NAME = "scan.bench.example"
 PORTS = list(range(10001, 10009))
-
-
-def sh(*args, **kw):
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
-
-
-def make_pki(d):
-    """A root and a leaf signed by it, both ECDSA P-256."""
-    sh("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-       "-keyout", f"{d}/root.key", "-out", f"{d}/root.pem", "-days", "3650", "-subj", "/CN=scan bench root")
-    sh("openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-       "-keyout", f"{d}/leaf.key", "-out", f"{d}/leaf.csr", "-subj", f"/CN={NAME}")
-    with open(f"{d}/ext.cnf", "w") as f:
-        f.write(f"subjectAltName=DNS:{NAME}\nextendedKeyUsage=serverAuth\n")
-    sh("openssl", "x509", "-req", "-in", f"{d}/leaf.csr", "-CA", f"{d}/root.pem", "-CAkey", f"{d}/root.key",
-       "-CAcreateserial", "-out", f"{d}/leaf.pem", "-days", "200", "-extfile", f"{d}/ext.cnf")
 
 
 def start_nginx(d):

@@ -454,7 +454,7 @@ fn data_older_than_max_age_is_warning_or_the_state_asked_for() {
     assert_eq!(run.code, 3);
     assert_eq!(
         run.first_line(),
-        "CERT_INVENTORY UNKNOWN - invalid arguments: invalid value '2 days' for '--max-age <DURATION>': '2 days' is not a duration (use seconds, or a number with s, m, h, d or w: 2d, 36h)"
+        "CERT_INVENTORY UNKNOWN - invalid arguments: invalid value '2 days' for '--max-age <DURATION>': '2 days' is not a duration (use seconds, or a number with ms, s, m, h, d or w: 500ms, 36h, 2d)"
     );
 }
 

@@ -328,6 +328,6 @@ impl StateArg {
     }
 }
 
-fn duration(text: &str) -> Result<std::time::Duration, certprobe_scan::duration::DurationError> {
-    certprobe_scan::duration::parse_duration(text)
+fn duration(text: &str) -> Result<std::time::Duration, certprobe::duration::DurationError> {
+    certprobe::duration::parse_duration(text)
 }

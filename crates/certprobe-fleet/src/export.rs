@@ -234,7 +234,7 @@ pub fn director_services(rows: &[ExportRow]) -> Vec<ServiceRow> {
             cert_trusted: yes_no(trusted),
             cert_valid_from: leaf.not_before.saturating_mul(1000),
             cert_valid_to: leaf.not_after.saturating_mul(1000),
-            cert_fingerprint: upper_hex(&leaf.sha256),
+            cert_fingerprint: certprobe::encoding::hex_upper(&leaf.sha256),
             cert_dn: split_dn(&leaf.subject).join(","),
             cert_subject_alt_name: facts.and_then(|f| alt_names(&f)),
         });
@@ -256,10 +256,6 @@ fn yes_no(value: bool) -> &'static str {
     } else {
         "n"
     }
-}
-
-fn upper_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
 
 /// The subjectAltName as openssl prints it (`DNS:a, IP Address:192.0.2.1`), which the x509

@@ -1,7 +1,7 @@
 //! The command line: which endpoints, how to judge them, and the output.
 
-use crate::duration::{parse_seconds, DurationError};
 use crate::Request;
+use certprobe::duration::{parse_duration, DurationError};
 use certprobe::idna::HostNameError;
 use certprobe::render::Format;
 use certprobe::verdict::{Policy, State, Threshold};
@@ -100,6 +100,8 @@ pub enum ArgError {
     TwoAddresses(IpAddr, IpAddr),
     /// `--max-age` that is no duration.
     Duration(DurationError),
+    /// `--max-age 0`: every endpoint would be stale.
+    ZeroMaxAge,
     /// An error the plugins share (a port, seconds, thresholds).
     Plugin(ArgumentError),
 }
@@ -121,6 +123,7 @@ impl fmt::Display for ArgError {
                 "--ip {ip} and --host {host} are two addresses: an endpoint has one (--host takes the SNI name)"
             ),
             ArgError::Duration(e) => e.fmt(f),
+            ArgError::ZeroMaxAge => f.write_str("--max-age must be at least one second"),
             ArgError::Plugin(e) => e.fmt(f),
         }
     }
@@ -150,8 +153,15 @@ fn positive_seconds(text: &str) -> Result<f64, ArgError> {
 }
 
 fn max_age(text: &str) -> Result<MaxAge, ArgError> {
+    let seconds = parse_duration(text)
+        .map_err(ArgError::Duration)?
+        .as_secs_f64()
+        .round();
+    if seconds < 1.0 {
+        return Err(ArgError::ZeroMaxAge);
+    }
     Ok(MaxAge {
-        seconds: parse_seconds(text).map_err(ArgError::Duration)?,
+        seconds: seconds as i64,
         text: text.trim().to_string(),
     })
 }

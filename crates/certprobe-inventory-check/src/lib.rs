@@ -12,7 +12,6 @@
 #![deny(missing_docs)]
 
 mod args;
-mod duration;
 pub mod output;
 pub mod rebuild;
 pub mod stored;

@@ -2,8 +2,8 @@
 //! a global `[sni]` map, and `[[job]]` sections. Every error names the file and the line:
 //! `certprobe.toml:12: ports: '70000' is not a port`.
 
-use crate::duration::parse_duration;
 use crate::spec::{parse_port, parse_target, Exclusion, PortSpec, TargetSpec};
+use certprobe::duration::parse_duration;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;

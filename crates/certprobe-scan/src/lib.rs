@@ -6,7 +6,6 @@
 
 pub mod config;
 pub mod daemon;
-pub mod duration;
 mod files;
 mod handshake;
 pub mod job;

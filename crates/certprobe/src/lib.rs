@@ -26,6 +26,7 @@ pub mod capture;
 pub mod check;
 pub mod clock;
 pub mod der;
+pub mod duration;
 pub mod encoding;
 pub mod fetch;
 pub mod idna;

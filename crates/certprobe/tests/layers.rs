@@ -14,6 +14,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("clock", &[]),
     ("encoding", &[]),
     ("text", &[]),
+    ("duration", &["text"]),
     ("protocol", &[]),
     ("der", &["clock", "text"]),
     ("idna", &["text"]),

@@ -112,4 +112,13 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX event_endpoint ON event(endpoint_id, id);
     CREATE INDEX event_certificate ON event(certificate_id);
     ",
+    // 2: covering indexes for listing certificates: a leaf's open deployments and the
+    // states of the endpoints serving them are read from the indexes, not from the rows
+    // (an endpoint row carries its findings). Same leading columns as the ones replaced.
+    "
+    CREATE INDEX deployment_leaf_open ON deployment(leaf_id, ended_at);
+    DROP INDEX deployment_leaf;
+    CREATE INDEX endpoint_deployment_state ON endpoint(deployment_id, state);
+    DROP INDEX endpoint_deployment;
+    ",
 ];

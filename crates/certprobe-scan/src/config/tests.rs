@@ -107,7 +107,7 @@ fn errors_name_the_file_the_line_and_the_key() {
     );
     assert_eq!(
         error("[[job]]\nname = \"a\"\ntargets = [\"192.0.2.1\"]\nports = [443]\ntimeout = \"soon\"\n"),
-        "certprobe.toml:5: timeout: 'soon' is not a duration (use seconds, or a number with ms, s, m, h or d)"
+        "certprobe.toml:5: timeout: 'soon' is not a duration (use seconds, or a number with ms, s, m, h, d or w: 500ms, 36h, 2d)"
     );
     assert_eq!(
         error("[[job]]\nname = \"a\"\ntargets = [\"192.0.2.1\"]\n"),

@@ -790,3 +790,95 @@ fn fleet_scan_of_starttls_failures() {
         )
     );
 }
+
+/// Endpoints of one address wait for each other (`--per-host`), and the wait is not their
+/// time: behind two ports that never greet (Postfix's and slapd's implicit-TLS ports asked
+/// for SMTP), the STARTTLS endpoints still get their whole `--timeout`.
+#[test]
+fn fleet_scan_queued_behind_silent_ports() {
+    let leaf = good("mail.example");
+    let Some(postfix) = start("postfix", Some(&leaf), "mail.example", 2) else {
+        return;
+    };
+    let Some(slapd) = start("slapd", Some(&leaf), "mail.example", 2) else {
+        return;
+    };
+    let (smtp, ldap) = (postfix.port, slapd.port);
+    // The silent ones first: the plan keeps the order of --ports.
+    let ports = format!(
+        "{}/smtp,{}/smtp,{smtp}/smtp,{ldap}/ldap",
+        smtp + 1,
+        ldap + 1
+    );
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let db = dir.path().join("inventory.sqlite");
+    let root = root_file();
+    let scan = certprobe(
+        &db,
+        &[
+            "scan",
+            "--targets",
+            "127.0.0.1",
+            "--ports",
+            &ports,
+            "--sni",
+            "127.0.0.1=mail.example",
+            "--ca-file",
+            &root,
+            "--no-revocation",
+            "--per-host",
+            "1",
+            "--timeout",
+            "2s",
+        ],
+    );
+    assert_eq!(
+        (scan.code, scan.stderr.as_str()),
+        (0, ""),
+        "{}",
+        scan.stdout
+    );
+    assert!(
+        scan.stdout.ends_with(
+            ": 2 served a certificate, 2 answered without one, 0 did not answer; run 1\n"
+        ),
+        "{}",
+        scan.stdout
+    );
+    let shown: Vec<String> = endpoint_rows(&db)
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {}",
+                r["endpoint"].as_str().unwrap_or_default(),
+                r["state"].as_str().unwrap_or_default(),
+                r["summary"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    let ok = format!(
+        "OK 'mail.example' issued by '{INTERMEDIATE_CN}' expires in 90.25 days on {}, ECDSA P-256",
+        date(leaf.not_after)
+    );
+    let silent = "UNKNOWN timeout after 2 s waiting for the SMTP greeting";
+    let mut expected = vec![
+        (smtp, format!("127.0.0.1:{smtp}/smtp (mail.example) {ok}")),
+        (
+            smtp + 1,
+            format!("127.0.0.1:{}/smtp (mail.example) {silent}", smtp + 1),
+        ),
+        (ldap, format!("127.0.0.1:{ldap}/ldap (mail.example) {ok}")),
+        (
+            ldap + 1,
+            format!("127.0.0.1:{}/smtp (mail.example) {silent}", ldap + 1),
+        ),
+    ];
+    expected.sort();
+    assert_eq!(
+        shown,
+        expected
+            .into_iter()
+            .map(|(_, line)| line)
+            .collect::<Vec<_>>()
+    );
+}

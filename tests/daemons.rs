@@ -430,3 +430,455 @@ fn mariadb_ssl_request() {
         &[],
     );
 }
+
+/// `certprobe` (the fleet scanner) with the inventory `db`, as a user runs it.
+fn certprobe(db: &Path, args: &[&str]) -> Run {
+    let db = db.to_str().expect("a UTF-8 temporary path");
+    run_plugin(
+        env!("CARGO_BIN_EXE_certprobe"),
+        &[&["--db", db], args].concat(),
+    )
+}
+
+/// The rows of `inventory endpoints --format json`.
+fn endpoint_rows(db: &Path) -> Vec<serde_json::Value> {
+    let run = certprobe(db, &["inventory", "endpoints", "--format", "json"]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{}", run.stdout);
+    run.json()
+        .as_array()
+        .expect("an array of endpoints")
+        .clone()
+}
+
+/// A SHA-256 fingerprint as the inventory shows it: upper-case hex, colon-separated.
+fn sha256_colon(der: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA256, der)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// A time as the inventory's tables show it: UTC to the minute.
+fn minute(unix: i64) -> String {
+    date(unix)[..16].to_string()
+}
+
+/// The fleet scanner over the real STARTTLS daemons (issue 9): one `certprobe scan` of
+/// Postfix (SMTP STARTTLS and implicit TLS), slapd (LDAP StartTLS and LDAPS) and Dovecot
+/// (IMAP, POP3, LMTP, ManageSieve), all serving one leaf; the inventory shows each endpoint
+/// with its protocol, OK, and that leaf's fingerprint.
+#[test]
+fn fleet_scan_of_postfix_slapd_and_dovecot() {
+    let leaf = good("mail.example");
+    let Some(postfix) = start("postfix", Some(&leaf), "mail.example", 2) else {
+        return;
+    };
+    let Some(slapd) = start("slapd", Some(&leaf), "mail.example", 2) else {
+        return;
+    };
+    let Some(dovecot) = start("dovecot", Some(&leaf), "mail.example", 4) else {
+        return;
+    };
+    // (port, protocol). The implicit-TLS ports go bare: a port that is not a well-known
+    // STARTTLS one is plain TLS.
+    let mut endpoints = [
+        (postfix.port, "smtp"),
+        (postfix.port + 1, "tls"),
+        (slapd.port, "ldap"),
+        (slapd.port + 1, "tls"),
+        (dovecot.port, "imap"),
+        (dovecot.port + 1, "pop3"),
+        (dovecot.port + 2, "lmtp"),
+        (dovecot.port + 3, "sieve"),
+    ];
+    let ports = endpoints
+        .iter()
+        .map(|&(port, protocol)| match protocol {
+            "tls" => port.to_string(),
+            _ => format!("{port}/{protocol}"),
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let db = dir.path().join("inventory.sqlite");
+    let root = root_file();
+    let scan = certprobe(
+        &db,
+        &[
+            "scan",
+            "--targets",
+            "127.0.0.1",
+            "--ports",
+            &ports,
+            "--sni",
+            "127.0.0.1=mail.example",
+            "--ca-file",
+            &root,
+            "--no-revocation",
+        ],
+    );
+    assert_eq!(
+        (scan.code, scan.stderr.as_str()),
+        (0, ""),
+        "{}",
+        scan.stdout
+    );
+    assert_eq!(scan.lines().len(), 1, "{}", scan.stdout);
+    assert!(
+        scan.stdout.starts_with("job 'adhoc' done: 8 endpoints in ")
+            && scan.stdout.ends_with(
+                ": 8 served a certificate, 0 answered without one, 0 did not answer; run 1\n"
+            ),
+        "{}",
+        scan.stdout
+    );
+
+    // The inventory's order: address, port, SNI, protocol.
+    endpoints.sort();
+    let label = |port: u16, protocol: &str| match protocol {
+        "tls" => format!("127.0.0.1:{port} (mail.example)"),
+        _ => format!("127.0.0.1:{port}/{protocol} (mail.example)"),
+    };
+    let sha256 = sha256_colon(&leaf.der);
+    let summary = format!(
+        "'mail.example' issued by '{INTERMEDIATE_CN}' expires in 90.25 days on {}, ECDSA P-256",
+        date(leaf.not_after)
+    );
+    let rows = endpoint_rows(&db);
+    let shown: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["endpoint"].as_str().unwrap_or_default().to_string(),
+                r["address"].as_str().unwrap_or_default().to_string(),
+                r["port"].as_u64().unwrap_or_default(),
+                r["protocol"].as_str().unwrap_or_default().to_string(),
+                r["sni"].as_str().unwrap_or_default().to_string(),
+                r["state"].as_str().unwrap_or_default().to_string(),
+                r["sha256"].as_str().unwrap_or_default().to_string(),
+                r["summary"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let expected: Vec<_> = endpoints
+        .iter()
+        .map(|&(port, protocol)| {
+            (
+                label(port, protocol),
+                "127.0.0.1".to_string(),
+                u64::from(port),
+                protocol.to_string(),
+                "mail.example".to_string(),
+                "OK".to_string(),
+                sha256.clone(),
+                summary.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(shown, expected);
+    // The name was checked against the certificate, through each dialogue.
+    for row in &rows {
+        let findings = row["findings"].as_array().expect("findings");
+        let name = findings
+            .iter()
+            .find(|f| f["check"] == "name")
+            .unwrap_or_else(|| panic!("no name finding in {row}"));
+        assert_eq!(
+            (&name["state"], &name["message"]),
+            (
+                &serde_json::json!("OK"),
+                &serde_json::json!("name 'mail.example' matches DNS:mail.example")
+            ),
+            "{row}"
+        );
+        assert!(findings.iter().all(|f| f["state"] == "OK"), "{row}");
+    }
+    let last_scan = |row: &serde_json::Value| minute(row["last_scan"].as_i64().expect("last_scan"));
+
+    // The whole CSV, as a spreadsheet gets it.
+    let csv = certprobe(&db, &["inventory", "endpoints", "--format", "csv"]);
+    assert_eq!((csv.code, csv.stderr.as_str()), (0, ""));
+    let mut expected_csv = String::from("ENDPOINT,JOB,STATE,LAST SCAN,DAYS LEFT,SUMMARY\r\n");
+    for (&(port, protocol), row) in endpoints.iter().zip(&rows) {
+        expected_csv.push_str(&format!(
+            "{},adhoc,OK,{},90.2,\"{summary}\"\r\n",
+            label(port, protocol),
+            last_scan(row)
+        ));
+    }
+    assert_eq!(csv.stdout, expected_csv);
+
+    // One certificate, deployed on all eight, found by its whole fingerprint.
+    let certificates = certprobe(&db, &["inventory", "certificates", "--format", "csv"]);
+    assert_eq!(
+        certificates.stdout,
+        format!(
+            "DAYS LEFT,EXPIRES,SUBJECT,ISSUER,KEY,ENDPOINTS,STATE,SHA-256\r\n\
+             90.2,{},mail.example,{INTERMEDIATE_CN},ECDSA 256,8,OK,{}\r\n",
+            minute(leaf.not_after),
+            &sha256[..23]
+        )
+    );
+    let wherever = certprobe(&db, &["inventory", "where", &sha256, "--format", "csv"]);
+    assert_eq!((wherever.code, wherever.stderr.as_str()), (0, ""));
+    let mut expected_where = String::from(
+        "ENDPOINT,STATE,POSITION,CERTIFICATE,SHA-256,FIRST SEEN,LAST SEEN,SCANS,ENDED\r\n",
+    );
+    for (&(port, protocol), row) in endpoints.iter().zip(&rows) {
+        let seen = last_scan(row);
+        expected_where.push_str(&format!(
+            "{},OK,leaf,mail.example,{},{seen},{seen},1,\r\n",
+            label(port, protocol),
+            &sha256[..23]
+        ));
+    }
+    assert_eq!(wherever.stdout, expected_where);
+}
+
+/// The fleet scanner's records of STARTTLS endpoints that give no good certificate: an
+/// expired leaf behind Postfix's STARTTLS, slapd without TLS, and Postfix's ports asked
+/// for the wrong dialogue. One scan, without SNI names.
+#[test]
+fn fleet_scan_of_starttls_failures() {
+    let leaf = expired("old-mail.example");
+    let Some(postfix) = start("postfix", Some(&leaf), "old-mail.example", 2) else {
+        return;
+    };
+    let Some(slapd) = start("slapd", None, "plain-ldap.example", 1) else {
+        return;
+    };
+    let (smtp, wrapper, ldap) = (postfix.port, postfix.port + 1, slapd.port);
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let db = dir.path().join("inventory.sqlite");
+    let root = root_file();
+    let ports = format!("{smtp}/smtp,{smtp}/ldap,{smtp},{wrapper}/smtp,{ldap}/ldap");
+    let scan = certprobe(
+        &db,
+        &[
+            "scan",
+            "--targets",
+            "127.0.0.1",
+            "--ports",
+            &ports,
+            "--ca-file",
+            &root,
+            "--no-revocation",
+            "--timeout",
+            "2s",
+        ],
+    );
+    // Bad certificates are the inventory's news, not a failed scan.
+    assert_eq!(
+        (scan.code, scan.stderr.as_str()),
+        (0, ""),
+        "{}",
+        scan.stdout
+    );
+    assert!(
+        scan.stdout.starts_with("job 'adhoc' done: 5 endpoints in ")
+            && scan.stdout.ends_with(
+                ": 1 served a certificate, 4 answered without one, 0 did not answer; run 1\n"
+            ),
+        "{}",
+        scan.stdout
+    );
+
+    let rows = endpoint_rows(&db);
+    let shown: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["port"].as_u64().unwrap_or_default(),
+                r["protocol"].as_str().unwrap_or_default().to_string(),
+                r["state"].as_str().unwrap_or_default().to_string(),
+                r["sha256"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let entry = |port: u16, protocol: &str, state: &str, sha256: &str| {
+        (
+            u64::from(port),
+            protocol.to_string(),
+            state.to_string(),
+            sha256.to_string(),
+        )
+    };
+    let sha256 = sha256_colon(&leaf.der);
+    let mut expected = vec![
+        entry(smtp, "ldap", "CRITICAL", ""),
+        entry(smtp, "smtp", "CRITICAL", &sha256),
+        entry(smtp, "tls", "CRITICAL", ""),
+        entry(wrapper, "smtp", "UNKNOWN", ""),
+        entry(ldap, "ldap", "CRITICAL", ""),
+    ];
+    expected.sort();
+    assert_eq!(shown, expected);
+
+    let csv = certprobe(&db, &["inventory", "endpoints", "--format", "csv"]);
+    let d = date(leaf.not_after);
+    let greeting = "220 old-mail.example ESMTP certprobe test instance";
+    // (port, protocol, endpoint as shown, state, days left, summary as CSV quotes it)
+    let mut lines = [
+        (
+            smtp,
+            "ldap",
+            format!("{smtp}/ldap"),
+            "CRITICAL",
+            "",
+            format!("the server does not speak LDAP: it sent '{greeting}'"),
+        ),
+        (
+            smtp,
+            "smtp",
+            format!("{smtp}/smtp"),
+            "CRITICAL",
+            "-3.3",
+            format!(
+                "certificate expired 3.25 days ago on {d}; chain is not trusted: expired element: \
+                 chain element 1 ('old-mail.example') expired on {d}"
+            ),
+        ),
+        (
+            smtp,
+            "tls",
+            format!("{smtp}"),
+            "CRITICAL",
+            "",
+            format!("not a TLS server: it answered '{greeting}'"),
+        ),
+        (
+            wrapper,
+            "smtp",
+            format!("{wrapper}/smtp"),
+            "UNKNOWN",
+            "",
+            "timeout after 2 s waiting for the SMTP greeting".to_string(),
+        ),
+        (
+            ldap,
+            "ldap",
+            format!("{ldap}/ldap"),
+            "CRITICAL",
+            "",
+            format!(
+                "\"LDAP server refused StartTLS: {}\"",
+                SLAPD_NO_TLS.replace('"', "\"\"")
+            ),
+        ),
+    ];
+    lines.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let mut expected_csv = String::from("ENDPOINT,JOB,STATE,LAST SCAN,DAYS LEFT,SUMMARY\r\n");
+    for ((_, _, endpoint, state, days, summary), row) in lines.iter().zip(&rows) {
+        let seen = minute(row["last_scan"].as_i64().expect("last_scan"));
+        expected_csv.push_str(&format!(
+            "127.0.0.1:{endpoint},adhoc,{state},{seen},{days},{summary}\r\n"
+        ));
+    }
+    assert_eq!((csv.code, csv.stdout), (0, expected_csv));
+
+    // The expired leaf is the one certificate, CRITICAL where it is deployed.
+    let certificates = certprobe(&db, &["inventory", "certificates", "--format", "csv"]);
+    assert_eq!(
+        certificates.stdout,
+        format!(
+            "DAYS LEFT,EXPIRES,SUBJECT,ISSUER,KEY,ENDPOINTS,STATE,SHA-256\r\n\
+             -3.3,{},old-mail.example,{INTERMEDIATE_CN},ECDSA 256,1,CRITICAL,{}\r\n",
+            minute(leaf.not_after),
+            &sha256[..23]
+        )
+    );
+}
+
+/// Endpoints of one address wait for each other (`--per-host`), and the wait is not their
+/// time: behind two ports that never greet (Postfix's and slapd's implicit-TLS ports asked
+/// for SMTP), the STARTTLS endpoints still get their whole `--timeout`.
+#[test]
+fn fleet_scan_queued_behind_silent_ports() {
+    let leaf = good("mail.example");
+    let Some(postfix) = start("postfix", Some(&leaf), "mail.example", 2) else {
+        return;
+    };
+    let Some(slapd) = start("slapd", Some(&leaf), "mail.example", 2) else {
+        return;
+    };
+    let (smtp, ldap) = (postfix.port, slapd.port);
+    // The silent ones first: the plan keeps the order of --ports.
+    let ports = format!(
+        "{}/smtp,{}/smtp,{smtp}/smtp,{ldap}/ldap",
+        smtp + 1,
+        ldap + 1
+    );
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let db = dir.path().join("inventory.sqlite");
+    let root = root_file();
+    let scan = certprobe(
+        &db,
+        &[
+            "scan",
+            "--targets",
+            "127.0.0.1",
+            "--ports",
+            &ports,
+            "--sni",
+            "127.0.0.1=mail.example",
+            "--ca-file",
+            &root,
+            "--no-revocation",
+            "--per-host",
+            "1",
+            "--timeout",
+            "2s",
+        ],
+    );
+    assert_eq!(
+        (scan.code, scan.stderr.as_str()),
+        (0, ""),
+        "{}",
+        scan.stdout
+    );
+    assert!(
+        scan.stdout.ends_with(
+            ": 2 served a certificate, 2 answered without one, 0 did not answer; run 1\n"
+        ),
+        "{}",
+        scan.stdout
+    );
+    let shown: Vec<String> = endpoint_rows(&db)
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {}",
+                r["endpoint"].as_str().unwrap_or_default(),
+                r["state"].as_str().unwrap_or_default(),
+                r["summary"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    let ok = format!(
+        "OK 'mail.example' issued by '{INTERMEDIATE_CN}' expires in 90.25 days on {}, ECDSA P-256",
+        date(leaf.not_after)
+    );
+    let silent = "UNKNOWN timeout after 2 s waiting for the SMTP greeting";
+    let mut expected = vec![
+        (smtp, format!("127.0.0.1:{smtp}/smtp (mail.example) {ok}")),
+        (
+            smtp + 1,
+            format!("127.0.0.1:{}/smtp (mail.example) {silent}", smtp + 1),
+        ),
+        (ldap, format!("127.0.0.1:{ldap}/ldap (mail.example) {ok}")),
+        (
+            ldap + 1,
+            format!("127.0.0.1:{}/smtp (mail.example) {silent}", ldap + 1),
+        ),
+    ];
+    expected.sort();
+    assert_eq!(
+        shown,
+        expected
+            .into_iter()
+            .map(|(_, line)| line)
+            .collect::<Vec<_>>()
+    );
+}

@@ -289,7 +289,6 @@ async fn check_one(work: &Work, shared: &Shared) -> Sighting {
     } else {
         &shared.unnamed
     };
-    let budget = Budget::within(limits.timeout).with_connect_timeout(limits.connect_timeout);
     let target = match target_of(work, limits.timeout) {
         Ok(target) => target,
         Err(outcome) => return sighting_of(work, &shared.zone, &outcome, now()),
@@ -297,6 +296,9 @@ async fn check_one(work: &Work, shared: &Shared) -> Sighting {
     let addr = SocketAddr::new(work.address, work.port);
     let slot = host_slot(shared, work.address);
     let held = Arc::clone(&slot).acquire_owned().await;
+    // The endpoint's time starts with its connection: the wait for a --per-host slot (behind
+    // endpoints of the same address that take their whole timeout) is not its time.
+    let budget = Budget::within(limits.timeout).with_connect_timeout(limits.connect_timeout);
     let started = Instant::now();
     let connect_limit = limits.connect_timeout.min(limits.timeout);
     let connected = tokio::time::timeout(connect_limit, tokio::net::TcpStream::connect(addr)).await;

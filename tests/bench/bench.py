@@ -21,12 +21,15 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BINARY = os.path.join(ROOT, "target", "release", "check_tls_cert")
+# Where cargo puts release builds: $CARGO_TARGET_DIR (relative to the repo, where cargo runs) or target.
+RELEASE = os.path.join(ROOT, os.environ.get("CARGO_TARGET_DIR") or "target", "release")
+BINARY = os.path.join(RELEASE, "check_tls_cert")
 NAME = "bench.example"
 
 
-def sh(*args, **kw):
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
+def sh(*args, timeout=1800, **kw):
+    """Runs a command quietly; fails on a non-zero exit and after `timeout` seconds (a release build fits)."""
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout, **kw)
 
 
 def make_pki(d):
@@ -107,7 +110,7 @@ def full_analysis(runs):
     """The full check (revocation answered from the cache, chain and policy analysis) against
     the plain check (--no-revocation), on the embedded endpoint with an OCSP responder."""
     sh("cargo", "build", "--release", "--quiet", "--example", "bench_endpoint", cwd=ROOT)
-    endpoint = subprocess.Popen([os.path.join(ROOT, "target", "release", "examples", "bench_endpoint")],
+    endpoint = subprocess.Popen([os.path.join(RELEASE, "examples", "bench_endpoint")],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         port, root = endpoint.stdout.readline().split()
@@ -139,7 +142,6 @@ def daemon(name, d, port):
 def main():
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     sh("cargo", "build", "--release", "--quiet", "--bins", cwd=ROOT)
-    release = os.path.dirname(BINARY)
     with tempfile.TemporaryDirectory() as d:
         os.chmod(d, 0o755)
         make_pki(d)
@@ -158,7 +160,7 @@ def main():
                 continue
             try:
                 compare(f"{starttls.upper()} STARTTLS, real {name}",
-                        [os.path.join(release, plugin), "-H", NAME, "--address", "127.0.0.1", "-p", str(port),
+                        [os.path.join(RELEASE, plugin), "-H", NAME, "--address", "127.0.0.1", "-p", str(port),
                          "--ca-file", f"{d}/root.pem"],
                         ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-starttls", starttls,
                          "-servername", NAME], runs)

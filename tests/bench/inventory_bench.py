@@ -17,7 +17,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-RELEASE = os.path.join(ROOT, "target", "release")
+# Where cargo puts release builds: $CARGO_TARGET_DIR (relative to the repo, where cargo runs) or target.
+RELEASE = os.path.join(ROOT, os.environ.get("CARGO_TARGET_DIR") or "target", "release")
 
 
 def timed(argv, runs):

@@ -282,7 +282,8 @@ pub struct EndpointsArgs {
 /// `inventory history`.
 #[derive(Debug, clap::Args)]
 pub struct HistoryArgs {
-    /// ADDRESS:PORT ([v6]:PORT), or a SHA-256 prefix of 8+ hex digits.
+    /// An endpoint as the queries show it: ADDRESS:PORT ([v6]:PORT), optionally with /PROTO
+    /// and (SNI); or a SHA-256 prefix of 8+ hex digits.
     pub subject: String,
     #[command(flatten)]
     #[allow(missing_docs)]

@@ -4,6 +4,7 @@ use crate::cli::{CleanupArgs, DirectorFormat, ExportArgs, ExportTarget, Inventor
 use crate::export;
 use crate::output::{days_left, render, when, OutputFormat, Tabular};
 use crate::FleetError;
+use certprobe::protocol::Protocol;
 use certprobe_inventory::query::{
     CertificateFilter, CertificateRow, DeploymentRow, EndpointFilter, EndpointRow, EventRow,
     HistoryOf, RunRow,
@@ -215,26 +216,44 @@ fn address_filter(text: &str) -> Result<AddressFilter, FleetError> {
     }
 }
 
-/// `ADDRESS:PORT`, `[V6]:PORT`, or a fingerprint prefix.
+/// An endpoint as the queries label it (`ADDRESS:PORT`, `[V6]:PORT`, each optionally with
+/// `/PROTO` and ` (SNI)`: `192.0.2.10:25/smtp (mail.example.com)`), or a fingerprint prefix.
 fn history_of(subject: &str) -> Result<HistoryOf, FleetError> {
     let text = subject.trim();
-    if let Some((address, port)) = text.rsplit_once(':') {
-        let address = address.trim_matches(['[', ']']);
-        if let (Ok(ip), Ok(port)) = (address.parse::<IpAddr>(), port.parse::<u16>()) {
-            return Ok(HistoryOf::Endpoint {
-                address: ip.to_string(),
-                port,
-            });
-        }
+    if let Some(endpoint) = endpoint_label(text) {
+        return Ok(endpoint);
     }
     let digits = text.chars().filter(|c| *c != ':').count();
     if digits >= 8 && text.chars().all(|c| c == ':' || c.is_ascii_hexdigit()) {
         return Ok(HistoryOf::Certificate(text.to_string()));
     }
     Err(FleetError::Arguments(format!(
-        "'{}' is neither ADDRESS:PORT nor a SHA-256 prefix of 8 or more hex digits",
+        "'{}' is neither ADDRESS:PORT[/PROTO] nor a SHA-256 prefix of 8 or more hex digits",
         certprobe::text::quote(text, 60)
     )))
+}
+
+/// The parts of an endpoint label; `None` when `text` is not one.
+fn endpoint_label(text: &str) -> Option<HistoryOf> {
+    let (text, sni) = match text.strip_suffix(')').and_then(|t| t.split_once(" (")) {
+        Some((endpoint, sni)) => (endpoint.trim(), Some(sni.trim().to_lowercase())),
+        None => (text, None),
+    };
+    let (text, protocol) = match text.rsplit_once('/') {
+        Some((endpoint, name)) => (
+            endpoint,
+            Some(Protocol::from_name(name)?.name().to_string()),
+        ),
+        None => (text, None),
+    };
+    let (address, port) = text.rsplit_once(':')?;
+    let ip = address.trim_matches(['[', ']']).parse::<IpAddr>().ok()?;
+    Some(HistoryOf::Endpoint {
+        address: ip.to_string(),
+        port: port.parse().ok()?,
+        protocol,
+        sni,
+    })
 }
 
 /// The first 8 bytes of a colon fingerprint: enough to tell them apart, short for a table.
@@ -402,5 +421,66 @@ impl Tabular for Run {
             r.counts.failed.to_string(),
             r.counts.silent.to_string(),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoint(address: &str, port: u16, protocol: Option<&str>, sni: Option<&str>) -> HistoryOf {
+        HistoryOf::Endpoint {
+            address: address.to_string(),
+            port,
+            protocol: protocol.map(str::to_string),
+            sni: sni.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn history_takes_the_endpoint_labels_the_queries_print() {
+        let cases = [
+            ("192.0.2.10:443", endpoint("192.0.2.10", 443, None, None)),
+            (
+                "[2001:db8::1]:636",
+                endpoint("2001:db8::1", 636, None, None),
+            ),
+            (
+                "192.0.2.10:25/smtp",
+                endpoint("192.0.2.10", 25, Some("smtp"), None),
+            ),
+            (
+                " 192.0.2.10:25/SMTP (Mail.Example.com) ",
+                endpoint("192.0.2.10", 25, Some("smtp"), Some("mail.example.com")),
+            ),
+            (
+                "192.0.2.10:443 (www.example.com)",
+                endpoint("192.0.2.10", 443, None, Some("www.example.com")),
+            ),
+            (
+                "192.0.2.10:443/tls",
+                endpoint("192.0.2.10", 443, Some("tls"), None),
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(history_of(text).ok(), Some(expected), "{text}");
+        }
+        assert_eq!(
+            history_of("5E2F0A1B").ok(),
+            Some(HistoryOf::Certificate("5E2F0A1B".to_string()))
+        );
+        for bad in [
+            "192.0.2.10:25/gopher",
+            "192.0.2.10",
+            "host:443",
+            "192.0.2.10:99999",
+        ] {
+            assert_eq!(
+                history_of(bad).err().map(|e| e.to_string()),
+                Some(format!(
+                    "'{bad}' is neither ADDRESS:PORT[/PROTO] nor a SHA-256 prefix of 8 or more hex digits"
+                )),
+            );
+        }
     }
 }

@@ -145,14 +145,19 @@ pub struct DeploymentRow {
 }
 
 /// Whose history to show.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HistoryOf {
-    /// Every endpoint at this address and port (any SNI and protocol).
+    /// The endpoints at this address and port: with neither protocol nor SNI name given,
+    /// every one of them.
     Endpoint {
         /// The address.
         address: String,
         /// The port.
         port: u16,
+        /// Only the endpoints of this protocol (`tls`, `smtp`, ...).
+        protocol: Option<String>,
+        /// Only the endpoints scanned with this SNI name.
+        sni: Option<String>,
     },
     /// A certificate, by fingerprint prefix (8+ hex digits).
     Certificate(String),

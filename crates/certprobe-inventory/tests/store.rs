@@ -102,6 +102,8 @@ fn events(store: &SqliteStore, port: u16) -> Vec<String> {
         .history(&HistoryOf::Endpoint {
             address: "127.0.0.1".to_string(),
             port,
+            protocol: None,
+            sni: None,
         })
         .unwrap()
         .into_iter()
@@ -236,6 +238,50 @@ fn an_expiry_while_deployed_is_an_event_once() {
             "state_changed OK -> CRITICAL: state 2",
         ]
     );
+}
+
+#[test]
+fn an_endpoint_history_narrows_to_a_protocol_and_an_sni_name() {
+    let (_dir, mut store) = open();
+    let mail = cert(
+        1,
+        "mail.example.test",
+        &["mail.example.test"],
+        T0 + 90 * DAY,
+    );
+    let mut smtp = served(25, T0, 0, vec![mail.clone()]);
+    smtp.endpoint.protocol = "smtp".to_string();
+    smtp.endpoint.sni = "mail.example.test".to_string();
+    let mut unnamed = served(25, T0, 0, vec![mail]);
+    unnamed.endpoint.protocol = "smtp".to_string();
+    unnamed.endpoint.sni = String::new();
+    scan(&mut store, T0, &[smtp, unnamed]);
+    let labels = |protocol: Option<&str>, sni: Option<&str>| -> Vec<String> {
+        store
+            .history(&HistoryOf::Endpoint {
+                address: "127.0.0.1".to_string(),
+                port: 25,
+                protocol: protocol.map(str::to_string),
+                sni: sni.map(str::to_string),
+            })
+            .unwrap()
+            .into_iter()
+            .map(|e| format!("{} {}", e.endpoint, e.kind))
+            .collect()
+    };
+    assert_eq!(
+        labels(None, None),
+        [
+            "127.0.0.1:25/smtp (mail.example.test) new",
+            "127.0.0.1:25/smtp new"
+        ]
+    );
+    assert_eq!(
+        labels(Some("smtp"), Some("mail.example.test")),
+        ["127.0.0.1:25/smtp (mail.example.test) new"]
+    );
+    assert_eq!(labels(Some("smtp"), Some("")), ["127.0.0.1:25/smtp new"]);
+    assert!(labels(Some("tls"), None).is_empty());
 }
 
 #[test]

@@ -106,6 +106,8 @@ fn history(lab: &Lab, ip: &str, port: u16) -> Vec<String> {
         .history(&HistoryOf::Endpoint {
             address: ip.to_string(),
             port,
+            protocol: None,
+            sni: None,
         })
         .unwrap()
         .into_iter()

@@ -340,11 +340,20 @@ impl SqliteStore {
             })
         };
         match of {
-            HistoryOf::Endpoint { address, port } => {
-                let sql = format!("{select} WHERE e.address = ?1 AND e.port = ?2 ORDER BY v.id");
+            HistoryOf::Endpoint {
+                address,
+                port,
+                protocol,
+                sni,
+            } => {
+                let sql = format!(
+                    "{select} WHERE e.address = ?1 AND e.port = ?2
+                     AND (?3 IS NULL OR e.protocol = ?3) AND (?4 IS NULL OR e.sni = ?4)
+                     ORDER BY v.id"
+                );
                 let mut statement = self.conn.prepare(&sql).map_err(fail)?;
                 let rows = statement
-                    .query_map(params![address, port], map)
+                    .query_map(params![address, port, protocol, sni], map)
                     .map_err(fail)?;
                 rows.collect::<Result<Vec<_>, _>>().map_err(fail)
             }

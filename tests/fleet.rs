@@ -271,6 +271,18 @@ fn bad_input_gets_one_sentence_and_a_non_zero_exit() {
         "{}",
         out.stderr
     );
+    std::fs::write(&config, "[defaults]\ntimeout = \"3s\"\n").unwrap();
+    let out = certprobe(
+        &db,
+        &["scan", "--config", config.to_str().unwrap(), "--job", "dmz"],
+    );
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            2,
+            "certprobe: the config has no job 'dmz' (it has no [[job]])\n"
+        )
+    );
     let out = certprobe(&db, &["scan", "--targets", "2001:db8::/64"]);
     assert_eq!(
         (out.code, out.stderr.as_str()),
@@ -282,7 +294,10 @@ fn bad_input_gets_one_sentence_and_a_non_zero_exit() {
         (1, format!("certprobe: cannot open the inventory {}: there is no such file (run certprobe scan first)\n", db.display()))
     );
     let out = certprobe(&db, &["inventory", "history", "nonsense"]);
-    assert_eq!(out.code, 2);
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (2, "certprobe: 'nonsense' is neither ADDRESS:PORT[/PROTO] nor a SHA-256 prefix of 8 or more hex digits\n")
+    );
 }
 
 /// `promtool check metrics` on `text`; required under CI=true (tests/setup.sh installs it).

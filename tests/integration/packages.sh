@@ -306,11 +306,12 @@ else
         printf '%s\n' "$out"
         fail "certprobe inventory endpoints --format csv: exit $rc, no line like '$expected'"
     fi
+    db_option=yes
     inventory_check() {
         local who=$1 expected="CERT_INVENTORY OK - 127.0.0.1:$port 'pkg.example' issued by 'pkg.example' expires in "
         shift
         set +e
-        out=$("$@" /usr/lib/nagios/plugins/check_cert_inventory --db "$db" --ip 127.0.0.1 -p "$port" 2>&1)
+        out=$("$@" /usr/lib/nagios/plugins/check_cert_inventory ${db_option:+--db "$db"} --ip 127.0.0.1 -p "$port" 2>&1)
         rc=$?
         set -e
         first=$(printf '%s\n' "$out" | head -n 1)
@@ -341,6 +342,23 @@ else
     gid=$(getent group certprobe | cut -d: -f3)
     inventory_check "as nobody in group certprobe, --db $db" \
         setpriv --reuid=nobody --regid=nogroup --groups="${gid:-0}"
+    # Without --db, a user with no inventory of their own reads the system one; a user
+    # outside the group is told that it may not, not that there is none.
+    db_option=
+    inventory_check "as nobody in group certprobe, no --db, no inventory of its own" \
+        setpriv --reuid=nobody --regid=nogroup --groups="${gid:-0}" env HOME=/nonexistent
+    db_option=yes
+    set +e
+    out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME=/nonexistent \
+        /usr/lib/nagios/plugins/check_cert_inventory --ip 127.0.0.1 -p "$port" 2>&1)
+    rc=$?
+    set -e
+    expected="CERT_INVENTORY UNKNOWN - cannot open the inventory $db: permission denied"
+    if [ $rc = 3 ] && [ "$out" = "$expected" ]; then
+        pass "check_cert_inventory as nobody outside group certprobe: exit 3, '$out'"
+    else
+        fail "check_cert_inventory as nobody outside group certprobe: exit $rc, '$out' (expected exit 3, '$expected')"
+    fi
 
     kill "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true

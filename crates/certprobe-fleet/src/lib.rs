@@ -87,7 +87,12 @@ pub fn run(args: Vec<OsString>) -> Ran {
             };
         }
     };
-    let db = certprobe_inventory::path::inventory_path(cli.db.as_ref());
+    let db = match &cli.command {
+        Command::Inventory(_) => certprobe_inventory::path::inventory_path_to_read(cli.db.as_ref()),
+        Command::Scan(_) | Command::Daemon(_) => {
+            certprobe_inventory::path::inventory_path(cli.db.as_ref())
+        }
+    };
     let result = match &cli.command {
         Command::Scan(scan) => scan_cmd::run(scan, config.as_ref(), &db),
         Command::Inventory(query) => inventory_cmd::run(query, &db),

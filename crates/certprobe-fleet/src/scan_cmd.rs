@@ -98,16 +98,16 @@ pub(crate) fn jobs_of(args: &ScanArgs, config: Option<&Config>) -> Result<Vec<Jo
         Some(name) => match config.job(name) {
             Some(spec) => vec![spec],
             None => {
+                let names: Vec<&str> = config.jobs.iter().map(|j| j.name.as_str()).collect();
+                let known = if names.is_empty() {
+                    "it has no [[job]]".to_string()
+                } else {
+                    format!("it has: {}", names.join(", "))
+                };
                 return Err(FleetError::Arguments(format!(
-                    "the config has no job '{}' (it has: {})",
+                    "the config has no job '{}' ({known})",
                     certprobe::text::quote(name, 40),
-                    config
-                        .jobs
-                        .iter()
-                        .map(|j| j.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )))
+                )));
             }
         },
         None => config.jobs.iter().collect(),

@@ -22,8 +22,9 @@ use std::time::Duration;
     after_help = "States: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. An endpoint the inventory does not hold is UNKNOWN; one not seen in the latest run of its job (stale) is at least WARNING."
 )]
 pub struct Args {
-    /// The inventory [default: CERTPROBE_DB, else /var/lib/certprobe/inventory.sqlite for root
-    /// and $XDG_DATA_HOME/certprobe/inventory.sqlite (~/.local/share/...) for other users].
+    /// The inventory [default: CERTPROBE_DB, else your own
+    /// $XDG_DATA_HOME/certprobe/inventory.sqlite (~/.local/share/...) if there is one, else
+    /// /var/lib/certprobe/inventory.sqlite].
     #[arg(long, value_name = "PATH")]
     db: Option<PathBuf>,
 
@@ -190,7 +191,7 @@ impl Args {
         let format = Format::from_name(&self.output)
             .ok_or_else(|| ArgError::Plugin(ArgumentError::NotFormat(self.output.clone())))?;
         Ok(Request {
-            db: certprobe_inventory::path::inventory_path(self.db.as_ref()),
+            db: certprobe_inventory::path::inventory_path_to_read(self.db.as_ref()),
             ip,
             sni,
             port: self.port,

@@ -23,6 +23,22 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// taken only as pages are read.
 const CACHE_SIZE: &str = "PRAGMA cache_size = -16384;";
 
+/// An inventory that must be there already: a missing file says to scan first, a folder
+/// the user may not enter says so (not that there is no file).
+fn must_exist(path: &Path) -> Result<(), InventoryError> {
+    let reason = match std::fs::metadata(path) {
+        Ok(_) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            "there is no such file (run certprobe scan first)".to_string()
+        }
+        Err(e) => crate::error::io_words(&e),
+    };
+    Err(InventoryError::Open {
+        path: path.display().to_string(),
+        reason,
+    })
+}
+
 /// The SQLite inventory.
 pub struct SqliteStore {
     conn: Connection,
@@ -57,12 +73,7 @@ impl SqliteStore {
     /// Opens an existing inventory for writing (`cleanup`): a missing file is an error, not a
     /// new inventory.
     pub fn open_existing(path: &Path) -> Result<SqliteStore, InventoryError> {
-        if !path.exists() {
-            return Err(InventoryError::Open {
-                path: path.display().to_string(),
-                reason: "there is no such file (run certprobe scan first)".to_string(),
-            });
-        }
+        must_exist(path)?;
         SqliteStore::open(path)
     }
 
@@ -70,12 +81,7 @@ impl SqliteStore {
     /// it is never created or migrated here.
     pub fn open_read_only(path: &Path) -> Result<SqliteStore, InventoryError> {
         let shown = path.display().to_string();
-        if !path.exists() {
-            return Err(InventoryError::Open {
-                path: shown,
-                reason: "there is no such file (run certprobe scan first)".to_string(),
-            });
-        }
+        must_exist(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let (store, version) = match SqliteStore::read_only_with(path, path, flags) {
             // A WAL database needs its -shm file even to be read. With no writer connected

@@ -282,6 +282,15 @@ fn thresholds_as_a_share_of_the_lifetime() {
         "{}",
         run.stdout
     );
+    // icingacli's intervals: 3M is 90 days, 1M 30: 20 days left is CRITICAL.
+    let run = lab.check(&["--ip", "127.0.12.1", "-p", &soon, "-w", "3M", "-c", "1M"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.first_line()
+            .ends_with(&format!("| {}", perfdata("20.00", "90:", "30:"))),
+        "{}",
+        run.stdout
+    );
     // The live plugin takes them too, against the server itself.
     let run = common::check_tls_cert(&[
         "-H",

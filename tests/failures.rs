@@ -74,7 +74,7 @@ fn nonsense_arguments_are_unknown_with_a_usage_hint() {
     let cases: [(&[&str], &str); 5] = [
         (&[], "the following required arguments were not provided: --host <HOST>"),
         (&["-H", "x", "-p", "https"], "invalid value 'https' for '--port <PORT>': 'https' is not a port number (1 to 65535)"),
-        (&["-H", "x", "-w", "soon"], "invalid value 'soon' for '--warning <DAYS>': 'soon' is not a number of days (0 or more), a share of the lifetime like 25% or a range like 10:, ~:10, 10:20, @10:20"),
+        (&["-H", "x", "-w", "soon"], "invalid value 'soon' for '--warning <DAYS>': 'soon' is not a number of days (0 or more), a time like 3M or 1y, a share of the lifetime like 25% or a range like 10:, ~:10, 10:20, @10:20"),
         (&["-H", "x", "-t", "0"], "invalid value '0' for '--timeout <SECONDS>': '0' is not a number of seconds between 0 and 86400"),
         (&["-H", "x", "--frobnicate"], "unexpected argument '--frobnicate' found"),
     ];

@@ -41,8 +41,9 @@ pub struct Args {
     port: Option<u16>,
 
     /// WARNING when the certificate has fewer than this many days left now (fractions
-    /// allowed), a share of its lifetime (25%: less than a quarter left), or a Nagios range
-    /// over days left: 10: (below 10), ~:10, 10:20, @10:20.
+    /// allowed), a time as icingacli writes it (3M, 1y), a share of its lifetime (25%: less
+    /// than a quarter left), or a Nagios range over days left: 10: (below 10), ~:10, 10:20,
+    /// @10:20.
     #[arg(short, long, value_name = "DAYS", default_value = "30", value_parser = Threshold::parse)]
     warning: Threshold,
 

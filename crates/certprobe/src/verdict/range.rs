@@ -10,6 +10,10 @@
 //! takes it: alert when less than that share of notBefore..notAfter is left. It becomes minimum
 //! days for each certificate ([`Threshold::for_lifetime`]; the verdict does it for the leaf),
 //! so the states, tiers, perfdata and PRTG limits all see days.
+//!
+//! A number with a unit (`3M`, `1y`, `36h`) is `icingacli x509 check host`'s other form, so
+//! its thresholds can be moved over as they are: minimum days, with a year 365 days and a
+//! month 30 (icingacli counts calendar months from now: `3M` is 89 to 92 days there).
 
 use std::fmt;
 
@@ -32,7 +36,7 @@ impl fmt::Display for RangeError {
         match self {
             RangeError::NotDays(text) => write!(
                 f,
-                "'{}' is not a number of days (0 or more), a share of the lifetime like 25% or a range like 10:, ~:10, 10:20, @10:20",
+                "'{}' is not a number of days (0 or more), a time like 3M or 1y, a share of the lifetime like 25% or a range like 10:, ~:10, 10:20, @10:20",
                 shown(text)
             ),
             RangeError::NotRange(text) => write!(
@@ -69,6 +73,27 @@ pub enum Threshold {
     Percent(f64),
 }
 
+/// Days of icingacli's `<n><unit>` (`y`/`Y`, `M`, `d`/`D`, `h`/`H`, `m`, `s`/`S`), to two
+/// decimals as days are printed; `None` when `text` is not one.
+fn interval_days(text: &str) -> Option<f64> {
+    let unit = text.chars().last()?;
+    let days_per_unit = match unit {
+        'y' | 'Y' => 365.0,
+        'M' => 30.0,
+        'd' | 'D' => 1.0,
+        'h' | 'H' => 1.0 / 24.0,
+        'm' => 1.0 / 1440.0,
+        's' | 'S' => 1.0 / 86_400.0,
+        _ => return None,
+    };
+    let number = &text[..text.len() - unit.len_utf8()];
+    if !number.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    let days = number.parse::<f64>().ok()? * days_per_unit;
+    days.is_finite().then(|| (days * 100.0).round() / 100.0)
+}
+
 /// A parsed Nagios range: `10` means `0:10`, an empty start is 0, an empty end unbounded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Range {
@@ -92,6 +117,9 @@ impl Threshold {
                 Ok(share) if (0.0..=100.0).contains(&share) => Ok(Threshold::Percent(share)),
                 _ => Err(RangeError::NotPercent(text.to_string())),
             };
+        }
+        if let Some(days) = interval_days(text) {
+            return Ok(Threshold::MinDays(days));
         }
         if !text.contains([':', '~', '@']) {
             return match text.parse::<f64>() {
@@ -310,11 +338,39 @@ mod tests {
     }
 
     #[test]
+    fn icingacli_intervals_are_minimum_days() {
+        for (text, days) in [
+            ("3M", 90.0),
+            ("1y", 365.0),
+            ("1Y", 365.0),
+            ("14d", 14.0),
+            ("14D", 14.0),
+            ("36h", 1.5),
+            ("1.5d", 1.5),
+            ("720m", 0.5),
+            ("86400s", 1.0),
+        ] {
+            assert_eq!(
+                Threshold::parse(text),
+                Ok(Threshold::MinDays(days)),
+                "{text}"
+            );
+        }
+        assert_eq!(Threshold::parse("3M").unwrap().perfdata(), "90:");
+        for bad in ["M", "-3M", "3 M", "3w", "1e3d", "3m:"] {
+            assert!(
+                !matches!(Threshold::parse(bad), Ok(Threshold::MinDays(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
     fn quoted_text_stays_on_one_short_line() {
         // Found by the nagios_range fuzzer: the argument was quoted raw and whole.
         assert_eq!(
             Threshold::parse("v\0").unwrap_err().to_string(),
-            "'v\\0' is not a number of days (0 or more), a share of the lifetime like 25% or a range like 10:, ~:10, 10:20, @10:20"
+            "'v\\0' is not a number of days (0 or more), a time like 3M or 1y, a share of the lifetime like 25% or a range like 10:, ~:10, 10:20, @10:20"
         );
         assert_eq!(
             Threshold::parse("1\x1b:x").unwrap_err().to_string(),

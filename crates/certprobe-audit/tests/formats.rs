@@ -1,5 +1,6 @@
 //! Every format as the real tools write it (openssl, keytool), read back with the exact
 //! certificates (SHA-256), aliases, key presence and notes.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on purpose
 
 mod common;
 

@@ -54,6 +54,12 @@ pub(crate) fn parse(
     for index in 1..=count {
         let entry = format!("entry {index}");
         let start = cursor.pos;
+        if bytes.len().saturating_sub(start) <= DIGEST_LEN {
+            return Err(corrupt(format!(
+                "at byte {start}: the entry count says {count}, but the integrity digest follows entry {}",
+                index - 1
+            )));
+        }
         let kind = cursor
             .u32(&format!("the tag of {entry}"))
             .map_err(corrupt)?;

@@ -1,7 +1,7 @@
 //! Helpers of the audit's tests: the test PKI written into a temporary folder, the real
 //! tools (openssl, keytool) with CI's rule (missing under CI=true fails, elsewhere SKIPPED),
 //! and the SHA-256 the inventory will store.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // tests may panic on purpose
 
 use certprobe_audit::{AuditOptions, Auditor, FileOutcome};
 use certprobe_testkit::{Ca, KeyType, Leaf, LeafSpec};

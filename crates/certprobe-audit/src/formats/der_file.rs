@@ -1,6 +1,7 @@
 //! A binary file that starts with a SEQUENCE: its first inner element tells what it is.
 //! A SEQUENCE (tbsCertificate) is a certificate, INTEGER 3 a PKCS#12 PFX, the SignedData
-//! OID a PKCS#7 bundle, INTEGER 0 or 1 a DER private key (a `.key` file).
+//! OID a PKCS#7 bundle, INTEGER 0 or 1 a DER private key (a `.key` file: PKCS#8 v1 or v2
+//! before a SEQUENCE, PKCS#1 before an INTEGER, SEC1 before an OCTET STRING).
 
 use super::{cert, pkcs12, pkcs7, Cert, Parsed};
 use crate::error::{FileError, NotFound};
@@ -57,7 +58,7 @@ pub(crate) fn parse(
                 ),
             }
         }
-        Some((tag::INTEGER, [0])) if second == Some(tag::SEQUENCE) => {
+        Some((tag::INTEGER, [0] | [1])) if second == Some(tag::SEQUENCE) => {
             key(PrivateKey::Pkcs8(bytes.to_vec()))
         }
         Some((tag::INTEGER, [0])) if second == Some(tag::INTEGER) => {

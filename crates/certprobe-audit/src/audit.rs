@@ -109,7 +109,7 @@ impl Auditor {
     /// One listed path read and parsed.
     pub fn read(&self, listed: Listed) -> FileOutcome {
         let Listed { path, state } = listed;
-        let result = state.and_then(|size| self.check_size(size));
+        let result = state.and_then(|size| check_size(size, self.options.max_file_size));
         let bytes = match result.and_then(|()| read_capped(&path, self.options.max_file_size)) {
             Ok(bytes) => bytes,
             Err(error) => {
@@ -121,133 +121,143 @@ impl Auditor {
             }
         };
         let (format, parsed) = formats::parse(&bytes, self.options.password.as_ref());
-        let result = parsed.map(|parsed| self.contents(&path, parsed));
+        let limit = self.options.max_file_size;
+        let result = parsed.map(|parsed| contents(parsed, Some((&path, limit))));
         FileOutcome {
             path,
             format,
             result,
         }
     }
+}
 
-    fn check_size(&self, size: u64) -> Result<(), FileError> {
-        if size > self.options.max_file_size {
-            Err(FileError::TooLarge {
-                size,
-                limit: self.options.max_file_size,
-            })
-        } else {
-            Ok(())
+/// What `bytes` hold, told by content, as [`Auditor::read`] would say for a file of them,
+/// without a walk, a size cap or the `.key` file next to it: for bytes from elsewhere (a
+/// certificate store, standard input) and for fuzzing.
+pub fn read_bytes(
+    bytes: &[u8],
+    password: Option<&Secret>,
+) -> (Option<crate::Format>, Result<FileContents, FileError>) {
+    let (format, parsed) = formats::parse(bytes, password);
+    (format, parsed.map(|parsed| contents(parsed, None)))
+}
+
+fn check_size(size: u64, limit: u64) -> Result<(), FileError> {
+    if size > limit {
+        Err(FileError::TooLarge { size, limit })
+    } else {
+        Ok(())
+    }
+}
+
+/// The certificates with their key presence; the `.key` file next to `path` (read with
+/// the size cap `limit`) when the file holds certificates and no key of its own.
+fn contents(parsed: Parsed, key_file_of: Option<(&Path, u64)>) -> FileContents {
+    let Parsed {
+        certs,
+        keys: private_keys,
+        unreadable_keys,
+        mut notes,
+    } = parsed;
+    let cert_keys: Vec<Option<PublicKey>> =
+        certs.iter().map(|c| keys::of_certificate(&c.der)).collect();
+    let mut presence: Vec<KeyPresence> = certs
+        .iter()
+        .map(|c| {
+            if c.key_in_store {
+                KeyPresence::InStore
+            } else {
+                KeyPresence::None
+            }
+        })
+        .collect();
+    let mut unmatched = 0;
+    for key in &private_keys {
+        match keys::of_private(key) {
+            Ok(public) => {
+                let matches = mark(&cert_keys, &mut presence, &public);
+                if !matches && !certs.is_empty() {
+                    unmatched += 1;
+                }
+            }
+            Err(words) => notes.push(Note::KeyNotCompared(words)),
         }
     }
-
-    /// The certificates with their key presence; the `.key` file next to the file when it
-    /// holds certificates and no key of its own.
-    fn contents(&self, path: &Path, parsed: Parsed) -> FileContents {
-        let Parsed {
-            certs,
-            keys: private_keys,
-            unreadable_keys,
-            mut notes,
-        } = parsed;
-        let cert_keys: Vec<Option<PublicKey>> =
-            certs.iter().map(|c| keys::of_certificate(&c.der)).collect();
-        let mut presence: Vec<KeyPresence> = certs
-            .iter()
-            .map(|c| {
-                if c.key_in_store {
-                    KeyPresence::InStore
-                } else {
-                    KeyPresence::None
-                }
-            })
-            .collect();
-        let mut unmatched = 0;
-        for key in &private_keys {
-            match keys::of_private(key) {
-                Ok(public) => {
-                    let matches = mark(&cert_keys, &mut presence, &public);
-                    if !matches && !certs.is_empty() {
-                        unmatched += 1;
-                    }
-                }
-                Err(words) => notes.push(Note::KeyNotCompared(words)),
-            }
-        }
-        if private_keys.is_empty() && unreadable_keys == 0 && !certs.is_empty() {
-            if let Some(key_path) = sibling_key(path) {
-                self.compare_key_file(&key_path, &cert_keys, &mut presence, &mut notes);
-            }
-        }
-        let certificates = certs
-            .into_iter()
-            .zip(presence)
-            .enumerate()
-            .map(|(position, (cert, private_key))| FoundCertificate {
-                der: cert.der,
-                alias: cert.alias,
-                position,
-                private_key,
-            })
-            .collect();
-        FileContents {
-            certificates,
-            private_keys: private_keys.len() + unreadable_keys,
-            unmatched_keys: unmatched,
-            notes,
+    if private_keys.is_empty() && unreadable_keys == 0 && !certs.is_empty() {
+        let sibling = key_file_of.and_then(|(path, limit)| Some((sibling_key(path)?, limit)));
+        if let Some((key_path, limit)) = sibling {
+            compare_key_file(&key_path, limit, &cert_keys, &mut presence, &mut notes);
         }
     }
+    let certificates = certs
+        .into_iter()
+        .zip(presence)
+        .enumerate()
+        .map(|(position, (cert, private_key))| FoundCertificate {
+            der: cert.der,
+            alias: cert.alias,
+            position,
+            private_key,
+        })
+        .collect();
+    FileContents {
+        certificates,
+        private_keys: private_keys.len() + unreadable_keys,
+        unmatched_keys: unmatched,
+        notes,
+    }
+}
 
-    /// `shop.key` next to `shop.pem`: its keys matched to the certificates; none matching
-    /// makes the first certificate (the leaf) a mismatch.
-    fn compare_key_file(
-        &self,
-        key_path: &Path,
-        cert_keys: &[Option<PublicKey>],
-        presence: &mut [KeyPresence],
-        notes: &mut Vec<Note>,
-    ) {
-        let bytes = match std::fs::metadata(key_path)
-            .map_err(|e| FileError::from_io(&e))
-            .and_then(|meta| {
-                if meta.is_file() {
-                    self.check_size(meta.len())
-                } else {
-                    Err(FileError::NotAFile(walk::special_kind(&meta.file_type())))
-                }
-            })
-            .and_then(|()| read_capped(key_path, self.options.max_file_size))
-        {
-            Ok(bytes) => bytes,
-            Err(error) => {
-                notes.push(Note::KeyFileUnreadable(key_path.to_path_buf(), error));
-                return;
+/// `shop.key` next to `shop.pem`: its keys matched to the certificates; none matching
+/// makes the first certificate (the leaf) a mismatch.
+fn compare_key_file(
+    key_path: &Path,
+    limit: u64,
+    cert_keys: &[Option<PublicKey>],
+    presence: &mut [KeyPresence],
+    notes: &mut Vec<Note>,
+) {
+    let bytes = match std::fs::metadata(key_path)
+        .map_err(|e| FileError::from_io(&e))
+        .and_then(|meta| {
+            if meta.is_file() {
+                check_size(meta.len(), limit)
+            } else {
+                Err(FileError::NotAFile(walk::special_kind(&meta.file_type())))
             }
-        };
-        let parsed = match formats::parse(&bytes, None).1 {
-            Ok(parsed) => parsed,
-            Err(error) => {
-                notes.push(Note::KeyFileUnreadable(key_path.to_path_buf(), error));
-                return;
-            }
-        };
-        if parsed.unreadable_keys > 0 {
-            notes.push(Note::EncryptedKeys(parsed.unreadable_keys));
+        })
+        .and_then(|()| read_capped(key_path, limit))
+    {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            notes.push(Note::KeyFileUnreadable(key_path.to_path_buf(), error));
+            return;
         }
-        let mut compared = 0;
-        let mut any = false;
-        for key in &parsed.keys {
-            match keys::of_private(key) {
-                Ok(public) => {
-                    compared += 1;
-                    any |= mark(cert_keys, presence, &public);
-                }
-                Err(words) => notes.push(Note::KeyNotCompared(words)),
-            }
+    };
+    let parsed = match formats::parse(&bytes, None).1 {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            notes.push(Note::KeyFileUnreadable(key_path.to_path_buf(), error));
+            return;
         }
-        if compared > 0 && !any {
-            if let Some(first) = presence.first_mut() {
-                *first = KeyPresence::Mismatch(key_path.to_path_buf());
+    };
+    if parsed.unreadable_keys > 0 {
+        notes.push(Note::EncryptedKeys(parsed.unreadable_keys));
+    }
+    let mut compared = 0;
+    let mut any = false;
+    for key in &parsed.keys {
+        match keys::of_private(key) {
+            Ok(public) => {
+                compared += 1;
+                any |= mark(cert_keys, presence, &public);
             }
+            Err(words) => notes.push(Note::KeyNotCompared(words)),
+        }
+    }
+    if compared > 0 && !any {
+        if let Some(first) = presence.first_mut() {
+            *first = KeyPresence::Mismatch(key_path.to_path_buf());
         }
     }
 }

@@ -27,7 +27,9 @@ mod outcome;
 mod secret;
 mod walk;
 
-pub use audit::{audit_paths, AuditOptions, Auditor, Listed, OptionsError, DEFAULT_MAX_FILE_SIZE};
+pub use audit::{
+    audit_paths, read_bytes, AuditOptions, Auditor, Listed, OptionsError, DEFAULT_MAX_FILE_SIZE,
+};
 pub use error::{FileError, NotFound, Store, Unreadable};
 pub use outcome::{FileContents, FileOutcome, Format, FoundCertificate, KeyPresence, Note};
 pub use secret::Secret;

@@ -473,3 +473,68 @@ fn a_jks_private_key_entry_lists_its_chain_with_the_key_in_the_store() {
     assert_eq!((contents.private_keys, contents.unmatched_keys), (1, 0));
     assert_eq!(contents.notes, vec![Note::IntegrityVerified]);
 }
+
+#[test]
+fn a_jceks_secret_key_entry_ends_the_listing_with_a_note() {
+    if !keytool() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let p = pki("jceks.example", KeyType::P256);
+    let store = dir.path().join("secrets.jceks");
+    let s = store.to_str().unwrap();
+    let root = write(dir.path(), "root.der", p.root.der());
+    run(
+        "keytool",
+        &[
+            "-genseckey",
+            "-storetype",
+            "JCEKS",
+            "-keystore",
+            s,
+            "-storepass",
+            "changeit",
+            "-keypass",
+            "changeit",
+            "-alias",
+            "aes",
+            "-keyalg",
+            "AES",
+            "-keysize",
+            "128",
+        ],
+    );
+    run(
+        "keytool",
+        &[
+            "-importcert",
+            "-noprompt",
+            "-storetype",
+            "JCEKS",
+            "-keystore",
+            s,
+            "-storepass",
+            "changeit",
+            "-alias",
+            "audit root",
+            "-file",
+            root.to_str().unwrap(),
+        ],
+    );
+    // Java's hash order puts "aes" first: the certificate after it is not listed.
+    let outcome = audit_one(&store, &with_password("changeit"));
+    assert_eq!(outcome.format, Some(Format::Jceks));
+    let contents = outcome.result.unwrap();
+    assert!(contents.certificates.is_empty());
+    assert_eq!(
+        contents.notes,
+        vec![
+            Note::IntegrityVerified,
+            Note::StoppedAtSecretKey("aes".into())
+        ]
+    );
+    assert_eq!(
+        contents.notes[1].to_string(),
+        "the secret key entry 'aes' cannot be read here: the entries after it are not listed"
+    );
+}

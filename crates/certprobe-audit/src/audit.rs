@@ -4,7 +4,7 @@
 
 use crate::error::FileError;
 use crate::formats::{self, Parsed};
-use crate::keys::{self, PublicKey};
+use crate::keys::{self, KeyId, PublicKey};
 use crate::walk::{self, Filter};
 use crate::{FileContents, FileOutcome, FoundCertificate, KeyPresence, Note, Secret};
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -263,10 +263,10 @@ fn compare_key_file(
 }
 
 /// Marks every certificate with `public` as matched; whether there was one.
-fn mark(cert_keys: &[Option<PublicKey>], presence: &mut [KeyPresence], public: &PublicKey) -> bool {
+fn mark(cert_keys: &[Option<PublicKey>], presence: &mut [KeyPresence], key: &KeyId) -> bool {
     let mut any = false;
-    for (key, state) in cert_keys.iter().zip(presence.iter_mut()) {
-        if key.as_ref() == Some(public) {
+    for (cert_key, state) in cert_keys.iter().zip(presence.iter_mut()) {
+        if cert_key.as_ref().is_some_and(|c| key.matches(c)) {
             *state = KeyPresence::Matched;
             any = true;
         }

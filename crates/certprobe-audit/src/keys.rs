@@ -1,7 +1,10 @@
 //! Private keys matched to certificates by public key: the public key is read from the
 //! private key's own fields (an RSA key holds its modulus and exponent, a SEC1 EC key and a
 //! PKCS#8 v2 key usually hold their public point or key) or derived by ring (an Ed25519
-//! seed), and compared with the certificate's SubjectPublicKeyInfo.
+//! seed), and compared with the certificate's SubjectPublicKeyInfo. An EC key without its
+//! public point (Java writes them so) is tried against each EC certificate by ring, which
+//! derives the point from the private scalar and refuses a pair that does not belong
+//! together.
 
 use certprobe::der::{self, tag, Reader};
 
@@ -14,6 +17,37 @@ pub(crate) enum PrivateKey {
     Rsa(Vec<u8>),
     /// SEC1 ECPrivateKey (`EC PRIVATE KEY`).
     Sec1(Vec<u8>),
+}
+
+/// What a private key is compared by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum KeyId {
+    /// Its public key.
+    Public(PublicKey),
+    /// An EC private scalar whose public point is not stored.
+    EcScalar(Vec<u8>),
+}
+
+impl KeyId {
+    /// Whether the certificate's public key is this key's.
+    pub(crate) fn matches(&self, certificate: &PublicKey) -> bool {
+        match (self, certificate) {
+            (KeyId::Public(public), certificate) => public == certificate,
+            (KeyId::EcScalar(d), PublicKey::Ec(point)) => {
+                use ring::signature::{
+                    EcdsaKeyPair, ECDSA_P256_SHA256_ASN1_SIGNING, ECDSA_P384_SHA384_ASN1_SIGNING,
+                };
+                let alg = match d.len() {
+                    32 => &ECDSA_P256_SHA256_ASN1_SIGNING,
+                    48 => &ECDSA_P384_SHA384_ASN1_SIGNING,
+                    _ => return false,
+                };
+                let rng = ring::rand::SystemRandom::new();
+                EcdsaKeyPair::from_private_key_and_public_key(alg, d, point, &rng).is_ok()
+            }
+            (KeyId::EcScalar(_), _) => false,
+        }
+    }
 }
 
 /// A public key in the form both sides can be compared in.
@@ -55,14 +89,12 @@ pub(crate) fn of_certificate(der: &[u8]) -> Option<PublicKey> {
     }
 }
 
-/// The private key's public key, or in words why it cannot be compared.
-pub(crate) fn of_private(key: &PrivateKey) -> Result<PublicKey, String> {
+/// What the private key is compared by, or in words why it cannot be compared.
+pub(crate) fn of_private(key: &PrivateKey) -> Result<KeyId, String> {
     let result = match key {
         PrivateKey::Pkcs8(bytes) => pkcs8_public(bytes),
-        PrivateKey::Rsa(bytes) => rsa_private_public(bytes),
-        PrivateKey::Sec1(bytes) => sec1_public(bytes).and_then(|point| {
-            point.ok_or_else(|| "an EC key without its public point".to_string())
-        }),
+        PrivateKey::Rsa(bytes) => rsa_private_public(bytes).map(KeyId::Public),
+        PrivateKey::Sec1(bytes) => sec1_public(bytes),
     };
     result.map_err(|e| certprobe::text::quote(&e, 200))
 }
@@ -89,28 +121,31 @@ fn rsa_private_public(bytes: &[u8]) -> Result<PublicKey, String> {
 }
 
 /// ECPrivateKey { version 1, privateKey, [0] parameters OPTIONAL, [1] publicKey OPTIONAL }:
-/// the public point when present.
-fn sec1_public(bytes: &[u8]) -> Result<Option<PublicKey>, String> {
+/// the public point when present, else the private scalar.
+fn sec1_public(bytes: &[u8]) -> Result<KeyId, String> {
     let broken = |e: der::DerError| format!("an EC key that cannot be decoded: {e}");
     let mut key = Reader::new(bytes)
         .sequence("ECPrivateKey")
         .map_err(broken)?;
     key.expect(tag::INTEGER, "version").map_err(broken)?;
-    key.expect(tag::OCTET_STRING, "privateKey")
+    let scalar = key
+        .expect(tag::OCTET_STRING, "privateKey")
         .map_err(broken)?;
     key.optional(tag::context(0), "parameters")
         .map_err(broken)?;
     let Some(explicit) = key.optional(tag::context(1), "publicKey").map_err(broken)? else {
-        return Ok(None);
+        return Ok(KeyId::EcScalar(scalar.to_vec()));
     };
     let bits = Reader::new(explicit)
         .expect(tag::BIT_STRING, "publicKey")
         .map_err(broken)?;
-    Ok(bit_string_bytes(bits).map(|point| PublicKey::Ec(point.to_vec())))
+    bit_string_bytes(bits)
+        .map(|point| KeyId::Public(PublicKey::Ec(point.to_vec())))
+        .ok_or_else(|| "an EC key whose public point has unused bits".to_string())
 }
 
 /// PrivateKeyInfo { version, algorithm, privateKey, [0] attributes, [1] publicKey }.
-fn pkcs8_public(bytes: &[u8]) -> Result<PublicKey, String> {
+fn pkcs8_public(bytes: &[u8]) -> Result<KeyId, String> {
     let broken = |e: der::DerError| format!("a PKCS#8 key that cannot be decoded: {e}");
     let mut info = Reader::new(bytes)
         .sequence("PrivateKeyInfo")
@@ -128,17 +163,15 @@ fn pkcs8_public(bytes: &[u8]) -> Result<PublicKey, String> {
         .map_err(broken)?
         .and_then(bit_string_bytes);
     if oid == rsa_oid().as_slice() {
-        rsa_private_public(private)
+        rsa_private_public(private).map(KeyId::Public)
     } else if oid == ec_oid().as_slice() {
-        match sec1_public(private)? {
-            Some(point) => Ok(point),
-            None => public
-                .map(|p| PublicKey::Ec(p.to_vec()))
-                .ok_or_else(|| "an EC key without its public point".to_string()),
+        match (sec1_public(private)?, public) {
+            (KeyId::EcScalar(_), Some(point)) => Ok(KeyId::Public(PublicKey::Ec(point.to_vec()))),
+            (id, _) => Ok(id),
         }
     } else if oid == ed25519_oid().as_slice() {
         if let Some(p) = public {
-            return Ok(PublicKey::Ed25519(p.to_vec()));
+            return Ok(KeyId::Public(PublicKey::Ed25519(p.to_vec())));
         }
         // CurvePrivateKey ::= OCTET STRING (the 32-byte seed), inside privateKey.
         let seed = Reader::new(private)
@@ -147,7 +180,9 @@ fn pkcs8_public(bytes: &[u8]) -> Result<PublicKey, String> {
         let pair = ring::signature::Ed25519KeyPair::from_seed_unchecked(seed)
             .map_err(|_| "an Ed25519 key whose seed is not 32 bytes".to_string())?;
         use ring::signature::KeyPair;
-        Ok(PublicKey::Ed25519(pair.public_key().as_ref().to_vec()))
+        Ok(KeyId::Public(PublicKey::Ed25519(
+            pair.public_key().as_ref().to_vec(),
+        )))
     } else {
         let name = der::oid_text(oid).unwrap_or_else(|_| "an unknown algorithm".into());
         Err(format!("algorithm {name}"))

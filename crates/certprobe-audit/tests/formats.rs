@@ -415,14 +415,160 @@ fn java_keystores_jks_and_jceks_from_keytool_without_and_with_the_password() {
     }
 }
 
+/// keytool as an admin uses it: a CA store, a server key whose request the CA signs, the
+/// CA imported as trusted and the reply installed: the key entry's chain is [server, CA].
 #[test]
-fn a_jks_private_key_entry_lists_its_chain_with_the_key_in_the_store() {
+fn a_jks_private_key_entry_lists_its_chain_and_the_password_opens_the_key() {
     if !keytool() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("server.jks");
-    let exported = dir.path().join("server.der");
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let (ca_store, store) = (path("ca.jks"), path("server.jks"));
+    let common = [
+        "-storetype",
+        "JKS",
+        "-storepass",
+        "changeit",
+        "-keypass",
+        "changeit",
+    ];
+    let keytool = |args: &[&str]| {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend_from_slice(&common);
+        run("keytool", &all);
+    };
+    keytool(&[
+        "-genkeypair",
+        "-keystore",
+        &ca_store,
+        "-alias",
+        "ca",
+        "-keyalg",
+        "EC",
+        "-groupname",
+        "secp384r1",
+        "-dname",
+        "CN=Audit CA",
+        "-ext",
+        "bc:c",
+        "-validity",
+        "30",
+    ]);
+    keytool(&[
+        "-genkeypair",
+        "-keystore",
+        &store,
+        "-alias",
+        "server",
+        "-keyalg",
+        "RSA",
+        "-keysize",
+        "2048",
+        "-dname",
+        "CN=server.example",
+        "-validity",
+        "30",
+    ]);
+    keytool(&[
+        "-certreq",
+        "-keystore",
+        &store,
+        "-alias",
+        "server",
+        "-file",
+        &path("server.csr"),
+    ]);
+    keytool(&[
+        "-gencert",
+        "-keystore",
+        &ca_store,
+        "-alias",
+        "ca",
+        "-infile",
+        &path("server.csr"),
+        "-outfile",
+        &path("server.cer"),
+        "-validity",
+        "20",
+    ]);
+    keytool(&[
+        "-exportcert",
+        "-keystore",
+        &ca_store,
+        "-alias",
+        "ca",
+        "-file",
+        &path("ca.cer"),
+    ]);
+    keytool(&[
+        "-importcert",
+        "-noprompt",
+        "-keystore",
+        &store,
+        "-alias",
+        "ca",
+        "-file",
+        &path("ca.cer"),
+    ]);
+    keytool(&[
+        "-importcert",
+        "-noprompt",
+        "-keystore",
+        &store,
+        "-alias",
+        "server",
+        "-file",
+        &path("server.cer"),
+    ]);
+    let ca = sha256(&std::fs::read(path("ca.cer")).unwrap());
+    let server = sha256(&std::fs::read(path("server.cer")).unwrap());
+    let sorted = |outcome: &certprobe_audit::FileOutcome| {
+        let mut s = summary(outcome);
+        s.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
+        s
+    };
+    let ordered = |mut rows: Vec<(String, Option<String>, KeyPresence)>| {
+        rows.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
+        rows
+    };
+    let with = audit_one(std::path::Path::new(&store), &with_password("changeit"));
+    assert_eq!(with.format, Some(Format::Jks));
+    assert_eq!(
+        sorted(&with),
+        ordered(vec![
+            (ca.clone(), Some("ca".into()), KeyPresence::None),
+            (server.clone(), Some("server".into()), KeyPresence::Matched),
+            (ca.clone(), Some("server".into()), KeyPresence::None),
+        ])
+    );
+    let contents = with.result.as_ref().unwrap();
+    assert_eq!((contents.private_keys, contents.unmatched_keys), (1, 0));
+    assert_eq!(contents.notes, vec![Note::IntegrityVerified]);
+    // Without the password the key stays closed: present in the store, not compared.
+    let without = audit_one(std::path::Path::new(&store), &AuditOptions::default());
+    assert_eq!(
+        sorted(&without),
+        ordered(vec![
+            (ca.clone(), Some("ca".into()), KeyPresence::None),
+            (server, Some("server".into()), KeyPresence::InStore),
+            (ca, Some("server".into()), KeyPresence::None),
+        ])
+    );
+    let contents = without.result.as_ref().unwrap();
+    assert_eq!((contents.private_keys, contents.unmatched_keys), (1, 0));
+    assert_eq!(contents.notes, vec![Note::IntegrityNotVerified]);
+}
+
+/// An EC key from keytool: Java stores no public point in it, ring matches the scalar.
+#[test]
+fn a_jks_ec_key_without_its_public_point_is_matched_by_ring() {
+    if !keytool() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("ec.jks");
+    let exported = dir.path().join("ec.der");
     let s = store.to_str().unwrap();
     run(
         "keytool",
@@ -437,13 +583,13 @@ fn a_jks_private_key_entry_lists_its_chain_with_the_key_in_the_store() {
             "-keypass",
             "changeit",
             "-alias",
-            "server",
+            "ec",
             "-keyalg",
             "EC",
             "-groupname",
             "secp256r1",
             "-dname",
-            "CN=server.example",
+            "CN=ec.example",
             "-validity",
             "30",
         ],
@@ -457,21 +603,17 @@ fn a_jks_private_key_entry_lists_its_chain_with_the_key_in_the_store() {
             "-storepass",
             "changeit",
             "-alias",
-            "server",
+            "ec",
             "-file",
             exported.to_str().unwrap(),
         ],
     );
     let der = std::fs::read(&exported).unwrap();
     let outcome = audit_one(&store, &with_password("changeit"));
-    assert_eq!(outcome.format, Some(Format::Jks));
     assert_eq!(
         summary(&outcome),
-        vec![(sha256(&der), Some("server".into()), KeyPresence::InStore)]
+        vec![(sha256(&der), Some("ec".into()), KeyPresence::Matched)]
     );
-    let contents = outcome.result.unwrap();
-    assert_eq!((contents.private_keys, contents.unmatched_keys), (1, 0));
-    assert_eq!(contents.notes, vec![Note::IntegrityVerified]);
 }
 
 #[test]

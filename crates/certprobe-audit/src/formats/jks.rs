@@ -10,7 +10,8 @@
 //! (Java modified UTF-8 with a 16-bit length), a 64-bit date, and for a private key the
 //! protected key (32-bit length) and the chain (count, then certificates); a certificate is
 //! its type (version 2: "X.509") and its DER with a 32-bit length. The 20-byte digest ends
-//! the file.
+//! the file. A JKS private key is opened with the store password when one is given
+//! (`jks_key.rs`) and then matched to its chain; otherwise its leaf says `InStore`.
 
 use super::{cert, Cert, Parsed};
 use crate::error::{FileError, NotFound, Store};
@@ -74,10 +75,19 @@ pub(crate) fn parse(
                 let len = cursor
                     .u32(&format!("the key length of {entry}"))
                     .map_err(corrupt)?;
-                cursor
+                let protected = cursor
                     .take_len(len, &format!("the private key of {entry}"))
                     .map_err(corrupt)?;
-                parsed.unreadable_keys += 1;
+                // JKS keys open with the store password (JCEKS keys use 3DES: not here).
+                let opened = match (format, password.and_then(Secret::text)) {
+                    (Format::Jks, Some(text)) => super::jks_key::open(protected, text),
+                    _ => None,
+                };
+                let in_store = opened.is_none();
+                match opened {
+                    Some(pkcs8) => parsed.keys.push(crate::keys::PrivateKey::Pkcs8(pkcs8)),
+                    None => parsed.unreadable_keys += 1,
+                }
                 let chain = cursor
                     .u32(&format!("the chain length of {entry}"))
                     .map_err(corrupt)?;
@@ -87,7 +97,7 @@ pub(crate) fn parse(
                         parsed.certs.push(Cert {
                             der,
                             alias: Some(alias.clone()),
-                            key_in_store: link == 1,
+                            key_in_store: in_store && link == 1,
                         });
                     }
                 }
@@ -130,7 +140,8 @@ pub(crate) fn parse(
         }));
     }
     parsed.notes.insert(0, integrity(bytes, password)?);
-    if parsed.certs.is_empty() && parsed.unreadable_keys == 0 && !stopped {
+    if parsed.certs.is_empty() && parsed.keys.is_empty() && parsed.unreadable_keys == 0 && !stopped
+    {
         return Err(FileError::NoCertificate(NotFound::EmptyContainer(format)));
     }
     Ok(parsed)

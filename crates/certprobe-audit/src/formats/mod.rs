@@ -5,6 +5,7 @@
 pub(crate) mod cert;
 pub(crate) mod der_file;
 pub(crate) mod jks;
+pub(crate) mod jks_key;
 pub(crate) mod pem;
 pub(crate) mod pkcs12;
 pub(crate) mod pkcs7;

@@ -112,6 +112,16 @@ pub struct FoundCertificate {
     pub private_key: KeyPresence,
 }
 
+impl FoundCertificate {
+    /// The SHA-256 of the DER, the inventory's key of a certificate.
+    pub fn sha256(&self) -> [u8; 32] {
+        let digest = ring::digest::digest(&ring::digest::SHA256, &self.der);
+        let mut out = [0; 32];
+        out.copy_from_slice(digest.as_ref());
+        out
+    }
+}
+
 /// A certificate's private key, as far as the files show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyPresence {

@@ -48,3 +48,29 @@ impl std::fmt::Debug for Secret {
         f.write_str("Secret(hidden)")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_file_loses_one_line_end_and_debug_shows_nothing() {
+        let dir =
+            std::env::temp_dir().join(format!("certprobe-audit-secret-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (content, expected) in [
+            (&b"s3cret\n"[..], &b"s3cret"[..]),
+            (b"s3cret\r\n", b"s3cret"),
+            (b"s3cret", b"s3cret"),
+            (b"two\n\n", b"two\n"),
+            (b" spaced \n", b" spaced "),
+        ] {
+            let path = dir.join("pw");
+            std::fs::write(&path, content).unwrap();
+            assert_eq!(Secret::from_file(&path).unwrap(), Secret::new(expected));
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(format!("{:?}", Secret::new("s3cret")), "Secret(hidden)");
+        assert_eq!(Secret::new(vec![0xff]).text(), None);
+    }
+}

@@ -186,6 +186,22 @@ fn a_der_certificate_is_told_by_content_whatever_its_name() {
         summary(&outcome),
         vec![(sha256(&p.leaf.der), None, KeyPresence::None)]
     );
+    let found = &outcome.result.as_ref().unwrap().certificates[0];
+    assert_eq!(
+        certprobe::encoding::hex_upper(&found.sha256()),
+        sha256(&p.leaf.der)
+    );
+    // A PEM marker inside a DER certificate's field does not make it PEM.
+    let spec =
+        certprobe_testkit::LeafSpec::new("tricky.example").cn(Some("-----BEGIN CERTIFICATE-----"));
+    let tricky = p.intermediate.issue(&spec);
+    let path = write(dir.path(), "tricky.der", &tricky.der);
+    let outcome = audit_one(&path, &AuditOptions::default());
+    assert_eq!(outcome.format, Some(Format::Der));
+    assert_eq!(
+        summary(&outcome),
+        vec![(sha256(&tricky.der), None, KeyPresence::None)]
+    );
 }
 
 #[test]

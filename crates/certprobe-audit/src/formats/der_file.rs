@@ -15,7 +15,7 @@ pub(crate) fn parse(
 ) -> (Option<Format>, Result<Parsed, FileError>) {
     // PKCS#12 first, on a lenient look: Windows and Java may write BER (indefinite
     // lengths) that the strict reader refuses, and the PKCS#12 decoder judges it.
-    if first_inner(bytes).is_some_and(|inner| inner.starts_with(&[tag::INTEGER, 1, 3])) {
+    if looks_like_pkcs12(bytes) {
         return (Some(Format::Pkcs12), pkcs12::parse(bytes, password));
     }
     let mut reader = Reader::new(bytes);
@@ -75,6 +75,19 @@ pub(crate) fn parse(
             )),
         ),
     }
+}
+
+/// One DER element filling the file exactly, or what looks like a PKCS#12 (which may be BER).
+pub(crate) fn detect(bytes: &[u8]) -> bool {
+    if looks_like_pkcs12(bytes) {
+        return true;
+    }
+    let mut reader = Reader::new(bytes);
+    reader.expect_tlv(tag::SEQUENCE, "the DER data").is_ok() && reader.is_empty()
+}
+
+fn looks_like_pkcs12(bytes: &[u8]) -> bool {
+    first_inner(bytes).is_some_and(|inner| inner.starts_with(&[tag::INTEGER, 1, 3]))
 }
 
 fn key(key: PrivateKey) -> (Option<Format>, Result<Parsed, FileError>) {

@@ -54,6 +54,11 @@ pub(crate) fn parse(
     if let Some(format) = jks::detect(bytes) {
         return (Some(format), jks::parse(bytes, format, password));
     }
+    // DER first when the file is exactly one element (or a PKCS#12), so a certificate that
+    // carries "-----BEGIN " in a field is still read as the DER it is.
+    if der_file::detect(bytes) {
+        return der_file::parse(bytes, password);
+    }
     if pem::detect(bytes) {
         return pem::parse(bytes);
     }

@@ -217,17 +217,7 @@ fn compare_key_file(
     presence: &mut [KeyPresence],
     notes: &mut Vec<Note>,
 ) {
-    let bytes = match std::fs::metadata(key_path)
-        .map_err(|e| FileError::from_io(&e))
-        .and_then(|meta| {
-            if meta.is_file() {
-                check_size(meta.len(), limit)
-            } else {
-                Err(FileError::NotAFile(walk::special_kind(&meta.file_type())))
-            }
-        })
-        .and_then(|()| read_capped(key_path, limit))
-    {
+    let bytes = match read_capped(key_path, limit) {
         Ok(bytes) => bytes,
         Err(error) => {
             notes.push(Note::KeyFileUnreadable(key_path.to_path_buf(), error));

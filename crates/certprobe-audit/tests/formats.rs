@@ -696,3 +696,63 @@ fn a_jceks_secret_key_entry_ends_the_listing_with_a_note() {
         "the secret key entry 'aes' cannot be read here: the entries after it are not listed"
     );
 }
+
+/// Java's own PKCS#12 (keytool's default store type since Java 9): PBES2 with HMAC-SHA256
+/// and AES-256, an EC key without its public point.
+#[test]
+fn a_pkcs12_from_keytool_is_read_and_its_ec_key_matched() {
+    if !keytool() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("tomcat.p12");
+    let exported = dir.path().join("tomcat.der");
+    let s = store.to_str().unwrap();
+    run(
+        "keytool",
+        &[
+            "-genkeypair",
+            "-storetype",
+            "PKCS12",
+            "-keystore",
+            s,
+            "-storepass",
+            "changeit",
+            "-alias",
+            "tomcat",
+            "-keyalg",
+            "EC",
+            "-groupname",
+            "secp384r1",
+            "-dname",
+            "CN=tomcat.example",
+            "-validity",
+            "30",
+        ],
+    );
+    run(
+        "keytool",
+        &[
+            "-exportcert",
+            "-keystore",
+            s,
+            "-storepass",
+            "changeit",
+            "-alias",
+            "tomcat",
+            "-file",
+            exported.to_str().unwrap(),
+        ],
+    );
+    let der = std::fs::read(&exported).unwrap();
+    let outcome = audit_one(&store, &with_password("changeit"));
+    assert_eq!(outcome.format, Some(Format::Pkcs12));
+    assert_eq!(
+        summary(&outcome),
+        vec![(sha256(&der), Some("tomcat".into()), KeyPresence::Matched)]
+    );
+    assert_eq!(
+        error_of(&audit_one(&store, &AuditOptions::default())),
+        "password needed: the PKCS#12 file is protected by a password and none was given"
+    );
+}

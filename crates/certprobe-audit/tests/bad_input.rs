@@ -353,9 +353,16 @@ fn a_folder_without_permission_is_its_own_outcome() {
         if !have("setpriv", &["--version"]) {
             return;
         }
+        // A copy of this test binary that nobody may run: the build folder may sit under
+        // a home folder that nobody cannot enter.
+        let bin_dir = tempfile::tempdir().unwrap();
+        let bin = bin_dir.path().join("child");
+        std::fs::copy(std::env::current_exe().unwrap(), &bin).unwrap();
+        mode(bin_dir.path().to_path_buf(), 0o755);
+        mode(bin.clone(), 0o755);
         let out = std::process::Command::new("setpriv")
             .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
-            .arg(std::env::current_exe().unwrap())
+            .arg(&bin)
             .args([
                 "--exact",
                 "child_lists_a_folder",

@@ -99,6 +99,25 @@ impl FileError {
         }
     }
 
+    /// A stable id of the reason, for storing and for machine-readable output (the
+    /// sentence may be reworded, this may not): `no-certificate`, `bad-password`,
+    /// `password-needed`, `password-not-text`, `unsupported`, `corrupt`, `unreadable`,
+    /// `too-large`, `symlink-loop`, `not-a-file`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            FileError::NoCertificate(_) => "no-certificate",
+            FileError::BadPassword(_) => "bad-password",
+            FileError::PasswordNeeded => "password-needed",
+            FileError::PasswordNotText => "password-not-text",
+            FileError::Unsupported(_) => "unsupported",
+            FileError::Corrupt { .. } => "corrupt",
+            FileError::Unreadable(_) => "unreadable",
+            FileError::TooLarge { .. } => "too-large",
+            FileError::SymlinkLoop => "symlink-loop",
+            FileError::NotAFile(_) => "not-a-file",
+        }
+    }
+
     /// A `Corrupt` with `detail`.
     pub(crate) fn corrupt(format: &'static str, detail: impl Into<String>) -> FileError {
         FileError::Corrupt {
@@ -170,3 +189,30 @@ impl fmt::Display for FileError {
 }
 
 impl std::error::Error for FileError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_errors_become_words_and_codes() {
+        let denied = io::Error::from(io::ErrorKind::PermissionDenied);
+        assert_eq!(
+            FileError::from_io(&denied).to_string(),
+            "unreadable: permission denied"
+        );
+        assert_eq!(FileError::from_io(&denied).code(), "unreadable");
+        let looped = io::Error::from_raw_os_error(if cfg!(target_os = "linux") { 40 } else { 62 });
+        if cfg!(unix) {
+            assert_eq!(FileError::from_io(&looped).code(), "symlink-loop");
+        }
+        // The system's words without "(os error 16)"; Linux's text.
+        if cfg!(target_os = "linux") {
+            let busy = io::Error::from_raw_os_error(16);
+            assert_eq!(
+                FileError::from_io(&busy).to_string(),
+                "unreadable: Device or resource busy"
+            );
+        }
+    }
+}

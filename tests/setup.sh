@@ -3,7 +3,7 @@
 # (RSA test keys, the RSA-1024 server, reference fingerprints), GNU time (benchmark RSS),
 # promtool (Debian package prometheus, checks the Prometheus output and the inventory's
 # export), zabbix_agent2 (the reference for the Zabbix output), systemd-analyze (package
-# systemd, verifies the units in packaging/systemd),
+# systemd, verifies the units in packaging/systemd), keytool (Java keystores for the audit),
 # and the real daemons of the STARTTLS tests (tests/daemons/install.sh).
 # Idempotent; installs from Debian only what is missing.
 set -euo pipefail
@@ -14,6 +14,8 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v zabbix_agent2 >/dev/null 2>&1 || missing+=(zabbix-agent2)
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+# keytool writes the JKS and JCEKS keystores of the audit's tests (crates/certprobe-audit).
+command -v keytool >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 
 if [ ${#missing[@]} -gt 0 ]; then
     echo "tests/setup.sh: installing ${missing[*]}"

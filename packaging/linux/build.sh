@@ -31,8 +31,6 @@ die() {
 }
 
 plugins=(check_tls_cert check_smtp_cert check_lmtp_cert check_ldap_cert check_cert_inventory)
-# The programs with documentation that gen_docs must write; the others' is packaged when present.
-documented=(check_tls_cert check_smtp_cert check_lmtp_cert check_ldap_cert)
 programs=("${plugins[@]}" certprobe)
 units=(certprobe-daemon.service certprobe-scan@.service certprobe-scan@.timer)
 
@@ -62,24 +60,24 @@ for p in "${programs[@]}"; do
 done
 
 log "generating man pages and completions"
+# The pages' date: the commit's, so that a package built again from it is the same.
+if [ -z "${SOURCE_DATE_EPOCH:-}" ] && epoch=$(git log -1 --format=%ct 2>/dev/null) && [ -n "$epoch" ]; then
+    export SOURCE_DATE_EPOCH=$epoch
+fi
 cargo run --release --example gen_docs -- "$docs" >/dev/null
-doc_files() { echo "man/$1.1" "completions/bash/$1" "completions/zsh/_$1" "completions/fish/$1.fish"; }
-for p in "${documented[@]}"; do
-    for f in $(doc_files "$p"); do
+# Every program has its page and completions; certprobe also a page per subcommand
+# (certprobe-scan.1, certprobe-inventory-where.1, ...), all of which are packaged.
+for p in "${programs[@]}"; do
+    for f in "man/$p.1" "completions/bash/$p" "completions/zsh/_$p" "completions/fish/$p.fish"; do
         [ -s "$docs/$f" ] || die "gen_docs did not write $f"
     done
 done
-# The programs gen_docs writes everything for; the others ship without man page and completions.
-with_docs=()
-for p in "${programs[@]}"; do
-    complete=1
-    for f in $(doc_files "$p"); do [ -s "$docs/$f" ] || complete=0; done
-    if [ $complete = 1 ]; then
-        with_docs+=("$p")
-    else
-        warn "examples/gen_docs.rs writes no man page and completions for $p: the packages ship it without"
-    fi
+for f in man/certprobe-scan.1 man/certprobe-inventory.1 man/certprobe-daemon.1; do
+    [ -s "$docs/$f" ] || die "gen_docs did not write $f"
 done
+shopt -s nullglob
+man_pages=("$docs"/man/*.1)
+shopt -u nullglob
 
 for u in "${units[@]}" certprobe.sysusers.conf; do
     [ -f "packaging/systemd/$u" ] || die "packaging/systemd/$u is missing"
@@ -144,9 +142,11 @@ stage_tree() {
         install -m 0755 "$target_dir/release/$p" "$root$plugin_dir/$p"
     done
     install -m 0755 "$target_dir/release/certprobe" "$root/usr/bin/certprobe"
-    for p in "${with_docs[@]}"; do
-        gzip -9 -n -c "$docs/man/$p.1" >"$root/usr/share/man/man1/$p.1.gz"
-        chmod 0644 "$root/usr/share/man/man1/$p.1.gz"
+    for f in "${man_pages[@]}"; do
+        gzip -9 -n -c "$f" >"$root/usr/share/man/man1/${f##*/}.gz"
+        chmod 0644 "$root/usr/share/man/man1/${f##*/}.gz"
+    done
+    for p in "${programs[@]}"; do
         install -m 0644 "$docs/completions/bash/$p" "$root/usr/share/bash-completion/completions/$p"
         install -m 0644 "$docs/completions/zsh/_$p" "$root$zsh_dir/_$p"
         install -m 0644 "$docs/completions/fish/$p.fish" "$root/usr/share/fish/vendor_completions.d/$p.fish"

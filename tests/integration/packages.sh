@@ -3,12 +3,12 @@
 # packaging/linux/build.sh, installs the .deb, runs the installed plugin and the installed
 # certprobe command against a loopback openssl s_server (a scan into an inventory, then
 # check_cert_inventory over it, also as the units' user and a monitoring user would), finds the
-# man pages, verifies the installed systemd units, checks the system user, the state folder and
-# the conffile, removes and purges the package (what stays: the conffiles and the inventory
-# after dpkg -r, only the system user after dpkg -P), and checks the .rpm's file list.
-# One PASS/FAIL line per check (SKIP for what the package does not ship); exits non-zero when
-# any check fails. Leaves certprobe uninstalled, and the certprobe user removed when the test
-# created it.
+# man pages (every program's and certprobe's subcommands') and the completions, verifies the
+# installed systemd units, checks the system user, the state folder and the conffile, removes
+# and purges the package (what stays: the conffiles and the inventory after dpkg -r, only the
+# system user after dpkg -P), and checks the .rpm's file list. One PASS/FAIL line per check;
+# exits non-zero when any check fails. Leaves certprobe uninstalled, and the certprobe user
+# removed when the test created it.
 #
 #   tests/integration/packages.sh
 set -euo pipefail
@@ -77,9 +77,12 @@ version=$(awk '
         gsub(/[" ]/, "", $0); sub(/^version=/, "", $0); print; exit
     }' Cargo.toml)
 plugins=(check_tls_cert check_smtp_cert check_lmtp_cert check_ldap_cert check_cert_inventory)
-# The man pages examples/gen_docs.rs must write; certprobe's and check_cert_inventory's are
-# checked when the package has them.
-documented=(check_tls_cert check_smtp_cert check_lmtp_cert check_ldap_cert)
+# The man pages examples/gen_docs.rs writes: one per program, and certprobe's subcommands'
+# (named as git's are: certprobe-scan(1), certprobe-inventory-where(1)).
+documented=("${plugins[@]}" certprobe)
+subcommand_pages=(certprobe-scan certprobe-inventory certprobe-inventory-certificates certprobe-inventory-where
+    certprobe-inventory-endpoints certprobe-inventory-history certprobe-inventory-runs certprobe-inventory-export
+    certprobe-inventory-cleanup certprobe-daemon)
 units=(certprobe-daemon.service certprobe-scan@.service certprobe-scan@.timer)
 deb=dist/certprobe_${version}_amd64.deb
 rpm=dist/certprobe-${version}-1.x86_64.rpm
@@ -365,25 +368,71 @@ else
     server_pid=
 fi
 
-for p in "${documented[@]}" certprobe check_cert_inventory; do
-    page=/usr/share/man/man1/$p.1.gz
-    if [[ " ${documented[*]} " != *" $p "* ]] && ! grep -qxF "$page" "$work/deb-files"; then
-        echo "SKIP: man page of $p: not in the package (examples/gen_docs.rs does not generate it)"
-        continue
-    fi
-    if command -v man >/dev/null; then
-        found=$(man -w "$p" 2>/dev/null || true)
-        if [ "$found" = "$page" ]; then
-            pass "man -w $p: $found"
-        else
-            fail "man -w $p: '$found' (expected $page)"
-        fi
-    elif [ -f "$page" ]; then
-        pass "$page installed (no man command)"
+man_found() { # man_found WORDS... EXPECTED: man -w WORDS finds EXPECTED
+    local expected=${*: -1} found
+    found=$(man -w "${@:1:$#-1}" 2>/dev/null || true)
+    if [ "$found" = "$expected" ]; then
+        pass "man -w ${*:1:$#-1}: $found"
     else
-        fail "$page not installed"
+        fail "man -w ${*:1:$#-1}: '$found' (expected $expected)"
+    fi
+}
+if command -v man >/dev/null; then
+    for p in "${documented[@]}" "${subcommand_pages[@]}"; do
+        man_found "$p" "/usr/share/man/man1/$p.1.gz"
+    done
+    # man-db joins a command and its subcommand (two words) as for git's pages: man certprobe scan.
+    man_found certprobe scan /usr/share/man/man1/certprobe-scan.1.gz
+    man_found certprobe inventory /usr/share/man/man1/certprobe-inventory.1.gz
+    # The pages render without groff warnings, and the hidden option stays out of them.
+    for p in certprobe certprobe-scan certprobe-daemon check_cert_inventory; do
+        warnings=$(MANWIDTH=80 man --warnings "$p" 2>&1 >"$work/page.txt" || true)
+        if [ -z "$warnings" ] && grep -q '^SEE ALSO' "$work/page.txt" && ! grep -q -e '--test-clock' "$work/page.txt"; then
+            pass "man $p: renders without warnings, has SEE ALSO, no hidden option"
+        else
+            fail "man $p: warnings '$warnings', SEE ALSO $(grep -c '^SEE ALSO' "$work/page.txt"), --test-clock $(grep -c -e '--test-clock' "$work/page.txt")"
+        fi
+    done
+    # The units' Documentation=man:PAGE(1) are installed pages.
+    unit_pages=$(sed -n 's/^Documentation=//p' "${installed_units[@]}" | tr ' ' '\n' |
+        sed -n 's/^man:\(.*\)(1)$/\1/p' | sort -u | paste -sd ' ')
+    absent=()
+    for d in $unit_pages; do man -w "$d" >/dev/null 2>&1 || absent+=("$d"); done
+    if [ -n "$unit_pages" ] && [ ${#absent[@]} = 0 ]; then
+        pass "the units' Documentation= man pages are installed: $unit_pages"
+    else
+        fail "the units' Documentation= man pages '$unit_pages': ${absent[*]:-none} not found"
+    fi
+else
+    for p in "${documented[@]}" "${subcommand_pages[@]}"; do
+        if [ -f "/usr/share/man/man1/$p.1.gz" ]; then
+            pass "/usr/share/man/man1/$p.1.gz installed (no man command)"
+        else
+            fail "/usr/share/man/man1/$p.1.gz not installed"
+        fi
+    done
+fi
+# Completions for every program, without the hidden options (certprobe daemon --test-clock).
+for p in "${documented[@]}"; do
+    files=("/usr/share/bash-completion/completions/$p" "/usr/share/zsh/vendor-completions/_$p"
+        "/usr/share/fish/vendor_completions.d/$p.fish")
+    ok=1
+    for f in "${files[@]}"; do
+        if [ ! -s "$f" ] || grep -q -e 'test-clock' "$f"; then ok=0; fi
+    done
+    if [ $ok = 1 ]; then
+        pass "completions of $p installed (bash, zsh, fish), no hidden option"
+    else
+        fail "completions of $p: $(ls -l "${files[@]}" 2>&1 | tr '\n' ' ')"
     fi
 done
+words=$(bash -c 'source /usr/share/bash-completion/completions/certprobe
+    COMP_WORDS=(certprobe daemon --); COMP_CWORD=2; _certprobe certprobe -- daemon; echo "${COMPREPLY[*]}"' 2>&1)
+if [[ " $words " == *" --config "* ]] && [[ " $words " != *test-clock* ]]; then
+    pass "bash completes 'certprobe daemon --': $words"
+else
+    fail "bash completes 'certprobe daemon --': '$words' (expected --config, not --test-clock)"
+fi
 
 # Removal: dpkg -r leaves the conffiles and the inventory (/var/lib/certprobe), dpkg -P
 # removes those too; the system user stays (Debian does not remove system users, files
@@ -430,7 +479,8 @@ if [ -f "$rpm" ] && rpm -qlp "$rpm" >"$work/rpm-files" 2>"$work/rpm-ql.log"; the
     expected=()
     for p in "${plugins[@]}"; do expected+=("/usr/lib64/nagios/plugins/$p"); done
     expected+=(/usr/bin/certprobe)
-    for p in "${documented[@]}"; do expected+=("/usr/share/man/man1/$p.1.gz"); done
+    for p in "${documented[@]}" "${subcommand_pages[@]}"; do expected+=("/usr/share/man/man1/$p.1.gz"); done
+    for p in "${documented[@]}"; do expected+=("/usr/share/bash-completion/completions/$p"); done
     for u in "${units[@]}"; do expected+=("/usr/lib/systemd/system/$u"); done
     expected+=(/usr/lib/sysusers.d/certprobe.conf /etc/certprobe/certprobe.toml /var/lib/certprobe)
     for f in "${expected[@]}"; do

@@ -65,6 +65,12 @@ pub struct Ran {
     pub code: i32,
 }
 
+/// The clap command of `certprobe` with its subcommands: the one [`run`] parses with, for the
+/// man pages and the shell completions (`examples/gen_docs.rs`).
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 /// Runs the command with `args` (the first is the program name).
 pub fn run(args: Vec<OsString>) -> Ran {
     let (args, config) = match with_config_defaults(args) {

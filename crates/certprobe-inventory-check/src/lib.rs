@@ -63,14 +63,19 @@ pub struct Request {
     pub timeout: Duration,
 }
 
+/// The clap command of check_cert_inventory: the one [`parse`] uses, for the man page and the
+/// shell completions (`examples/gen_docs.rs`).
+pub fn command() -> clap::Command {
+    <Args as clap::CommandFactory>::command()
+}
+
 /// Parses arguments (the first is the program name); on failure, what to print: UNKNOWN in
 /// the caller's format (PRTG gets its JSON), `--help` and `--version` with exit 3.
 pub fn parse(args: Vec<OsString>) -> Result<Request, Rendered> {
     let format = certprobe_cli::sniff_format(&args);
     let usage =
         |message: &dyn std::fmt::Display| certprobe_cli::usage_error(INVENTORY, format, message);
-    let command = <Args as clap::CommandFactory>::command();
-    let matches = command
+    let matches = command()
         .try_get_matches_from(args)
         .map_err(|e| match e.kind() {
             clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {

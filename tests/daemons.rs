@@ -450,6 +450,56 @@ fn endpoint_rows(db: &Path) -> Vec<serde_json::Value> {
         .clone()
 }
 
+/// One fleet scan into a new inventory, and what it left there.
+struct FleetScan {
+    /// The inventory's folder, removed when dropped: bind it (as `_dir`, not `..`) for as
+    /// long as `db` is used.
+    _dir: tempfile::TempDir,
+    db: PathBuf,
+    /// The scan's own run, which exited 0 without a word on stderr.
+    scan: Run,
+    /// The rows of `inventory endpoints --format json` after it.
+    rows: Vec<serde_json::Value>,
+}
+
+/// `certprobe scan --targets 127.0.0.1 --ports PORTS --ca-file ROOT --no-revocation` and
+/// `extra` options into a new inventory; it must exit 0 with nothing on stderr.
+fn fleet_scan(ports: &str, extra: &[&str]) -> FleetScan {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let db = dir.path().join("inventory.sqlite");
+    let root = root_file();
+    let mut args = vec![
+        "scan",
+        "--targets",
+        "127.0.0.1",
+        "--ports",
+        ports,
+        "--ca-file",
+        &root,
+        "--no-revocation",
+    ];
+    args.extend_from_slice(extra);
+    let scan = certprobe(&db, &args);
+    assert_eq!(
+        (scan.code, scan.stderr.as_str()),
+        (0, ""),
+        "{}",
+        scan.stdout
+    );
+    let rows = endpoint_rows(&db);
+    FleetScan {
+        _dir: dir,
+        db,
+        scan,
+        rows,
+    }
+}
+
+/// The text of a row's field `key` ("" where it is absent or not text).
+fn text(row: &serde_json::Value, key: &str) -> String {
+    row[key].as_str().unwrap_or_default().to_string()
+}
+
 /// A SHA-256 fingerprint as the inventory shows it: upper-case hex, colon-separated.
 fn sha256_colon(der: &[u8]) -> String {
     ring::digest::digest(&ring::digest::SHA256, der)
@@ -501,30 +551,12 @@ fn fleet_scan_of_postfix_slapd_and_dovecot() {
         })
         .collect::<Vec<_>>()
         .join(",");
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let db = dir.path().join("inventory.sqlite");
-    let root = root_file();
-    let scan = certprobe(
-        &db,
-        &[
-            "scan",
-            "--targets",
-            "127.0.0.1",
-            "--ports",
-            &ports,
-            "--sni",
-            "127.0.0.1=mail.example",
-            "--ca-file",
-            &root,
-            "--no-revocation",
-        ],
-    );
-    assert_eq!(
-        (scan.code, scan.stderr.as_str()),
-        (0, ""),
-        "{}",
-        scan.stdout
-    );
+    let FleetScan {
+        _dir,
+        db,
+        scan,
+        rows,
+    } = fleet_scan(&ports, &["--sni", "127.0.0.1=mail.example"]);
     assert_eq!(scan.lines().len(), 1, "{}", scan.stdout);
     assert!(
         scan.stdout.starts_with("job 'adhoc' done: 8 endpoints in ")
@@ -546,19 +578,18 @@ fn fleet_scan_of_postfix_slapd_and_dovecot() {
         "'mail.example' issued by '{INTERMEDIATE_CN}' expires in 90.25 days on {}, ECDSA P-256",
         date(leaf.not_after)
     );
-    let rows = endpoint_rows(&db);
     let shown: Vec<_> = rows
         .iter()
         .map(|r| {
             (
-                r["endpoint"].as_str().unwrap_or_default().to_string(),
-                r["address"].as_str().unwrap_or_default().to_string(),
+                text(r, "endpoint"),
+                text(r, "address"),
                 r["port"].as_u64().unwrap_or_default(),
-                r["protocol"].as_str().unwrap_or_default().to_string(),
-                r["sni"].as_str().unwrap_or_default().to_string(),
-                r["state"].as_str().unwrap_or_default().to_string(),
-                r["sha256"].as_str().unwrap_or_default().to_string(),
-                r["summary"].as_str().unwrap_or_default().to_string(),
+                text(r, "protocol"),
+                text(r, "sni"),
+                text(r, "state"),
+                text(r, "sha256"),
+                text(r, "summary"),
             )
         })
         .collect();
@@ -650,32 +681,14 @@ fn fleet_scan_of_starttls_failures() {
         return;
     };
     let (smtp, wrapper, ldap) = (postfix.port, postfix.port + 1, slapd.port);
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let db = dir.path().join("inventory.sqlite");
-    let root = root_file();
     let ports = format!("{smtp}/smtp,{smtp}/ldap,{smtp},{wrapper}/smtp,{ldap}/ldap");
-    let scan = certprobe(
-        &db,
-        &[
-            "scan",
-            "--targets",
-            "127.0.0.1",
-            "--ports",
-            &ports,
-            "--ca-file",
-            &root,
-            "--no-revocation",
-            "--timeout",
-            "2s",
-        ],
-    );
-    // Bad certificates are the inventory's news, not a failed scan.
-    assert_eq!(
-        (scan.code, scan.stderr.as_str()),
-        (0, ""),
-        "{}",
-        scan.stdout
-    );
+    // Bad certificates are the inventory's news, not a failed scan: it exits 0.
+    let FleetScan {
+        _dir,
+        db,
+        scan,
+        rows,
+    } = fleet_scan(&ports, &["--timeout", "2s"]);
     assert!(
         scan.stdout.starts_with("job 'adhoc' done: 5 endpoints in ")
             && scan.stdout.ends_with(
@@ -685,15 +698,14 @@ fn fleet_scan_of_starttls_failures() {
         scan.stdout
     );
 
-    let rows = endpoint_rows(&db);
     let shown: Vec<_> = rows
         .iter()
         .map(|r| {
             (
                 r["port"].as_u64().unwrap_or_default(),
-                r["protocol"].as_str().unwrap_or_default().to_string(),
-                r["state"].as_str().unwrap_or_default().to_string(),
-                r["sha256"].as_str().unwrap_or_default().to_string(),
+                text(r, "protocol"),
+                text(r, "state"),
+                text(r, "sha256"),
             )
         })
         .collect();
@@ -810,33 +822,16 @@ fn fleet_scan_queued_behind_silent_ports() {
         smtp + 1,
         ldap + 1
     );
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let db = dir.path().join("inventory.sqlite");
-    let root = root_file();
-    let scan = certprobe(
-        &db,
+    let FleetScan { scan, rows, .. } = fleet_scan(
+        &ports,
         &[
-            "scan",
-            "--targets",
-            "127.0.0.1",
-            "--ports",
-            &ports,
             "--sni",
             "127.0.0.1=mail.example",
-            "--ca-file",
-            &root,
-            "--no-revocation",
             "--per-host",
             "1",
             "--timeout",
             "2s",
         ],
-    );
-    assert_eq!(
-        (scan.code, scan.stderr.as_str()),
-        (0, ""),
-        "{}",
-        scan.stdout
     );
     assert!(
         scan.stdout.ends_with(
@@ -845,14 +840,14 @@ fn fleet_scan_queued_behind_silent_ports() {
         "{}",
         scan.stdout
     );
-    let shown: Vec<String> = endpoint_rows(&db)
+    let shown: Vec<String> = rows
         .iter()
         .map(|r| {
             format!(
                 "{} {} {}",
-                r["endpoint"].as_str().unwrap_or_default(),
-                r["state"].as_str().unwrap_or_default(),
-                r["summary"].as_str().unwrap_or_default()
+                text(r, "endpoint"),
+                text(r, "state"),
+                text(r, "summary")
             )
         })
         .collect();

@@ -22,6 +22,25 @@ fail() {
     failures=$((failures + 1))
 }
 info() { echo "packages.sh: $*"; }
+# Runs a command that may fail: its output (stdout and stderr) in $out, its exit code in $rc.
+capture() {
+    set +e
+    out=$("$@" 2>&1)
+    rc=$?
+    set -e
+}
+# After capture: passes WHAT when it exited 0 and its first line starts with PREFIX, else
+# prints the output and fails, showing EXPECTED (PREFIX... unless given).
+first_line_ok() {
+    local what=$1 prefix=$2 expected=${3:-$2...} first
+    first=$(printf '%s\n' "$out" | head -n 1)
+    if [ $rc = 0 ] && [[ $first == "$prefix"* ]]; then
+        pass "$what: exit 0, '$first'"
+    else
+        printf '%s\n' "$out"
+        fail "$what: exit $rc, '$first' (expected exit 0, '$expected')"
+    fi
+}
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "packages.sh: must run as root (installs packages)" >&2
@@ -128,20 +147,14 @@ for f in "${executables[@]}"; do
     fi
 done
 
-set +e
-out=$("$plugin" --version 2>&1)
-rc=$?
-set -e
+capture "$plugin" --version
 if [ "$out" = "check_tls_cert $version" ] && [ $rc = 3 ]; then
     pass "$plugin --version: '$out', exit 3"
 else
     fail "$plugin --version: '$out', exit $rc (expected 'check_tls_cert $version', exit 3)"
 fi
 
-set +e
-out=$(certprobe --version 2>&1)
-rc=$?
-set -e
+capture certprobe --version
 if [ "$out" = "certprobe $version" ] && [ $rc = 0 ] && [ "$(command -v certprobe)" = /usr/bin/certprobe ]; then
     pass "certprobe --version: '$out', exit 0 (/usr/bin/certprobe on PATH)"
 else
@@ -216,10 +229,7 @@ else
     diff "$work/readme.toml" "$work/uncommented.toml" || true
     fail "$config is not the README's config example, commented out"
 fi
-set +e
-out=$(certprobe --db "$work/daemon.sqlite" daemon --config "$config" 2>&1)
-rc=$?
-set -e
+capture certprobe --db "$work/daemon.sqlite" daemon --config "$config"
 if [ $rc = 2 ] && [[ $out == *"the config has no [[job]]"* ]] && [ ! -e "$work/daemon.sqlite" ]; then
     pass "certprobe daemon --config $config (the daemon unit's command): exit 2, '$out'"
 else
@@ -272,33 +282,19 @@ if [ -z "$port" ]; then
     cat "$work/s_server.log"
     fail "openssl s_server did not start"
 else
-    set +e
-    out=$("$plugin" -H pkg.example --address 127.0.0.1 -p "$port" --allow-self-signed --no-revocation 2>&1)
-    rc=$?
-    set -e
-    first=$(printf '%s\n' "$out" | head -n 1)
-    if [ $rc = 0 ] && [[ $first == "TLS_CERT OK - pkg.example:$port"* ]]; then
-        pass "installed check_tls_cert against s_server: exit 0, '$first'"
-    else
-        printf '%s\n' "$out"
-        fail "installed check_tls_cert against s_server: exit $rc, '$first' (expected exit 0, 'TLS_CERT OK - pkg.example:$port ...')"
-    fi
+    capture "$plugin" -H pkg.example --address 127.0.0.1 -p "$port" --allow-self-signed --no-revocation
+    first_line_ok "installed check_tls_cert against s_server" "TLS_CERT OK - pkg.example:$port" \
+        "TLS_CERT OK - pkg.example:$port ..."
 
     # A scan into an inventory, the inventory's endpoints, and check_cert_inventory over it.
     db=$work/x.sqlite
-    set +e
-    out=$(certprobe --db "$db" scan --targets 127.0.0.1 --ports "$port" --ca-file "$work/cert.pem" 2>&1)
-    rc=$?
-    set -e
+    capture certprobe --db "$db" scan --targets 127.0.0.1 --ports "$port" --ca-file "$work/cert.pem"
     if [ $rc = 0 ] && [[ $out == "job 'adhoc' done: 1 endpoints in "*": 1 served a certificate, "* ]]; then
         pass "certprobe --db $db scan --targets 127.0.0.1 --ports $port: exit 0, '$out'"
     else
         fail "certprobe scan: exit $rc, '$out' (expected exit 0, 'job 'adhoc' done: 1 endpoints ... 1 served a certificate')"
     fi
-    set +e
-    out=$(certprobe --db "$db" inventory endpoints --format csv 2>&1)
-    rc=$?
-    set -e
+    capture certprobe --db "$db" inventory endpoints --format csv
     # CSV rows end in CRLF (RFC 4180).
     line=$(printf '%s\n' "$out" | grep -F "127.0.0.1:$port," | tr -d '\r' || true)
     expected="127.0.0.1:$port,adhoc,OK,*,\"'pkg.example' issued by 'pkg.example' expires in * days on *, ECDSA P-256\""
@@ -313,17 +309,8 @@ else
     inventory_check() {
         local who=$1 expected="CERT_INVENTORY OK - 127.0.0.1:$port 'pkg.example' issued by 'pkg.example' expires in "
         shift
-        set +e
-        out=$("$@" /usr/lib/nagios/plugins/check_cert_inventory ${db_option:+--db "$db"} --ip 127.0.0.1 -p "$port" 2>&1)
-        rc=$?
-        set -e
-        first=$(printf '%s\n' "$out" | head -n 1)
-        if [ $rc = 0 ] && [[ $first == "$expected"* ]]; then
-            pass "check_cert_inventory $who: exit 0, '$first'"
-        else
-            printf '%s\n' "$out"
-            fail "check_cert_inventory $who: exit $rc, '$first' (expected exit 0, '$expected...')"
-        fi
+        capture "$@" /usr/lib/nagios/plugins/check_cert_inventory ${db_option:+--db "$db"} --ip 127.0.0.1 -p "$port"
+        first_line_ok "check_cert_inventory $who" "$expected"
     }
     inventory_check "--db $db --ip 127.0.0.1 -p $port"
 
@@ -332,11 +319,8 @@ else
     db=/var/lib/certprobe/inventory.sqlite
     chmod 0711 "$work"
     chmod 0644 "$work/cert.pem"
-    set +e
-    out=$(runuser -u certprobe -- sh -c 'umask 0027 && exec "$@"' sh \
-        env CERTPROBE_DB="$db" certprobe scan --targets 127.0.0.1 --ports "$port" --ca-file "$work/cert.pem" 2>&1)
-    rc=$?
-    set -e
+    capture runuser -u certprobe -- sh -c 'umask 0027 && exec "$@"' sh \
+        env CERTPROBE_DB="$db" certprobe scan --targets 127.0.0.1 --ports "$port" --ca-file "$work/cert.pem"
     if [ $rc = 0 ] && [ "$(stat -c '%U:%G %a' "$db" 2>/dev/null)" = "certprobe:certprobe 640" ]; then
         pass "certprobe scan as user certprobe (umask 0027) into $db: exit 0, $(stat -c '%U:%G %a' "$db")"
     else
@@ -351,11 +335,8 @@ else
     inventory_check "as nobody in group certprobe, no --db, no inventory of its own" \
         setpriv --reuid=nobody --regid=nogroup --groups="${gid:-0}" env HOME=/nonexistent
     db_option=yes
-    set +e
-    out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME=/nonexistent \
-        /usr/lib/nagios/plugins/check_cert_inventory --ip 127.0.0.1 -p "$port" 2>&1)
-    rc=$?
-    set -e
+    capture setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME=/nonexistent \
+        /usr/lib/nagios/plugins/check_cert_inventory --ip 127.0.0.1 -p "$port"
     expected="CERT_INVENTORY UNKNOWN - cannot open the inventory $db: permission denied"
     if [ $rc = 3 ] && [ "$out" = "$expected" ]; then
         pass "check_cert_inventory as nobody outside group certprobe: exit 3, '$out'"

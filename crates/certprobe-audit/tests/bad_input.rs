@@ -107,25 +107,9 @@ fn jks(dir: &std::path::Path, alias: &str, der: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     let cert = write(dir, "import.der", der);
-    let store = dir.join("one.jks");
-    run(
-        "keytool",
-        &[
-            "-importcert",
-            "-noprompt",
-            "-storetype",
-            "JKS",
-            "-keystore",
-            store.to_str().unwrap(),
-            "-storepass",
-            "changeit",
-            "-alias",
-            alias,
-            "-file",
-            cert.to_str().unwrap(),
-        ],
-    );
-    Some(std::fs::read(&store).unwrap())
+    let store = Keystore::new(dir.join("one.jks"), "JKS");
+    store.import_cert(alias, &cert);
+    Some(std::fs::read(&store.path).unwrap())
 }
 
 #[test]

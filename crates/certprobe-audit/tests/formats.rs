@@ -215,21 +215,7 @@ fn pkcs7_bundles_from_openssl_crl2pkcs7_pem_and_der() {
     let inter = write(dir.path(), "inter.pem", pem(&p.intermediate.der()));
     for (name, outform) in [("bundle.p7b", "PEM"), ("bundle.p7c", "DER")] {
         let out = dir.path().join(name);
-        run(
-            "openssl",
-            &[
-                "crl2pkcs7",
-                "-nocrl",
-                "-certfile",
-                leaf.to_str().unwrap(),
-                "-certfile",
-                inter.to_str().unwrap(),
-                "-outform",
-                outform,
-                "-out",
-                out.to_str().unwrap(),
-            ],
-        );
+        crl2pkcs7(&[&leaf, &inter], outform, &out);
         let outcome = audit_one(&out, &AuditOptions::default());
         assert_eq!(outcome.format, Some(Format::Pkcs7), "{name}");
         assert_eq!(
@@ -255,25 +241,9 @@ fn export_p12(
     let key = write(dir, "p12-leaf.keyfile", p.leaf.key_pem());
     let inter = write(dir, "p12-inter.pem", pem(&p.intermediate.der()));
     let out = dir.join(name);
-    let pass = format!("pass:{password}");
-    let mut args = vec![
-        "pkcs12",
-        "-export",
-        "-in",
-        leaf.to_str().unwrap(),
-        "-inkey",
-        key.to_str().unwrap(),
-        "-certfile",
-        inter.to_str().unwrap(),
-        "-name",
-        "shop",
-        "-passout",
-        &pass,
-        "-out",
-        out.to_str().unwrap(),
-    ];
+    let mut args = vec!["-certfile", inter.to_str().unwrap(), "-name", "shop"];
     args.extend_from_slice(extra);
-    run("openssl", &args);
+    pkcs12_export(&leaf, &key, password, &out, &args);
     for f in ["p12-leaf.pem", "p12-leaf.keyfile", "p12-inter.pem"] {
         std::fs::remove_file(dir.join(f)).unwrap();
     }
@@ -371,25 +341,9 @@ fn java_keystores_jks_and_jceks_from_keytool_without_and_with_the_password() {
     let root = write(dir.path(), "root.der", p.root.der());
     let inter = write(dir.path(), "inter.der", p.intermediate.der());
     for (kind, format) in [("JKS", Format::Jks), ("JCEKS", Format::Jceks)] {
-        let store = dir.path().join(format!("trust.{kind}"));
+        let store = Keystore::new(dir.path().join(format!("trust.{kind}")), kind);
         for (alias, file) in [("audit root", &root), ("inter", &inter)] {
-            run(
-                "keytool",
-                &[
-                    "-importcert",
-                    "-noprompt",
-                    "-storetype",
-                    kind,
-                    "-keystore",
-                    store.to_str().unwrap(),
-                    "-storepass",
-                    "changeit",
-                    "-alias",
-                    alias,
-                    "-file",
-                    file.to_str().unwrap(),
-                ],
-            );
+            store.import_cert(alias, file);
         }
         let expected = vec![
             // keytool lowercases aliases; the store keeps them in its hash order.
@@ -409,7 +363,7 @@ fn java_keystores_jks_and_jceks_from_keytool_without_and_with_the_password() {
             s.sort_by(|a, b| a.1.cmp(&b.1));
             s
         };
-        let without = audit_one(&store, &AuditOptions::default());
+        let without = audit_one(&store.path, &AuditOptions::default());
         assert_eq!(without.format, Some(format));
         assert_eq!(sorted(&without), expected, "{kind}");
         let contents = without.result.as_ref().unwrap();
@@ -418,14 +372,14 @@ fn java_keystores_jks_and_jceks_from_keytool_without_and_with_the_password() {
             contents.notes[0].to_string(),
             "integrity not verified: no keystore password was given"
         );
-        let with = audit_one(&store, &with_password("changeit"));
+        let with = audit_one(&store.path, &with_password("changeit"));
         assert_eq!(sorted(&with), expected, "{kind}");
         assert_eq!(
             with.result.as_ref().unwrap().notes,
             vec![Note::IntegrityVerified]
         );
         assert_eq!(
-            error_of(&audit_one(&store, &with_password("wrong"))),
+            error_of(&audit_one(&store.path, &with_password("wrong"))),
             "bad password: the keystore's integrity digest does not match with the password given (or the file was altered)"
         );
     }
@@ -440,65 +394,13 @@ fn a_jks_private_key_entry_lists_its_chain_and_the_password_opens_the_key() {
     }
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
-    let (ca_store, store) = (path("ca.jks"), path("server.jks"));
-    let common = [
-        "-storetype",
-        "JKS",
-        "-storepass",
-        "changeit",
-        "-keypass",
-        "changeit",
-    ];
-    let keytool = |args: &[&str]| {
-        let mut all: Vec<&str> = args.to_vec();
-        all.extend_from_slice(&common);
-        run("keytool", &all);
-    };
-    keytool(&[
-        "-genkeypair",
-        "-keystore",
-        &ca_store,
-        "-alias",
-        "ca",
-        "-keyalg",
-        "EC",
-        "-groupname",
-        "secp384r1",
-        "-dname",
-        "CN=Audit CA",
-        "-ext",
-        "bc:c",
-        "-validity",
-        "30",
-    ]);
-    keytool(&[
-        "-genkeypair",
-        "-keystore",
-        &store,
-        "-alias",
-        "server",
-        "-keyalg",
-        "RSA",
-        "-keysize",
-        "2048",
-        "-dname",
-        "CN=server.example",
-        "-validity",
-        "30",
-    ]);
-    keytool(&[
-        "-certreq",
-        "-keystore",
-        &store,
-        "-alias",
-        "server",
-        "-file",
-        &path("server.csr"),
-    ]);
-    keytool(&[
+    let ca_store = Keystore::new(path("ca.jks"), "JKS");
+    let server_store = Keystore::new(path("server.jks"), "JKS");
+    ca_store.genkeypair("ca", EC_P384, "CN=Audit CA", &["-ext", "bc:c"]);
+    server_store.genkeypair("server", RSA_2048, "CN=server.example", &[]);
+    server_store.keytool_with_key(&["-certreq", "-alias", "server", "-file", &path("server.csr")]);
+    ca_store.keytool_with_key(&[
         "-gencert",
-        "-keystore",
-        &ca_store,
         "-alias",
         "ca",
         "-infile",
@@ -508,36 +410,18 @@ fn a_jks_private_key_entry_lists_its_chain_and_the_password_opens_the_key() {
         "-validity",
         "20",
     ]);
-    keytool(&[
-        "-exportcert",
-        "-keystore",
-        &ca_store,
-        "-alias",
-        "ca",
-        "-file",
-        &path("ca.cer"),
-    ]);
-    keytool(&[
+    let ca_cer = write(dir.path(), "ca.cer", ca_store.export_cert("ca"));
+    server_store.import_cert("ca", &ca_cer);
+    // The CA's reply to the request, installed over the key entry: its password opens it.
+    server_store.keytool_with_key(&[
         "-importcert",
         "-noprompt",
-        "-keystore",
-        &store,
-        "-alias",
-        "ca",
-        "-file",
-        &path("ca.cer"),
-    ]);
-    keytool(&[
-        "-importcert",
-        "-noprompt",
-        "-keystore",
-        &store,
         "-alias",
         "server",
         "-file",
         &path("server.cer"),
     ]);
-    let ca = sha256(&std::fs::read(path("ca.cer")).unwrap());
+    let ca = sha256(&std::fs::read(&ca_cer).unwrap());
     let server = sha256(&std::fs::read(path("server.cer")).unwrap());
     let sorted = |outcome: &certprobe_audit::FileOutcome| {
         let mut s = summary(outcome);
@@ -548,7 +432,7 @@ fn a_jks_private_key_entry_lists_its_chain_and_the_password_opens_the_key() {
         rows.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
         rows
     };
-    let with = audit_one(std::path::Path::new(&store), &with_password("changeit"));
+    let with = audit_one(&server_store.path, &with_password("changeit"));
     assert_eq!(with.format, Some(Format::Jks));
     assert_eq!(
         sorted(&with),
@@ -562,7 +446,7 @@ fn a_jks_private_key_entry_lists_its_chain_and_the_password_opens_the_key() {
     assert_eq!((contents.private_keys, contents.unmatched_keys), (1, 0));
     assert_eq!(contents.notes, vec![Note::IntegrityVerified]);
     // Without the password the key stays closed: present in the store, not compared.
-    let without = audit_one(std::path::Path::new(&store), &AuditOptions::default());
+    let without = audit_one(&server_store.path, &AuditOptions::default());
     assert_eq!(
         sorted(&without),
         ordered(vec![
@@ -583,49 +467,10 @@ fn a_jks_ec_key_without_its_public_point_is_matched_by_ring() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("ec.jks");
-    let exported = dir.path().join("ec.der");
-    let s = store.to_str().unwrap();
-    run(
-        "keytool",
-        &[
-            "-genkeypair",
-            "-storetype",
-            "JKS",
-            "-keystore",
-            s,
-            "-storepass",
-            "changeit",
-            "-keypass",
-            "changeit",
-            "-alias",
-            "ec",
-            "-keyalg",
-            "EC",
-            "-groupname",
-            "secp256r1",
-            "-dname",
-            "CN=ec.example",
-            "-validity",
-            "30",
-        ],
-    );
-    run(
-        "keytool",
-        &[
-            "-exportcert",
-            "-keystore",
-            s,
-            "-storepass",
-            "changeit",
-            "-alias",
-            "ec",
-            "-file",
-            exported.to_str().unwrap(),
-        ],
-    );
-    let der = std::fs::read(&exported).unwrap();
-    let outcome = audit_one(&store, &with_password("changeit"));
+    let store = Keystore::new(dir.path().join("ec.jks"), "JKS");
+    store.genkeypair("ec", EC_P256, "CN=ec.example", &[]);
+    let der = store.export_cert("ec");
+    let outcome = audit_one(&store.path, &with_password("changeit"));
     assert_eq!(
         summary(&outcome),
         vec![(sha256(&der), Some("ec".into()), KeyPresence::Matched)]
@@ -639,48 +484,20 @@ fn a_jceks_secret_key_entry_ends_the_listing_with_a_note() {
     }
     let dir = tempfile::tempdir().unwrap();
     let p = pki("jceks.example", KeyType::P256);
-    let store = dir.path().join("secrets.jceks");
-    let s = store.to_str().unwrap();
+    let keystore = Keystore::new(dir.path().join("secrets.jceks"), "JCEKS");
     let root = write(dir.path(), "root.der", p.root.der());
-    run(
-        "keytool",
-        &[
-            "-genseckey",
-            "-storetype",
-            "JCEKS",
-            "-keystore",
-            s,
-            "-storepass",
-            "changeit",
-            "-keypass",
-            "changeit",
-            "-alias",
-            "aes",
-            "-keyalg",
-            "AES",
-            "-keysize",
-            "128",
-        ],
-    );
-    run(
-        "keytool",
-        &[
-            "-importcert",
-            "-noprompt",
-            "-storetype",
-            "JCEKS",
-            "-keystore",
-            s,
-            "-storepass",
-            "changeit",
-            "-alias",
-            "audit root",
-            "-file",
-            root.to_str().unwrap(),
-        ],
-    );
+    keystore.keytool_with_key(&[
+        "-genseckey",
+        "-alias",
+        "aes",
+        "-keyalg",
+        "AES",
+        "-keysize",
+        "128",
+    ]);
+    keystore.import_cert("audit root", &root);
     // Java's hash order puts "aes" first: the certificate after it is not listed.
-    let outcome = audit_one(&store, &with_password("changeit"));
+    let outcome = audit_one(&keystore.path, &with_password("changeit"));
     assert_eq!(outcome.format, Some(Format::Jceks));
     let contents = outcome.result.unwrap();
     assert!(contents.certificates.is_empty());
@@ -705,54 +522,17 @@ fn a_pkcs12_from_keytool_is_read_and_its_ec_key_matched() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("tomcat.p12");
-    let exported = dir.path().join("tomcat.der");
-    let s = store.to_str().unwrap();
-    run(
-        "keytool",
-        &[
-            "-genkeypair",
-            "-storetype",
-            "PKCS12",
-            "-keystore",
-            s,
-            "-storepass",
-            "changeit",
-            "-alias",
-            "tomcat",
-            "-keyalg",
-            "EC",
-            "-groupname",
-            "secp384r1",
-            "-dname",
-            "CN=tomcat.example",
-            "-validity",
-            "30",
-        ],
-    );
-    run(
-        "keytool",
-        &[
-            "-exportcert",
-            "-keystore",
-            s,
-            "-storepass",
-            "changeit",
-            "-alias",
-            "tomcat",
-            "-file",
-            exported.to_str().unwrap(),
-        ],
-    );
-    let der = std::fs::read(&exported).unwrap();
-    let outcome = audit_one(&store, &with_password("changeit"));
+    let keystore = Keystore::new(dir.path().join("tomcat.p12"), "PKCS12");
+    keystore.genkeypair("tomcat", EC_P384, "CN=tomcat.example", &[]);
+    let der = keystore.export_cert("tomcat");
+    let outcome = audit_one(&keystore.path, &with_password("changeit"));
     assert_eq!(outcome.format, Some(Format::Pkcs12));
     assert_eq!(
         summary(&outcome),
         vec![(sha256(&der), Some("tomcat".into()), KeyPresence::Matched)]
     );
     assert_eq!(
-        error_of(&audit_one(&store, &AuditOptions::default())),
+        error_of(&audit_one(&keystore.path, &AuditOptions::default())),
         "password needed: the PKCS#12 file is protected by a password and none was given"
     );
 }

@@ -65,39 +65,10 @@ fn every_format_cut_and_changed_never_panics_and_says_why_in_one_line() {
         let leaf = write(d, "leaf.pem", pem(&p.leaf.der));
         let key = write(d, "leaf.key.pem", p.leaf.key_pem());
         let p7 = d.join("b.p7c");
-        run(
-            "openssl",
-            &[
-                "crl2pkcs7",
-                "-nocrl",
-                "-certfile",
-                leaf.to_str().unwrap(),
-                "-outform",
-                "DER",
-                "-out",
-                p7.to_str().unwrap(),
-            ],
-        );
+        crl2pkcs7(&[&leaf], "DER", &p7);
         samples.push(("pkcs7".into(), std::fs::read(&p7).unwrap(), None, 1));
         let p12 = d.join("b.p12");
-        run(
-            "openssl",
-            &[
-                "pkcs12",
-                "-export",
-                "-in",
-                leaf.to_str().unwrap(),
-                "-inkey",
-                key.to_str().unwrap(),
-                "-passout",
-                "pass:pw",
-                "-iter",
-                "1",
-                "-maciter",
-                "-out",
-                p12.to_str().unwrap(),
-            ],
-        );
+        pkcs12_export(&leaf, &key, "pw", &p12, &["-iter", "1", "-maciter"]);
         samples.push((
             "pkcs12".into(),
             std::fs::read(&p12).unwrap(),
@@ -107,32 +78,9 @@ fn every_format_cut_and_changed_never_panics_and_says_why_in_one_line() {
     }
     if keytool() {
         for kind in ["JKS", "JCEKS"] {
-            let store = d.join(format!("k.{kind}"));
-            run(
-                "keytool",
-                &[
-                    "-genkeypair",
-                    "-storetype",
-                    kind,
-                    "-keystore",
-                    store.to_str().unwrap(),
-                    "-storepass",
-                    "changeit",
-                    "-keypass",
-                    "changeit",
-                    "-alias",
-                    "k",
-                    "-keyalg",
-                    "EC",
-                    "-groupname",
-                    "secp256r1",
-                    "-dname",
-                    "CN=k",
-                    "-validity",
-                    "2",
-                ],
-            );
-            let bytes = std::fs::read(&store).unwrap();
+            let store = Keystore::new(d.join(format!("k.{kind}")), kind);
+            store.genkeypair("k", EC_P256, "CN=k", &[]);
+            let bytes = std::fs::read(&store.path).unwrap();
             samples.push((kind.into(), bytes.clone(), None, 1));
             samples.push((
                 format!("{kind} with password"),

@@ -118,3 +118,124 @@ pub fn with_password(password: &str) -> AuditOptions {
         ..AuditOptions::default()
     }
 }
+
+/// The password of every keystore (and key entry) the tests write with keytool.
+pub const STOREPASS: &str = "changeit";
+
+/// keytool's `-keyalg` options of the keys the tests generate.
+pub const EC_P256: &[&str] = &["-keyalg", "EC", "-groupname", "secp256r1"];
+pub const EC_P384: &[&str] = &["-keyalg", "EC", "-groupname", "secp384r1"];
+pub const RSA_2048: &[&str] = &["-keyalg", "RSA", "-keysize", "2048"];
+
+/// A keystore file of `kind` (JKS, JCEKS, PKCS12) that keytool writes with [`STOREPASS`].
+pub struct Keystore {
+    pub path: PathBuf,
+    pub kind: &'static str,
+}
+
+impl Keystore {
+    pub fn new(path: impl Into<PathBuf>, kind: &'static str) -> Self {
+        Keystore {
+            path: path.into(),
+            kind,
+        }
+    }
+
+    pub fn path_str(&self) -> &str {
+        self.path.to_str().unwrap()
+    }
+
+    /// `keytool COMMAND ARGS... -storetype KIND -keystore PATH -storepass changeit`, which
+    /// must succeed.
+    pub fn keytool(&self, args: &[&str]) {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&[
+            "-storetype",
+            self.kind,
+            "-keystore",
+            self.path_str(),
+            "-storepass",
+            STOREPASS,
+        ]);
+        run("keytool", &all);
+    }
+
+    /// The same with `-keypass changeit`, for the commands that write or use a key entry
+    /// (PKCS#12 has no key password of its own: keytool takes the store's).
+    pub fn keytool_with_key(&self, args: &[&str]) {
+        let mut all = args.to_vec();
+        if self.kind != "PKCS12" {
+            all.extend_from_slice(&["-keypass", STOREPASS]);
+        }
+        self.keytool(&all);
+    }
+
+    /// `-genkeypair` of a key `keyalg` (e.g. [`EC_P256`]) and a self-signed certificate
+    /// for `dname`, valid for 30 days, under `alias`; `extra` options (e.g. `-ext bc:c`).
+    pub fn genkeypair(&self, alias: &str, keyalg: &[&str], dname: &str, extra: &[&str]) {
+        let mut args = vec!["-genkeypair", "-alias", alias, "-dname", dname];
+        args.extend_from_slice(&["-validity", "30"]);
+        args.extend_from_slice(keyalg);
+        args.extend_from_slice(extra);
+        self.keytool_with_key(&args);
+    }
+
+    /// `-importcert -noprompt` of the certificate file `cert` as trusted under `alias`
+    /// (or as the reply to a request of the key entry `alias`).
+    pub fn import_cert(&self, alias: &str, cert: &Path) {
+        self.keytool(&[
+            "-importcert",
+            "-noprompt",
+            "-alias",
+            alias,
+            "-file",
+            cert.to_str().unwrap(),
+        ]);
+    }
+
+    /// The DER certificate of `alias` as `-exportcert` writes it.
+    pub fn export_cert(&self, alias: &str) -> Vec<u8> {
+        let file = self.path.with_extension(format!("{alias}.exported.der"));
+        self.keytool(&[
+            "-exportcert",
+            "-alias",
+            alias,
+            "-file",
+            file.to_str().unwrap(),
+        ]);
+        let der = std::fs::read(&file).unwrap();
+        std::fs::remove_file(&file).unwrap();
+        der
+    }
+}
+
+/// `openssl crl2pkcs7 -nocrl` of the PEM certificate files `certs` into `out`, written
+/// as `outform` (PEM or DER).
+pub fn crl2pkcs7(certs: &[&Path], outform: &str, out: &Path) {
+    let mut args = vec!["crl2pkcs7", "-nocrl"];
+    for cert in certs {
+        args.extend_from_slice(&["-certfile", cert.to_str().unwrap()]);
+    }
+    args.extend_from_slice(&["-outform", outform, "-out", out.to_str().unwrap()]);
+    run("openssl", &args);
+}
+
+/// `openssl pkcs12 -export` of the PEM certificate `cert` and its key `key` into `out`
+/// with `password`; `extra` options (`-certfile`, `-name`, `-legacy`, iterations).
+pub fn pkcs12_export(cert: &Path, key: &Path, password: &str, out: &Path, extra: &[&str]) {
+    let pass = format!("pass:{password}");
+    let mut args = vec![
+        "pkcs12",
+        "-export",
+        "-in",
+        cert.to_str().unwrap(),
+        "-inkey",
+        key.to_str().unwrap(),
+        "-passout",
+        &pass,
+        "-out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run("openssl", &args);
+}

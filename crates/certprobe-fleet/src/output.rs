@@ -84,17 +84,26 @@ fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
 }
 
 fn csv_line(cells: impl Iterator<Item = String>) -> String {
-    let quoted: Vec<String> = cells
-        .map(|cell| {
-            let cell = certprobe::text::visible(&cell);
-            if cell.contains([',', '"']) || cell.starts_with(' ') || cell.ends_with(' ') {
-                format!("\"{}\"", cell.replace('"', "\"\""))
-            } else {
-                cell
-            }
-        })
-        .collect();
-    quoted.join(",") + "\r\n"
+    let mut line = String::new();
+    for (i, cell) in cells.enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        let cell = certprobe::text::visible(&cell);
+        // Bytes, not chars: a query prints thousands of lines (and `,` and `"` are ASCII).
+        if cell.bytes().any(|b| b == b',' || b == b'"')
+            || cell.starts_with(' ')
+            || cell.ends_with(' ')
+        {
+            line.push('"');
+            line.push_str(&cell.replace('"', "\"\""));
+            line.push('"');
+        } else {
+            line.push_str(&cell);
+        }
+    }
+    line.push_str("\r\n");
+    line
 }
 
 /// A Unix time as `2026-12-01 13:05` (UTC), the tables' format.

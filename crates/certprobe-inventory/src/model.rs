@@ -198,21 +198,22 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// Upper-case colon-separated hex, the way browsers and `openssl x509 -fingerprint` show it.
 pub fn colon_hex(bytes: &[u8]) -> String {
-    hex_with(bytes, b"0123456789ABCDEF", Some(':'))
+    hex_with(bytes, b"0123456789ABCDEF", Some(b':'))
 }
 
 /// Hex from a digit table, without `format!` per byte: a query prints thousands of
 /// fingerprints, and formatting each byte cost more than reading the rows.
-fn hex_with(bytes: &[u8], digits: &[u8; 16], separator: Option<char>) -> String {
-    let mut out = String::with_capacity(bytes.len() * 3);
+fn hex_with(bytes: &[u8], digits: &[u8; 16], separator: Option<u8>) -> String {
+    let mut out = Vec::with_capacity(bytes.len() * 3);
     for (i, b) in bytes.iter().enumerate() {
         if let (Some(separator), true) = (separator, i > 0) {
             out.push(separator);
         }
-        out.push(char::from(digits[usize::from(b >> 4)]));
-        out.push(char::from(digits[usize::from(b & 0x0f)]));
+        out.push(digits[usize::from(b >> 4)]);
+        out.push(digits[usize::from(b & 0x0f)]);
     }
-    out
+    // Digits and the separator are ASCII: always UTF-8.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 #[cfg(test)]

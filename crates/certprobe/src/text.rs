@@ -4,7 +4,14 @@
 
 /// `text` with every control character written as a visible escape.
 pub fn visible(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
+    // ASCII text (nearly every field) is checked byte by byte; only other text char by char
+    // for the C1 controls.
+    let has_control = if text.is_ascii() {
+        text.bytes().any(|b| b.is_ascii_control())
+    } else {
+        text.chars().any(char::is_control)
+    };
+    if !has_control {
         return text.to_string();
     }
     let mut out = String::with_capacity(text.len() + 8);

@@ -649,7 +649,7 @@ fn fleet_scan_of_postfix_slapd_and_dovecot() {
             "DAYS LEFT,EXPIRES,SUBJECT,ISSUER,KEY,ENDPOINTS,STATE,SHA-256\r\n\
              90.2,{},mail.example,{INTERMEDIATE_CN},ECDSA 256,8,OK,{}\r\n",
             minute(leaf.not_after),
-            &sha256[..23]
+            sha256
         )
     );
     let wherever = certprobe(&db, &["inventory", "where", &sha256, "--format", "csv"]);
@@ -662,7 +662,7 @@ fn fleet_scan_of_postfix_slapd_and_dovecot() {
         expected_where.push_str(&format!(
             "{},OK,leaf,mail.example,{},{seen},{seen},1,\r\n",
             label(port, protocol),
-            &sha256[..23]
+            sha256
         ));
     }
     assert_eq!(wherever.stdout, expected_where);
@@ -798,7 +798,7 @@ fn fleet_scan_of_starttls_failures() {
             "DAYS LEFT,EXPIRES,SUBJECT,ISSUER,KEY,ENDPOINTS,STATE,SHA-256\r\n\
              -3.3,{},old-mail.example,{INTERMEDIATE_CN},ECDSA 256,1,CRITICAL,{}\r\n",
             minute(leaf.not_after),
-            &sha256[..23]
+            sha256
         )
     );
 }

@@ -180,6 +180,28 @@ fn a_config_job_scans_into_the_inventory_and_every_query_shows_it() {
         &["inventory", "where", "api.fleet.test", "--format", "csv"],
     );
     assert_eq!(by_name.stdout, wherever.stdout);
+    // CSV carries the whole fingerprint; the table its first 8 bytes (which `where` takes).
+    let api_sha = sha256_colon(&api_leaf.der);
+    assert!(
+        wherever
+            .stdout
+            .lines()
+            .skip(1)
+            .all(|l| l.contains(&format!(",{api_sha},"))),
+        "{}",
+        wherever.stdout
+    );
+    let table = certprobe(&db, &["inventory", "where", "api.fleet.test"]);
+    assert_eq!(table.stdout.lines().count(), 3, "{}", table.stdout);
+    assert!(
+        table
+            .stdout
+            .lines()
+            .skip(1)
+            .all(|l| l.contains(&format!(" {}  ", &api_sha[..23])) && !l.contains(&api_sha)),
+        "{}",
+        table.stdout
+    );
 
     // The certificate of www is renewed, api goes away: the next scan says so.
     drop(www);

@@ -2,7 +2,7 @@
 
 use crate::cli::{CleanupArgs, DirectorFormat, ExportArgs, ExportTarget, InventoryCommand};
 use crate::export;
-use crate::output::{days_left, render, when, OutputFormat, Tabular};
+use crate::output::{days_left, render, when, OutputFormat, Tabular, FINGERPRINT};
 use crate::FleetError;
 use certprobe::protocol::Protocol;
 use certprobe_inventory::query::{
@@ -256,11 +256,6 @@ fn endpoint_label(text: &str) -> Option<HistoryOf> {
     })
 }
 
-/// The first 8 bytes of a colon fingerprint: enough to tell them apart, short for a table.
-fn short(sha: &str) -> String {
-    sha.get(..23).unwrap_or(sha).to_string()
-}
-
 #[derive(serde::Serialize)]
 #[serde(transparent)]
 struct Deployment(DeploymentRow);
@@ -272,7 +267,7 @@ impl Tabular for Deployment {
             "STATE",
             "POSITION",
             "CERTIFICATE",
-            "SHA-256",
+            FINGERPRINT,
             "FIRST SEEN",
             "LAST SEEN",
             "SCANS",
@@ -290,7 +285,7 @@ impl Tabular for Deployment {
                 format!("chain {}", d.position)
             },
             d.subject.clone(),
-            short(&d.sha256),
+            d.sha256.clone(),
             when(d.first_seen),
             when(d.last_seen),
             d.scans.to_string(),
@@ -317,7 +312,7 @@ impl Tabular for Certificate {
             "KEY",
             "ENDPOINTS",
             "STATE",
-            "SHA-256",
+            FINGERPRINT,
         ]
     }
     fn cells(&self) -> Vec<String> {
@@ -330,7 +325,7 @@ impl Tabular for Certificate {
             c.key.clone(),
             c.endpoints.to_string(),
             c.worst_state.clone(),
-            short(&c.sha256),
+            c.sha256.clone(),
         ]
     }
 }
@@ -380,7 +375,7 @@ struct Event(EventRow);
 
 impl Tabular for Event {
     fn headers() -> &'static [&'static str] {
-        &["WHEN", "ENDPOINT", "EVENT", "DETAIL", "SHA-256"]
+        &["WHEN", "ENDPOINT", "EVENT", "DETAIL", FINGERPRINT]
     }
     fn cells(&self) -> Vec<String> {
         let e = &self.0;
@@ -389,7 +384,7 @@ impl Tabular for Event {
             e.endpoint.clone(),
             e.kind.clone(),
             e.detail.clone(),
-            short(&e.sha256),
+            e.sha256.clone(),
         ]
     }
 }

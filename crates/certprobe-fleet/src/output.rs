@@ -27,6 +27,14 @@ pub trait Tabular: Serialize {
 /// The widest a table cell is shown; CSV and JSON keep everything.
 const CELL_WIDTH: usize = 60;
 
+/// The header of a fingerprint column: the whole fingerprint in CSV and JSON, its first
+/// 8 bytes in a table (enough to tell them apart, and `inventory where` takes them).
+pub const FINGERPRINT: &str = "SHA-256";
+
+fn short(sha: &str) -> String {
+    sha.get(..23).unwrap_or(sha).to_string()
+}
+
 /// Renders rows in `format`; `empty` is the sentence a table shows when there are none.
 pub fn render<T: Tabular>(rows: &[T], format: OutputFormat, empty: &str) -> String {
     match format {
@@ -53,7 +61,11 @@ fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
         .map(|cells| {
             cells
                 .iter()
-                .map(|c| certprobe::text::quote(c, CELL_WIDTH))
+                .zip(headers)
+                .map(|(c, header)| match *header {
+                    FINGERPRINT => short(c),
+                    _ => certprobe::text::quote(c, CELL_WIDTH),
+                })
                 .collect()
         })
         .collect();

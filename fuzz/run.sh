@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 ALL=(tls_probe der_reader ldap_response ocsp_response crl certificate http_answer
-    starttls_dialogue prtg_params nagios_range)
+    starttls_dialogue prtg_params nagios_range audit_file)
 # Checks every allocation and the whole process against a bound: nothing may allocate without
 # a cap. A hang of more than TIMEOUT seconds on one input is a failure too.
 LIMITS=(-rss_limit_mb=2048 -malloc_limit_mb=512 -timeout="${TIMEOUT:-10}")

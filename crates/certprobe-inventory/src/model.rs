@@ -204,13 +204,12 @@ pub fn colon_hex(bytes: &[u8]) -> String {
 /// Hex from a digit table, without `format!` per byte: a query prints thousands of
 /// fingerprints, and formatting each byte cost more than reading the rows.
 fn hex_with(bytes: &[u8], digits: &[u8; 16], separator: Option<u8>) -> String {
-    let mut out = Vec::with_capacity(bytes.len() * 3);
-    for (i, b) in bytes.iter().enumerate() {
-        if let (Some(separator), true) = (separator, i > 0) {
-            out.push(separator);
-        }
-        out.push(digits[usize::from(b >> 4)]);
-        out.push(digits[usize::from(b & 0x0f)]);
+    let step = if separator.is_some() { 3 } else { 2 };
+    // Filled by index in a buffer of the final length: no growth check per byte.
+    let mut out = vec![separator.unwrap_or(b'0'); (bytes.len() * step).saturating_sub(step - 2)];
+    for (chunk, b) in out.chunks_mut(step).zip(bytes) {
+        chunk[0] = digits[usize::from(b >> 4)];
+        chunk[1] = digits[usize::from(b & 0x0f)];
     }
     // Digits and the separator are ASCII: always UTF-8.
     String::from_utf8(out).unwrap_or_default()

@@ -17,12 +17,39 @@ pub fn format_utc(unix: i64) -> String {
     let days = unix.div_euclid(86_400);
     let secs = unix.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    // Digit by digit, not `format!`: a listing formats a date for each of thousands of rows.
+    let mut out = String::with_capacity(24);
+    let parts = [
+        (y, 4, ""),
+        (i64::from(m), 2, "-"),
+        (i64::from(d), 2, "-"),
+        (secs / 3600, 2, " "),
+        (secs % 3600 / 60, 2, ":"),
+        (secs % 60, 2, ":"),
+    ];
+    for (value, width, before) in parts {
+        out.push_str(before);
+        push_padded(&mut out, value, width);
+    }
+    out.push_str(" UTC");
+    out
+}
+
+/// `value` in decimal, zero-padded to `width` digits (a sign first when negative).
+fn push_padded(out: &mut String, value: i64, width: usize) {
+    if value < 0 {
+        out.push('-');
+    }
+    let mut digits = [b'0'; 20];
+    let mut rest = value.unsigned_abs();
+    let mut start = digits.len();
+    while rest > 0 || start == digits.len() {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    let start = start.min(digits.len().saturating_sub(width));
+    out.extend(digits[start..].iter().map(|&b| char::from(b)));
 }
 
 /// The instant a [`format_utc`] text names (`2026-12-31 23:59:59 UTC`), for dates kept as
@@ -106,6 +133,8 @@ mod tests {
         assert_eq!(format_utc(951_782_400), "2000-02-29 00:00:00 UTC");
         assert_eq!(format_utc(1_798_761_599), "2026-12-31 23:59:59 UTC");
         assert_eq!(format_utc(-1), "1969-12-31 23:59:59 UTC");
+        assert_eq!(format_utc(253_402_300_800), "10000-01-01 00:00:00 UTC");
+        assert_eq!(format_utc(1_796_225_563), "2026-12-02 15:32:43 UTC");
         assert_eq!(format_go_gmt(1_136_214_245), "Jan 02 15:04:05 2006 GMT");
     }
 

@@ -1,7 +1,7 @@
 //! `cleanup`: what has not been seen since a cut-off goes, in one transaction, and then what
 //! nothing refers to any more.
 
-use super::{classify, SqliteStore};
+use super::{classify, usage, SqliteStore};
 use crate::error::InventoryError;
 use crate::query::CleanupCounts;
 use rusqlite::params;
@@ -44,6 +44,7 @@ impl SqliteStore {
         for (count, sql) in unreferenced.iter_mut().zip(UNREFERENCED) {
             *count = tx.execute(sql, []).map_err(fail)? as u64;
         }
+        usage::recount(&tx).map_err(fail)?;
         tx.commit().map_err(fail)?;
         let [events, deployments, endpoints] = by_age;
         let [chains, certificates] = unreferenced;

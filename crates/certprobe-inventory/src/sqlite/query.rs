@@ -65,7 +65,9 @@ impl SqliteStore {
         let sql = if by_use {
             let join = if filter.all { "LEFT JOIN" } else { "JOIN" };
             format!(
-                "SELECT {columns}, coalesce(u.endpoints, 0), u.worst
+                "SELECT {columns}, coalesce(u.endpoints, 0),
+                        CASE WHEN u.critical > 0 THEN 3 WHEN u.unknown > 0 THEN 2
+                             WHEN u.warning > 0 THEN 1 WHEN u.ok > 0 THEN 0 END
                  FROM certificate c
                  {join} certificate_use u ON u.certificate_id = c.id
                  {clause}

@@ -1,7 +1,7 @@
 //! Recording sightings: certificates once by SHA-256, deployments as spans, and the events
 //! that the difference to the previous scan makes.
 
-use super::{classify, SqliteStore};
+use super::{classify, usage, SqliteStore};
 use crate::error::InventoryError;
 use crate::event::EventKind;
 use crate::model::{state_name, CertRecord, RunCounts, Seen, Sighting};
@@ -131,6 +131,14 @@ fn record_one(
             (None, Some(kind.as_str()), "")
         }
     };
+    usage::moved(
+        tx,
+        prior
+            .as_ref()
+            .and_then(|p| p.deployment.as_ref().map(|d| (d.leaf_id, p.state))),
+        deployment.map(|d| (d.leaf, sighting.state)),
+    )?;
+    let deployment = deployment.map(|d| d.id);
     tx.prepare_cached(
         "UPDATE endpoint SET job = ?2, last_scan = ?3, last_run_id = ?4, state = ?5, summary = ?6,
          findings = ?7, error_kind = ?8, tls_version = ?9, deployment_id = ?10 WHERE id = ?1",
@@ -176,6 +184,13 @@ fn record_one(
     Ok(())
 }
 
+/// The deployment an endpoint serves now.
+#[derive(Clone, Copy)]
+struct Serving {
+    id: i64,
+    leaf: i64,
+}
+
 /// Stores the chain and its deployment on `endpoint`: the span goes on when the chain is the
 /// same, else the old span ends and a new one starts, with the events that say why.
 fn record_chain(
@@ -185,7 +200,7 @@ fn record_chain(
     chain: &[CertRecord],
     at: i64,
     events: &mut Vec<Event>,
-) -> rusqlite::Result<Option<i64>> {
+) -> rusqlite::Result<Option<Serving>> {
     let ids = chain
         .iter()
         .map(|c| upsert_certificate(tx, c, at))
@@ -231,7 +246,10 @@ fn record_chain(
             insert_deployment(tx, endpoint, chain_id, leaf, at)?
         }
     };
-    Ok(Some(deployment))
+    Ok(Some(Serving {
+        id: deployment,
+        leaf,
+    }))
 }
 
 fn prior(tx: &Transaction<'_>, sighting: &Sighting) -> rusqlite::Result<Option<Prior>> {

@@ -1,26 +1,18 @@
 //! The SQLite schema as an ordered list of migrations; `PRAGMA user_version` says how many
 //! have run. Each runs in its own transaction, so a crash leaves the schema at a version.
 
-/// Recomputes the `certificate_use` row of the leaf certificate `$leaf` (an SQL expression,
-/// NULL for none) from its open deployments and the endpoints serving them. Severity orders
-/// states for "worst wins": OK 0, WARNING 1, UNKNOWN 2, CRITICAL 3. Part of migration 3's
-/// text: never edit it, as no shipped migration is edited.
-macro_rules! use_of {
-    ($leaf:literal) => {
-        concat!(
-            "
-        DELETE FROM certificate_use WHERE certificate_id = ",
-            $leaf,
-            ";
-        INSERT INTO certificate_use (certificate_id, endpoints, worst)
-            SELECT d.leaf_id, count(*),
-                   max(CASE e.state WHEN 2 THEN 3 WHEN 3 THEN 2 ELSE e.state END)
-            FROM deployment d JOIN endpoint e ON e.deployment_id = d.id
-            WHERE d.ended_at IS NULL AND d.leaf_id = ",
-            $leaf,
-            "
-            GROUP BY d.leaf_id;"
-        )
+/// Fills `certificate_use` from the open deployments and the endpoints serving them (it must
+/// be empty). Migration 3's text, and cleanup's recount: never edit it, as no shipped
+/// migration is edited.
+macro_rules! count_use {
+    () => {
+        "
+    INSERT INTO certificate_use (certificate_id, endpoints, ok, warning, critical, unknown)
+        SELECT d.leaf_id, count(*), sum(e.state = 0), sum(e.state = 1), sum(e.state = 2),
+               sum(e.state = 3)
+        FROM deployment d JOIN endpoint e ON e.deployment_id = d.id
+        WHERE d.ended_at IS NULL
+        GROUP BY d.leaf_id;"
     };
 }
 
@@ -144,58 +136,20 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX endpoint_deployment_state ON endpoint(deployment_id, state);
     DROP INDEX endpoint_deployment;
     ",
-    // 3: each deployed certificate's count of endpoints serving it as the leaf now and their
-    // worst state, so listing certificates reads one row per certificate instead of grouping
-    // its deployments and endpoints. Triggers recompute a leaf's row from the tables whenever
-    // a deployment or an endpoint of it changes, in the writer's transaction: no writer can
-    // forget it, and a rescan that changes nothing costs nothing.
+    // 3: for each deployed certificate, how many endpoints serve it as the leaf now, by
+    // state (sqlite/usage.rs keeps it), so listing certificates reads one row per certificate
+    // instead of grouping its deployments and endpoints. Derived data: no foreign key, as
+    // cleanup counts it again after deleting.
     concat!(
         "
     CREATE TABLE certificate_use (
-        certificate_id INTEGER PRIMARY KEY REFERENCES certificate(id) ON DELETE CASCADE,
+        certificate_id INTEGER PRIMARY KEY,
         endpoints INTEGER NOT NULL,
-        worst INTEGER NOT NULL
-    );
-    INSERT INTO certificate_use (certificate_id, endpoints, worst)
-        SELECT d.leaf_id, count(*),
-               max(CASE e.state WHEN 2 THEN 3 WHEN 3 THEN 2 ELSE e.state END)
-        FROM deployment d JOIN endpoint e ON e.deployment_id = d.id
-        WHERE d.ended_at IS NULL
-        GROUP BY d.leaf_id;
-    CREATE TRIGGER certificate_use_endpoint_insert AFTER INSERT ON endpoint
-    WHEN new.deployment_id IS NOT NULL BEGIN",
-        use_of!("(SELECT leaf_id FROM deployment WHERE id = new.deployment_id)"),
-        "
-    END;
-    CREATE TRIGGER certificate_use_endpoint_update AFTER UPDATE OF state, deployment_id
-    ON endpoint WHEN old.state IS NOT new.state OR old.deployment_id IS NOT new.deployment_id
-    BEGIN",
-        use_of!("(SELECT leaf_id FROM deployment WHERE id = old.deployment_id)"),
-        use_of!("(SELECT leaf_id FROM deployment WHERE id = new.deployment_id)"),
-        "
-    END;
-    CREATE TRIGGER certificate_use_endpoint_delete AFTER DELETE ON endpoint
-    WHEN old.deployment_id IS NOT NULL BEGIN",
-        use_of!("(SELECT leaf_id FROM deployment WHERE id = old.deployment_id)"),
-        "
-    END;
-    -- A new deployment counts once an endpoint points at it (the endpoint's trigger).
-    CREATE TRIGGER certificate_use_deployment_insert AFTER INSERT ON deployment
-    WHEN EXISTS (SELECT 1 FROM endpoint WHERE deployment_id = new.id) BEGIN",
-        use_of!("new.leaf_id"),
-        "
-    END;
-    CREATE TRIGGER certificate_use_deployment_update AFTER UPDATE OF ended_at, leaf_id
-    ON deployment WHEN old.ended_at IS NOT new.ended_at OR old.leaf_id IS NOT new.leaf_id
-    BEGIN",
-        use_of!("old.leaf_id"),
-        use_of!("new.leaf_id"),
-        "
-    END;
-    CREATE TRIGGER certificate_use_deployment_delete AFTER DELETE ON deployment BEGIN",
-        use_of!("old.leaf_id"),
-        "
-    END;
-    "
+        ok INTEGER NOT NULL,
+        warning INTEGER NOT NULL,
+        critical INTEGER NOT NULL,
+        unknown INTEGER NOT NULL
+    );",
+        count_use!()
     ),
 ];

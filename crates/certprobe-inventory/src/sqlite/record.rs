@@ -401,8 +401,11 @@ fn end_deployment(tx: &Transaction<'_>, deployment: i64, at: i64) -> rusqlite::R
 }
 
 fn last_ended_leaf(tx: &Transaction<'_>, endpoint: i64) -> rusqlite::Result<Option<i64>> {
+    // With a bare `?1` SQLite compiled this statement again at every new binding (its
+    // planner keeps the bound value in mind); the cast keeps one plan, with the same index.
     tx.prepare_cached(
-        "SELECT leaf_id FROM deployment WHERE endpoint_id = ?1 ORDER BY id DESC LIMIT 1",
+        "SELECT leaf_id FROM deployment WHERE endpoint_id = CAST(?1 AS INTEGER)
+         ORDER BY id DESC LIMIT 1",
     )?
     .query_row(params![endpoint], |row| row.get(0))
     .optional()

@@ -103,7 +103,7 @@ plugins=(check_tls_cert check_smtp_cert check_lmtp_cert check_ldap_cert check_ce
 documented=("${plugins[@]}" certprobe)
 subcommand_pages=(certprobe-scan certprobe-inventory certprobe-inventory-certificates certprobe-inventory-where
     certprobe-inventory-endpoints certprobe-inventory-history certprobe-inventory-runs certprobe-inventory-export
-    certprobe-inventory-cleanup certprobe-daemon)
+    certprobe-inventory-cleanup certprobe-daemon certprobe-audit)
 units=(certprobe-daemon.service certprobe-scan@.service certprobe-scan@.timer)
 deb=dist/certprobe_${version}_amd64.deb
 rpm=dist/certprobe-${version}-1.x86_64.rpm

@@ -29,6 +29,58 @@ pub enum Command {
     Inventory(InventoryCommand),
     /// Runs the config's jobs on their cron schedules until SIGTERM or Ctrl-C.
     Daemon(DaemonArgs),
+    /// Reads the certificates in files, folders and keystores into the inventory.
+    Audit(Box<AuditArgs>),
+}
+
+/// `certprobe audit`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Formats are told by content: PEM, DER, PKCS#7, PKCS#12, Java JKS and JCEKS. A file that is one \
+chain is one place in the inventory (file:HOST:/path); a bundle of unrelated certificates is one place per \
+certificate (/path#1, /path#2, ...), a keystore one per entry (/path#alias). Files without a certificate are \
+counted, not stored."
+)]
+pub struct AuditArgs {
+    /// Files and folders to read (folders recursively).
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// Only files below a folder matching one of these globs: '**/*.pem' (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+
+    /// Leave out files and folders matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Follow symbolic links below the paths (a loop is reported, never followed).
+    #[arg(long)]
+    pub follow_symlinks: bool,
+
+    /// The password of PKCS#12 files and keystores, from this file (its first line).
+    #[arg(long, value_name = "FILE", conflicts_with = "password_env")]
+    pub password_file: Option<PathBuf>,
+
+    /// The password of PKCS#12 files and keystores, from this environment variable.
+    #[arg(long, value_name = "NAME")]
+    pub password_env: Option<String>,
+
+    /// The job the audit is recorded as [default: audit].
+    #[arg(long, value_name = "NAME", default_value = "audit")]
+    pub job: String,
+
+    /// This auditor's zone, stored on every place.
+    #[arg(long, value_name = "NAME", default_value = "")]
+    pub zone: String,
+
+    /// Print the run's summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+
+    /// The checks, as in the plugins.
+    #[command(flatten)]
+    pub check: CheckArgs,
 }
 
 /// `certprobe daemon`.

@@ -4,6 +4,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod audit_cmd;
+mod audit_places;
 pub mod cli;
 mod daemon_cmd;
 pub mod export;
@@ -95,7 +97,7 @@ pub fn run(args: Vec<OsString>) -> Ran {
     };
     let db = match &cli.command {
         Command::Inventory(_) => certprobe_inventory::path::inventory_path_to_read(cli.db.as_ref()),
-        Command::Scan(_) | Command::Daemon(_) => {
+        Command::Scan(_) | Command::Daemon(_) | Command::Audit(_) => {
             certprobe_inventory::path::inventory_path(cli.db.as_ref())
         }
     };
@@ -103,6 +105,7 @@ pub fn run(args: Vec<OsString>) -> Ran {
         Command::Scan(scan) => scan_cmd::run(scan, config.as_ref(), &db),
         Command::Inventory(query) => inventory_cmd::run(query, &db),
         Command::Daemon(daemon) => daemon_cmd::run(daemon, &db),
+        Command::Audit(audit) => audit_cmd::run(audit, &db),
     };
     match result {
         Ok(stdout) => Ran {

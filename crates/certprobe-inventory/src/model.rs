@@ -21,6 +21,10 @@ pub struct EndpointKey {
 impl EndpointKey {
     /// `address:port` (IPv6 in brackets), then `/protocol` unless direct TLS, then the SNI name.
     pub fn label(&self) -> String {
+        // A place found by a local audit: `file:HOST:/path`, `winstore:HOST:LocalMachine\My`.
+        if matches!(self.protocol.as_str(), "file" | "winstore") {
+            return format!("{}:{}:{}", self.protocol, self.address, self.sni);
+        }
         let mut label = if self.address.contains(':') {
             format!("[{}]:{}", self.address, self.port)
         } else {

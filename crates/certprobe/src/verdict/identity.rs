@@ -2,7 +2,6 @@
 
 use super::{Check, Finding, Policy, State};
 use crate::analysis::{NameMode, Report, TrustStore};
-use crate::observation::Observation;
 
 /// The name check, unless it is turned off.
 pub fn name(report: &Report, policy: &Policy) -> Option<Finding> {
@@ -31,16 +30,13 @@ pub fn name(report: &Report, policy: &Policy) -> Option<Finding> {
 /// says so once, without a second "not trusted" line.
 pub fn trust(
     report: &Report,
-    observation: &Observation,
+    leaf_der: Option<&[u8]>,
     store: &TrustStore,
     policy: &Policy,
 ) -> Vec<Finding> {
     let leaf = report.leaf();
     let mut out = Vec::new();
-    let pinned = observation
-        .chain
-        .first()
-        .is_some_and(|der| store.is_explicit_anchor(der));
+    let pinned = leaf_der.is_some_and(|der| store.is_explicit_anchor(der));
     if leaf.self_signed {
         let (state, note) = if pinned {
             (State::Ok, " (trusted through --ca-file)")

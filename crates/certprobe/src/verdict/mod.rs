@@ -134,20 +134,13 @@ pub fn judge(
     store: &TrustStore,
     policy: &Policy,
 ) -> Verdict {
-    let leaf = report.leaf();
-    let policy = &policy.for_leaf(leaf);
-    let (mut findings, tier) = judge_expiry(report, policy);
-    findings.extend(identity::name(report, policy));
-    findings.extend(identity::trust(report, observation, store, policy));
-    findings.extend(certificate_policy::chain(report));
-    findings.push(key::finding(
-        leaf.key.algorithm,
-        leaf.key.bits,
-        &leaf.key.describe(),
-        policy,
+    let leaf_der = observation.chain.first().map(Vec::as_slice);
+    let (mut findings, tier) = certificate_findings(report, leaf_der, store, policy);
+    findings.extend(connection::findings(
+        report,
+        observation,
+        &policy.for_leaf(report.leaf()),
     ));
-    findings.extend(certificate_policy::certificates(report, policy));
-    findings.extend(connection::findings(report, observation, policy));
     if let Some(error) = &observation.handshake_error {
         findings.push(Finding::new(
             Check::Handshake,
@@ -158,6 +151,66 @@ pub fn judge(
     let mut verdict = Verdict::from_findings(findings);
     verdict.tier = Some(tier);
     verdict
+}
+
+/// Judges a chain read from a file or a certificate store: [`judge`] without a connection
+/// (no TLS version, cipher or handshake findings). `chain_der` is the chain as found. A
+/// self-signed CA certificate on its own (a CA bundle's entry, a store's root) is a trust
+/// anchor: being self-signed is what it is, its own signature is never checked, and the
+/// checks of a TLS server's leaf (key usage for a key exchange, a subjectAltName, the
+/// 398-day validity) are not its.
+pub fn judge_chain(
+    report: &Report,
+    chain_der: &[Vec<u8>],
+    store: &TrustStore,
+    policy: &Policy,
+) -> Verdict {
+    let leaf_der = chain_der.first().map(Vec::as_slice);
+    let leaf = report.leaf();
+    let anchor = leaf.self_signed && leaf.is_ca;
+    let policy = Policy {
+        allow_self_signed: policy.allow_self_signed || anchor,
+        ..policy.clone()
+    };
+    let (mut findings, tier) = certificate_findings(report, leaf_der, store, &policy);
+    if anchor {
+        findings.retain(|f| {
+            !matches!(
+                f.check,
+                Check::Signature | Check::KeyUsage | Check::San | Check::Validity
+            )
+        });
+        for finding in findings.iter_mut().filter(|f| f.check == Check::SelfSigned) {
+            finding.message =
+                "certificate is self-signed: a CA certificate, a trust anchor".to_string();
+        }
+    }
+    let mut verdict = Verdict::from_findings(findings);
+    verdict.tier = Some(tier);
+    verdict
+}
+
+/// The findings about the certificates themselves, in [`judge`]'s order, with the tier.
+fn certificate_findings(
+    report: &Report,
+    leaf_der: Option<&[u8]>,
+    store: &TrustStore,
+    policy: &Policy,
+) -> (Vec<Finding>, Tier) {
+    let leaf = report.leaf();
+    let policy = &policy.for_leaf(leaf);
+    let (mut findings, tier) = judge_expiry(report, policy);
+    findings.extend(identity::name(report, policy));
+    findings.extend(identity::trust(report, leaf_der, store, policy));
+    findings.extend(certificate_policy::chain(report));
+    findings.push(key::finding(
+        leaf.key.algorithm,
+        leaf.key.bits,
+        &leaf.key.describe(),
+        policy,
+    ));
+    findings.extend(certificate_policy::certificates(report, policy));
+    (findings, tier)
 }
 
 /// The findings about time, which [`judge`] puts first: the leaf's expiry, its alarm tier,

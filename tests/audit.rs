@@ -1,0 +1,296 @@
+//! `certprobe audit` as a user runs it: real files (PEM chains, a DER certificate, a CA
+//! bundle, a PKCS#12 made by openssl, junk), a real SQLite inventory, and exactly what the
+//! run prints and what the inventory then lists.
+
+mod common;
+
+use certprobe::clock::format_utc;
+use certprobe_testkit::{pem, Ca, LeafSpec};
+use std::path::Path;
+use std::process::Command;
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn certprobe(db: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
+    let out = Command::new(env!("CARGO_BIN_EXE_certprobe"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("CERTPROBE_DB")
+        .envs(env.iter().copied())
+        .output()
+        .expect("certprobe runs");
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The host name the audit records places under, as `certprobe` reads it.
+fn host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+/// The first line with its duration (`in 0.0 s`) taken out.
+fn summary_line(stdout: &str) -> String {
+    let first = stdout.lines().next().unwrap_or_default();
+    let (before, after) = first.split_once(" in ").unwrap();
+    let (_, rest) = after.split_once(" s, ").unwrap();
+    format!("{before} in T s, {rest}")
+}
+
+/// Each place as (label, state, summary), in the inventory's order.
+fn places(db: &Path) -> Vec<(String, String, String, bool)> {
+    let out = certprobe(db, &["inventory", "endpoints", "--format", "json"], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let rows: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["endpoint"].as_str().unwrap().to_string(),
+                r["state"].as_str().unwrap().to_string(),
+                r["summary"].as_str().unwrap().to_string(),
+                r["stale"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn an_audit_of_folders_and_keystores_records_each_place_with_its_verdict() {
+    let pki = common::pki();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let data = tempfile::tempdir().unwrap();
+    for folder in ["web", "ca", "junk", "keys"] {
+        std::fs::create_dir(root.join(folder)).unwrap();
+    }
+    let shop = pki
+        .intermediate
+        .issue(&LeafSpec::new("shop.example").valid_until(60.0));
+    let fullchain = format!("{}{}", pem(&shop.der), pki.intermediate.pem());
+    std::fs::write(root.join("web/fullchain.pem"), fullchain).unwrap();
+    let soon = pki
+        .intermediate
+        .issue(&LeafSpec::new("soon.example").valid_until(5.0));
+    std::fs::write(root.join("web/soon.der"), &soon.der).unwrap();
+    let other = Ca::root("Other Test Root");
+    let bundle = format!("{}{}", pki.root.pem(), other.pem());
+    std::fs::write(root.join("ca/bundle.pem"), bundle).unwrap();
+    std::fs::write(root.join("junk/readme.txt"), "not a certificate\n").unwrap();
+    std::fs::write(
+        root.join("junk/broken.pem"),
+        "-----BEGIN CERTIFICATE-----\nMIIBkz\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    // A PKCS#12 store as openssl makes one: the leaf, its key and its issuer.
+    let vault = pki
+        .intermediate
+        .issue(&LeafSpec::new("vault.example").valid_until(20.0));
+    std::fs::write(root.join("keys/vault.crt"), pem(&vault.der)).unwrap();
+    std::fs::write(root.join("keys/vault.key.pem"), vault.key_pem()).unwrap();
+    std::fs::write(root.join("keys/chain.pem"), pki.intermediate.pem()).unwrap();
+    let made = Command::new("openssl")
+        .args([
+            "pkcs12",
+            "-export",
+            "-name",
+            "vault",
+            "-passout",
+            "pass:s3cret",
+        ])
+        .arg("-in")
+        .arg(root.join("keys/vault.crt"))
+        .arg("-inkey")
+        .arg(root.join("keys/vault.key.pem"))
+        .arg("-certfile")
+        .arg(root.join("keys/chain.pem"))
+        .arg("-out")
+        .arg(root.join("keys/vault.p12"))
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    std::fs::remove_file(root.join("keys/vault.crt")).unwrap();
+    std::fs::remove_file(root.join("keys/vault.key.pem")).unwrap();
+    std::fs::remove_file(root.join("keys/chain.pem")).unwrap();
+
+    // The inventory outside the audited tree: its own files are no certificates to list.
+    let db = data.path().join("inventory.sqlite");
+    let top = root.display().to_string();
+    let ca = common::root_file();
+    let audit = |env: &[(&str, &str)]| {
+        certprobe(
+            &db,
+            &[
+                "audit",
+                &top,
+                "--ca-file",
+                &ca,
+                "-w",
+                "30",
+                "-c",
+                "7",
+                "--password-env",
+                "AUDIT_PASSWORD",
+            ],
+            env,
+        )
+    };
+    let host = host();
+
+    // The wrong password: the store is a file that could not be read, said in words.
+    let out = audit(&[("AUDIT_PASSWORD", "wrong")]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        summary_line(&out.stdout),
+        format!(
+            "audit 'audit' of {host} done: 6 files in T s, 5 certificates in 4 places, 1 without a certificate, 2 unreadable; run 1"
+        )
+    );
+    let rest: Vec<&str> = out.stdout.lines().skip(1).collect();
+    assert_eq!(
+        rest,
+        [
+            format!("{top}/junk/broken.pem: truncated or corrupt PEM file: the CERTIFICATE block on line 1: the certificate: element 0x30 claims 403 bytes, only 0 left"),
+            format!("{top}/keys/vault.p12: bad password: the PKCS#12 file's integrity check (MAC) fails with the password given"),
+        ]
+    );
+    assert!(!out.stdout.contains("wrong") && !out.stderr.contains("wrong"));
+
+    // The right one: the store is read; every place has the verdict the plugins would give.
+    let out = audit(&[("AUDIT_PASSWORD", "s3cret")]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        summary_line(&out.stdout),
+        format!(
+            "audit 'audit' of {host} done: 6 files in T s, 7 certificates in 5 places, 1 without a certificate, 1 unreadable; run 2"
+        )
+    );
+    assert!(!out.stdout.contains("s3cret") && !out.stderr.contains("s3cret"));
+    let file = |path: &str| format!("file:{host}:{top}/{path}");
+    let days = |not_after: i64| {
+        format!(
+            "{:.2}",
+            (not_after - certprobe::clock::now_unix()) as f64 / 86_400.0
+        )
+    };
+    let listed = places(&db);
+    let expected = vec![
+        (
+            file("ca/bundle.pem#1"),
+            "OK".to_string(),
+            format!(
+                "'{}' issued by '{}' expires in",
+                common::ROOT_CN,
+                common::ROOT_CN
+            ),
+            false,
+        ),
+        (
+            file("ca/bundle.pem#2"),
+            "OK".to_string(),
+            "'Other Test Root' issued by 'Other Test Root' expires in".to_string(),
+            false,
+        ),
+        (
+            file("junk/broken.pem"),
+            "UNKNOWN".to_string(),
+            "truncated or corrupt PEM file: the CERTIFICATE block on line 1: the certificate: element 0x30 claims 403 bytes, only 0 left".to_string(),
+            false,
+        ),
+        (
+            file("keys/vault.p12"),
+            "WARNING".to_string(),
+            format!(
+                "certificate expires in {} days on {}",
+                days(vault.not_after),
+                format_utc(vault.not_after)
+            ),
+            false,
+        ),
+        (
+            file("web/fullchain.pem"),
+            "OK".to_string(),
+            format!(
+                "'shop.example' issued by '{}' expires in {} days on {}, ECDSA P-256",
+                common::INTERMEDIATE_CN,
+                days(shop.not_after),
+                format_utc(shop.not_after)
+            ),
+            false,
+        ),
+        (
+            file("web/soon.der"),
+            "CRITICAL".to_string(),
+            format!(
+                "certificate expires in {} days on {}",
+                days(soon.not_after),
+                format_utc(soon.not_after)
+            ),
+            false,
+        ),
+    ];
+    assert_eq!(listed.len(), expected.len(), "{listed:#?}");
+    for (got, want) in listed.iter().zip(&expected) {
+        assert_eq!((&got.0, &got.1, got.3), (&want.0, &want.1, want.3));
+        assert!(
+            got.2.starts_with(&want.2),
+            "{} does not start with {}",
+            got.2,
+            want.2
+        );
+    }
+    // The leaf of the full chain is listed once, deployed in its file.
+    let out = certprobe(
+        &db,
+        &["inventory", "where", "shop.example", "--format", "csv"],
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let rows: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(rows.len(), 2, "{}", out.stdout);
+    assert!(rows[1].contains(&file("web/fullchain.pem")), "{}", rows[1]);
+
+    // A file that went away is stale after the next audit.
+    std::fs::remove_file(root.join("web/soon.der")).unwrap();
+    let out = audit(&[("AUDIT_PASSWORD", "s3cret")]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let stale: Vec<String> = places(&db)
+        .into_iter()
+        .filter(|p| p.3)
+        .map(|p| p.0)
+        .collect();
+    assert_eq!(stale, [file("web/soon.der")]);
+}
+
+#[test]
+fn an_audit_refuses_a_password_variable_that_is_not_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inventory.sqlite");
+    let top = dir.path().display().to_string();
+    let out = certprobe(
+        &db,
+        &["audit", &top, "--password-env", "CERTPROBE_TEST_UNSET"],
+        &[],
+    );
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stderr,
+        "certprobe: --password-env: the environment variable CERTPROBE_TEST_UNSET is not set\n"
+    );
+}

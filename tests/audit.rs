@@ -47,6 +47,55 @@ fn summary_line(stdout: &str) -> String {
     format!("{before} in T s, {rest}")
 }
 
+/// A PKCS#12 file at `path` as openssl makes one: `leaf`, its key and the test intermediate.
+fn pkcs12(path: &Path, leaf: &certprobe_testkit::Leaf, password: &str) {
+    let work = tempfile::tempdir().unwrap();
+    let file = |name: &str, text: String| {
+        let at = work.path().join(name);
+        std::fs::write(&at, text).unwrap();
+        at
+    };
+    let made = Command::new("openssl")
+        .args(["pkcs12", "-export", "-name", "vault", "-passout"])
+        .arg(format!("pass:{password}"))
+        .arg("-in")
+        .arg(file("leaf.pem", pem(&leaf.der)))
+        .arg("-inkey")
+        .arg(file("leaf.key", leaf.key_pem()))
+        .arg("-certfile")
+        .arg(file("chain.pem", common::pki().intermediate.pem()))
+        .arg("-out")
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+}
+
+/// The private-key and file findings of each place, as `(label, check, state, message)`.
+fn file_findings(db: &Path) -> Vec<(String, String, String, String)> {
+    let out = certprobe(db, &["inventory", "endpoints", "--format", "json"], &[]);
+    let rows: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let mut found = Vec::new();
+    for row in rows.as_array().unwrap() {
+        for f in row["findings"].as_array().unwrap() {
+            let check = f["check"].as_str().unwrap();
+            if check == "private-key" || check == "file" {
+                found.push((
+                    row["endpoint"].as_str().unwrap().to_string(),
+                    check.to_string(),
+                    f["state"].as_str().unwrap().to_string(),
+                    f["message"].as_str().unwrap().to_string(),
+                ));
+            }
+        }
+    }
+    found
+}
+
 /// Each place as (label, state, summary), in the inventory's order.
 fn places(db: &Path) -> Vec<(String, String, String, bool)> {
     let out = certprobe(db, &["inventory", "endpoints", "--format", "json"], &[]);
@@ -97,36 +146,10 @@ fn an_audit_of_folders_and_keystores_records_each_place_with_its_verdict() {
     let vault = pki
         .intermediate
         .issue(&LeafSpec::new("vault.example").valid_until(20.0));
-    std::fs::write(root.join("keys/vault.crt"), pem(&vault.der)).unwrap();
-    std::fs::write(root.join("keys/vault.key.pem"), vault.key_pem()).unwrap();
-    std::fs::write(root.join("keys/chain.pem"), pki.intermediate.pem()).unwrap();
-    let made = Command::new("openssl")
-        .args([
-            "pkcs12",
-            "-export",
-            "-name",
-            "vault",
-            "-passout",
-            "pass:s3cret",
-        ])
-        .arg("-in")
-        .arg(root.join("keys/vault.crt"))
-        .arg("-inkey")
-        .arg(root.join("keys/vault.key.pem"))
-        .arg("-certfile")
-        .arg(root.join("keys/chain.pem"))
-        .arg("-out")
-        .arg(root.join("keys/vault.p12"))
-        .output()
-        .unwrap();
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    std::fs::remove_file(root.join("keys/vault.crt")).unwrap();
-    std::fs::remove_file(root.join("keys/vault.key.pem")).unwrap();
-    std::fs::remove_file(root.join("keys/chain.pem")).unwrap();
+    pkcs12(&root.join("keys/vault.p12"), &vault, "s3cret");
+    // The full chain's key next to it; the DER one's `.key` holds another key.
+    std::fs::write(root.join("web/fullchain.key"), shop.key_pem()).unwrap();
+    std::fs::write(root.join("web/soon.key"), vault.key_pem()).unwrap();
 
     // The inventory outside the audited tree: its own files are no certificates to list.
     let db = data.path().join("inventory.sqlite");
@@ -158,7 +181,7 @@ fn an_audit_of_folders_and_keystores_records_each_place_with_its_verdict() {
     assert_eq!(
         summary_line(&out.stdout),
         format!(
-            "audit 'audit' of {host} done: 6 files in T s, 5 certificates in 4 places, 1 without a certificate, 2 unreadable; run 1"
+            "audit 'audit' of {host} done: 8 files in T s, 5 certificates in 4 places, 1 without a certificate, 2 unreadable; run 1"
         )
     );
     let rest: Vec<&str> = out.stdout.lines().skip(1).collect();
@@ -177,7 +200,7 @@ fn an_audit_of_folders_and_keystores_records_each_place_with_its_verdict() {
     assert_eq!(
         summary_line(&out.stdout),
         format!(
-            "audit 'audit' of {host} done: 6 files in T s, 7 certificates in 5 places, 1 without a certificate, 1 unreadable; run 2"
+            "audit 'audit' of {host} done: 8 files in T s, 7 certificates in 5 places, 1 without a certificate, 1 unreadable; run 2"
         )
     );
     assert!(!out.stdout.contains("s3cret") && !out.stderr.contains("s3cret"));
@@ -254,6 +277,30 @@ fn an_audit_of_folders_and_keystores_records_each_place_with_its_verdict() {
             want.2
         );
     }
+    let s = |text: &str| text.to_string();
+    assert_eq!(
+        file_findings(&db),
+        [
+            (
+                file("keys/vault.p12"),
+                s("private-key"),
+                s("OK"),
+                s("its private key was found with it")
+            ),
+            (
+                file("web/fullchain.pem"),
+                s("private-key"),
+                s("OK"),
+                s("its private key was found with it")
+            ),
+            (
+                file("web/soon.der"),
+                s("private-key"),
+                s("CRITICAL"),
+                format!("the private key in {top}/web/soon.key is not this certificate's")
+            ),
+        ]
+    );
     // The leaf of the full chain is listed once, deployed in its file.
     let out = certprobe(
         &db,
@@ -292,5 +339,89 @@ fn an_audit_refuses_a_password_variable_that_is_not_set() {
     assert_eq!(
         out.stderr,
         "certprobe: --password-env: the environment variable CERTPROBE_TEST_UNSET is not set\n"
+    );
+}
+
+#[test]
+fn a_java_keystore_is_one_place_per_entry_and_readable_without_its_password() {
+    let pki = common::pki();
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let vault = pki
+        .intermediate
+        .issue(&LeafSpec::new("vault.example").valid_until(90.0));
+    let p12 = data.path().join("vault.p12");
+    pkcs12(&p12, &vault, "s3cret");
+    let jks = dir.path().join("store.jks");
+    let keytool = |args: &[&str]| {
+        let out = Command::new("keytool").args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    };
+    let (p12_text, jks_text) = (p12.display().to_string(), jks.display().to_string());
+    keytool(&[
+        "-importkeystore",
+        "-noprompt",
+        "-srckeystore",
+        &p12_text,
+        "-srcstoretype",
+        "PKCS12",
+        "-srcstorepass",
+        "s3cret",
+        "-destkeystore",
+        &jks_text,
+        "-deststoretype",
+        "JKS",
+        "-deststorepass",
+        "changeit",
+    ]);
+    let ca = common::root_file();
+    keytool(&[
+        "-importcert",
+        "-noprompt",
+        "-alias",
+        "extra-root",
+        "-file",
+        &ca,
+        "-keystore",
+        &jks_text,
+        "-storepass",
+        "changeit",
+    ]);
+    let db = data.path().join("inventory.sqlite");
+    let out = certprobe(&db, &["audit", &jks_text, "--ca-file", &ca], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let host = host();
+    let place = |entry: &str| format!("file:{host}:{jks_text}#{entry}");
+    let listed: Vec<(String, String)> = places(&db).into_iter().map(|p| (p.0, p.1)).collect();
+    assert_eq!(
+        listed,
+        [
+            (place("extra-root"), "OK".to_string()),
+            (place("vault"), "OK".to_string())
+        ]
+    );
+    let s = |text: &str| text.to_string();
+    let mut found = file_findings(&db);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            (
+                place("extra-root"),
+                s("file"),
+                s("OK"),
+                s("integrity not verified: no keystore password was given")
+            ),
+            (
+                place("vault"),
+                s("private-key"),
+                s("OK"),
+                s("its private key is stored with it in the keystore (encrypted, not compared)")
+            ),
+        ]
     );
 }

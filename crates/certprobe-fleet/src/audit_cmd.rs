@@ -6,9 +6,12 @@ use crate::cli::AuditArgs;
 use crate::scan_cmd::host_name;
 use crate::FleetError;
 use certprobe::analysis::{self, NameMode, TrustStore};
-use certprobe::verdict::{self, Policy};
+use certprobe::verdict::{self, Check, Finding, Policy, State, Verdict};
 use certprobe::{Checker, Outcome};
-use certprobe_audit::{AuditOptions, Auditor, FileError, Secret, DEFAULT_MAX_FILE_SIZE};
+use certprobe_audit::{
+    AuditOptions, Auditor, FileContents, FileError, KeyPresence, Note, Secret,
+    DEFAULT_MAX_FILE_SIZE,
+};
 use certprobe_inventory::model::{EndpointKey, RunStart, RunStatus, Seen, Sighting, StoredFinding};
 use certprobe_inventory::{SqliteStore, Store};
 use serde::Serialize;
@@ -87,11 +90,16 @@ pub fn run(args: &AuditArgs, db: &Path) -> Result<String, FleetError> {
         match &outcome.result {
             Ok(contents) => {
                 report.certificates += contents.certificates.len() as u64;
+                let mut about_file = file_findings(contents);
                 for place in places(&path, outcome.format, contents) {
                     let endpoint = key(place.name.clone());
+                    let mut extra = key_finding(&place.private_key);
+                    // What the file as a whole showed goes with its first place.
+                    extra.append(&mut about_file);
                     batch.push(sighting_of(
                         endpoint,
                         &place,
+                        extra,
                         checker.trust_store(),
                         &options.policy,
                     ));
@@ -151,10 +159,59 @@ fn password(args: &AuditArgs) -> Result<Option<Secret>, FleetError> {
     }
 }
 
-/// A place's chain analysed and judged now, as the inventory keeps it.
+/// The finding of a place's private key, when one was looked for and found or refused.
+fn key_finding(presence: &KeyPresence) -> Vec<Finding> {
+    let (state, message) = match presence {
+        KeyPresence::None => return Vec::new(),
+        KeyPresence::Matched => (State::Ok, "its private key was found with it".to_string()),
+        KeyPresence::InStore => (
+            State::Ok,
+            "its private key is stored with it in the keystore (encrypted, not compared)"
+                .to_string(),
+        ),
+        KeyPresence::Mismatch(path) => (
+            State::Critical,
+            format!(
+                "the private key in {} is not this certificate's",
+                certprobe::text::visible(&path.display().to_string())
+            ),
+        ),
+    };
+    vec![Finding::new(Check::PrivateKey, state, message)]
+}
+
+/// What reading the file showed beside its certificates: keys that belong to none of them
+/// (a finding), a keystore's integrity, keys that could not be read or compared.
+fn file_findings(contents: &FileContents) -> Vec<Finding> {
+    let mut out = Vec::new();
+    match contents.unmatched_keys {
+        0 => {}
+        1 => out.push(Finding::new(
+            Check::PrivateKey,
+            State::Warning,
+            "1 private key in the file belongs to none of its certificates".to_string(),
+        )),
+        n => out.push(Finding::new(
+            Check::PrivateKey,
+            State::Warning,
+            format!("{n} private keys in the file belong to none of its certificates"),
+        )),
+    }
+    for note in &contents.notes {
+        let state = match note {
+            Note::KeyFileUnreadable(..) | Note::StoppedAtSecretKey(_) => State::Warning,
+            _ => State::Ok,
+        };
+        out.push(Finding::new(Check::File, state, note.to_string()));
+    }
+    out
+}
+
+/// A place's chain analysed and judged now, with `extra` findings, as the inventory keeps it.
 fn sighting_of(
     endpoint: EndpointKey,
     place: &Place,
+    extra: Vec<Finding>,
     store: &TrustStore,
     policy: &Policy,
 ) -> Sighting {
@@ -176,7 +233,10 @@ fn sighting_of(
             }
         }
     };
-    let verdict = verdict::judge_chain(&report, &place.chain, store, policy);
+    let judged = verdict::judge_chain(&report, &place.chain, store, policy);
+    let mut findings = judged.findings;
+    findings.extend(extra);
+    let verdict = Verdict::new(findings, judged.tier);
     let chain = report
         .chain
         .iter()

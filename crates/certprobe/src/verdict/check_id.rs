@@ -65,6 +65,10 @@ pub enum Check {
     /// What an inventory knows of the endpoint: stale (not seen in the latest run of its
     /// job), scanned too long ago, or not in the inventory at all.
     Inventory,
+    /// A certificate file's private key: found with it, not its own, or a key without one.
+    PrivateKey,
+    /// What reading a certificate file showed: a keystore's integrity, encrypted keys.
+    File,
 }
 
 impl Check {
@@ -99,11 +103,13 @@ impl Check {
             Check::Setup => "setup",
             Check::Arguments => "arguments",
             Check::Inventory => "inventory",
+            Check::PrivateKey => "private-key",
+            Check::File => "file",
         }
     }
 
     /// Every check, in the order of the enum.
-    pub const ALL: [Check; 28] = [
+    pub const ALL: [Check; 30] = [
         Check::Expiry,
         Check::Tier,
         Check::ChainExpiry,
@@ -132,6 +138,8 @@ impl Check {
         Check::Setup,
         Check::Arguments,
         Check::Inventory,
+        Check::PrivateKey,
+        Check::File,
     ];
 
     /// The check of an id as [`Check::as_str`] writes it (and an inventory stores it).
@@ -190,7 +198,9 @@ mod tests {
             | Check::Certificate
             | Check::Setup
             | Check::Arguments
-            | Check::Inventory => c,
+            | Check::Inventory
+            | Check::PrivateKey
+            | Check::File => c,
         };
         let mut ids = std::collections::HashSet::new();
         for check in Check::ALL {

@@ -10,6 +10,7 @@
 
 pub mod json;
 pub mod json_schema;
+pub mod many;
 pub mod nagios;
 pub mod prometheus;
 pub mod prtg;

@@ -22,8 +22,10 @@
 mod audit;
 mod error;
 mod formats;
+mod judge;
 mod keys;
 mod outcome;
+pub mod places;
 mod secret;
 mod walk;
 
@@ -31,5 +33,6 @@ pub use audit::{
     audit_paths, read_bytes, AuditOptions, Auditor, Listed, OptionsError, DEFAULT_MAX_FILE_SIZE,
 };
 pub use error::{FileError, NotFound, Store, Unreadable};
+pub use judge::{judge_file, JudgedPlace, Judging};
 pub use outcome::{FileContents, FileOutcome, Format, FoundCertificate, KeyPresence, Note};
 pub use secret::Secret;

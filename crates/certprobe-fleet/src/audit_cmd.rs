@@ -1,15 +1,12 @@
 //! `certprobe audit`: the certificates of files, folders and keystores, analysed like a
 //! served chain (no connection, no name check) and recorded as places of this host.
 
-use crate::audit_places::{places, Place};
 use crate::cli::AuditArgs;
 use crate::scan_cmd::host_name;
 use crate::FleetError;
-use certprobe::analysis::{self, NameMode, TrustStore};
-use certprobe::verdict::{self, Check, Finding, Policy, State, Verdict};
-use certprobe::{Checker, Outcome};
+use certprobe::Checker;
 use certprobe_audit::{
-    AuditOptions, Auditor, FileContents, FileError, KeyPresence, Note, Secret,
+    judge_file, AuditOptions, Auditor, FileError, JudgedPlace, Judging, Secret,
     DEFAULT_MAX_FILE_SIZE,
 };
 use certprobe_inventory::model::{EndpointKey, RunStart, RunStatus, Seen, Sighting, StoredFinding};
@@ -90,19 +87,14 @@ pub fn run(args: &AuditArgs, db: &Path) -> Result<String, FleetError> {
         match &outcome.result {
             Ok(contents) => {
                 report.certificates += contents.certificates.len() as u64;
-                let mut about_file = file_findings(contents);
-                for place in places(&path, outcome.format, contents) {
-                    let endpoint = key(place.name.clone());
-                    let mut extra = key_finding(&place.private_key);
-                    // What the file as a whole showed goes with its first place.
-                    extra.append(&mut about_file);
-                    batch.push(sighting_of(
-                        endpoint,
-                        &place,
-                        extra,
-                        checker.trust_store(),
-                        &options.policy,
-                    ));
+                let judging = Judging {
+                    store: checker.trust_store(),
+                    policy: &options.policy,
+                    name: None,
+                    now: certprobe::clock::now_unix(),
+                };
+                for place in judge_file(&path, outcome.format, contents, &judging) {
+                    batch.push(sighting_of(key(place.name.clone()), &place));
                     report.places += 1;
                 }
             }
@@ -159,103 +151,32 @@ fn password(args: &AuditArgs) -> Result<Option<Secret>, FleetError> {
     }
 }
 
-/// The finding of a place's private key, when one was looked for and found or refused.
-fn key_finding(presence: &KeyPresence) -> Vec<Finding> {
-    let (state, message) = match presence {
-        KeyPresence::None => return Vec::new(),
-        KeyPresence::Matched => (State::Ok, "its private key was found with it".to_string()),
-        KeyPresence::InStore => (
-            State::Ok,
-            "its private key is stored with it in the keystore (encrypted, not compared)"
-                .to_string(),
-        ),
-        KeyPresence::Mismatch(path) => (
-            State::Critical,
-            format!(
-                "the private key in {} is not this certificate's",
-                certprobe::text::visible(&path.display().to_string())
-            ),
-        ),
-    };
-    vec![Finding::new(Check::PrivateKey, state, message)]
-}
-
-/// What reading the file showed beside its certificates: keys that belong to none of them
-/// (a finding), a keystore's integrity, keys that could not be read or compared.
-fn file_findings(contents: &FileContents) -> Vec<Finding> {
-    let mut out = Vec::new();
-    match contents.unmatched_keys {
-        0 => {}
-        1 => out.push(Finding::new(
-            Check::PrivateKey,
-            State::Warning,
-            "1 private key in the file belongs to none of its certificates".to_string(),
-        )),
-        n => out.push(Finding::new(
-            Check::PrivateKey,
-            State::Warning,
-            format!("{n} private keys in the file belong to none of its certificates"),
-        )),
-    }
-    for note in &contents.notes {
-        let state = match note {
-            Note::KeyFileUnreadable(..) | Note::StoppedAtSecretKey(_) => State::Warning,
-            _ => State::Ok,
-        };
-        out.push(Finding::new(Check::File, state, note.to_string()));
-    }
-    out
-}
-
-/// A place's chain analysed and judged now, with `extra` findings, as the inventory keeps it.
-fn sighting_of(
-    endpoint: EndpointKey,
-    place: &Place,
-    extra: Vec<Finding>,
-    store: &TrustStore,
-    policy: &Policy,
-) -> Sighting {
-    let now = certprobe::clock::now_unix();
-    let analysed = analysis::analyze(&place.chain, "", NameMode::None, store, now);
-    let report = match analysed {
-        Ok(report) => report,
-        Err(e) => {
-            return Sighting {
-                endpoint,
-                observed_at: now,
-                state: 3,
-                summary: format!("the certificate cannot be read: {e}"),
-                findings: Vec::new(),
-                seen: Seen::Failed {
-                    kind: "bad-certificate".to_string(),
-                    answered: true,
-                },
-            }
-        }
-    };
-    let judged = verdict::judge_chain(&report, &place.chain, store, policy);
-    let mut findings = judged.findings;
-    findings.extend(extra);
-    let verdict = Verdict::new(findings, judged.tier);
-    let chain = report
-        .chain
-        .iter()
-        .zip(&place.chain)
-        .map(|(facts, der)| certprobe_scan::sighting::record_of(facts, der))
-        .collect();
-    let outcome = Outcome {
-        target: None,
-        observation: None,
-        report: Some(report),
-        verdict,
-        policy: policy.clone(),
-        error: None,
+/// A judged place as the inventory keeps it.
+fn sighting_of(endpoint: EndpointKey, place: &JudgedPlace) -> Sighting {
+    let outcome = &place.outcome;
+    let seen = match &outcome.report {
+        Some(report) => Seen::Served {
+            chain: report
+                .chain
+                .iter()
+                .zip(&place.chain)
+                .map(|(facts, der)| certprobe_scan::sighting::record_of(facts, der))
+                .collect(),
+            tls_version: String::new(),
+        },
+        None => Seen::Failed {
+            kind: "bad-certificate".to_string(),
+            answered: true,
+        },
     };
     Sighting {
         endpoint,
-        observed_at: now,
+        observed_at: outcome
+            .report
+            .as_ref()
+            .map_or_else(certprobe::clock::now_unix, |r| r.now),
         state: outcome.verdict.state.exit_code() as u8,
-        summary: certprobe::render::summary(&outcome),
+        summary: certprobe::render::summary(outcome),
         findings: outcome
             .verdict
             .findings
@@ -266,10 +187,7 @@ fn sighting_of(
                 message: f.message.clone(),
             })
             .collect(),
-        seen: Seen::Served {
-            chain,
-            tls_version: String::new(),
-        },
+        seen,
     }
 }
 

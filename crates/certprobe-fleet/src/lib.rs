@@ -5,7 +5,6 @@
 #![deny(missing_docs)]
 
 mod audit_cmd;
-mod audit_places;
 pub mod cli;
 mod daemon_cmd;
 pub mod export;

@@ -3,8 +3,8 @@
 //! for a keystore entry); a bundle of unrelated certificates (a CA bundle) is one place per
 //! certificate (`#1`, `#2`, ... from the file's first), so each one's expiry is listed.
 
+use crate::{FileContents, Format, FoundCertificate, KeyPresence};
 use certprobe::analysis::certificate::CertFacts;
-use certprobe_audit::{FileContents, Format, FoundCertificate, KeyPresence};
 
 /// One place: its name and its chain as found (leaf first), with the leaf's key presence.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -72,6 +72,11 @@ fn programs() -> Vec<Program> {
         ],
     });
     programs.push(Program {
+        command: certprobe_file_check::command(),
+        manual: "Monitoring Plugins",
+        see_also: &["certprobe-audit", "check_tls_cert"],
+    });
+    programs.push(Program {
         command: certprobe_fleet::command(),
         manual: "certprobe Manual",
         see_also: &["check_cert_inventory"],

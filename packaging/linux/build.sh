@@ -30,7 +30,7 @@ die() {
     exit 1
 }
 
-plugins=(check_tls_cert check_smtp_cert check_lmtp_cert check_ldap_cert check_cert_inventory)
+plugins=(check_tls_cert check_smtp_cert check_lmtp_cert check_ldap_cert check_cert_inventory check_cert_file)
 programs=("${plugins[@]}" certprobe)
 units=(certprobe-daemon.service certprobe-scan@.service certprobe-scan@.timer)
 
@@ -237,8 +237,9 @@ Description: TLS certificate check plugins and network certificate inventory
  .
  Plugins in /usr/lib/nagios/plugins: check_tls_cert (direct TLS, and
  STARTTLS for SMTP, LMTP, LDAP, IMAP, POP3, FTP, XMPP, PostgreSQL, MySQL and
- ManageSieve), check_smtp_cert, check_lmtp_cert, check_ldap_cert, and
- check_cert_inventory, which reads the inventory instead of connecting.
+ ManageSieve), check_smtp_cert, check_lmtp_cert, check_ldap_cert,
+ check_cert_inventory, which reads the inventory instead of connecting, and
+ check_cert_file, which reads certificate files, folders and keystores.
  .
  The certprobe command scans whole networks into a certificate inventory
  (SQLite) and queries and exports it; systemd units run its scans on

@@ -25,7 +25,7 @@ ROOT=$PWD
 RELEASE=$ROOT/target/release
 NAGIOS_CFG=$ROOT/packaging/nagios/certprobe.cfg
 ICINGA_CONF=$ROOT/packaging/icinga2/certprobe.conf
-PLUGINS=(check_tls_cert check_smtp_cert check_lmtp_cert check_ldap_cert check_cert_inventory certprobe)
+PLUGINS=(check_tls_cert check_smtp_cert check_lmtp_cert check_ldap_cert check_cert_inventory check_cert_file certprobe)
 RUN_USER=nagios  # Debian's icinga2 runs as nagios:nagios
 RUN_GROUP=nagios
 WAIT_SECONDS=60
@@ -411,6 +411,10 @@ nagios_run 1 "CERT_INVENTORY WARNING - tls.example:$TLS_PORT certificate expires
     "check_cert_inventory_sni!tls.example!$TLS_PORT!300!7!--db $INV_DB"
 nagios_run 3 "CERT_INVENTORY UNKNOWN - the inventory $INV_DB holds no endpoint at address 127.0.0.1 on port $CLOSED_PORT" \
     "check_cert_inventory!$CLOSED_PORT!30!7!--db $INV_DB"
+nagios_run 0 "CERT_FILE OK - 'tls.example' issued by 'certprobe test CA'" \
+    "check_cert_file!$PKI/tls.example.chain.pem!30!7!--ca-file $CA"
+nagios_run 1 "CERT_FILE WARNING - certificate expires in" \
+    "check_cert_file!$PKI/tls.example.chain.pem!300!7!--ca-file $CA"
 
 # --- 4. Icinga 2: icinga2 daemon -C -------------------------------------------------------------
 I2=$WORK/icinga2
@@ -486,6 +490,14 @@ object Service "certprobe_smtp" {
   vars.certprobe_host = "mail.example"
   vars.certprobe_port = $SMTP_PORT
   vars.certprobe_helo = "icinga.example"
+}
+
+object Service "certprobe_file" {
+  import "certprobe-fast"
+  check_command = "certprobe_file"
+  vars.certprobe_file_path = "$PKI/tls.example.chain.pem"
+  vars.certprobe_file_name = "tls.example"
+  vars.certprobe_file_ca_file = [ "$CA" ]
 }
 
 object Service "certprobe_inventory" {
@@ -596,7 +608,7 @@ if [ "$I2_VALID" = yes ]; then
     fi
 fi
 
-SERVICES=(certprobe_tls certprobe_smtp certprobe_tls_warning certprobe_ldap certprobe_inventory)
+SERVICES=(certprobe_tls certprobe_smtp certprobe_tls_warning certprobe_ldap certprobe_inventory certprobe_file)
 RESULT_JSON=$WORK/results.json
 if [ "$API_UP" = yes ]; then
     deadline=$((SECONDS + WAIT_SECONDS))
@@ -647,6 +659,7 @@ if [ -s "$RESULT_JSON" ]; then
     check_result certprobe_smtp 0 "SMTP_CERT OK - mail.example:$SMTP_PORT" '30:;7:'
     check_result certprobe_tls_warning 1 "TLS_CERT WARNING - tls.example:$TLS_PORT" '300:;7:'
     check_result certprobe_inventory 0 "CERT_INVENTORY OK - tls.example:$TLS_PORT 'tls.example' issued by" '30:;7:'
+    check_result certprobe_file 0 "CERT_FILE OK - 'tls.example' issued by 'certprobe test CA'" '30:;7:'
     # The command lines Icinga 2 built from the variables, as the plugins received them
     # (compared as "option value" pairs, in any order).
     check_command_line() { # SERVICE WANT_EXIT JSON_ARRAY_OF_ARGUMENTS

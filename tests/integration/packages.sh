@@ -97,7 +97,7 @@ version=$(awk '
     section == "[workspace.package]" && $1 == "version" {
         gsub(/[" ]/, "", $0); sub(/^version=/, "", $0); print; exit
     }' Cargo.toml)
-plugins=(check_tls_cert check_smtp_cert check_lmtp_cert check_ldap_cert check_cert_inventory)
+plugins=(check_tls_cert check_smtp_cert check_lmtp_cert check_ldap_cert check_cert_inventory check_cert_file)
 # The man pages examples/gen_docs.rs writes: one per program, and certprobe's subcommands'
 # (named as git's are: certprobe-scan(1), certprobe-inventory-where(1)).
 documented=("${plugins[@]}" certprobe)

@@ -274,7 +274,9 @@ impl Checker {
     }
 }
 
-fn load_trust(selection: &TrustSelection) -> Result<TrustStore, SetupError> {
+/// The trust anchors of a selection: what a checker verifies against, and what
+/// `check_cert_file` judges files against without building a checker.
+pub fn load_trust(selection: &TrustSelection) -> Result<TrustStore, SetupError> {
     let mut store = TrustStore::empty();
     if selection.mozilla {
         store.add_mozilla();

@@ -41,7 +41,9 @@ pub mod tls_version;
 pub mod verdict;
 
 pub use budget::{Budget, Deadline};
-pub use check::{CheckOptions, Checker, CheckerSettings, Connected, SetupError, TrustSelection};
+pub use check::{
+    load_trust, CheckOptions, Checker, CheckerSettings, Connected, SetupError, TrustSelection,
+};
 pub use observation::{ConnectError, ErrorKind, Observation};
 pub use outcome::Outcome;
 pub use protocol::Protocol;

@@ -221,8 +221,7 @@ pub fn check(request: &Request, now: i64) -> Rendered {
             }
             // A folder's files without a certificate are not the check's business; a file
             // named on the command line is.
-            Err(FileError::NoCertificate(_))
-                if !request.args.paths.iter().any(|p| *p == outcome.path) => {}
+            Err(FileError::NoCertificate(_)) if !request.args.paths.contains(&outcome.path) => {}
             Err(error) => {
                 let extra = about(&path);
                 outcomes.push((path.clone(), Err(error.to_string()), extra));

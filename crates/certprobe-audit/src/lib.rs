@@ -35,4 +35,4 @@ pub use audit::{
 pub use error::{FileError, NotFound, Store, Unreadable};
 pub use judge::{judge_file, JudgedPlace, Judging};
 pub use outcome::{FileContents, FileOutcome, Format, FoundCertificate, KeyPresence, Note};
-pub use secret::Secret;
+pub use secret::{password_from, PasswordError, Secret};

@@ -2,7 +2,60 @@
 //! an environment variable that the config names). It has no `Display`, and its `Debug`
 //! shows nothing of it, so it cannot end up in a log by accident.
 
-use std::path::Path;
+use crate::error::Unreadable;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Why the password named on the command line could not be had.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordError {
+    /// `--password-file` cannot be read.
+    File(PathBuf, Unreadable),
+    /// `--password-env` names a variable that is not set.
+    NotSet(String),
+}
+
+impl fmt::Display for PasswordError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PasswordError::File(path, why) => {
+                let path = certprobe::text::visible(&path.display().to_string());
+                let why = match why {
+                    Unreadable::PermissionDenied => "permission denied".to_string(),
+                    Unreadable::NotFound => "there is no such file".to_string(),
+                    Unreadable::Other(words) => words.clone(),
+                };
+                write!(f, "--password-file: cannot read {path}: {why}")
+            }
+            PasswordError::NotSet(name) => write!(
+                f,
+                "--password-env: the environment variable {} is not set",
+                certprobe::text::visible(name)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for PasswordError {}
+
+/// The password of `--password-file FILE` (its first line) or `--password-env NAME`, the two
+/// ways the commands take one (never the command line itself); none without either.
+pub fn password_from(
+    file: Option<&Path>,
+    env: Option<&str>,
+) -> Result<Option<Secret>, PasswordError> {
+    if let Some(file) = file {
+        return Secret::from_file(file)
+            .map(Some)
+            .map_err(|e| PasswordError::File(file.to_path_buf(), Unreadable::from_io(&e)));
+    }
+    match env {
+        Some(name) => Secret::from_env(name)
+            .map(Some)
+            .ok_or_else(|| PasswordError::NotSet(name.to_string())),
+        None => Ok(None),
+    }
+}
 
 /// A password as bytes.
 #[derive(Clone, PartialEq, Eq)]
@@ -72,5 +125,21 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(format!("{:?}", Secret::new("s3cret")), "Secret(hidden)");
         assert_eq!(Secret::new(vec![0xff]).text(), None);
+    }
+
+    #[test]
+    fn a_password_that_cannot_be_had_is_a_sentence() {
+        let missing = Path::new("/nonexistent/certprobe/password");
+        let error = password_from(Some(missing), None).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "--password-file: cannot read /nonexistent/certprobe/password: there is no such file"
+        );
+        let error = password_from(None, Some("CERTPROBE_TEST_NOT_SET_\u{7}")).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "--password-env: the environment variable CERTPROBE_TEST_NOT_SET_\\x07 is not set"
+        );
+        assert_eq!(password_from(None, None), Ok(None));
     }
 }

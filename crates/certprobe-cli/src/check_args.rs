@@ -19,6 +19,32 @@ use clap::{ArgAction, ValueEnum};
 use std::path::PathBuf;
 use std::str::FromStr;
 
+/// The check options about a connection (its lookups, revocation, TLS versions): for a chain
+/// read from a file (`check_cert_file`, `certprobe audit`) they do not apply, and
+/// [`without_connection_options`] takes them out of the help.
+pub const CONNECTION_OPTIONS: [&str; 12] = [
+    "timeout_state",
+    "fetch_intermediates",
+    "cache_dir",
+    "fetch_from_private",
+    "fetch_allow",
+    "fetch_deny",
+    "no_revocation",
+    "revocation_strict",
+    "require_stapling",
+    "protocols",
+    "min_tls",
+    "min_grade",
+];
+
+/// `cmd` with [`CONNECTION_OPTIONS`] hidden from its help and man page (still accepted, so a
+/// command line shared with check_tls_cert keeps working, and without effect).
+pub fn without_connection_options(cmd: clap::Command) -> clap::Command {
+    CONNECTION_OPTIONS
+        .iter()
+        .fold(cmd, |cmd, id| cmd.mut_arg(*id, |a| a.hide(true)))
+}
+
 /// The check options as clap arguments, for `#[command(flatten)]`; [`CheckArgs::to_check`] validates them.
 #[derive(Debug, Clone, clap::Args)]
 pub struct CheckArgs {

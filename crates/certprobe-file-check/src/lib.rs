@@ -15,7 +15,8 @@ use certprobe::render::{Format, Rendered};
 use certprobe::verdict::{Check, State};
 use certprobe::{Outcome, Protocol};
 use certprobe_audit::{
-    judge_file, AuditOptions, Auditor, FileError, Judging, Secret, DEFAULT_MAX_FILE_SIZE,
+    judge_file, password_from, AuditOptions, Auditor, FileError, Judging, Secret,
+    DEFAULT_MAX_FILE_SIZE,
 };
 use certprobe_cli::{CheckArgs, Plugin};
 use clap::{ArgAction, FromArgMatches, Parser};
@@ -83,7 +84,7 @@ pub struct Args {
     #[arg(short, long, action = ArgAction::Count)]
     verbose: u8,
 
-    /// The checks, as in check_tls_cert (the ones about a connection do not apply).
+    /// The checks, as in check_tls_cert (the ones about a connection do not apply: hidden).
     #[command(flatten)]
     check: CheckArgs,
 }
@@ -97,7 +98,7 @@ fn positive_seconds(text: &str) -> Result<f64, certprobe_cli::ArgumentError> {
 
 /// The clap command of check_cert_file, for [`parse`], the man page and the completions.
 pub fn command() -> clap::Command {
-    <Args as clap::CommandFactory>::command()
+    certprobe_cli::without_connection_options(<Args as clap::CommandFactory>::command())
 }
 
 /// What to check, and how.
@@ -135,7 +136,8 @@ pub fn parse(args: Vec<OsString>) -> Result<Request, Rendered> {
         Some(name) => Some(certprobe::idna::to_ascii_name(name).map_err(|e| usage(&e))?),
         None => None,
     };
-    let password = password(&args).map_err(|e| usage(&e))?;
+    let password = password_from(args.password_file.as_deref(), args.password_env.as_deref())
+        .map_err(|e| usage(&e))?;
     Ok(Request {
         timeout: Duration::from_secs_f64(args.timeout),
         format,
@@ -145,37 +147,6 @@ pub fn parse(args: Vec<OsString>) -> Result<Request, Rendered> {
         name,
         args,
     })
-}
-
-/// The password from `--password-file` or `--password-env`, never from the command line.
-fn password(args: &Args) -> Result<Option<Secret>, String> {
-    if let Some(file) = &args.password_file {
-        return Secret::from_file(file).map(Some).map_err(|e| {
-            format!(
-                "--password-file: cannot read {}: {}",
-                certprobe::text::visible(&file.display().to_string()),
-                io_words(&e)
-            )
-        });
-    }
-    match &args.password_env {
-        Some(name) => Secret::from_env(name).map(Some).ok_or_else(|| {
-            format!(
-                "--password-env: the environment variable {} is not set",
-                certprobe::text::visible(name)
-            )
-        }),
-        None => Ok(None),
-    }
-}
-
-/// An I/O error in words, without the library's wording of its kind.
-fn io_words(e: &std::io::Error) -> &'static str {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file",
-        std::io::ErrorKind::PermissionDenied => "permission denied",
-        _ => "it cannot be read",
-    }
 }
 
 /// Checks the request's files at the time `now` (Unix seconds).

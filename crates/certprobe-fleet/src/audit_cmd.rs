@@ -1,12 +1,12 @@
-//! `certprobe audit`: the certificates of files, folders and keystores, analysed like a
-//! served chain (no connection, no name check) and recorded as places of this host.
+//! `certprobe audit`: the certificates of files, folders and keystores, judged as
+//! `check_cert_file` judges them (no connection, no name check) and recorded as places of
+//! this host.
 
 use crate::cli::AuditArgs;
 use crate::scan_cmd::host_name;
 use crate::FleetError;
-use certprobe::Checker;
 use certprobe_audit::{
-    judge_file, AuditOptions, Auditor, FileError, JudgedPlace, Judging, Secret,
+    judge_file, password_from, AuditOptions, Auditor, FileError, JudgedPlace, Judging,
     DEFAULT_MAX_FILE_SIZE,
 };
 use certprobe_inventory::model::{EndpointKey, RunStart, RunStatus, Seen, Sighting, StoredFinding};
@@ -43,19 +43,21 @@ struct Problem {
 pub fn run(args: &AuditArgs, db: &Path) -> Result<String, FleetError> {
     let started = std::time::Instant::now();
     let (options, settings) = args.check.to_check().map_err(FleetError::arguments)?;
-    let checker = Checker::new(&settings).map_err(|e| FleetError::Setup(e.to_string()))?;
+    let store =
+        certprobe::load_trust(&settings.trust).map_err(|e| FleetError::Setup(e.to_string()))?;
     let auditor = Auditor::new(&AuditOptions {
         include: args.include.clone(),
         exclude: args.exclude.clone(),
         follow_symlinks: args.follow_symlinks,
         max_file_size: DEFAULT_MAX_FILE_SIZE,
-        password: password(args)?,
+        password: password_from(args.password_file.as_deref(), args.password_env.as_deref())
+            .map_err(FleetError::arguments)?,
     })
     .map_err(FleetError::arguments)?;
-    let mut store = SqliteStore::open(db).map_err(FleetError::Inventory)?;
+    let mut inventory = SqliteStore::open(db).map_err(FleetError::Inventory)?;
     let host = host_name();
     let now = certprobe::clock::now_unix();
-    let mut run = store
+    let mut run = inventory
         .begin_run(
             &RunStart {
                 job: args.job.clone(),
@@ -88,7 +90,7 @@ pub fn run(args: &AuditArgs, db: &Path) -> Result<String, FleetError> {
             Ok(contents) => {
                 report.certificates += contents.certificates.len() as u64;
                 let judging = Judging {
-                    store: checker.trust_store(),
+                    store: &store,
                     policy: &options.policy,
                     name: None,
                     now: certprobe::clock::now_unix(),
@@ -109,16 +111,16 @@ pub fn run(args: &AuditArgs, db: &Path) -> Result<String, FleetError> {
             }
         }
         if batch.len() >= BATCH {
-            store
+            inventory
                 .record(&mut run, &batch)
                 .map_err(FleetError::Inventory)?;
             batch.clear();
         }
     }
-    store
+    inventory
         .record(&mut run, &batch)
         .map_err(FleetError::Inventory)?;
-    store
+    inventory
         .finish_run(run, RunStatus::Done, certprobe::clock::now_unix())
         .map_err(FleetError::Inventory)?;
     report.seconds = started.elapsed().as_secs_f64();
@@ -127,28 +129,6 @@ pub fn run(args: &AuditArgs, db: &Path) -> Result<String, FleetError> {
     } else {
         summary(&report)
     })
-}
-
-/// The password from `--password-file` or `--password-env`, never from the command line.
-fn password(args: &AuditArgs) -> Result<Option<Secret>, FleetError> {
-    if let Some(file) = &args.password_file {
-        return Secret::from_file(file).map(Some).map_err(|e| {
-            FleetError::Arguments(format!(
-                "--password-file: cannot read {}: {}",
-                certprobe::text::visible(&file.display().to_string()),
-                certprobe_inventory::error::io_words(&e)
-            ))
-        });
-    }
-    match &args.password_env {
-        Some(name) => Secret::from_env(name).map(Some).ok_or_else(|| {
-            FleetError::Arguments(format!(
-                "--password-env: the environment variable {} is not set",
-                certprobe::text::visible(name)
-            ))
-        }),
-        None => Ok(None),
-    }
 }
 
 /// A judged place as the inventory keeps it.

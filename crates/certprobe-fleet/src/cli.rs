@@ -66,7 +66,7 @@ pub struct AuditArgs {
     #[arg(long, value_name = "NAME")]
     pub password_env: Option<String>,
 
-    /// The job the audit is recorded as [default: audit].
+    /// The job the audit is recorded as.
     #[arg(long, value_name = "NAME", default_value = "audit")]
     pub job: String,
 

@@ -69,7 +69,9 @@ pub struct Ran {
 /// The clap command of `certprobe` with its subcommands: the one [`run`] parses with, for the
 /// man pages and the shell completions (`examples/gen_docs.rs`).
 pub fn command() -> clap::Command {
+    // An audit reads files: the check options about a connection are not shown for it.
     <Cli as clap::CommandFactory>::command()
+        .mut_subcommand("audit", certprobe_cli::without_connection_options)
 }
 
 /// Runs the command with `args` (the first is the program name).
@@ -78,7 +80,10 @@ pub fn run(args: Vec<OsString>) -> Ran {
         Ok(found) => found,
         Err(e) => return failed(&e, 2),
     };
-    let cli = match Cli::try_parse_from(args) {
+    let parsed = command()
+        .try_get_matches_from(args)
+        .and_then(|matches| <Cli as clap::FromArgMatches>::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };

@@ -5,7 +5,9 @@
 //!     cargo run --release --example bench_inventory -- PATH
 
 use certprobe::analysis::certificate::CertFacts;
-use certprobe_inventory::model::{EndpointKey, RunStart, RunStatus, Seen, Sighting, StoredFinding};
+use certprobe_inventory::model::{
+    EndpointKey, RunKind, RunStart, RunStatus, Seen, Sighting, StoredFinding,
+};
 use certprobe_inventory::{SqliteStore, Store};
 use certprobe_testkit::{Ca, LeafSpec};
 
@@ -24,6 +26,7 @@ fn main() {
     let mut run = store
         .begin_run(
             &RunStart {
+                kind: RunKind::Scan,
                 job: "bench".to_string(),
                 zone: String::new(),
                 host: "bench".to_string(),

@@ -425,3 +425,67 @@ fn a_java_keystore_is_one_place_per_entry_and_readable_without_its_password() {
         ]
     );
 }
+
+#[test]
+fn check_cert_inventory_says_which_hosts_were_not_audited_lately() {
+    let pki = common::pki();
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let leaf = pki
+        .intermediate
+        .issue(&LeafSpec::new("shop.example").valid_until(60.0));
+    std::fs::write(dir.path().join("shop.pem"), pem(&leaf.der)).unwrap();
+    let db = data.path().join("inventory.sqlite");
+    let top = dir.path().display().to_string();
+    let out = certprobe(&db, &["audit", &top], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // The audit ended 8 days ago, as far as the inventory knows.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute("UPDATE scan_run SET ended = ended - 8 * 86400", [])
+        .unwrap();
+    let ended: i64 = conn
+        .query_row("SELECT ended FROM scan_run", [], |row| row.get(0))
+        .unwrap();
+    drop(conn);
+    let host = host();
+    let check = |args: &[&str]| {
+        let db = db.display().to_string();
+        let mut all = vec!["--db", db.as_str()];
+        all.extend_from_slice(args);
+        common::run_plugin(env!("CARGO_BIN_EXE_check_cert_inventory"), &all)
+    };
+    let run = check(&["--audit-age", "7d"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "CERT_INVENTORY WARNING - {host} was last audited 8 days ago ({}): older than --audit-age 7d\n",
+            format_utc(ended)
+        )
+    );
+    let run = check(&["--audit-age", "10d", "--host", &host.to_uppercase()]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "CERT_INVENTORY OK - {host} was audited 8 days ago ({}, run 1 of job 'audit', 1 place)\n",
+            format_utc(ended)
+        )
+    );
+    let run = check(&[
+        "--audit-age",
+        "7d",
+        "--host",
+        "web01",
+        "--max-age-state",
+        "critical",
+    ]);
+    assert_eq!(run.code, 3);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "CERT_INVENTORY UNKNOWN - the inventory {} holds no completed audit of host web01 (run certprobe audit there)\n",
+            db.display()
+        )
+    );
+}

@@ -9,7 +9,9 @@ use certprobe_audit::{
     judge_file, password_from, AuditOptions, Auditor, FileError, JudgedPlace, Judging,
     DEFAULT_MAX_FILE_SIZE,
 };
-use certprobe_inventory::model::{EndpointKey, RunStart, RunStatus, Seen, Sighting, StoredFinding};
+use certprobe_inventory::model::{
+    EndpointKey, RunKind, RunStart, RunStatus, Seen, Sighting, StoredFinding,
+};
 use certprobe_inventory::{SqliteStore, Store};
 use serde::Serialize;
 use std::path::Path;
@@ -60,6 +62,7 @@ pub fn run(args: &AuditArgs, db: &Path) -> Result<String, FleetError> {
     let mut run = inventory
         .begin_run(
             &RunStart {
+                kind: RunKind::Audit,
                 job: args.job.clone(),
                 zone: args.zone.clone(),
                 host: host.clone(),

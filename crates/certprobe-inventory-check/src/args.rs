@@ -57,9 +57,15 @@ pub struct Args {
     #[arg(long, value_name = "DURATION", value_parser = max_age)]
     max_age: Option<MaxAge>,
 
-    /// The state of data older than --max-age.
+    /// The state of data older than --max-age, and of a host's audit older than --audit-age.
     #[arg(long, value_enum, value_name = "STATE", default_value_t = StateArg::Warning)]
     max_age_state: StateArg,
+
+    /// Checks hosts' local audits (certprobe audit) instead of endpoints: a host whose latest
+    /// completed audit is older than this is WARNING (or --max-age-state); the host is
+    /// --host, every audited host without it. Seconds, or 36h, 2d, 1w.
+    #[arg(long, value_name = "DURATION", value_parser = max_age, conflicts_with_all = ["ip", "port"])]
+    audit_age: Option<MaxAge>,
 
     /// Output format for the monitoring system that runs the check.
     #[arg(short, long, value_name = "FORMAT", default_value = "nagios", value_parser = Format::NAMES)]
@@ -186,7 +192,11 @@ impl Args {
                 Err(_) => sni = Some(name),
             }
         }
-        if ip.is_none() && sni.is_none() {
+        if self.audit_age.is_some() {
+            // The audited host, by the name its audit recorded (compared without case).
+            ip = None;
+            sni = self.host.as_deref().map(|h| h.trim().to_string());
+        } else if ip.is_none() && sni.is_none() {
             return Err(ArgError::NoEndpoint);
         }
         let format = Format::from_name(&self.output)
@@ -204,6 +214,7 @@ impl Args {
                 ..Policy::default()
             },
             max_age: self.max_age.map(|m| (m.seconds, m.text)),
+            audit_age: self.audit_age.map(|m| (m.seconds, m.text)),
             max_age_state: match self.max_age_state {
                 StateArg::Ok => State::Ok,
                 StateArg::Warning => State::Warning,

@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 mod args;
+mod audits;
 pub mod output;
 pub mod rebuild;
 pub mod stored;
@@ -53,8 +54,10 @@ pub struct Request {
     pub policy: Policy,
     /// `--max-age` in seconds, and as given.
     pub max_age: Option<(i64, String)>,
-    /// The state of data older than `--max-age`.
+    /// The state of data older than `--max-age` (and of audits older than `--audit-age`).
     pub max_age_state: State,
+    /// `--audit-age` in seconds, and as given: check hosts' audits, not endpoints.
+    pub audit_age: Option<(i64, String)>,
     /// The output format.
     pub format: Format,
     /// `-v` count.
@@ -101,6 +104,9 @@ pub fn check(request: &Request, now: i64) -> Rendered {
         Ok(store) => store,
         Err(e) => return unknown(Check::Setup, &e.to_string()),
     };
+    if let Some(age) = &request.audit_age {
+        return audits::check(&store, request, age, now, &context);
+    }
     let filter = EndpointFilter {
         address: request.ip.map(|ip| ip.to_string()),
         sni: request.sni.clone(),

@@ -23,7 +23,7 @@ pub use store::{Run, Store};
 
 use model::{RunStart, RunStatus, Sighting};
 use query::{
-    CertificateFilter, CertificateRow, CleanupCounts, DeploymentRow, EndpointDetail,
+    AuditRow, CertificateFilter, CertificateRow, CleanupCounts, DeploymentRow, EndpointDetail,
     EndpointFilter, EndpointRow, EventRow, ExportRow, HistoryOf, RunRow,
 };
 
@@ -77,6 +77,10 @@ impl Store for SqliteStore {
 
     fn runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<RunRow>, InventoryError> {
         self.query_runs(job, limit)
+    }
+
+    fn audits(&self, host: Option<&str>) -> Result<Vec<AuditRow>, InventoryError> {
+        self.query_audits(host)
     }
 
     fn export(&self, job: Option<&str>) -> Result<Vec<ExportRow>, InventoryError> {

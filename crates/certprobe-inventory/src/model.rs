@@ -129,6 +129,8 @@ pub struct Sighting {
 /// A scan run as it starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunStart {
+    /// What the run does: `scan` (the network) or `audit` (local files).
+    pub kind: RunKind,
     /// The job's name (`adhoc` for targets on the command line).
     pub job: String,
     /// The scanner's zone.
@@ -139,6 +141,26 @@ pub struct RunStart {
     pub started: i64,
     /// Endpoints planned.
     pub planned: u64,
+}
+
+/// What a run does, as the inventory stores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunKind {
+    /// `certprobe scan`: endpoints on the network.
+    Scan,
+    /// `certprobe audit`: certificates in this host's files and stores.
+    Audit,
+}
+
+impl RunKind {
+    /// The stored name: `scan`, `audit`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunKind::Scan => "scan",
+            RunKind::Audit => "audit",
+        }
+    }
 }
 
 /// A run's counts as it ends.

@@ -210,6 +210,21 @@ pub struct RunRow {
     pub counts: crate::model::RunCounts,
 }
 
+/// A host's latest completed audit run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditRow {
+    /// The audited host.
+    pub host: String,
+    /// The run's id.
+    pub run: i64,
+    /// Its job.
+    pub job: String,
+    /// When it ended, Unix seconds.
+    pub ended: i64,
+    /// Places recorded (certificates and unreadable files).
+    pub places: u64,
+}
+
 /// Everything an export for a monitoring system needs of one endpoint: its latest scan and,
 /// while it serves one, its leaf certificate.
 #[derive(Debug, Clone, PartialEq)]

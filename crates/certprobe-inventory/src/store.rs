@@ -3,7 +3,7 @@
 use crate::error::InventoryError;
 use crate::model::{EndpointKey, RunCounts, RunStart, RunStatus, Sighting};
 use crate::query::{
-    CertificateFilter, CertificateRow, CleanupCounts, DeploymentRow, EndpointDetail,
+    AuditRow, CertificateFilter, CertificateRow, CleanupCounts, DeploymentRow, EndpointDetail,
     EndpointFilter, EndpointRow, EventRow, ExportRow, HistoryOf, RunRow,
 };
 use std::collections::HashSet;
@@ -67,6 +67,9 @@ pub trait Store {
 
     /// The latest runs, newest first; of one job when given.
     fn runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<RunRow>, InventoryError>;
+
+    /// Each host's latest completed audit, by host name; of one host when given.
+    fn audits(&self, host: Option<&str>) -> Result<Vec<AuditRow>, InventoryError>;
 
     /// Every endpoint that has served a certificate at least once (of one job when given),
     /// with its latest scan and the leaf it serves now: what the exports for Icinga Director,

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use certprobe_inventory::model::{
-    CertRecord, EndpointKey, RunStart, RunStatus, Seen, Sighting, StoredFinding,
+    CertRecord, EndpointKey, RunKind, RunStart, RunStatus, Seen, Sighting, StoredFinding,
 };
 use certprobe_inventory::query::{CertificateFilter, CleanupCounts, EndpointFilter, HistoryOf};
 use certprobe_inventory::{InventoryError, SqliteStore, Store};
@@ -83,6 +83,7 @@ fn failed(port: u16, at: i64, answered: bool) -> Sighting {
 
 fn start(job: &str, at: i64) -> RunStart {
     RunStart {
+        kind: RunKind::Scan,
         job: job.to_string(),
         zone: String::new(),
         host: "scanner".to_string(),

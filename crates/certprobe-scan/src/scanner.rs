@@ -10,7 +10,9 @@ use certprobe::analysis::name::NameMode;
 use certprobe::capture::tcp::{describe_connect_error, show};
 use certprobe::observation::Timings;
 use certprobe::{Budget, CheckOptions, Checker, Connected, Outcome, Protocol, Target};
-use certprobe_inventory::model::{RunCounts, RunStart, RunStatus, Sighting, StoredFinding};
+use certprobe_inventory::model::{
+    RunCounts, RunKind, RunStart, RunStatus, Sighting, StoredFinding,
+};
 use certprobe_inventory::{InventoryError, Store};
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
@@ -126,6 +128,7 @@ pub fn scan(
     let plan = Plan::new(job, &resolver, job.limits.timeout);
     let planned = plan.count();
     let start = RunStart {
+        kind: RunKind::Scan,
         job: job.name.clone(),
         zone: job.zone.clone(),
         host: settings.host.clone(),

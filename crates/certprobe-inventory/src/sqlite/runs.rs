@@ -3,6 +3,7 @@
 use super::{classify, SqliteStore};
 use crate::error::InventoryError;
 use crate::model::{EndpointKey, RunCounts, RunStart, RunStatus};
+use crate::query::AuditRow;
 use crate::store::Run;
 use rusqlite::{params, OptionalExtension};
 use std::collections::HashSet;
@@ -63,15 +64,16 @@ impl SqliteStore {
         }
         self.conn
             .execute(
-                "INSERT INTO scan_run (job, zone, host, pid, started, status, planned)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6)",
+                "INSERT INTO scan_run (job, zone, host, pid, started, status, planned, kind)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7)",
                 params![
                     start.job,
                     start.zone,
                     start.host,
                     pid,
                     start.started,
-                    start.planned as i64
+                    start.planned as i64,
+                    start.kind.as_str()
                 ],
             )
             .map_err(|e| classify(&shown, "starting a run", &e))?;
@@ -179,5 +181,38 @@ impl SqliteStore {
         let mut name = self.path.as_os_str().to_os_string();
         name.push(format!(".{safe}.lock"));
         PathBuf::from(name)
+    }
+}
+
+impl SqliteStore {
+    pub(crate) fn query_audits(&self, host: Option<&str>) -> Result<Vec<AuditRow>, InventoryError> {
+        // Runs have a kind since schema 4; an older file (read-only) has no audit.
+        if self.version < 4 {
+            return Ok(Vec::new());
+        }
+        let shown = self.path();
+        let fail = |e: rusqlite::Error| classify(&shown, "reading the audits", &e);
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT r.host, r.id, r.job, r.ended, r.checked FROM scan_run r
+                 WHERE r.kind = 'audit' AND r.status = 'done' AND (?1 IS NULL OR lower(r.host) = lower(?1))
+                   AND r.id = (SELECT max(id) FROM scan_run
+                               WHERE kind = 'audit' AND status = 'done' AND host = r.host)
+                 ORDER BY r.host",
+            )
+            .map_err(fail)?;
+        let rows = statement
+            .query_map(params![host], |row| {
+                Ok(AuditRow {
+                    host: row.get(0)?,
+                    run: row.get(1)?,
+                    job: row.get(2)?,
+                    ended: row.get::<_, Option<i64>>(3)?.unwrap_or_default(),
+                    places: row.get::<_, i64>(4)? as u64,
+                })
+            })
+            .map_err(fail)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(fail)
     }
 }

@@ -152,4 +152,9 @@ pub const MIGRATIONS: &[&str] = &[
     );",
         count_use!()
     ),
+    // 4: what a run does (`scan` or `audit`), so the latest audit of each host can be found.
+    "
+    ALTER TABLE scan_run ADD COLUMN kind TEXT NOT NULL DEFAULT 'scan';
+    CREATE INDEX scan_run_kind_host ON scan_run(kind, host, id);
+    ",
 ];

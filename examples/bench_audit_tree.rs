@@ -28,13 +28,21 @@ fn main() {
             std::fs::create_dir_all(&folder).expect("a folder");
         }
         let days = 1.0 + (i % 400) as f64;
-        let leaf = || intermediate.issue(&LeafSpec::new(&format!("host{i}.bench.example")).valid_until(days));
+        let leaf = || {
+            intermediate.issue(&LeafSpec::new(&format!("host{i}.bench.example")).valid_until(days))
+        };
         let (name, bytes): (String, Vec<u8>) = match i % 10 {
-            0..=4 => (format!("f{i}.pem"), format!("{}{issuer}", pem(&leaf().der)).into_bytes()),
+            0..=4 => (
+                format!("f{i}.pem"),
+                format!("{}{issuer}", pem(&leaf().der)).into_bytes(),
+            ),
             5 | 6 => (format!("f{i}.der"), leaf().der),
             7 => (format!("f{i}.p12"), p12.clone()),
             8 => (format!("f{i}.jks"), jks.clone()),
-            _ => (format!("f{i}.conf"), format!("# a configuration file {i}\nlisten 443;\n").into_bytes()),
+            _ => (
+                format!("f{i}.conf"),
+                format!("# a configuration file {i}\nlisten 443;\n").into_bytes(),
+            ),
         };
         std::fs::write(folder.join(name), bytes).expect("a file");
     }

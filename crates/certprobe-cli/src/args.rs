@@ -93,7 +93,8 @@ fn port_number(text: &str) -> Result<u16, ArgumentError> {
     }
 }
 
-fn positive_seconds(text: &str) -> Result<f64, ArgumentError> {
+/// `-t/--timeout`: seconds above 0, at most a day (every plugin's time limit).
+pub fn positive_seconds(text: &str) -> Result<f64, ArgumentError> {
     match text.parse::<f64>() {
         Ok(v) if v > 0.0 && v <= 86_400.0 => Ok(v),
         _ => Err(ArgumentError::NotSeconds(text.to_string())),

@@ -13,7 +13,7 @@ mod plugin;
 pub mod prtg_params;
 mod stdin;
 
-pub use args::{command, Args, ArgumentError};
+pub use args::{command, positive_seconds, Args, ArgumentError};
 pub use check_args::{thresholds_fit, without_connection_options, CheckArgs, CONNECTION_OPTIONS};
 pub use config::Config;
 pub use plugin::{Plugin, LDAP_CERT, LMTP_CERT, SMTP_CERT, TLS_CERT};

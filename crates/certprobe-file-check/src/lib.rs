@@ -77,7 +77,7 @@ pub struct Args {
     output: String,
 
     /// Time limit for reading the files.
-    #[arg(short, long, value_name = "SECONDS", default_value_t = 10.0, allow_negative_numbers = true, value_parser = positive_seconds)]
+    #[arg(short, long, value_name = "SECONDS", default_value_t = 10.0, allow_negative_numbers = true, value_parser = certprobe_cli::positive_seconds)]
     timeout: f64,
 
     /// More detail: -v adds each chain (subject, issuer, validity, key, SHA-256).
@@ -87,13 +87,6 @@ pub struct Args {
     /// The checks, as in check_tls_cert (the ones about a connection do not apply: hidden).
     #[command(flatten)]
     check: CheckArgs,
-}
-
-fn positive_seconds(text: &str) -> Result<f64, certprobe_cli::ArgumentError> {
-    match text.parse::<f64>() {
-        Ok(v) if v > 0.0 && v <= 86_400.0 => Ok(v),
-        _ => Err(certprobe_cli::ArgumentError::NotSeconds(text.to_string())),
-    }
 }
 
 /// The clap command of check_cert_file, for [`parse`], the man page and the completions.

@@ -9,9 +9,7 @@ use certprobe_audit::{
     judge_file, password_from, AuditOptions, Auditor, FileError, JudgedPlace, Judging,
     DEFAULT_MAX_FILE_SIZE,
 };
-use certprobe_inventory::model::{
-    EndpointKey, RunKind, RunStart, RunStatus, Seen, Sighting, StoredFinding,
-};
+use certprobe_inventory::model::{EndpointKey, RunKind, RunStart, RunStatus, Seen, Sighting};
 use certprobe_inventory::{SqliteStore, Store};
 use serde::Serialize;
 use std::path::Path;
@@ -160,16 +158,7 @@ fn sighting_of(endpoint: EndpointKey, place: &JudgedPlace) -> Sighting {
             .map_or_else(certprobe::clock::now_unix, |r| r.now),
         state: outcome.verdict.state.exit_code() as u8,
         summary: certprobe::render::summary(outcome),
-        findings: outcome
-            .verdict
-            .findings
-            .iter()
-            .map(|f| StoredFinding {
-                check: f.check.as_str().to_string(),
-                state: f.state.as_str().to_string(),
-                message: f.message.clone(),
-            })
-            .collect(),
+        findings: certprobe_scan::sighting::stored_findings(&outcome.verdict),
         seen,
     }
 }

@@ -72,7 +72,7 @@ pub struct Args {
     output: String,
 
     /// Time limit for reading the inventory (a database locked by a writer waits up to it).
-    #[arg(short, long, value_name = "SECONDS", default_value_t = 10.0, allow_negative_numbers = true, value_parser = positive_seconds)]
+    #[arg(short, long, value_name = "SECONDS", default_value_t = 10.0, allow_negative_numbers = true, value_parser = certprobe_cli::positive_seconds)]
     timeout: f64,
 
     /// More detail: -v adds each endpoint's chain (subject, issuer, validity, key, SHA-256).
@@ -148,15 +148,6 @@ fn port_number(text: &str) -> Result<u16, ArgError> {
     match text.trim().parse::<u16>() {
         Ok(port) if port > 0 => Ok(port),
         _ => Err(ArgError::Plugin(ArgumentError::NotPort(text.to_string()))),
-    }
-}
-
-fn positive_seconds(text: &str) -> Result<f64, ArgError> {
-    match text.parse::<f64>() {
-        Ok(v) if v > 0.0 && v <= 86_400.0 => Ok(v),
-        _ => Err(ArgError::Plugin(ArgumentError::NotSeconds(
-            text.to_string(),
-        ))),
     }
 }
 

@@ -20,15 +20,7 @@ pub fn key_of(work: &Work, zone: &str) -> EndpointKey {
 /// (leaf first) or why there was none.
 pub fn sighting_of(work: &Work, zone: &str, outcome: &Outcome, observed_at: i64) -> Sighting {
     let verdict = &outcome.verdict;
-    let findings = verdict
-        .findings
-        .iter()
-        .map(|f| StoredFinding {
-            check: f.check.as_str().to_string(),
-            state: f.state.as_str().to_string(),
-            message: f.message.clone(),
-        })
-        .collect();
+    let findings = stored_findings(verdict);
     let seen = match (&outcome.observation, &outcome.report) {
         (Some(observation), Some(report)) => Seen::Served {
             chain: report
@@ -63,6 +55,19 @@ pub fn sighting_of(work: &Work, zone: &str, outcome: &Outcome, observed_at: i64)
         findings,
         seen,
     }
+}
+
+/// A verdict's findings as the inventory stores them (check id, state name, message).
+pub fn stored_findings(verdict: &certprobe::verdict::Verdict) -> Vec<StoredFinding> {
+    verdict
+        .findings
+        .iter()
+        .map(|f| StoredFinding {
+            check: f.check.as_str().to_string(),
+            state: f.state.as_str().to_string(),
+            message: f.message.clone(),
+        })
+        .collect()
 }
 
 /// A timeout while connecting: nothing answered.

@@ -13,9 +13,11 @@
 
 use super::prometheus::{self, Series};
 use super::prtg::Sensor;
-use super::{json, nagios, prtg, prtg_json, prtg_v2, prtg_xml, summary, zabbix, Context, Format};
+use super::{
+    json, nagios, prtg, prtg_json, prtg_v2, prtg_xml, summary, zabbix, Context, Format, Outcome,
+    Rendered,
+};
 use crate::verdict::{days, State};
-use crate::{Outcome, Rendered};
 use serde_json::{json, Value};
 
 /// Characters of a PRTG text, at most (PRTG cuts longer ones).

@@ -6,30 +6,9 @@ mod common;
 
 use certprobe::clock::format_utc;
 use certprobe_testkit::{pem, Ca, LeafSpec};
+use common::certprobe_env;
 use std::path::Path;
 use std::process::Command;
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn certprobe(db: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
-    let out = Command::new(env!("CARGO_BIN_EXE_certprobe"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("CERTPROBE_DB")
-        .envs(env.iter().copied())
-        .output()
-        .expect("certprobe runs");
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 /// The host name the audit records places under, as `certprobe` reads it.
 fn host() -> String {
@@ -77,7 +56,7 @@ fn pkcs12(path: &Path, leaf: &certprobe_testkit::Leaf, password: &str) {
 
 /// The private-key and file findings of each place, as `(label, check, state, message)`.
 fn file_findings(db: &Path) -> Vec<(String, String, String, String)> {
-    let out = certprobe(db, &["inventory", "endpoints", "--format", "json"], &[]);
+    let out = certprobe_env(db, &["inventory", "endpoints", "--format", "json"], &[]);
     let rows: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let mut found = Vec::new();
     for row in rows.as_array().unwrap() {
@@ -98,7 +77,7 @@ fn file_findings(db: &Path) -> Vec<(String, String, String, String)> {
 
 /// Each place as (label, state, summary), in the inventory's order.
 fn places(db: &Path) -> Vec<(String, String, String, bool)> {
-    let out = certprobe(db, &["inventory", "endpoints", "--format", "json"], &[]);
+    let out = certprobe_env(db, &["inventory", "endpoints", "--format", "json"], &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let rows: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     rows.as_array()
@@ -156,7 +135,7 @@ fn an_audit_of_folders_and_keystores_records_each_place_with_its_verdict() {
     let top = root.display().to_string();
     let ca = common::root_file();
     let audit = |env: &[(&str, &str)]| {
-        certprobe(
+        certprobe_env(
             &db,
             &[
                 "audit",
@@ -302,7 +281,7 @@ fn an_audit_of_folders_and_keystores_records_each_place_with_its_verdict() {
         ]
     );
     // The leaf of the full chain is listed once, deployed in its file.
-    let out = certprobe(
+    let out = certprobe_env(
         &db,
         &["inventory", "where", "shop.example", "--format", "csv"],
         &[],
@@ -329,7 +308,7 @@ fn an_audit_refuses_a_password_variable_that_is_not_set() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inventory.sqlite");
     let top = dir.path().display().to_string();
-    let out = certprobe(
+    let out = certprobe_env(
         &db,
         &["audit", &top, "--password-env", "CERTPROBE_TEST_UNSET"],
         &[],
@@ -392,7 +371,7 @@ fn a_java_keystore_is_one_place_per_entry_and_readable_without_its_password() {
         "changeit",
     ]);
     let db = data.path().join("inventory.sqlite");
-    let out = certprobe(&db, &["audit", &jks_text, "--ca-file", &ca], &[]);
+    let out = certprobe_env(&db, &["audit", &jks_text, "--ca-file", &ca], &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let host = host();
     let place = |entry: &str| format!("file:{host}:{jks_text}#{entry}");
@@ -437,7 +416,7 @@ fn check_cert_inventory_says_which_hosts_were_not_audited_lately() {
     std::fs::write(dir.path().join("shop.pem"), pem(&leaf.der)).unwrap();
     let db = data.path().join("inventory.sqlite");
     let top = dir.path().display().to_string();
-    let out = certprobe(&db, &["audit", &top], &[]);
+    let out = certprobe_env(&db, &["audit", &top], &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     // The audit ended 8 days ago, as far as the inventory knows.
     let conn = rusqlite::Connection::open(&db).unwrap();

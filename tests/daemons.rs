@@ -431,15 +431,6 @@ fn mariadb_ssl_request() {
     );
 }
 
-/// `certprobe` (the fleet scanner) with the inventory `db`, as a user runs it.
-fn certprobe(db: &Path, args: &[&str]) -> Run {
-    let db = db.to_str().expect("a UTF-8 temporary path");
-    run_plugin(
-        env!("CARGO_BIN_EXE_certprobe"),
-        &[&["--db", db], args].concat(),
-    )
-}
-
 /// The rows of `inventory endpoints --format json`.
 fn endpoint_rows(db: &Path) -> Vec<serde_json::Value> {
     let run = certprobe(db, &["inventory", "endpoints", "--format", "json"]);

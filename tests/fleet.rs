@@ -8,26 +8,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn certprobe(db: &Path, args: &[&str]) -> Out {
-    let out = Command::new(env!("CARGO_BIN_EXE_certprobe"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("CERTPROBE_DB")
-        .output()
-        .expect("certprobe runs");
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+use common::certprobe;
 
 /// A server on `ip` (port 0: any) with a leaf for `name` valid `days`, chained to the test PKI.
 fn serve_name(ip: &str, port: u16, name: &str, days: f64) -> (Running, certprobe_testkit::Leaf) {

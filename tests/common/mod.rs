@@ -100,9 +100,15 @@ pub fn check_ldap_cert(args: &[&str]) -> Run {
 
 /// Runs a plugin binary as a monitoring system does: arguments, no input; stdout and exit code.
 pub fn run_plugin(binary: &str, args: &[&str]) -> Run {
+    run_plugin_env(binary, args, &[])
+}
+
+/// [`run_plugin`] with these environment variables set.
+pub fn run_plugin_env(binary: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
     let started = Instant::now();
     let out = Command::new(binary)
         .args(args)
+        .envs(env.iter().copied())
         .stdin(std::process::Stdio::null())
         .output()
         .expect("run plugin");
@@ -252,4 +258,19 @@ pub fn promtool(text: &str) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// `certprobe` (the fleet command) with the inventory `db`, as a user runs it.
+pub fn certprobe(db: &std::path::Path, args: &[&str]) -> Run {
+    certprobe_env(db, args, &[])
+}
+
+/// [`certprobe`] with these environment variables set.
+pub fn certprobe_env(db: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let db = db.to_str().expect("a UTF-8 temporary path");
+    run_plugin_env(
+        env!("CARGO_BIN_EXE_certprobe"),
+        &[&["--db", db], args].concat(),
+        env,
+    )
 }

@@ -93,21 +93,50 @@ fn parse_with_stdin(
             })
             .map_err(|error| usage_error(plugin, format, &error));
     }
-    let format = sniff_format(&args);
-    let matches = command(plugin)
-        .try_get_matches_from(args)
-        .map_err(|e| match e.kind() {
-            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
-                Rendered {
-                    text: e.to_string(),
-                    exit_code: State::Unknown.exit_code(),
-                }
-            }
-            _ => usage_error(plugin, format, &clap_message(&e)),
-        })?;
-    let args = Args::from_arg_matches(&matches)
-        .map_err(|e| usage_error(plugin, format, &clap_message(&e)))?;
+    let (args, format) = parse_args::<Args>(plugin, command(plugin), args)?;
     config_from(plugin, args).map_err(|error| usage_error(plugin, format, &error))
+}
+
+/// Parses `args` (the first is the program name) with `cmd` into `A`, with the output format
+/// sniffed from them (so PRTG gets its error JSON even when the rest is wrong): what every
+/// plugin does first. On failure, what to print: `--help` and `--version` with exit 3, any
+/// other error as UNKNOWN `invalid arguments: ...` in that format.
+pub fn parse_args<A: FromArgMatches>(
+    plugin: Plugin,
+    cmd: clap::Command,
+    args: Vec<OsString>,
+) -> Result<(A, Format), Rendered> {
+    let format = sniff_format(&args);
+    let matches = cmd.try_get_matches_from(args).map_err(|e| match e.kind() {
+        clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => Rendered {
+            text: e.to_string(),
+            exit_code: State::Unknown.exit_code(),
+        },
+        _ => usage_error(plugin, format, &clap_message(&e)),
+    })?;
+    let args = A::from_arg_matches(&matches)
+        .map_err(|e| usage_error(plugin, format, &clap_message(&e)))?;
+    Ok((args, format))
+}
+
+/// The entry point of a plugin that is not a connecting one (`check_cert_inventory`,
+/// `check_cert_file`): arguments (or PRTG Script v2's on stdin) through `parse`, a watchdog
+/// printing what `on_timeout` says at the time limit it gives, the check, the output and
+/// the exit code.
+pub fn main_with<R>(
+    parse: impl FnOnce(Vec<OsString>) -> Result<R, Rendered>,
+    on_timeout: impl FnOnce(&R) -> (Duration, Rendered),
+    check: impl FnOnce(&R) -> Rendered,
+) -> ! {
+    let started = Instant::now();
+    let (args, _) = with_stdin_params(std::env::args_os().collect(), read_stdin_params);
+    let request = match parse(args) {
+        Ok(request) => request,
+        Err(rendered) => emit(&rendered),
+    };
+    let (timeout, rendered) = on_timeout(&request);
+    watchdog(timeout, started, rendered);
+    emit(&check(&request))
 }
 
 /// The PRTG STARTTLS sensor's parameters as a configuration: its defaults, PRTG JSON output,

@@ -12,18 +12,18 @@
 
 use certprobe::render::many::{self, Item, Noun};
 use certprobe::render::{Format, Rendered};
-use certprobe::verdict::{Check, State};
+use certprobe::verdict::Check;
 use certprobe::{Outcome, Protocol};
 use certprobe_audit::{
     judge_file, password_from, AuditOptions, Auditor, FileError, Judging, Secret,
     DEFAULT_MAX_FILE_SIZE,
 };
 use certprobe_cli::{CheckArgs, Plugin};
-use clap::{ArgAction, FromArgMatches, Parser};
+use clap::{ArgAction, Parser};
 use serde_json::json;
 use std::ffi::OsString;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The plugin as the outputs name it.
 pub const FILE: Plugin = Plugin {
@@ -108,21 +108,8 @@ pub struct Request {
 /// Parses arguments (the first is the program name); on failure, what to print: UNKNOWN in
 /// the caller's format (PRTG gets its JSON), `--help` and `--version` with exit 3.
 pub fn parse(args: Vec<OsString>) -> Result<Request, Rendered> {
-    let format = certprobe_cli::sniff_format(&args);
+    let (args, format) = certprobe_cli::parse_args::<Args>(FILE, command(), args)?;
     let usage = |message: &dyn std::fmt::Display| certprobe_cli::usage_error(FILE, format, message);
-    let matches = command()
-        .try_get_matches_from(args)
-        .map_err(|e| match e.kind() {
-            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
-                Rendered {
-                    text: e.to_string(),
-                    exit_code: State::Unknown.exit_code(),
-                }
-            }
-            _ => usage(&certprobe_cli::clap_message(&e)),
-        })?;
-    let args =
-        Args::from_arg_matches(&matches).map_err(|e| usage(&certprobe_cli::clap_message(&e)))?;
     let format = Format::from_name(&args.output).unwrap_or(format);
     let (options, settings) = args.check.to_check().map_err(|e| usage(&e))?;
     let name = match &args.name {
@@ -252,27 +239,22 @@ pub fn run(args: Vec<OsString>, now: i64) -> Rendered {
 /// The entry point of the binary: arguments (or PRTG Script v2's on stdin), a watchdog at
 /// `--timeout`, the check, the output and the exit code.
 pub fn main() -> ! {
-    let started = Instant::now();
-    let (args, _) = certprobe_cli::with_stdin_params(
-        std::env::args_os().collect(),
-        certprobe_cli::stdin_params,
-    );
-    let request = match parse(args) {
-        Ok(request) => request,
-        Err(rendered) => certprobe_cli::emit(&rendered),
-    };
-    let on_timeout = certprobe::render::render(
-        request.format,
-        &Outcome::unknown(
-            Check::Timeout,
-            &format!(
-                "the files could not be read within {} s",
-                request.timeout.as_secs_f64()
-            ),
-        ),
-        &FILE.context(0),
-    );
-    certprobe_cli::watchdog(request.timeout, started, on_timeout);
-    let rendered = check(&request, certprobe::clock::now_unix());
-    certprobe_cli::emit(&rendered)
+    certprobe_cli::main_with(
+        parse,
+        |request| {
+            let on_timeout = certprobe::render::render(
+                request.format,
+                &Outcome::unknown(
+                    Check::Timeout,
+                    &format!(
+                        "the files could not be read within {} s",
+                        request.timeout.as_secs_f64()
+                    ),
+                ),
+                &FILE.context(0),
+            );
+            (request.timeout, on_timeout)
+        },
+        |request| check(request, certprobe::clock::now_unix()),
+    )
 }

@@ -25,11 +25,10 @@ use certprobe::{Outcome, Protocol};
 use certprobe_cli::Plugin;
 use certprobe_inventory::query::EndpointFilter;
 use certprobe_inventory::{SqliteStore, Store};
-use clap::FromArgMatches;
 use std::ffi::OsString;
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The plugin as the outputs name it.
 pub const INVENTORY: Plugin = Plugin {
@@ -75,22 +74,9 @@ pub fn command() -> clap::Command {
 /// Parses arguments (the first is the program name); on failure, what to print: UNKNOWN in
 /// the caller's format (PRTG gets its JSON), `--help` and `--version` with exit 3.
 pub fn parse(args: Vec<OsString>) -> Result<Request, Rendered> {
-    let format = certprobe_cli::sniff_format(&args);
+    let (args, format) = certprobe_cli::parse_args::<Args>(INVENTORY, command(), args)?;
     let usage =
         |message: &dyn std::fmt::Display| certprobe_cli::usage_error(INVENTORY, format, message);
-    let matches = command()
-        .try_get_matches_from(args)
-        .map_err(|e| match e.kind() {
-            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
-                Rendered {
-                    text: e.to_string(),
-                    exit_code: State::Unknown.exit_code(),
-                }
-            }
-            _ => usage(&certprobe_cli::clap_message(&e)),
-        })?;
-    let args =
-        Args::from_arg_matches(&matches).map_err(|e| usage(&certprobe_cli::clap_message(&e)))?;
     args.request().map_err(|e| usage(&e))
 }
 
@@ -167,28 +153,23 @@ pub fn run(args: Vec<OsString>, now: i64) -> Rendered {
 /// The entry point of the binary: arguments (or PRTG Script v2's on stdin), a watchdog at
 /// `--timeout`, the check, the output and the exit code.
 pub fn main() -> ! {
-    let started = Instant::now();
-    let (args, _) = certprobe_cli::with_stdin_params(
-        std::env::args_os().collect(),
-        certprobe_cli::stdin_params,
-    );
-    let request = match parse(args) {
-        Ok(request) => request,
-        Err(rendered) => certprobe_cli::emit(&rendered),
-    };
-    let on_timeout = certprobe::render::render(
-        request.format,
-        &Outcome::unknown(
-            Check::Timeout,
-            &format!(
-                "the inventory {} could not be read within {} s",
-                request.db.display(),
-                request.timeout.as_secs_f64()
-            ),
-        ),
-        &INVENTORY.context(0),
-    );
-    certprobe_cli::watchdog(request.timeout, started, on_timeout);
-    let rendered = check(&request, certprobe::clock::now_unix());
-    certprobe_cli::emit(&rendered)
+    certprobe_cli::main_with(
+        parse,
+        |request| {
+            let on_timeout = certprobe::render::render(
+                request.format,
+                &Outcome::unknown(
+                    Check::Timeout,
+                    &format!(
+                        "the inventory {} could not be read within {} s",
+                        request.db.display(),
+                        request.timeout.as_secs_f64()
+                    ),
+                ),
+                &INVENTORY.context(0),
+            );
+            (request.timeout, on_timeout)
+        },
+        |request| check(request, certprobe::clock::now_unix()),
+    )
 }

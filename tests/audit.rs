@@ -26,34 +26,6 @@ fn summary_line(stdout: &str) -> String {
     format!("{before} in T s, {rest}")
 }
 
-/// A PKCS#12 file at `path` as openssl makes one: `leaf`, its key and the test intermediate.
-fn pkcs12(path: &Path, leaf: &certprobe_testkit::Leaf, password: &str) {
-    let work = tempfile::tempdir().unwrap();
-    let file = |name: &str, text: String| {
-        let at = work.path().join(name);
-        std::fs::write(&at, text).unwrap();
-        at
-    };
-    let made = Command::new("openssl")
-        .args(["pkcs12", "-export", "-name", "vault", "-passout"])
-        .arg(format!("pass:{password}"))
-        .arg("-in")
-        .arg(file("leaf.pem", pem(&leaf.der)))
-        .arg("-inkey")
-        .arg(file("leaf.key", leaf.key_pem()))
-        .arg("-certfile")
-        .arg(file("chain.pem", common::pki().intermediate.pem()))
-        .arg("-out")
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-}
-
 /// The private-key and file findings of each place, as `(label, check, state, message)`.
 fn file_findings(db: &Path) -> Vec<(String, String, String, String)> {
     let out = certprobe_env(db, &["inventory", "endpoints", "--format", "json"], &[]);
@@ -125,7 +97,7 @@ fn an_audit_of_folders_and_keystores_records_each_place_with_its_verdict() {
     let vault = pki
         .intermediate
         .issue(&LeafSpec::new("vault.example").valid_until(20.0));
-    pkcs12(&root.join("keys/vault.p12"), &vault, "s3cret");
+    common::pkcs12(&root.join("keys/vault.p12"), &vault, "s3cret");
     // The full chain's key next to it; the DER one's `.key` holds another key.
     std::fs::write(root.join("web/fullchain.key"), shop.key_pem()).unwrap();
     std::fs::write(root.join("web/soon.key"), vault.key_pem()).unwrap();
@@ -330,7 +302,7 @@ fn a_java_keystore_is_one_place_per_entry_and_readable_without_its_password() {
         .intermediate
         .issue(&LeafSpec::new("vault.example").valid_until(90.0));
     let p12 = data.path().join("vault.p12");
-    pkcs12(&p12, &vault, "s3cret");
+    common::pkcs12(&p12, &vault, "s3cret");
     let jks = dir.path().join("store.jks");
     let keytool = |args: &[&str]| {
         let out = Command::new("keytool").args(args).output().unwrap();

@@ -7,7 +7,6 @@ mod common;
 use certprobe_testkit::{pem, LeafSpec};
 use common::{date, perfdata, run_plugin, Run};
 use std::path::Path;
-use std::process::Command;
 
 /// The SHA-1 thumbprint as PRTG shows it: upper-case hex.
 fn sha1_hex(der: &[u8]) -> String {
@@ -130,26 +129,11 @@ fn a_folder_is_its_certificates_the_worst_winning() {
 #[test]
 fn a_pkcs12_needs_its_password_from_a_file_and_never_prints_it() {
     let dir = tempfile::tempdir().unwrap();
-    let leaf_path = dir.path().join("leaf.pem");
-    let leaf = chain_file(&leaf_path, "vault.example", 40.25);
-    let key_path = dir.path().join("leaf.key");
-    std::fs::write(&key_path, leaf.key_pem()).unwrap();
+    let leaf = common::pki()
+        .intermediate
+        .issue(&LeafSpec::new("vault.example").valid_until(40.25));
     let store = dir.path().join("vault.p12");
-    let made = Command::new("openssl")
-        .args(["pkcs12", "-export", "-passout", "pass:s3cret"])
-        .arg("-in")
-        .arg(&leaf_path)
-        .arg("-inkey")
-        .arg(&key_path)
-        .arg("-out")
-        .arg(&store)
-        .output()
-        .unwrap();
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
+    common::pkcs12(&store, &leaf, "s3cret");
     let password = dir.path().join("password");
     std::fs::write(&password, "s3cret\n").unwrap();
     let file = store.display().to_string();

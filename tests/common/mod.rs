@@ -274,3 +274,31 @@ pub fn certprobe_env(db: &std::path::Path, args: &[&str], env: &[(&str, &str)]) 
         env,
     )
 }
+
+/// A PKCS#12 file at `path` as openssl makes one: `leaf`, its key and the test intermediate.
+pub fn pkcs12(path: &std::path::Path, leaf: &certprobe_testkit::Leaf, password: &str) {
+    let work = tempfile::tempdir().unwrap();
+    let file = |name: &str, text: String| {
+        let at = work.path().join(name);
+        std::fs::write(&at, text).unwrap();
+        at
+    };
+    let made = Command::new("openssl")
+        .args(["pkcs12", "-export", "-name", "vault", "-passout"])
+        .arg(format!("pass:{password}"))
+        .arg("-in")
+        .arg(file("leaf.pem", certprobe_testkit::pem(&leaf.der)))
+        .arg("-inkey")
+        .arg(file("leaf.key", leaf.key_pem()))
+        .arg("-certfile")
+        .arg(file("chain.pem", pki().intermediate.pem()))
+        .arg("-out")
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+}

@@ -4,7 +4,7 @@
 //! certificate (`#1`, `#2`, ... from the file's first), so each one's expiry is listed.
 
 use crate::{FileContents, Format, FoundCertificate, KeyPresence};
-use certprobe::analysis::certificate::CertFacts;
+use x509_parser::prelude::{FromDer, X509Certificate};
 
 /// One place: its name and its chain as found (leaf first), with the leaf's key presence.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,17 +62,19 @@ fn place(name: String, members: &[&FoundCertificate]) -> Place {
     }
 }
 
-/// Whether each certificate is issued by the next (by name): a leaf with its issuers, as a
-/// server would send them. One certificate is a chain; one that cannot be parsed is not.
+/// Whether each certificate is issued by the next (by the names' DER, as the analysis
+/// matches them): a leaf with its issuers, as a server would send them. One certificate is a
+/// chain; one that cannot be parsed is not. Only the names are read here: the analysis reads
+/// each certificate in full once, later.
 fn is_chain(members: &[&FoundCertificate]) -> bool {
-    let facts: Option<Vec<CertFacts>> = members
+    let parsed: Option<Vec<X509Certificate<'_>>> = members
         .iter()
-        .map(|m| CertFacts::parse(&m.der).ok())
+        .map(|m| X509Certificate::from_der(&m.der).ok().map(|(_, cert)| cert))
         .collect();
-    match facts {
-        Some(facts) => facts
+    match parsed {
+        Some(certs) => certs
             .windows(2)
-            .all(|pair| pair[0].issuer == pair[1].subject),
+            .all(|pair| pair[0].issuer().as_raw() == pair[1].subject().as_raw()),
         None => members.len() == 1,
     }
 }

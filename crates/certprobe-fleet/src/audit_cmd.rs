@@ -6,7 +6,7 @@ use crate::cli::AuditArgs;
 use crate::scan_cmd::host_name;
 use crate::FleetError;
 use certprobe_audit::{
-    judge_file, password_from, AuditOptions, Auditor, FileError, JudgedPlace, Judging,
+    judge_file, password_from, AuditOptions, Auditor, FileError, JudgedPlace, Judging, Listed,
     DEFAULT_MAX_FILE_SIZE,
 };
 use certprobe_inventory::model::{EndpointKey, RunKind, RunStart, RunStatus, Seen, Sighting};
@@ -76,48 +76,45 @@ pub fn run(args: &AuditArgs, db: &Path) -> Result<String, FleetError> {
         run: run.id,
         ..AuditReport::default()
     };
+    let examiner = Examiner {
+        auditor: &auditor,
+        store: &store,
+        policy: &options.policy,
+        zone: &args.zone,
+        host: &host,
+    };
     let mut batch = Vec::with_capacity(BATCH);
-    for outcome in auditor.audit(&args.paths) {
-        report.files += 1;
-        let path = outcome.display_path();
-        let key = |name: String| EndpointKey {
-            zone: args.zone.clone(),
-            address: host.clone(),
-            port: 0,
-            sni: name,
-            protocol: "file".to_string(),
-        };
-        match &outcome.result {
-            Ok(contents) => {
-                report.certificates += contents.certificates.len() as u64;
-                let judging = Judging {
-                    store: &store,
-                    policy: &options.policy,
-                    name: None,
-                    now: certprobe::clock::now_unix(),
-                };
-                for place in judge_file(&path, outcome.format, contents, &judging) {
-                    batch.push(sighting_of(key(place.name.clone()), &place));
-                    report.places += 1;
+    let listing = auditor.list(&args.paths);
+    crate::parallel::ordered_map(
+        listing,
+        crate::parallel::threads(),
+        |listed| examiner.examine(listed),
+        |examined| {
+            report.files += 1;
+            match examined {
+                Examined::Places {
+                    certificates,
+                    sightings,
+                } => {
+                    report.certificates += certificates;
+                    report.places += sightings.len() as u64;
+                    batch.extend(sightings);
+                }
+                Examined::NoCertificate => report.without_certificate += 1,
+                Examined::Unreadable { problem, sighting } => {
+                    report.unreadable += 1;
+                    report.problems.push(problem);
+                    batch.push(*sighting);
                 }
             }
-            Err(FileError::NoCertificate(_)) => report.without_certificate += 1,
-            Err(error) => {
-                report.unreadable += 1;
-                report.problems.push(Problem {
-                    path: path.clone(),
-                    reason: error.to_string(),
-                });
-                batch.push(failed(key(path), error, now));
+            if batch.len() >= BATCH {
+                inventory.record(&mut run, &batch)?;
+                batch.clear();
             }
-        }
-        if batch.len() >= BATCH {
-            inventory
-                .record(&mut run, &batch)
-                .map_err(FleetError::Inventory)?;
-            batch.clear();
-        }
-    }
+            Ok(())
+        },
+    )
+    .map_err(FleetError::Inventory)?;
     inventory
         .record(&mut run, &batch)
         .map_err(FleetError::Inventory)?;
@@ -130,6 +127,68 @@ pub fn run(args: &AuditArgs, db: &Path) -> Result<String, FleetError> {
     } else {
         summary(&report)
     })
+}
+
+/// What a worker needs to read and judge files.
+struct Examiner<'a> {
+    auditor: &'a Auditor,
+    store: &'a certprobe::analysis::TrustStore,
+    policy: &'a certprobe::verdict::Policy,
+    zone: &'a str,
+    host: &'a str,
+}
+
+/// One file read and judged, ready to be counted and stored.
+enum Examined {
+    Places {
+        certificates: u64,
+        sightings: Vec<Sighting>,
+    },
+    NoCertificate,
+    Unreadable {
+        problem: Problem,
+        sighting: Box<Sighting>,
+    },
+}
+
+impl Examiner<'_> {
+    /// Reads one listed file and judges its places (on a worker thread).
+    fn examine(&self, listed: Listed) -> Examined {
+        let outcome = self.auditor.read(listed);
+        let path = outcome.display_path();
+        let key = |name: String| EndpointKey {
+            zone: self.zone.to_string(),
+            address: self.host.to_string(),
+            port: 0,
+            sni: name,
+            protocol: "file".to_string(),
+        };
+        match &outcome.result {
+            Ok(contents) => {
+                let judging = Judging {
+                    store: self.store,
+                    policy: self.policy,
+                    name: None,
+                    now: certprobe::clock::now_unix(),
+                };
+                Examined::Places {
+                    certificates: contents.certificates.len() as u64,
+                    sightings: judge_file(&path, outcome.format, contents, &judging)
+                        .iter()
+                        .map(|place| sighting_of(key(place.name.clone()), place))
+                        .collect(),
+                }
+            }
+            Err(FileError::NoCertificate(_)) => Examined::NoCertificate,
+            Err(error) => Examined::Unreadable {
+                problem: Problem {
+                    path: path.clone(),
+                    reason: error.to_string(),
+                },
+                sighting: Box::new(failed(key(path), error, certprobe::clock::now_unix())),
+            },
+        }
+    }
 }
 
 /// A judged place as the inventory keeps it.

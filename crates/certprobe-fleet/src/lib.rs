@@ -10,6 +10,7 @@ mod daemon_cmd;
 pub mod export;
 mod inventory_cmd;
 pub mod output;
+mod parallel;
 mod scan_cmd;
 
 use clap::Parser;

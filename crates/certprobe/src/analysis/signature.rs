@@ -3,17 +3,47 @@
 //! that?", for self-signed detection and trust diagnostics, not "is it acceptable?".
 
 use ring::signature::{self as sig, UnparsedPublicKey, VerificationAlgorithm};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 use x509_parser::prelude::{SubjectPublicKeyInfo, X509Certificate};
+
+/// Certificate signatures already checked by this process, by [`memo_key`]. An audit reads
+/// the same roots and intermediates in thousands of files (every `fullchain.pem`, every CA
+/// bundle, every keystore copy), and a check costs 50 to 100 µs where the lookup costs one.
+/// The answer is a pure function of what is hashed; a full table is emptied, never grown.
+static CHECKED: Mutex<BTreeMap<[u8; 32], Option<bool>>> = Mutex::new(BTreeMap::new());
+const CHECKED_CAP: usize = 4096;
 
 /// `Some(true)` if `issuer_key` verifies `cert`'s signature, `Some(false)` if not,
 /// `None` if the algorithm is not one ring can check (Ed448, DSA, ECDSA-SHA512).
 pub fn verifies(cert: &X509Certificate<'_>, issuer_key: &SubjectPublicKeyInfo<'_>) -> Option<bool> {
-    verify_raw(
-        &cert.signature_algorithm.algorithm.to_id_string(),
-        issuer_key,
-        cert.tbs_certificate.as_ref(),
-        cert.signature_value.data.as_ref(),
-    )
+    let algorithm = cert.signature_algorithm.algorithm.to_id_string();
+    let message = cert.tbs_certificate.as_ref();
+    let signature = cert.signature_value.data.as_ref();
+    let key = memo_key(&[algorithm.as_bytes(), message, signature, issuer_key.raw]);
+    if let Some(known) = CHECKED.lock().ok().and_then(|t| t.get(&key).copied()) {
+        return known;
+    }
+    let answer = verify_raw(&algorithm, issuer_key, message, signature);
+    if let Ok(mut table) = CHECKED.lock() {
+        if table.len() >= CHECKED_CAP {
+            table.clear();
+        }
+        table.insert(key, answer);
+    }
+    answer
+}
+
+/// SHA-256 over the parts, each preceded by its length (no two inputs hash alike).
+fn memo_key(parts: &[&[u8]]) -> [u8; 32] {
+    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+    for part in parts {
+        context.update(&(part.len() as u64).to_be_bytes());
+        context.update(part);
+    }
+    let mut key = [0; 32];
+    key.copy_from_slice(context.finish().as_ref());
+    key
 }
 
 /// The same for any signed structure (OCSP responses, CRLs): `message` signed with the

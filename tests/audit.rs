@@ -18,6 +18,11 @@ fn host() -> String {
         .to_string()
 }
 
+/// The SHA-256 of a certificate in hex, as `inventory history` takes it.
+fn sha256_hex(der: &[u8]) -> String {
+    certprobe::encoding::hex_upper(ring::digest::digest(&ring::digest::SHA256, der).as_ref())
+}
+
 /// The first line with its duration (`in 0.0 s`) taken out.
 fn summary_line(stdout: &str) -> String {
     let first = stdout.lines().next().unwrap_or_default();
@@ -132,7 +137,7 @@ fn an_audit_of_folders_and_keystores_records_each_place_with_its_verdict() {
     assert_eq!(
         summary_line(&out.stdout),
         format!(
-            "audit 'audit' of {host} done: 8 files in T s, 5 certificates in 4 places, 1 without a certificate, 2 unreadable; run 1"
+            "audit 'audit' of {host} done: 8 files in T s, 5 certificates in 4 places, 1 without a certificate, 2 unreadable, 0 removed; run 1"
         )
     );
     let rest: Vec<&str> = out.stdout.lines().skip(1).collect();
@@ -151,7 +156,7 @@ fn an_audit_of_folders_and_keystores_records_each_place_with_its_verdict() {
     assert_eq!(
         summary_line(&out.stdout),
         format!(
-            "audit 'audit' of {host} done: 8 files in T s, 7 certificates in 5 places, 1 without a certificate, 1 unreadable; run 2"
+            "audit 'audit' of {host} done: 8 files in T s, 7 certificates in 5 places, 1 without a certificate, 1 unreadable, 0 removed; run 2"
         )
     );
     assert!(!out.stdout.contains("s3cret") && !out.stderr.contains("s3cret"));
@@ -263,16 +268,53 @@ fn an_audit_of_folders_and_keystores_records_each_place_with_its_verdict() {
     assert_eq!(rows.len(), 2, "{}", out.stdout);
     assert!(rows[1].contains(&file("web/fullchain.pem")), "{}", rows[1]);
 
-    // A file that went away is stale after the next audit.
+    // A file that went away: the audit that no longer finds it records it removed (its
+    // deployment ends with a `disappeared` event), once; from then on it is stale.
     std::fs::remove_file(root.join("web/soon.der")).unwrap();
     let out = audit(&[("AUDIT_PASSWORD", "s3cret")]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let stale: Vec<String> = places(&db)
-        .into_iter()
-        .filter(|p| p.3)
-        .map(|p| p.0)
+    assert_eq!(
+        summary_line(&out.stdout),
+        format!(
+            "audit 'audit' of {host} done: 7 files in T s, 6 certificates in 4 places, 1 without a certificate, 1 unreadable, 1 removed; run 3"
+        )
+    );
+    let gone = |db: &Path| -> Vec<(String, String, String, bool)> {
+        places(db)
+            .into_iter()
+            .filter(|p| p.0 == file("web/soon.der"))
+            .collect()
+    };
+    let removed = (
+        file("web/soon.der"),
+        "OK".to_string(),
+        "removed: the file or its keystore entry is no longer there".to_string(),
+        false,
+    );
+    assert_eq!(gone(&db), std::slice::from_ref(&removed));
+    let history = certprobe_env(
+        &db,
+        &[
+            "inventory",
+            "history",
+            &sha256_hex(&soon.der),
+            "--format",
+            "csv",
+        ],
+        &[],
+    );
+    let events: Vec<&str> = history
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap_or_default())
         .collect();
-    assert_eq!(stale, [file("web/soon.der")]);
+    assert_eq!(events, ["new", "disappeared"], "{}", history.stdout);
+    let out = audit(&[("AUDIT_PASSWORD", "s3cret")]);
+    assert!(out.stdout.contains(", 0 removed; run 4"), "{}", out.stdout);
+    assert_eq!(gone(&db), [(removed.0, removed.1, removed.2, true)]);
+    // Every other place is as fresh as the run.
+    assert_eq!(places(&db).iter().filter(|p| p.3).count(), 1);
 }
 
 #[test]
@@ -438,5 +480,193 @@ fn check_cert_inventory_says_which_hosts_were_not_audited_lately() {
             "CERT_INVENTORY UNKNOWN - the inventory {} holds no completed audit of host web01 (run certprobe audit there)\n",
             db.display()
         )
+    );
+}
+
+/// Every kind of bad file in one tree, through `certprobe audit` into the inventory: each is
+/// one line with its reason, an UNKNOWN place, and the run goes on. Then, as another user,
+/// a folder without permission is a reason too, and what was found in it is not "removed".
+#[test]
+fn every_bad_file_is_a_reason_and_the_run_goes_on() {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::PermissionsExt;
+    let pki = common::pki();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("tree");
+    for folder in ["", "locked", "links"] {
+        std::fs::create_dir_all(root.join(folder)).unwrap();
+    }
+    let leaf = |name: &str| {
+        pki.intermediate
+            .issue(&LeafSpec::new(name).valid_until(60.0))
+    };
+    let chain = |name: &str| format!("{}{}", pem(&leaf(name).der), pki.intermediate.pem());
+    std::fs::write(root.join("good.pem"), chain("good.example")).unwrap();
+    std::fs::write(root.join("locked/inside.pem"), chain("inside.example")).unwrap();
+    std::fs::File::create(root.join("huge.pem"))
+        .unwrap()
+        .set_len(2 * 1024 * 1024 * 1024)
+        .unwrap();
+    // "\xfe\xed\xfe\xee": a keystore whose magic is one bit off is nothing readable.
+    std::fs::write(
+        root.join("bad-magic.jks"),
+        b"\xfe\xed\xfe\xee\x00\x00\x00\x02\x00\x00\x00\x01",
+    )
+    .unwrap();
+    common::pkcs12(&root.join("store.p12"), &leaf("store.example"), "right");
+    let p12 = std::fs::read(root.join("store.p12")).unwrap();
+    std::fs::write(root.join("cut.p12"), &p12[..p12.len() / 2]).unwrap();
+    std::fs::write(
+        root.join("garbage.der"),
+        [0x30, 0x82, 0xff, 0xff, 0x01, 0x02],
+    )
+    .unwrap();
+    let latin1 = std::ffi::OsStr::from_bytes(b"caf\xe9.pem");
+    std::fs::write(root.join(latin1), chain("latin1.example")).unwrap();
+    std::os::unix::fs::symlink("..", root.join("links/up")).unwrap();
+    std::os::unix::fs::symlink("self", root.join("links/self")).unwrap();
+    let fifo = root.join("pipe.pem");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+
+    // The inventory in a folder anyone may write, for the second run as nobody.
+    let data = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(data.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let db = data.path().join("inventory.sqlite");
+    let top = root.display().to_string();
+    let password = data.path().join("password");
+    std::fs::write(&password, "right\n").unwrap();
+    let password = password.display().to_string();
+    let ca = common::root_file();
+    let args = [
+        "audit",
+        &top,
+        "--follow-symlinks",
+        "--password-file",
+        &password,
+        "--ca-file",
+        &ca,
+    ];
+    let out = certprobe_env(&db, &args, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let host = host();
+    assert_eq!(
+        summary_line(&out.stdout),
+        format!("audit 'audit' of {host} done: 11 files in T s, 8 certificates in 4 places, 1 without a certificate, 6 unreadable, 0 removed; run 1")
+    );
+    let rest: Vec<&str> = out.stdout.lines().skip(1).collect();
+    let line = |path: &str, reason: &str| format!("{top}/{path}: {reason}");
+    let loop_reason =
+        "symbolic link loop: the link leads back to a folder above it or to itself; not followed";
+    let problems = [
+        line("cut.p12", "truncated or corrupt PKCS#12 file: its structure cannot be decoded"),
+        line("garbage.der", "truncated or corrupt DER file: the DER data: element 0x30 claims 65535 bytes, only 2 left"),
+        line("huge.pem", "too large: 2147483648 bytes, over the limit of 16777216 bytes; not read"),
+        line("links/self", loop_reason),
+        line("links/up", loop_reason),
+        line("pipe.pem", "not a regular file (a FIFO); not read"),
+    ];
+    assert_eq!(rest, problems);
+    let file = |path: &str| format!("file:{host}:{top}/{path}");
+    let listed: Vec<(String, String)> = places(&db)
+        .into_iter()
+        .map(|(label, state, summary, _)| {
+            // The good places' summaries end with their dates; their start is enough.
+            let summary = summary
+                .split(" expires")
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            (label, format!("{state} {summary}"))
+        })
+        .collect();
+    let issued = |name: &str| format!("OK '{name}' issued by '{}'", common::INTERMEDIATE_CN);
+    let unknown = |reason: &str| format!("UNKNOWN {reason}");
+    assert_eq!(
+        listed,
+        [
+            (file("caf\\xe9.pem"), issued("latin1.example")),
+            (file("cut.p12"), unknown("truncated or corrupt PKCS#12 file: its structure cannot be decoded")),
+            (file("garbage.der"), unknown("truncated or corrupt DER file: the DER data: element 0x30 claims 65535 bytes, only 2 left")),
+            (file("good.pem"), issued("good.example")),
+            (file("huge.pem"), unknown("too large: 2147483648 bytes, over the limit of 16777216 bytes; not read")),
+            (file("links/self"), unknown(loop_reason)),
+            (file("links/up"), unknown(loop_reason)),
+            (file("locked/inside.pem"), issued("inside.example")),
+            (file("pipe.pem"), unknown("not a regular file (a FIFO); not read")),
+            (file("store.p12"), issued("store.example")),
+        ]
+    );
+
+    // As nobody (root reads every folder): the folder it may not enter is a reason, and the
+    // certificate found in it before is still there, not removed.
+    if !Command::new("setpriv")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        eprintln!("SKIPPED: no setpriv to run the audit as another user");
+        return;
+    }
+    let mode = |path: &Path, m: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(m)).unwrap()
+    };
+    for folder in [dir.path(), &root, &root.join("links")] {
+        mode(folder, 0o755);
+    }
+    mode(&root.join("locked"), 0o700);
+    for name in [
+        "good.pem",
+        "store.p12",
+        "cut.p12",
+        "garbage.der",
+        "bad-magic.jks",
+        "huge.pem",
+    ] {
+        mode(&root.join(name), 0o644);
+    }
+    mode(&root.join(latin1), 0o644);
+    for entry in std::fs::read_dir(data.path()).unwrap() {
+        mode(&entry.unwrap().path(), 0o666);
+    }
+    let bin = data.path().join("certprobe");
+    std::fs::copy(env!("CARGO_BIN_EXE_certprobe"), &bin).unwrap();
+    mode(&bin, 0o755);
+    let db_arg = db.display().to_string();
+    let out = Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+        .arg(&bin)
+        .args(["--db", &db_arg])
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        summary_line(&stdout),
+        format!("audit 'audit' of {host} done: 11 files in T s, 6 certificates in 3 places, 1 without a certificate, 7 unreadable, 0 removed; run 2")
+    );
+    let rest: Vec<&str> = stdout.lines().skip(1).collect();
+    let mut expected = problems.to_vec();
+    expected.insert(5, line("locked", "unreadable: permission denied"));
+    assert_eq!(rest, expected);
+    let inside: Vec<(String, String, bool)> = places(&db)
+        .into_iter()
+        .filter(|p| p.0.starts_with(&file("locked")))
+        .map(|(label, state, _, stale)| (label, state, stale))
+        .collect();
+    assert_eq!(
+        inside,
+        [
+            (file("locked"), "UNKNOWN".to_string(), false),
+            (file("locked/inside.pem"), "OK".to_string(), true),
+        ]
     );
 }

@@ -34,5 +34,7 @@ pub use audit::{
 };
 pub use error::{FileError, NotFound, Store, Unreadable};
 pub use judge::{judge_file, JudgedPlace, Judging};
-pub use outcome::{FileContents, FileOutcome, Format, FoundCertificate, KeyPresence, Note};
+pub use outcome::{
+    display_path, FileContents, FileOutcome, Format, FoundCertificate, KeyPresence, Note,
+};
 pub use secret::{password_from, PasswordError, Secret};

@@ -74,7 +74,7 @@ impl FileOutcome {
 }
 
 /// `path` made visible (see [`FileOutcome::display_path`]).
-pub(crate) fn display_path(path: &std::path::Path) -> String {
+pub fn display_path(path: &std::path::Path) -> String {
     #[cfg(unix)]
     let shown = {
         use std::os::unix::ffi::OsStrExt;

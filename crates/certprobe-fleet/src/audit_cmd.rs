@@ -6,8 +6,8 @@ use crate::cli::AuditArgs;
 use crate::scan_cmd::host_name;
 use crate::FleetError;
 use certprobe_audit::{
-    judge_file, password_from, AuditOptions, Auditor, FileError, JudgedPlace, Judging, Listed,
-    DEFAULT_MAX_FILE_SIZE,
+    display_path, judge_file, password_from, AuditOptions, Auditor, FileError, JudgedPlace,
+    Judging, Listed, DEFAULT_MAX_FILE_SIZE,
 };
 use certprobe_inventory::model::{EndpointKey, RunKind, RunStart, RunStatus, Seen, Sighting};
 use certprobe_inventory::{SqliteStore, Store};
@@ -26,6 +26,7 @@ struct AuditReport {
     files: u64,
     without_certificate: u64,
     unreadable: u64,
+    removed: u64,
     places: u64,
     certificates: u64,
     seconds: f64,
@@ -37,6 +38,9 @@ struct AuditReport {
 struct Problem {
     path: String,
     reason: String,
+    /// Not there (any more): what was found below it before is gone, not just unread.
+    #[serde(skip)]
+    vanished: bool,
 }
 
 /// Runs the audit; returns what to print on standard output.
@@ -118,6 +122,32 @@ pub fn run(args: &AuditArgs, db: &Path) -> Result<String, FleetError> {
     inventory
         .record(&mut run, &batch)
         .map_err(FleetError::Inventory)?;
+    batch.clear();
+    // The walk is complete and stored: what this job found here before and not now is gone.
+    let here = EndpointKey {
+        zone: args.zone.clone(),
+        address: host.clone(),
+        port: 0,
+        sni: String::new(),
+        protocol: "file".to_string(),
+    };
+    let roots: Vec<String> = args.paths.iter().map(|p| display_path(p)).collect();
+    for place in inventory
+        .unseen(&run, &here, REMOVED)
+        .map_err(FleetError::Inventory)?
+    {
+        // Below a folder or file that could not be read, nothing can be said to be gone.
+        let unread = |p: &Problem| !p.vanished && is_below(&place.sni, &p.path);
+        if roots.iter().any(|root| is_below(&place.sni, root))
+            && !report.problems.iter().any(unread)
+        {
+            report.removed += 1;
+            batch.push(removed(place, certprobe::clock::now_unix()));
+        }
+    }
+    inventory
+        .record(&mut run, &batch)
+        .map_err(FleetError::Inventory)?;
     inventory
         .finish_run(run, RunStatus::Done, certprobe::clock::now_unix())
         .map_err(FleetError::Inventory)?;
@@ -184,6 +214,10 @@ impl Examiner<'_> {
                 problem: Problem {
                     path: path.clone(),
                     reason: error.to_string(),
+                    vanished: matches!(
+                        error,
+                        FileError::Unreadable(certprobe_audit::Unreadable::NotFound)
+                    ),
                 },
                 sighting: Box::new(failed(key(path), error, certprobe::clock::now_unix())),
             },
@@ -222,6 +256,37 @@ fn sighting_of(endpoint: EndpointKey, place: &JudgedPlace) -> Sighting {
     }
 }
 
+/// The failure kind of a place that is gone.
+const REMOVED: &str = "removed";
+
+/// A place the complete walk did not find: its deployment ends (a `disappeared` event);
+/// it is OK, as nothing is there to expire. Recorded once: it is stale from then on.
+fn removed(endpoint: EndpointKey, now: i64) -> Sighting {
+    Sighting {
+        endpoint,
+        observed_at: now,
+        state: 0,
+        summary: "removed: the file or its keystore entry is no longer there".to_string(),
+        findings: Vec::new(),
+        seen: Seen::Failed {
+            kind: REMOVED.to_string(),
+            answered: false,
+        },
+    }
+}
+
+/// Whether the place `name` (a path, with `#entry`) is `root` or lies below it.
+fn is_below(name: &str, root: &str) -> bool {
+    let root = match root.trim_end_matches('/') {
+        "" if root.starts_with('/') => "",
+        trimmed => trimmed,
+    };
+    match name.strip_prefix(root) {
+        Some(rest) => rest.is_empty() || rest.starts_with('/') || rest.starts_with('#'),
+        None => false,
+    }
+}
+
 /// A file that could not be read: UNKNOWN with the reason, so the inventory shows it.
 fn failed(endpoint: EndpointKey, error: &FileError, now: i64) -> Sighting {
     Sighting {
@@ -240,7 +305,7 @@ fn failed(endpoint: EndpointKey, error: &FileError, now: i64) -> Sighting {
 /// The summary: one line, then one per file that could not be read.
 fn summary(report: &AuditReport) -> String {
     let mut out = format!(
-        "audit '{}' of {} done: {} files in {:.1} s, {} certificates in {} places, {} without a certificate, {} unreadable; run {}\n",
+        "audit '{}' of {} done: {} files in {:.1} s, {} certificates in {} places, {} without a certificate, {} unreadable, {} removed; run {}\n",
         certprobe::text::visible(&report.job),
         certprobe::text::visible(&report.host),
         report.files,
@@ -249,6 +314,7 @@ fn summary(report: &AuditReport) -> String {
         report.places,
         report.without_certificate,
         report.unreadable,
+        report.removed,
         report.run,
     );
     for problem in &report.problems {
@@ -259,4 +325,22 @@ fn summary(report: &AuditReport) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_below;
+
+    #[test]
+    fn a_place_is_below_its_root_folder_file_or_slash() {
+        assert!(is_below("/etc/ssl/a.pem", "/etc/ssl"));
+        assert!(is_below("/etc/ssl/a.pem", "/etc/ssl/"));
+        assert!(is_below("/etc/ssl", "/etc/ssl"));
+        assert!(is_below("/opt/k.jks#web", "/opt/k.jks"));
+        assert!(is_below("/opt/k.jks", "/"));
+        assert!(is_below("tree/d0/f.pem", "tree"));
+        assert!(!is_below("/etc/ssl2/a.pem", "/etc/ssl"));
+        assert!(!is_below("/etc/a.pem", "/etc/ssl"));
+        assert!(!is_below("tree2/f.pem", "tree"));
+    }
 }

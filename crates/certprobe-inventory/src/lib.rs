@@ -79,6 +79,15 @@ impl Store for SqliteStore {
         self.query_runs(job, limit)
     }
 
+    fn unseen(
+        &self,
+        run: &Run,
+        place: &model::EndpointKey,
+        gone: &str,
+    ) -> Result<Vec<model::EndpointKey>, InventoryError> {
+        self.query_unseen(run, place, gone)
+    }
+
     fn audits(&self, host: Option<&str>) -> Result<Vec<AuditRow>, InventoryError> {
         self.query_audits(host)
     }

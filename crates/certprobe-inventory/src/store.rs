@@ -68,6 +68,16 @@ pub trait Store {
     /// The latest runs, newest first; of one job when given.
     fn runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<RunRow>, InventoryError>;
 
+    /// The endpoints of `run`'s job on `address` in `zone`, of `protocol`, that the run has
+    /// not recorded and whose latest record is not a failure of kind `gone`: once an audit
+    /// has walked everything, the places it no longer found.
+    fn unseen(
+        &self,
+        run: &Run,
+        place: &EndpointKey,
+        gone: &str,
+    ) -> Result<Vec<EndpointKey>, InventoryError>;
+
     /// Each host's latest completed audit, by host name; of one host when given.
     fn audits(&self, host: Option<&str>) -> Result<Vec<AuditRow>, InventoryError>;
 

@@ -215,4 +215,45 @@ impl SqliteStore {
             .map_err(fail)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(fail)
     }
+
+    pub(crate) fn query_unseen(
+        &self,
+        run: &Run,
+        place: &EndpointKey,
+        gone: &str,
+    ) -> Result<Vec<EndpointKey>, InventoryError> {
+        let shown = self.path();
+        let fail = |e: rusqlite::Error| classify(&shown, "reading the places not seen", &e);
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT zone, address, port, sni, protocol FROM endpoint
+                 WHERE job = ?1 AND last_run_id < ?2 AND zone = ?3 AND address = ?4
+                   AND protocol = ?5 AND coalesce(error_kind, '') <> ?6
+                 ORDER BY sni",
+            )
+            .map_err(fail)?;
+        let rows = statement
+            .query_map(
+                params![
+                    run.job,
+                    run.id,
+                    place.zone,
+                    place.address,
+                    place.protocol,
+                    gone
+                ],
+                |row| {
+                    Ok(EndpointKey {
+                        zone: row.get(0)?,
+                        address: row.get(1)?,
+                        port: row.get(2)?,
+                        sni: row.get(3)?,
+                        protocol: row.get(4)?,
+                    })
+                },
+            )
+            .map_err(fail)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(fail)
+    }
 }

@@ -670,3 +670,138 @@ fn every_bad_file_is_a_reason_and_the_run_goes_on() {
         ]
     );
 }
+
+/// The seed's "expires in under 30 days" monitor over every audited file: `check_cert_inventory
+/// --source file`, of all hosts or of one, the worst place winning; removed places are not
+/// checked, and the network's endpoints are not the files'.
+#[test]
+fn check_cert_inventory_watches_the_places_of_files() {
+    let pki = common::pki();
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let chain = |name: &str, days: f64| {
+        let leaf = pki
+            .intermediate
+            .issue(&LeafSpec::new(name).valid_until(days));
+        std::fs::write(
+            dir.path().join(format!("{name}.pem")),
+            format!("{}{}", pem(&leaf.der), pki.intermediate.pem()),
+        )
+        .unwrap();
+        leaf
+    };
+    let far = chain("far.example", 90.0);
+    let near = chain("near.example", 20.0);
+    chain("gone.example", 2.0);
+    let db = data.path().join("inventory.sqlite");
+    let top = dir.path().display().to_string();
+    let ca = common::root_file();
+    let audit = || {
+        let out = certprobe_env(&db, &["audit", &top, "--ca-file", &ca], &[]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    };
+    audit();
+    std::fs::remove_file(dir.path().join("gone.example.pem")).unwrap();
+    audit();
+    let host = host();
+    let check = |args: &[&str]| {
+        let db = db.display().to_string();
+        let mut all = vec!["--db", db.as_str()];
+        all.extend_from_slice(args);
+        common::run_plugin(env!("CARGO_BIN_EXE_check_cert_inventory"), &all)
+    };
+    let days = |leaf: &certprobe_testkit::Leaf| {
+        format!(
+            "{:.2}",
+            (leaf.not_after - certprobe::clock::now_unix()) as f64 / 86_400.0
+        )
+    };
+    let run = check(&["--source", "file", "-w", "30", "-c", "7"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let place = |leaf: &certprobe_testkit::Leaf, name: &str| {
+        format!(
+            "file:{host}:{top}/{name}.pem '{name}' issued by '{}' expires in {} days on {}, ECDSA P-256",
+            common::INTERMEDIATE_CN,
+            days(leaf),
+            format_utc(leaf.not_after)
+        )
+    };
+    let near_place = format!("file:{host}:{top}/near.example.pem");
+    let lines = run.lines();
+    assert_eq!(
+        lines[0].split(" | ").next().unwrap(),
+        format!(
+            "CERT_INVENTORY WARNING - 1 of 2 certificates WARNING: {near_place} certificate expires in {} days on {}",
+            days(&near),
+            format_utc(near.not_after)
+        )
+    );
+    assert_eq!(
+        lines[1..],
+        [
+            format!("[OK] {}", place(&far, "far.example")),
+            format!(
+                "[WARNING] {near_place} certificate expires in {} days on {}",
+                days(&near),
+                format_utc(near.not_after)
+            ),
+        ]
+    );
+    // One host by name, without case; a host never audited has no place.
+    let run = check(&[
+        "--source",
+        "file",
+        "--host",
+        &host.to_uppercase(),
+        "-w",
+        "10",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let lines = run.lines();
+    assert_eq!(
+        lines[0].split(" | ").next().unwrap(),
+        format!("CERT_INVENTORY OK - 2 certificates OK; the first certificate to expire: {near_place} in {} days", days(&near))
+    );
+    assert_eq!(
+        lines[1..],
+        [
+            format!("[OK] {}", place(&far, "far.example")),
+            format!("[OK] {}", place(&near, "near.example")),
+        ]
+    );
+    let run = check(&["--source", "file", "--host", "web01"]);
+    assert_eq!(run.code, 3);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "CERT_INVENTORY UNKNOWN - the inventory {} holds no endpoint from a file of host web01\n",
+            db.display()
+        )
+    );
+    let run = check(&["--source", "network"]);
+    assert_eq!(run.code, 3);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "CERT_INVENTORY UNKNOWN - the inventory {} holds no endpoint from the network\n",
+            db.display()
+        )
+    );
+    // The inventory's own listing takes the same filter.
+    let out = certprobe_env(
+        &db,
+        &[
+            "inventory",
+            "endpoints",
+            "--source",
+            "file",
+            "--host",
+            &host,
+            "--format",
+            "csv",
+        ],
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.lines().count(), 4, "{}", out.stdout);
+}

@@ -523,7 +523,7 @@ fn what_the_inventory_cannot_answer_is_unknown_with_a_sentence() {
     assert_eq!(run.code, 3);
     assert_eq!(
         run.stdout,
-        "CERT_INVENTORY UNKNOWN - invalid arguments: give --ip ADDR or --host NAME (or both): the endpoint's address or the SNI name it was scanned with\nUsage: check_cert_inventory --ip ADDR | -H NAME [-p PORT] [options]; see --help\n"
+        "CERT_INVENTORY UNKNOWN - invalid arguments: give --ip ADDR or --host NAME (or both): the endpoint's address or the SNI name it was scanned with; or --source file for the places of local audits\nUsage: check_cert_inventory --ip ADDR | -H NAME [-p PORT] [options]; see --help\n"
     );
     let run = lab.check(&["--ip", "www.inv.test", "-o", "prtg-json"]);
     assert_eq!(run.code, 0);

@@ -326,9 +326,34 @@ pub struct EndpointsArgs {
     /// Only endpoints the latest run of their job did not see.
     #[arg(long)]
     pub stale: bool,
+    /// Only what `certprobe scan` found (network) or what `certprobe audit` found (file).
+    #[arg(long, value_enum)]
+    pub source: Option<SourceArg>,
+    /// Only the places of this audited host (with --source file).
+    #[arg(long, value_name = "NAME", requires = "source")]
+    pub host: Option<String>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub format: FormatArg,
+}
+
+/// Where endpoints come from, on the command line.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SourceArg {
+    /// Found by `certprobe scan`.
+    Network,
+    /// Found by `certprobe audit` in files and keystores.
+    File,
+}
+
+impl SourceArg {
+    /// The inventory's filter value.
+    pub fn source(self) -> certprobe_inventory::query::Source {
+        match self {
+            SourceArg::Network => certprobe_inventory::query::Source::Network,
+            SourceArg::File => certprobe_inventory::query::Source::File,
+        }
+    }
 }
 
 /// `inventory history`.

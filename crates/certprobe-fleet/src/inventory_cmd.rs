@@ -86,6 +86,8 @@ pub fn run(command: &InventoryCommand, db: &Path) -> Result<String, FleetError> 
                 state: a.state.map(|s| s.code()),
                 job: a.job.clone(),
                 stale_only: a.stale,
+                source: a.source.map(|s| s.source()),
+                host: a.host.clone(),
             };
             let rows: Vec<Endpoint> = store
                 .endpoints(&filter)

@@ -6,6 +6,7 @@ use certprobe::idna::HostNameError;
 use certprobe::render::Format;
 use certprobe::verdict::{Policy, State, Threshold};
 use certprobe_cli::ArgumentError;
+use certprobe_inventory::query::Source;
 use clap::{ArgAction, Parser, ValueEnum};
 use std::fmt;
 use std::net::IpAddr;
@@ -61,6 +62,12 @@ pub struct Args {
     #[arg(long, value_enum, value_name = "STATE", default_value_t = StateArg::Warning)]
     max_age_state: StateArg,
 
+    /// Only endpoints of this source: `file` for the places certprobe audit found in files
+    /// and keystores (--host is then the audited host's name, every host without it), or
+    /// `network` for what certprobe scan found. Without --ip and --host: every one of them.
+    #[arg(long, value_enum, value_name = "SOURCE", conflicts_with_all = ["port", "audit_age"])]
+    source: Option<SourceArg>,
+
     /// Checks hosts' local audits (certprobe audit) instead of endpoints: a host whose latest
     /// completed audit is older than this is WARNING (or --max-age-state); the host is
     /// --host, every audited host without it. Seconds, or 36h, 2d, 1w.
@@ -85,6 +92,12 @@ pub struct Args {
 struct MaxAge {
     seconds: i64,
     text: String,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SourceArg {
+    Network,
+    File,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -118,7 +131,7 @@ impl fmt::Display for ArgError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ArgError::NoEndpoint => f.write_str(
-                "give --ip ADDR or --host NAME (or both): the endpoint's address or the SNI name it was scanned with",
+                "give --ip ADDR or --host NAME (or both): the endpoint's address or the SNI name it was scanned with; or --source file for the places of local audits",
             ),
             ArgError::NotAnAddress(text) => write!(
                 f,
@@ -183,11 +196,17 @@ impl Args {
                 Err(_) => sni = Some(name),
             }
         }
-        if self.audit_age.is_some() {
+        let source = self.source.map(|s| match s {
+            SourceArg::Network => Source::Network,
+            SourceArg::File => Source::File,
+        });
+        let mut audited_host = None;
+        if self.audit_age.is_some() || source == Some(Source::File) {
             // The audited host, by the name its audit recorded (compared without case).
             ip = None;
-            sni = self.host.as_deref().map(|h| h.trim().to_string());
-        } else if ip.is_none() && sni.is_none() {
+            sni = None;
+            audited_host = self.host.as_deref().map(|h| h.trim().to_string());
+        } else if ip.is_none() && sni.is_none() && source.is_none() {
             return Err(ArgError::NoEndpoint);
         }
         let format = Format::from_name(&self.output)
@@ -196,6 +215,8 @@ impl Args {
             db: certprobe_inventory::path::inventory_path_to_read(self.db.as_ref()),
             ip,
             sni,
+            audited_host,
+            source,
             port: self.port,
             policy: Policy {
                 warning_days: self.warning.min_days(),

@@ -11,7 +11,7 @@ use certprobe_inventory::query::AuditRow;
 use certprobe_inventory::{SqliteStore, Store};
 use serde_json::json;
 
-/// The audited hosts (`request.sni` when given) judged against `age` at `now`.
+/// The audited hosts (`request.audited_host` when given) judged against `age` at `now`.
 pub fn check(
     store: &SqliteStore,
     request: &Request,
@@ -26,7 +26,7 @@ pub fn check(
             context,
         )
     };
-    let host = request.sni.as_deref();
+    let host = request.audited_host.as_deref();
     let audits = match store.audits(host) {
         Ok(audits) => audits,
         Err(e) => return unknown(&e.to_string()),

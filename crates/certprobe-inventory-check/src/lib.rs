@@ -23,7 +23,7 @@ use certprobe::render::{Format, Rendered};
 use certprobe::verdict::{Check, Policy, State};
 use certprobe::{Outcome, Protocol};
 use certprobe_cli::Plugin;
-use certprobe_inventory::query::EndpointFilter;
+use certprobe_inventory::query::{EndpointFilter, Source};
 use certprobe_inventory::{SqliteStore, Store};
 use std::ffi::OsString;
 use std::net::IpAddr;
@@ -47,6 +47,11 @@ pub struct Request {
     pub ip: Option<IpAddr>,
     /// The SNI name they were scanned with (ASCII form).
     pub sni: Option<String>,
+    /// The audited host whose places to check (`--source file --host`); its audits with
+    /// `--audit-age`.
+    pub audited_host: Option<String>,
+    /// Only endpoints of this source.
+    pub source: Option<Source>,
     /// The port; every port when absent.
     pub port: Option<u16>,
     /// `-w`/`-c` for the expiry findings; the rest is the plugins' defaults.
@@ -97,12 +102,16 @@ pub fn check(request: &Request, now: i64) -> Rendered {
         address: request.ip.map(|ip| ip.to_string()),
         sni: request.sni.clone(),
         port: request.port,
+        source: request.source,
+        host: request.audited_host.clone(),
         ..EndpointFilter::default()
     };
-    let details = match store.endpoint_details(&filter) {
+    let mut details = match store.endpoint_details(&filter) {
         Ok(details) => details,
         Err(e) => return unknown(Check::Setup, &e.to_string()),
     };
+    // A place an audit found removed holds no certificate to check any more.
+    details.retain(|d| d.error_kind.as_deref() != Some(REMOVED));
     let db = store.path();
     if details.is_empty() {
         return unknown(
@@ -124,12 +133,28 @@ pub fn check(request: &Request, now: i64) -> Rendered {
             outcome: rebuild::outcome(detail, &judging),
         })
         .collect();
-    output::render(request.format, &endpoints, &db, &context)
+    // The places of files are certificates to the reader, as check_cert_file calls them.
+    let plural = match request.source {
+        Some(Source::File) => "certificates",
+        _ => "endpoints",
+    };
+    output::render(request.format, &endpoints, plural, &db, &context)
 }
+
+/// The failure kind `certprobe audit` records for a place it no longer finds.
+const REMOVED: &str = "removed";
 
 /// What was asked for, in words: `at address 192.0.2.10 with SNI name www.example.com on port 443`.
 fn asked(request: &Request) -> String {
     let mut parts = Vec::new();
+    match request.source {
+        Some(Source::File) => parts.push("from a file".to_string()),
+        Some(Source::Network) => parts.push("from the network".to_string()),
+        None => {}
+    }
+    if let Some(host) = &request.audited_host {
+        parts.push(format!("of host {}", certprobe::text::quote(host, 80)));
+    }
     if let Some(ip) = request.ip {
         parts.push(format!("at address {ip}"));
     }

@@ -33,24 +33,18 @@ pub fn label(detail: &EndpointDetail) -> String {
     certprobe::text::visible(&label)
 }
 
-/// The endpoints (one or more) in `format`.
+/// The endpoints (one or more) in `format`, called `plural` when several.
 pub fn render(
     format: Format,
     endpoints: &[Endpoint<'_>],
+    plural: &'static str,
     db: &str,
     context: &Context<'_>,
 ) -> Rendered {
     let items: Vec<Item<'_>> = endpoints.iter().map(|e| item(e, db)).collect();
     match items.as_slice() {
         [one] => many::render_one(format, one, context),
-        all => many::render_many(
-            format,
-            all,
-            Noun {
-                plural: "endpoints",
-            },
-            context,
-        ),
+        all => many::render_many(format, all, Noun { plural }, context),
     }
 }
 

@@ -68,6 +68,24 @@ pub struct EndpointFilter {
     pub job: Option<String>,
     /// Only endpoints not seen in the latest completed run of their job.
     pub stale_only: bool,
+    /// Only endpoints of this source: network scans, or a local audit's files.
+    pub source: Option<Source>,
+    /// Only the places of this audited host (its name, compared without case).
+    pub host: Option<String>,
+}
+
+/// Where an endpoint's certificates come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Found on the network by `certprobe scan`: every protocol but the audit's.
+    Network,
+    /// Found in a file or keystore by `certprobe audit` (protocol `file`).
+    File,
+}
+
+impl Source {
+    /// The protocol of the audit's places.
+    pub const FILE_PROTOCOL: &'static str = "file";
 }
 
 /// One endpoint.

@@ -5,7 +5,7 @@ use crate::error::InventoryError;
 use crate::model::{colon_hex, state_name, EndpointKey, RunCounts, StoredFinding};
 use crate::query::{
     CertificateFilter, CertificateRow, DeploymentRow, EndpointDetail, EndpointFilter, EndpointRow,
-    EventRow, HistoryOf, RunRow,
+    EventRow, HistoryOf, RunRow, Source,
 };
 use rusqlite::types::ToSql;
 use rusqlite::{params, params_from_iter, Row};
@@ -260,6 +260,18 @@ impl SqliteStore {
         }
         if let Some(state) = filter.state {
             filters.bind("e.state = ?", [Box::new(state)]);
+        }
+        match filter.source {
+            Some(Source::Network) => {
+                filters.bind("e.protocol <> ?", [Box::new(Source::FILE_PROTOCOL)]);
+            }
+            Some(Source::File) => {
+                filters.bind("e.protocol = ?", [Box::new(Source::FILE_PROTOCOL)]);
+            }
+            None => {}
+        }
+        if let Some(host) = &filter.host {
+            filters.bind("lower(e.address) = lower(?)", [Box::new(host.clone())]);
         }
         if let Some(job) = &filter.job {
             filters.bind("e.job = ?", [Box::new(job.clone())]);

@@ -805,3 +805,122 @@ fn check_cert_inventory_watches_the_places_of_files() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.stdout.lines().count(), 4, "{}", out.stdout);
 }
+
+/// `certprobe audit --config FILE`: each `[[audit]]` section is a run of its own job, with
+/// the `[defaults]` an audit has (thresholds, CA files) and a password file beside the config;
+/// `--job` runs one; mistakes name the file and line.
+#[test]
+fn audit_sections_of_the_config_run_as_their_own_jobs() {
+    let pki = common::pki();
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for folder in ["web", "java"] {
+        std::fs::create_dir(d.join(folder)).unwrap();
+    }
+    let shop = pki
+        .intermediate
+        .issue(&LeafSpec::new("shop.example").valid_until(20.0));
+    std::fs::write(
+        d.join("web/shop.pem"),
+        format!("{}{}", pem(&shop.der), pki.intermediate.pem()),
+    )
+    .unwrap();
+    std::fs::write(d.join("web/notes.txt"), "not a certificate\n").unwrap();
+    let app = pki
+        .intermediate
+        .issue(&LeafSpec::new("app.example").valid_until(90.0));
+    common::pkcs12(&d.join("java/app.p12"), &app, "s3cret");
+    let conf = data.path().join("certprobe.toml");
+    std::fs::write(data.path().join("store.pass"), "s3cret\n").unwrap();
+    let text = format!(
+        r#"
+[defaults]
+ca_files = ["{ca}"]
+warning = 30
+concurrency = 100            # a scan's: the audit leaves it
+
+[[audit]]
+name = "web"
+paths = ["{d}/web"]
+include = ["**/*.pem"]
+
+[[audit]]
+name = "java"
+paths = ["{d}/java"]
+password_file = "store.pass"
+zone = "apps"
+"#,
+        ca = common::root_file(),
+        d = d.display()
+    );
+    std::fs::write(&conf, &text).unwrap();
+    let db = data.path().join("inventory.sqlite");
+    let config = conf.display().to_string();
+    let host = host();
+    let out = certprobe_env(&db, &["audit", "--config", &config], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let summaries: Vec<String> = out
+        .stdout
+        .lines()
+        .map(|l| summary_line(&format!("{l}\n")))
+        .collect();
+    assert_eq!(
+        summaries,
+        [
+            format!("audit 'web' of {host} done: 1 files in T s, 2 certificates in 1 places, 0 without a certificate, 0 unreadable, 0 removed; run 1"),
+            format!("audit 'java' of {host} done: 1 files in T s, 2 certificates in 1 places, 0 without a certificate, 0 unreadable, 0 removed; run 2"),
+        ]
+    );
+    // The [defaults]' -w 30 and CA file: the 20-day certificate is a trusted WARNING.
+    let out = certprobe_env(&db, &["inventory", "endpoints", "--format", "json"], &[]);
+    let rows: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let listed: Vec<(String, String, String, String)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let text = |key: &str| r[key].as_str().unwrap().to_string();
+            (text("endpoint"), text("zone"), text("job"), text("state"))
+        })
+        .collect();
+    let s = |text: &str| text.to_string();
+    assert_eq!(
+        listed,
+        [
+            (
+                format!("file:{host}:{}/java/app.p12", d.display()),
+                s("apps"),
+                s("java"),
+                s("OK")
+            ),
+            (
+                format!("file:{host}:{}/web/shop.pem", d.display()),
+                s(""),
+                s("web"),
+                s("WARNING")
+            ),
+        ]
+    );
+    let out = certprobe_env(&db, &["audit", "--config", &config, "--job", "java"], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.lines().count(), 1, "{}", out.stdout);
+    assert!(out.stdout.starts_with("audit 'java' of "), "{}", out.stdout);
+
+    let out = certprobe_env(&db, &["audit", "--config", &config, "--job", "db"], &[]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        format!("certprobe: {config} has no [[audit]] named 'db' (it has web, java)\n")
+    );
+    std::fs::write(&conf, text.replace("**/*.pem", "**/[.pem")).unwrap();
+    let out = certprobe_env(&db, &["audit", "--config", &config], &[]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        format!("certprobe: {config}:10: include: the glob '**/[.pem' is not valid: unclosed character class; missing ']'\n")
+    );
+    let out = certprobe_env(&db, &["audit", "/etc/ssl", "--config", &config], &[]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("cannot be used with"), "{}", out.stderr);
+}

@@ -2,15 +2,16 @@
 //! `check_cert_file` judges them (no connection, no name check) and recorded as places of
 //! this host.
 
+use crate::audit_plan::Plan;
 use crate::cli::AuditArgs;
 use crate::scan_cmd::host_name;
 use crate::FleetError;
-use certprobe_audit::{
-    display_path, judge_file, password_from, AuditOptions, Auditor, FileError, JudgedPlace,
-    Judging, Listed, DEFAULT_MAX_FILE_SIZE,
-};
+use certprobe::analysis::TrustStore;
+use certprobe::verdict::Policy;
+use certprobe_audit::{display_path, judge_file, Auditor, FileError, JudgedPlace, Judging, Listed};
 use certprobe_inventory::model::{EndpointKey, RunKind, RunStart, RunStatus, Seen, Sighting};
 use certprobe_inventory::{SqliteStore, Store};
+use certprobe_scan::config::Config;
 use serde::Serialize;
 use std::path::Path;
 
@@ -43,21 +44,33 @@ struct Problem {
     vanished: bool,
 }
 
-/// Runs the audit; returns what to print on standard output.
-pub fn run(args: &AuditArgs, db: &Path) -> Result<String, FleetError> {
-    let started = std::time::Instant::now();
+/// Runs the audits of the command line (its paths, or the config's `[[audit]]` sections);
+/// returns what to print on standard output: each audit's summary.
+pub fn run(args: &AuditArgs, config: Option<&Config>, db: &Path) -> Result<String, FleetError> {
     let (options, settings) = args.check.to_check().map_err(FleetError::arguments)?;
     let store =
         certprobe::load_trust(&settings.trust).map_err(|e| FleetError::Setup(e.to_string()))?;
-    let auditor = Auditor::new(&AuditOptions {
-        include: args.include.clone(),
-        exclude: args.exclude.clone(),
-        follow_symlinks: args.follow_symlinks,
-        max_file_size: DEFAULT_MAX_FILE_SIZE,
-        password: password_from(args.password_file.as_deref(), args.password_env.as_deref())
-            .map_err(FleetError::arguments)?,
-    })
-    .map_err(FleetError::arguments)?;
+    let mut out = String::new();
+    for plan in crate::audit_plan::plans(args, config)? {
+        let report = run_plan(&plan, &options.policy, &store, db)?;
+        if args.json {
+            out.push_str(&(serde_json::to_string(&report).unwrap_or_default() + "\n"));
+        } else {
+            out.push_str(&summary(&report));
+        }
+    }
+    Ok(out)
+}
+
+/// One audit into the inventory at `db`.
+fn run_plan(
+    plan: &Plan,
+    policy: &Policy,
+    store: &TrustStore,
+    db: &Path,
+) -> Result<AuditReport, FleetError> {
+    let started = std::time::Instant::now();
+    let auditor = &plan.auditor;
     let mut inventory = SqliteStore::open(db).map_err(FleetError::Inventory)?;
     let host = host_name();
     let now = certprobe::clock::now_unix();
@@ -65,8 +78,8 @@ pub fn run(args: &AuditArgs, db: &Path) -> Result<String, FleetError> {
         .begin_run(
             &RunStart {
                 kind: RunKind::Audit,
-                job: args.job.clone(),
-                zone: args.zone.clone(),
+                job: plan.job.clone(),
+                zone: plan.zone.clone(),
                 host: host.clone(),
                 started: now,
                 planned: 0,
@@ -75,20 +88,20 @@ pub fn run(args: &AuditArgs, db: &Path) -> Result<String, FleetError> {
         )
         .map_err(FleetError::Inventory)?;
     let mut report = AuditReport {
-        job: args.job.clone(),
+        job: plan.job.clone(),
         host: host.clone(),
         run: run.id,
         ..AuditReport::default()
     };
     let examiner = Examiner {
-        auditor: &auditor,
-        store: &store,
-        policy: &options.policy,
-        zone: &args.zone,
+        auditor,
+        store,
+        policy,
+        zone: &plan.zone,
         host: &host,
     };
     let mut batch = Vec::with_capacity(BATCH);
-    let listing = auditor.list(&args.paths);
+    let listing = auditor.list(&plan.paths);
     crate::parallel::ordered_map(
         listing,
         crate::parallel::threads(),
@@ -125,13 +138,13 @@ pub fn run(args: &AuditArgs, db: &Path) -> Result<String, FleetError> {
     batch.clear();
     // The walk is complete and stored: what this job found here before and not now is gone.
     let here = EndpointKey {
-        zone: args.zone.clone(),
+        zone: plan.zone.clone(),
         address: host.clone(),
         port: 0,
         sni: String::new(),
         protocol: "file".to_string(),
     };
-    let roots: Vec<String> = args.paths.iter().map(|p| display_path(p)).collect();
+    let roots: Vec<String> = plan.paths.iter().map(|p| display_path(p)).collect();
     for place in inventory
         .unseen(&run, &here, REMOVED)
         .map_err(FleetError::Inventory)?
@@ -152,18 +165,14 @@ pub fn run(args: &AuditArgs, db: &Path) -> Result<String, FleetError> {
         .finish_run(run, RunStatus::Done, certprobe::clock::now_unix())
         .map_err(FleetError::Inventory)?;
     report.seconds = started.elapsed().as_secs_f64();
-    Ok(if args.json {
-        serde_json::to_string(&report).unwrap_or_default() + "\n"
-    } else {
-        summary(&report)
-    })
+    Ok(report)
 }
 
 /// What a worker needs to read and judge files.
 struct Examiner<'a> {
     auditor: &'a Auditor,
-    store: &'a certprobe::analysis::TrustStore,
-    policy: &'a certprobe::verdict::Policy,
+    store: &'a TrustStore,
+    policy: &'a Policy,
     zone: &'a str,
     host: &'a str,
 }

@@ -43,8 +43,17 @@ counted, not stored."
 )]
 pub struct AuditArgs {
     /// Files and folders to read (folders recursively).
-    #[arg(value_name = "PATH", required = true)]
+    #[arg(
+        value_name = "PATH",
+        required_unless_present = "config",
+        conflicts_with = "config"
+    )]
     pub paths: Vec<PathBuf>,
+
+    /// Run the config file's [[audit]] sections instead (their [defaults] too); --job NAME
+    /// runs one. The options given here win over the sections'.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     /// Only files below a folder matching one of these globs: '**/*.pem' (repeatable).
     #[arg(long, value_name = "GLOB")]
@@ -66,13 +75,13 @@ pub struct AuditArgs {
     #[arg(long, value_name = "NAME")]
     pub password_env: Option<String>,
 
-    /// The job the audit is recorded as.
-    #[arg(long, value_name = "NAME", default_value = "audit")]
-    pub job: String,
+    /// The job the audit is recorded as [default: audit]; with --config, the [[audit]] to run.
+    #[arg(long, value_name = "NAME")]
+    pub job: Option<String>,
 
-    /// This auditor's zone, stored on every place.
-    #[arg(long, value_name = "NAME", default_value = "")]
-    pub zone: String,
+    /// This auditor's zone, stored on every place [default: none].
+    #[arg(long, value_name = "NAME")]
+    pub zone: Option<String>,
 
     /// Print the run's summary as JSON.
     #[arg(long)]

@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 mod audit_cmd;
+mod audit_plan;
 pub mod cli;
 mod daemon_cmd;
 pub mod export;
@@ -110,7 +111,7 @@ pub fn run(args: Vec<OsString>) -> Ran {
         Command::Scan(scan) => scan_cmd::run(scan, config.as_ref(), &db),
         Command::Inventory(query) => inventory_cmd::run(query, &db),
         Command::Daemon(daemon) => daemon_cmd::run(daemon, &db),
-        Command::Audit(audit) => audit_cmd::run(audit, &db),
+        Command::Audit(audit) => audit_cmd::run(audit, config.as_ref(), &db),
     };
     match result {
         Ok(stdout) => Ran {
@@ -131,9 +132,10 @@ fn failed(e: &dyn fmt::Display, code: i32) -> Ran {
     }
 }
 
-/// A scan's `--config FILE`: reads it, checks each `[defaults]` key as the option of the
-/// same name (an error names the file and line), and puts those options before the user's,
-/// so that the command line wins.
+/// A scan's or an audit's `--config FILE`: reads it, checks each `[defaults]` key as the
+/// scan option of the same name (an error names the file and line), and puts those options
+/// before the user's, so that the command line wins. An audit takes the ones it has (the
+/// thresholds, the CA files), not the scan's connection limits.
 fn with_config_defaults(
     args: Vec<OsString>,
 ) -> Result<(Vec<OsString>, Option<certprobe_scan::config::Config>), FleetError> {
@@ -141,9 +143,10 @@ fn with_config_defaults(
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    let Some(scan_at) = words.iter().position(|w| w == "scan") else {
+    let Some(scan_at) = words.iter().position(|w| w == "scan" || w == "audit") else {
         return Ok((args, None));
     };
+    let audit = words[scan_at] == "audit";
     let path = words.iter().enumerate().skip(scan_at).find_map(|(i, w)| {
         if w == "--config" {
             words.get(i + 1).cloned()
@@ -156,7 +159,10 @@ fn with_config_defaults(
     };
     let config =
         certprobe_scan::config::load(std::path::Path::new(&path)).map_err(FleetError::arguments)?;
-    let defaults = default_words(&config, &path)?;
+    let mut defaults = default_words(&config, &path)?;
+    if audit {
+        defaults = audit_words(&config);
+    }
     let mut merged: Vec<OsString> = args[..=scan_at].to_vec();
     merged.extend(defaults);
     merged.extend(args[scan_at + 1..].iter().cloned());
@@ -186,6 +192,21 @@ fn default_words(
         defaults.extend(option.words.iter().map(OsString::from));
     }
     Ok(defaults)
+}
+
+/// The config's `[defaults]` (checked by [`default_words`]) that `certprobe audit` takes.
+fn audit_words(config: &certprobe_scan::config::Config) -> Vec<OsString> {
+    let mut words: Vec<OsString> = Vec::new();
+    for option in &config.defaults {
+        let probe = ["certprobe", "audit", "/"]
+            .into_iter()
+            .map(String::from)
+            .chain(option.words.iter().cloned());
+        if Cli::try_parse_from(probe).is_ok() {
+            words.extend(option.words.iter().map(OsString::from));
+        }
+    }
+    words
 }
 
 /// clap's first paragraph on one line, without `error: `.

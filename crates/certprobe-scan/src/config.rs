@@ -13,6 +13,9 @@ use std::path::Path;
 use std::time::Duration;
 use toml::Spanned;
 
+mod audit;
+pub use audit::{AuditSpec, Located};
+
 /// The largest config file read.
 const MAX_CONFIG_BYTES: u64 = 4 << 20;
 
@@ -91,6 +94,8 @@ pub struct Config {
     pub defaults: Vec<DefaultOption>,
     /// The jobs, in file order.
     pub jobs: Vec<JobSpec>,
+    /// The local audits, in file order.
+    pub audits: Vec<AuditSpec>,
 }
 
 impl Config {
@@ -109,6 +114,8 @@ struct RawConfig {
     sni: BTreeMap<Spanned<String>, Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     job: Vec<RawJob>,
+    #[serde(default)]
+    audit: Vec<audit::RawAudit>,
 }
 
 #[derive(Deserialize)]
@@ -195,11 +202,7 @@ pub fn parse(file: &str, text: &str, folder: Option<&Path>) -> Result<Config, Co
     let mut jobs: Vec<JobSpec> = Vec::new();
     for job in raw.job {
         let name = job.name.get_ref().trim().to_string();
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        {
+        if !is_job_name(&name) {
             return Err(at(
                 job.name.span(),
                 format!(
@@ -289,7 +292,21 @@ pub fn parse(file: &str, text: &str, folder: Option<&Path>) -> Result<Config, Co
         }
         jobs.push(spec);
     }
-    Ok(Config { defaults, jobs })
+    let audits = audit::audits(raw.audit, text, folder, &at)?;
+    Ok(Config {
+        defaults,
+        jobs,
+        audits,
+    })
+}
+
+/// Letters, digits, `-`, `_` and `.`: a name that reads the same in a log, a file name and
+/// a query.
+fn is_job_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
 }
 
 /// A `[defaults]` key as the words of the scan option of the same name.

@@ -158,3 +158,88 @@ fn an_sni_file_adds_names() {
         )
     );
 }
+
+#[test]
+fn audit_sections_read_with_their_defaults_and_lines() {
+    let text = r#"
+[[audit]]
+paths = ["/etc/ssl", "/etc/nginx"]
+include = ["**/*.pem", "**/*.crt"]
+
+[[audit]]
+name = "java"
+paths = ["/opt/app/keystore.jks"]
+exclude = ["**/old/**"]
+follow_symlinks = true
+password_file = "keystore.pass"
+zone = "dmz"
+"#;
+    let config = parse("certprobe.toml", text, Some(Path::new("/etc/certprobe"))).unwrap();
+    assert_eq!(
+        config.audits,
+        [
+            AuditSpec {
+                name: "audit".into(),
+                line: 3,
+                paths: vec!["/etc/ssl".into(), "/etc/nginx".into()],
+                include: vec![
+                    Located {
+                        text: "**/*.pem".into(),
+                        line: 4
+                    },
+                    Located {
+                        text: "**/*.crt".into(),
+                        line: 4
+                    }
+                ],
+                exclude: vec![],
+                follow_symlinks: false,
+                password_file: None,
+                password_env: None,
+                zone: None,
+            },
+            AuditSpec {
+                name: "java".into(),
+                line: 7,
+                paths: vec!["/opt/app/keystore.jks".into()],
+                include: vec![],
+                exclude: vec![Located {
+                    text: "**/old/**".into(),
+                    line: 9
+                }],
+                follow_symlinks: true,
+                password_file: Some("/etc/certprobe/keystore.pass".into()),
+                password_env: None,
+                zone: Some("dmz".into()),
+            },
+        ]
+    );
+    assert!(config.jobs.is_empty());
+}
+
+#[test]
+fn a_bad_audit_section_says_where() {
+    assert_eq!(
+        error("[[audit]]\npaths = []\n"),
+        "certprobe.toml:2: paths: the audit 'audit' reads no path"
+    );
+    assert_eq!(
+        error("[[audit]]\npaths = [\"/a\"]\n[[audit]]\npaths = [\"/b\"]\n"),
+        "certprobe.toml:4: name: an audit 'audit' is defined twice (name each [[audit]])"
+    );
+    assert_eq!(
+        error("[[audit]]\nname = \"a b\"\npaths = [\"/a\"]\n"),
+        "certprobe.toml:2: name: 'a b' is not an audit name (letters, digits, '-', '_' and '.')"
+    );
+    assert_eq!(
+        error("[[audit]]\npaths = [\"/a\"]\npassword_file = \"p\"\npassword_env = \"P\"\n"),
+        "certprobe.toml:4: password_env: give password_file or password_env, not both"
+    );
+    assert!(
+        error("[[audit]]\npaths = [\"/a\"]\nschedule = \"0 3 * * *\"\n")
+            .starts_with("certprobe.toml:3: unknown field `schedule`")
+    );
+    assert!(
+        error("[[audit]]\nname = \"x\"\n").starts_with("certprobe.toml:1: missing field `paths`")
+    );
+}

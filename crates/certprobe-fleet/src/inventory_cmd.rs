@@ -5,6 +5,7 @@ use crate::export;
 use crate::output::{days_left, render, when, OutputFormat, Tabular, FINGERPRINT};
 use crate::FleetError;
 use certprobe::protocol::Protocol;
+use certprobe_inventory::query::Source;
 use certprobe_inventory::query::{
     CertificateFilter, CertificateRow, DeploymentRow, EndpointFilter, EndpointRow, EventRow,
     HistoryOf, RunRow,
@@ -134,9 +135,14 @@ fn export_to(args: &ExportArgs, db: &Path) -> Result<String, FleetError> {
         ));
     }
     let store = SqliteStore::open_read_only(db).map_err(FleetError::Inventory)?;
-    let rows = store
+    let mut rows = store
         .export(args.job.as_deref())
         .map_err(FleetError::Inventory)?;
+    // The places of files are no hosts or items to check over the network: Director and
+    // Zabbix get the scanned endpoints; Prometheus keeps every certificate's dates.
+    if !matches!(args.to, ExportTarget::Prometheus) {
+        rows.retain(|row| row.endpoint.protocol != Source::FILE_PROTOCOL);
+    }
     let format = match args.format {
         Some(DirectorFormat::Json) => OutputFormat::Json,
         Some(DirectorFormat::Csv) | None => OutputFormat::Csv,

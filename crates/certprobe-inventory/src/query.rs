@@ -111,7 +111,8 @@ pub struct EndpointRow {
     pub summary: String,
     /// The latest scan, Unix seconds.
     pub last_scan: i64,
-    /// True when the latest completed run of the job did not see it.
+    /// True when the latest completed run of the job did not see it (for a file's place:
+    /// the latest completed run of the job on its host, as each host audits its own files).
     pub stale: bool,
     /// The leaf served now, colon hex; empty when none.
     pub sha256: String,
@@ -257,7 +258,8 @@ pub struct ExportRow {
     pub summary: String,
     /// The latest scan, Unix seconds.
     pub last_scan: i64,
-    /// True when the latest completed run of the job did not see it.
+    /// True when the latest completed run of the job did not see it (for a file's place:
+    /// the latest completed run of the job on its host, as each host audits its own files).
     pub stale: bool,
     /// The TLS version of the latest scan (`TLSv1.3`), empty when none.
     pub tls_version: String,

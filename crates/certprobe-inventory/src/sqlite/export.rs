@@ -18,7 +18,8 @@ impl SqliteStore {
                 "SELECT e.zone, e.address, e.port, e.sni, e.protocol, e.job, e.state, e.summary,
                         e.last_scan, e.findings, e.tls_version,
                         e.last_run_id < coalesce((SELECT max(r.id) FROM scan_run r
-                            WHERE r.job = e.job AND r.zone = e.zone AND r.status = 'done'), 0),
+                            WHERE r.job = e.job AND r.zone = e.zone AND r.status = 'done'
+                              AND (e.protocol <> 'file' OR r.host = e.address)), 0),
                         c.sha256, c.der, c.subject, c.issuer, c.common_name,
                         c.issuer_common_name, c.serial, c.not_before, c.not_after, c.self_signed,
                         (SELECT min(k.not_after) FROM chain_link l

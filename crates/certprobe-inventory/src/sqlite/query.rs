@@ -287,7 +287,8 @@ impl SqliteStore {
             "SELECT e.zone, e.address, e.port, e.sni, e.protocol, e.job, e.state, e.summary,
                     e.last_scan, e.findings, c.sha256, c.not_after, c.common_name, c.subject,
                     e.last_run_id < coalesce((SELECT max(r.id) FROM scan_run r
-                        WHERE r.job = e.job AND r.zone = e.zone AND r.status = 'done'), 0),
+                        WHERE r.job = e.job AND r.zone = e.zone AND r.status = 'done'
+                          AND (e.protocol <> 'file' OR r.host = e.address)), 0),
                     d.chain_id, e.tls_version, e.error_kind
              FROM endpoint e
              LEFT JOIN deployment d ON d.id = e.deployment_id

@@ -32,6 +32,7 @@ fn main() {
                 host: "bench".to_string(),
                 started: now,
                 planned: u64::from(CERTIFICATES) * 2,
+                import_id: None,
             },
             true,
         )

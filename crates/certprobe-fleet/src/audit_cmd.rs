@@ -2,6 +2,7 @@
 //! `check_cert_file` judges them (no connection, no name check) and recorded as places of
 //! this host.
 
+use crate::audit_finish::Walked;
 use crate::audit_plan::Plan;
 use crate::cli::AuditArgs;
 use crate::scan_cmd::host_name;
@@ -9,7 +10,7 @@ use crate::FleetError;
 use certprobe::analysis::TrustStore;
 use certprobe::verdict::Policy;
 use certprobe_audit::{display_path, judge_file, Auditor, FileError, JudgedPlace, Judging, Listed};
-use certprobe_inventory::model::{EndpointKey, RunKind, RunStart, RunStatus, Seen, Sighting};
+use certprobe_inventory::model::{EndpointKey, RunKind, RunStart, Seen, Sighting};
 use certprobe_inventory::{SqliteStore, Store};
 use certprobe_scan::config::Config;
 use serde::Serialize;
@@ -83,6 +84,7 @@ fn run_plan(
                 host: host.clone(),
                 started: now,
                 planned: 0,
+                import_id: None,
             },
             true,
         )
@@ -137,33 +139,21 @@ fn run_plan(
         .map_err(FleetError::Inventory)?;
     batch.clear();
     // The walk is complete and stored: what this job found here before and not now is gone.
-    let here = EndpointKey {
-        zone: plan.zone.clone(),
-        address: host.clone(),
-        port: 0,
-        sni: String::new(),
-        protocol: "file".to_string(),
-    };
     let roots: Vec<String> = plan.paths.iter().map(|p| display_path(p)).collect();
-    for place in inventory
-        .unseen(&run, &here, REMOVED)
-        .map_err(FleetError::Inventory)?
-    {
-        // Below a folder or file that could not be read, nothing can be said to be gone.
-        let unread = |p: &Problem| !p.vanished && is_below(&place.sni, &p.path);
-        if roots.iter().any(|root| is_below(&place.sni, root))
-            && !report.problems.iter().any(unread)
-        {
-            report.removed += 1;
-            batch.push(removed(place, certprobe::clock::now_unix()));
-        }
-    }
-    inventory
-        .record(&mut run, &batch)
-        .map_err(FleetError::Inventory)?;
-    inventory
-        .finish_run(run, RunStatus::Done, certprobe::clock::now_unix())
-        .map_err(FleetError::Inventory)?;
+    let unread: Vec<String> = report
+        .problems
+        .iter()
+        .filter(|p| !p.vanished)
+        .map(|p| p.path.clone())
+        .collect();
+    let walked = Walked {
+        zone: &plan.zone,
+        host: &host,
+        roots: &roots,
+        unread: &unread,
+        ended: certprobe::clock::now_unix(),
+    };
+    report.removed = crate::audit_finish::finish(&mut inventory, run, &walked)?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
@@ -265,37 +255,6 @@ fn sighting_of(endpoint: EndpointKey, place: &JudgedPlace) -> Sighting {
     }
 }
 
-/// The failure kind of a place that is gone.
-const REMOVED: &str = "removed";
-
-/// A place the complete walk did not find: its deployment ends (a `disappeared` event);
-/// it is OK, as nothing is there to expire. Recorded once: it is stale from then on.
-fn removed(endpoint: EndpointKey, now: i64) -> Sighting {
-    Sighting {
-        endpoint,
-        observed_at: now,
-        state: 0,
-        summary: "removed: the file or its keystore entry is no longer there".to_string(),
-        findings: Vec::new(),
-        seen: Seen::Failed {
-            kind: REMOVED.to_string(),
-            answered: false,
-        },
-    }
-}
-
-/// Whether the place `name` (a path, with `#entry`) is `root` or lies below it.
-fn is_below(name: &str, root: &str) -> bool {
-    let root = match root.trim_end_matches('/') {
-        "" if root.starts_with('/') => "",
-        trimmed => trimmed,
-    };
-    match name.strip_prefix(root) {
-        Some(rest) => rest.is_empty() || rest.starts_with('/') || rest.starts_with('#'),
-        None => false,
-    }
-}
-
 /// A file that could not be read: UNKNOWN with the reason, so the inventory shows it.
 fn failed(endpoint: EndpointKey, error: &FileError, now: i64) -> Sighting {
     Sighting {
@@ -334,22 +293,4 @@ fn summary(report: &AuditReport) -> String {
         ));
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_below;
-
-    #[test]
-    fn a_place_is_below_its_root_folder_file_or_slash() {
-        assert!(is_below("/etc/ssl/a.pem", "/etc/ssl"));
-        assert!(is_below("/etc/ssl/a.pem", "/etc/ssl/"));
-        assert!(is_below("/etc/ssl", "/etc/ssl"));
-        assert!(is_below("/opt/k.jks#web", "/opt/k.jks"));
-        assert!(is_below("/opt/k.jks", "/"));
-        assert!(is_below("tree/d0/f.pem", "tree"));
-        assert!(!is_below("/etc/ssl2/a.pem", "/etc/ssl"));
-        assert!(!is_below("/etc/a.pem", "/etc/ssl"));
-        assert!(!is_below("tree2/f.pem", "tree"));
-    }
 }

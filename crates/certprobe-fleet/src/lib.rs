@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 mod audit_cmd;
+mod audit_finish;
 mod audit_plan;
 pub mod cli;
 mod daemon_cmd;

@@ -88,6 +88,20 @@ impl Store for SqliteStore {
         self.query_unseen(run, place, gone)
     }
 
+    fn imported(&self, id: &str) -> Result<Option<i64>, InventoryError> {
+        self.query_imported(id)
+    }
+
+    fn latest_done(
+        &self,
+        kind: model::RunKind,
+        job: &str,
+        zone: &str,
+        host: &str,
+    ) -> Result<Option<(i64, i64)>, InventoryError> {
+        self.query_latest_done(kind, job, zone, host)
+    }
+
     fn audits(&self, host: Option<&str>) -> Result<Vec<AuditRow>, InventoryError> {
         self.query_audits(host)
     }

@@ -141,6 +141,9 @@ pub struct RunStart {
     pub started: i64,
     /// Endpoints planned.
     pub planned: u64,
+    /// The id of the exported audit this run imports (`certprobe inventory import`): one
+    /// completed run per id, so an import is done once.
+    pub import_id: Option<String>,
 }
 
 /// What a run does, as the inventory stores it.

@@ -1,7 +1,7 @@
 //! The one interface the scanner, the queries and the plugins use, whatever the database.
 
 use crate::error::InventoryError;
-use crate::model::{EndpointKey, RunCounts, RunStart, RunStatus, Sighting};
+use crate::model::{EndpointKey, RunCounts, RunKind, RunStart, RunStatus, Sighting};
 use crate::query::{
     AuditRow, CertificateFilter, CertificateRow, CleanupCounts, DeploymentRow, EndpointDetail,
     EndpointFilter, EndpointRow, EventRow, ExportRow, HistoryOf, RunRow,
@@ -77,6 +77,18 @@ pub trait Store {
         place: &EndpointKey,
         gone: &str,
     ) -> Result<Vec<EndpointKey>, InventoryError>;
+
+    /// The completed run that imported the exported audit `id`, if one did.
+    fn imported(&self, id: &str) -> Result<Option<i64>, InventoryError>;
+
+    /// The latest completed run of this kind, job and zone by `host`: its id and start.
+    fn latest_done(
+        &self,
+        kind: RunKind,
+        job: &str,
+        zone: &str,
+        host: &str,
+    ) -> Result<Option<(i64, i64)>, InventoryError>;
 
     /// Each host's latest completed audit, by host name; of one host when given.
     fn audits(&self, host: Option<&str>) -> Result<Vec<AuditRow>, InventoryError>;

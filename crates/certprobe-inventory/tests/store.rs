@@ -89,6 +89,7 @@ fn start(job: &str, at: i64) -> RunStart {
         host: "scanner".to_string(),
         started: at,
         planned: 1,
+        import_id: None,
     }
 }
 

@@ -134,6 +134,7 @@ pub fn scan(
         host: settings.host.clone(),
         started: certprobe::clock::now_unix(),
         planned,
+        import_id: None,
     };
     let mut run = store.begin_run(&start, settings.restart)?;
     let mut limits = job.limits;

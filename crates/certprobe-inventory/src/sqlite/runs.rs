@@ -2,7 +2,7 @@
 
 use super::{classify, SqliteStore};
 use crate::error::InventoryError;
-use crate::model::{EndpointKey, RunCounts, RunStart, RunStatus};
+use crate::model::{EndpointKey, RunCounts, RunKind, RunStart, RunStatus};
 use crate::query::AuditRow;
 use crate::store::Run;
 use rusqlite::{params, OptionalExtension};
@@ -64,8 +64,8 @@ impl SqliteStore {
         }
         self.conn
             .execute(
-                "INSERT INTO scan_run (job, zone, host, pid, started, status, planned, kind)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7)",
+                "INSERT INTO scan_run (job, zone, host, pid, started, status, planned, kind, import_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8)",
                 params![
                     start.job,
                     start.zone,
@@ -73,7 +73,8 @@ impl SqliteStore {
                     pid,
                     start.started,
                     start.planned as i64,
-                    start.kind.as_str()
+                    start.kind.as_str(),
+                    start.import_id
                 ],
             )
             .map_err(|e| classify(&shown, "starting a run", &e))?;
@@ -255,5 +256,42 @@ impl SqliteStore {
             )
             .map_err(fail)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(fail)
+    }
+
+    pub(crate) fn query_imported(&self, id: &str) -> Result<Option<i64>, InventoryError> {
+        if self.version < 5 {
+            return Ok(None);
+        }
+        let shown = self.path();
+        self.conn
+            .query_row(
+                "SELECT max(id) FROM scan_run WHERE import_id = ?1 AND status = 'done'",
+                params![id],
+                |row| row.get(0),
+            )
+            .map_err(|e| classify(&shown, "reading the imports", &e))
+    }
+
+    pub(crate) fn query_latest_done(
+        &self,
+        kind: RunKind,
+        job: &str,
+        zone: &str,
+        host: &str,
+    ) -> Result<Option<(i64, i64)>, InventoryError> {
+        if self.version < 4 {
+            return Ok(None);
+        }
+        let shown = self.path();
+        self.conn
+            .query_row(
+                "SELECT id, started FROM scan_run
+                 WHERE kind = ?1 AND job = ?2 AND zone = ?3 AND host = ?4 AND status = 'done'
+                 ORDER BY id DESC LIMIT 1",
+                params![kind.as_str(), job, zone, host],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| classify(&shown, "reading the latest run", &e))
     }
 }

@@ -157,4 +157,9 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE scan_run ADD COLUMN kind TEXT NOT NULL DEFAULT 'scan';
     CREATE INDEX scan_run_kind_host ON scan_run(kind, host, id);
     ",
+    // 5: the exported audit a run imported, so that importing a file again changes nothing.
+    "
+    ALTER TABLE scan_run ADD COLUMN import_id TEXT;
+    CREATE INDEX scan_run_import ON scan_run(import_id) WHERE import_id IS NOT NULL;
+    ",
 ];

@@ -924,3 +924,190 @@ zone = "apps"
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("cannot be used with"), "{}", out.stderr);
 }
+
+/// `certprobe audit --export FILE` on a host, `certprobe inventory import FILE` centrally:
+/// each audit is imported once, as its host's run (two hosts' places stay apart), the places
+/// a later export no longer has are removed, an audit older than the host's latest is left
+/// out, and a file with one bad field imports nothing.
+#[test]
+fn an_exported_audit_is_imported_once_on_the_central_host() {
+    let pki = common::pki();
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for name in ["a.example", "b.example"] {
+        let leaf = pki
+            .intermediate
+            .issue(&LeafSpec::new(name).valid_until(60.0));
+        std::fs::write(
+            d.join(format!("{name}.pem")),
+            format!("{}{}", pem(&leaf.der), pki.intermediate.pem()),
+        )
+        .unwrap();
+    }
+    let top = d.display().to_string();
+    let ca = common::root_file();
+    let local = data.path().join("unused.sqlite");
+    let export = |file: &Path| {
+        let file = file.display().to_string();
+        let out = certprobe_env(
+            &local,
+            &["audit", &top, "--ca-file", &ca, "--export", &file],
+            &[],
+        );
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        out.stdout
+    };
+    let first = data.path().join("first.json");
+    let host = host();
+    assert_eq!(
+        summary_line(&export(&first)),
+        format!("audit 'audit' of {host} done: 2 files in T s, 4 certificates in 2 places, 0 without a certificate, 0 unreadable; exported")
+    );
+    assert!(!local.exists(), "an export writes no inventory");
+    let central = data.path().join("central.sqlite");
+    let import = |file: &Path| {
+        let out = certprobe_env(
+            &central,
+            &["inventory", "import", &file.display().to_string()],
+            &[],
+        );
+        (out.code, out.stdout, out.stderr)
+    };
+    let document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&first).unwrap()).unwrap();
+    let started = document["audits"][0]["started"].as_i64().unwrap();
+    let from = format!("audit 'audit' of {host} from {}", format_utc(started));
+    assert_eq!(
+        import(&first),
+        (
+            0,
+            format!("{from}: imported, 2 places, 0 removed; run 1\n"),
+            String::new()
+        )
+    );
+    assert_eq!(
+        import(&first),
+        (
+            0,
+            format!("{from}: imported before, as run 1; nothing changed\n"),
+            String::new()
+        )
+    );
+
+    // The same audit as another host's: its places are its own, and neither host's go stale.
+    let other = data.path().join("other.json");
+    let mut web02 = document.clone();
+    web02["audits"][0]["host"] = "web02".into();
+    web02["audits"][0]["id"] = "0123456789abcdef0123456789abcdef".into();
+    std::fs::write(&other, web02.to_string()).unwrap();
+    let (code, stdout, _) = import(&other);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.ends_with("imported, 2 places, 0 removed; run 2\n"),
+        "{stdout}"
+    );
+    // By label: the inventory orders by host name, and this host's may sort after web02.
+    let listed = || -> Vec<(String, String, bool)> {
+        let mut rows: Vec<(String, String, bool)> = places(&central)
+            .into_iter()
+            .map(|(label, state, _, stale)| (label, state, stale))
+            .collect();
+        rows.sort();
+        rows
+    };
+    let place = |on: &str, name: &str| format!("file:{on}:{top}/{name}.pem");
+    let ok = |on: &str, name: &str| (place(on, name), "OK".to_string(), false);
+    let mut expected = vec![
+        ok(&host, "a.example"),
+        ok(&host, "b.example"),
+        ok("web02", "a.example"),
+        ok("web02", "b.example"),
+    ];
+    expected.sort();
+    assert_eq!(listed(), expected);
+
+    // A file deleted on the host: the next export's import removes its place.
+    std::fs::remove_file(d.join("b.example.pem")).unwrap();
+    let second = data.path().join("second.json");
+    export(&second);
+    let (code, stdout, _) = import(&second);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.ends_with("imported, 1 places, 1 removed; run 3\n"),
+        "{stdout}"
+    );
+    assert_eq!(listed(), expected, "the removed place is OK and fresh");
+    let summary_of = |label: &str| {
+        places(&central)
+            .into_iter()
+            .find(|p| p.0 == label)
+            .map(|p| p.2)
+            .unwrap()
+    };
+    assert_eq!(
+        summary_of(&place(&host, "b.example")),
+        "removed: the file or its keystore entry is no longer there"
+    );
+    assert!(summary_of(&place("web02", "b.example")).starts_with("'b.example' issued by"));
+
+    // An audit that started before the host's latest one in the inventory is left out.
+    let stale_copy = data.path().join("stale.json");
+    let mut older = document.clone();
+    older["audits"][0]["id"] = "fedcba9876543210fedcba9876543210".into();
+    older["audits"][0]["started"] = (started - 3600).into();
+    std::fs::write(&stale_copy, older.to_string()).unwrap();
+    assert_eq!(
+        import(&stale_copy),
+        (
+            0,
+            format!(
+                "audit 'audit' of {host} from {}: not imported: the inventory holds a later audit of it (run 3)\n",
+                format_utc(started - 3600)
+            ),
+            String::new()
+        )
+    );
+
+    // One bad field anywhere, and nothing of the file is written.
+    let runs = || {
+        certprobe_env(&central, &["inventory", "runs", "--format", "csv"], &[])
+            .stdout
+            .lines()
+            .count()
+    };
+    let before = runs();
+    let bad = data.path().join("bad.json");
+    for (field, value, sentence) in [
+        (
+            "state",
+            serde_json::json!(7),
+            "audit 1, place 2: state: not 0 to 3",
+        ),
+        (
+            "chain",
+            serde_json::json!(["not base64!"]),
+            "audit 1, place 2: chain: a certificate that is not base64",
+        ),
+        (
+            "path",
+            serde_json::json!("/etc/ssl/\u{1b}[31m.pem"),
+            "audit 1, place 2: path: empty, too long or with control characters",
+        ),
+    ] {
+        let mut broken = document.clone();
+        broken["audits"][0]["id"] = "00000000000000000000000000000000".into();
+        broken["audits"][0]["places"][1][field] = value;
+        std::fs::write(&bad, broken.to_string()).unwrap();
+        let shown = bad.display();
+        assert_eq!(
+            import(&bad),
+            (
+                2,
+                String::new(),
+                format!("certprobe: cannot import {shown}: {sentence}\n")
+            )
+        );
+    }
+    assert_eq!(runs(), before);
+}

@@ -2,6 +2,7 @@
 //! `check_cert_file` judges them (no connection, no name check) and recorded as places of
 //! this host.
 
+use crate::audit_export::{ExportFile, ExportedAudit, ExportedPlace};
 use crate::audit_finish::Walked;
 use crate::audit_plan::Plan;
 use crate::cli::AuditArgs;
@@ -24,7 +25,11 @@ const BATCH: usize = 500;
 struct AuditReport {
     job: String,
     host: String,
-    run: i64,
+    /// The inventory's run; none when exported.
+    run: Option<i64>,
+    /// Written to the `--export` file instead of the inventory.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    exported: bool,
     files: u64,
     without_certificate: u64,
     unreadable: u64,
@@ -45,67 +50,168 @@ struct Problem {
     vanished: bool,
 }
 
-/// Runs the audits of the command line (its paths, or the config's `[[audit]]` sections);
-/// returns what to print on standard output: each audit's summary.
+/// Runs the audits of the command line (its paths, or the config's `[[audit]]` sections)
+/// into the inventory, or into the `--export` file; returns each audit's summary.
 pub fn run(args: &AuditArgs, config: Option<&Config>, db: &Path) -> Result<String, FleetError> {
     let (options, settings) = args.check.to_check().map_err(FleetError::arguments)?;
-    let store =
+    let trust =
         certprobe::load_trust(&settings.trust).map_err(|e| FleetError::Setup(e.to_string()))?;
-    let mut out = String::new();
+    let judge = Judge {
+        policy: &options.policy,
+        trust: &trust,
+        host: host_name(),
+    };
+    let mut reports = Vec::new();
+    let mut exported = Vec::new();
     for plan in crate::audit_plan::plans(args, config)? {
-        let report = run_plan(&plan, &options.policy, &store, db)?;
+        match &args.export {
+            Some(_) => {
+                let (report, audit) = export_plan(&plan, &judge)?;
+                reports.push(report);
+                exported.push(audit);
+            }
+            None => reports.push(record_plan(&plan, &judge, db)?),
+        }
+    }
+    if let Some(file) = &args.export {
+        let document = ExportFile {
+            certprobe_audit_export: crate::audit_export::FORMAT,
+            audits: exported,
+        };
+        let text = serde_json::to_string(&document).unwrap_or_default() + "\n";
+        crate::export::write_atomically(file, &text)?;
+    }
+    let mut out = String::new();
+    for report in &reports {
         if args.json {
-            out.push_str(&(serde_json::to_string(&report).unwrap_or_default() + "\n"));
+            out.push_str(&(serde_json::to_string(report).unwrap_or_default() + "\n"));
         } else {
-            out.push_str(&summary(&report));
+            out.push_str(&summary(report));
         }
     }
     Ok(out)
 }
 
-/// One audit into the inventory at `db`.
-fn run_plan(
-    plan: &Plan,
-    policy: &Policy,
-    store: &TrustStore,
-    db: &Path,
-) -> Result<AuditReport, FleetError> {
+/// How the places are judged, and where they are.
+struct Judge<'a> {
+    policy: &'a Policy,
+    trust: &'a TrustStore,
+    host: String,
+}
+
+/// One audit into the inventory at `db`: recorded as the walk goes, 500 places a
+/// transaction, then the places no longer found removed and the run done.
+fn record_plan(plan: &Plan, judge: &Judge<'_>, db: &Path) -> Result<AuditReport, FleetError> {
     let started = std::time::Instant::now();
-    let auditor = &plan.auditor;
     let mut inventory = SqliteStore::open(db).map_err(FleetError::Inventory)?;
-    let host = host_name();
-    let now = certprobe::clock::now_unix();
     let mut run = inventory
         .begin_run(
             &RunStart {
                 kind: RunKind::Audit,
                 job: plan.job.clone(),
                 zone: plan.zone.clone(),
-                host: host.clone(),
-                started: now,
+                host: judge.host.clone(),
+                started: certprobe::clock::now_unix(),
                 planned: 0,
                 import_id: None,
             },
             true,
         )
         .map_err(FleetError::Inventory)?;
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut report = walk(plan, judge, |sighting| {
+        batch.push(sighting);
+        if batch.len() >= BATCH {
+            inventory
+                .record(&mut run, &batch)
+                .map_err(FleetError::Inventory)?;
+            batch.clear();
+        }
+        Ok(())
+    })?;
+    inventory
+        .record(&mut run, &batch)
+        .map_err(FleetError::Inventory)?;
+    report.run = Some(run.id);
+    // The walk is complete and stored: what this job found here before and not now is gone.
+    let (roots, unread) = walked_paths(plan, &report);
+    let walked = Walked {
+        zone: &plan.zone,
+        host: &judge.host,
+        roots: &roots,
+        unread: &unread,
+        ended: certprobe::clock::now_unix(),
+    };
+    report.removed = crate::audit_finish::finish(&mut inventory, run, &walked)?;
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// One audit into an export: its places kept for the file; removal is the import's.
+fn export_plan(plan: &Plan, judge: &Judge<'_>) -> Result<(AuditReport, ExportedAudit), FleetError> {
+    let started = std::time::Instant::now();
+    let started_at = certprobe::clock::now_unix();
+    let mut places = Vec::new();
+    let mut report = walk(plan, judge, |sighting| {
+        places.push(ExportedPlace::of(&sighting));
+        Ok(())
+    })?;
+    let (roots, unread) = walked_paths(plan, &report);
+    let id = crate::audit_export::new_id().map_err(|_| {
+        FleetError::Setup("the system gives no random numbers for the export's id".to_string())
+    })?;
+    let audit = ExportedAudit {
+        id,
+        job: plan.job.clone(),
+        zone: plan.zone.clone(),
+        host: judge.host.clone(),
+        started: started_at,
+        ended: certprobe::clock::now_unix(),
+        roots,
+        unread,
+        files: report.files,
+        without_certificate: report.without_certificate,
+        certificates: report.certificates,
+        places,
+    };
+    report.exported = true;
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok((report, audit))
+}
+
+/// The paths read, as shown, and those that could not be read (and are there).
+fn walked_paths(plan: &Plan, report: &AuditReport) -> (Vec<String>, Vec<String>) {
+    let roots = plan.paths.iter().map(|p| display_path(p)).collect();
+    let unread = report
+        .problems
+        .iter()
+        .filter(|p| !p.vanished)
+        .map(|p| p.path.clone())
+        .collect();
+    (roots, unread)
+}
+
+/// The walk: files read and judged on a worker per core, each place handed to `keep` in
+/// walk order; the counts and the reasons of the files that could not be read.
+fn walk(
+    plan: &Plan,
+    judge: &Judge<'_>,
+    mut keep: impl FnMut(Sighting) -> Result<(), FleetError>,
+) -> Result<AuditReport, FleetError> {
     let mut report = AuditReport {
         job: plan.job.clone(),
-        host: host.clone(),
-        run: run.id,
+        host: judge.host.clone(),
         ..AuditReport::default()
     };
     let examiner = Examiner {
-        auditor,
-        store,
-        policy,
+        auditor: &plan.auditor,
+        store: judge.trust,
+        policy: judge.policy,
         zone: &plan.zone,
-        host: &host,
+        host: &judge.host,
     };
-    let mut batch = Vec::with_capacity(BATCH);
-    let listing = auditor.list(&plan.paths);
     crate::parallel::ordered_map(
-        listing,
+        plan.auditor.list(&plan.paths),
         crate::parallel::threads(),
         |listed| examiner.examine(listed),
         |examined| {
@@ -117,44 +223,20 @@ fn run_plan(
                 } => {
                     report.certificates += certificates;
                     report.places += sightings.len() as u64;
-                    batch.extend(sightings);
+                    sightings.into_iter().try_for_each(&mut keep)
                 }
-                Examined::NoCertificate => report.without_certificate += 1,
+                Examined::NoCertificate => {
+                    report.without_certificate += 1;
+                    Ok(())
+                }
                 Examined::Unreadable { problem, sighting } => {
                     report.unreadable += 1;
                     report.problems.push(problem);
-                    batch.push(*sighting);
+                    keep(*sighting)
                 }
             }
-            if batch.len() >= BATCH {
-                inventory.record(&mut run, &batch)?;
-                batch.clear();
-            }
-            Ok(())
         },
-    )
-    .map_err(FleetError::Inventory)?;
-    inventory
-        .record(&mut run, &batch)
-        .map_err(FleetError::Inventory)?;
-    batch.clear();
-    // The walk is complete and stored: what this job found here before and not now is gone.
-    let roots: Vec<String> = plan.paths.iter().map(|p| display_path(p)).collect();
-    let unread: Vec<String> = report
-        .problems
-        .iter()
-        .filter(|p| !p.vanished)
-        .map(|p| p.path.clone())
-        .collect();
-    let walked = Walked {
-        zone: &plan.zone,
-        host: &host,
-        roots: &roots,
-        unread: &unread,
-        ended: certprobe::clock::now_unix(),
-    };
-    report.removed = crate::audit_finish::finish(&mut inventory, run, &walked)?;
-    report.seconds = started.elapsed().as_secs_f64();
+    )?;
     Ok(report)
 }
 
@@ -272,8 +354,13 @@ fn failed(endpoint: EndpointKey, error: &FileError, now: i64) -> Sighting {
 
 /// The summary: one line, then one per file that could not be read.
 fn summary(report: &AuditReport) -> String {
+    // An export knows nothing removed yet: the import compares with the inventory.
+    let end = match report.run {
+        Some(run) => format!(", {} removed; run {run}", report.removed),
+        None => "; exported".to_string(),
+    };
     let mut out = format!(
-        "audit '{}' of {} done: {} files in {:.1} s, {} certificates in {} places, {} without a certificate, {} unreadable, {} removed; run {}\n",
+        "audit '{}' of {} done: {} files in {:.1} s, {} certificates in {} places, {} without a certificate, {} unreadable{end}\n",
         certprobe::text::visible(&report.job),
         certprobe::text::visible(&report.host),
         report.files,
@@ -282,8 +369,6 @@ fn summary(report: &AuditReport) -> String {
         report.places,
         report.without_certificate,
         report.unreadable,
-        report.removed,
-        report.run,
     );
     for problem in &report.problems {
         out.push_str(&format!(

@@ -54,7 +54,7 @@ pub(crate) fn finish(
 }
 
 /// The failure kind of a place that is gone.
-const REMOVED: &str = "removed";
+pub(crate) const REMOVED: &str = "removed";
 
 /// A place the complete walk did not find: its deployment ends (a `disappeared` event);
 /// it is OK, as nothing is there to expire. Recorded once: it is stale from then on.

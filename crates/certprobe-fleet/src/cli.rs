@@ -87,6 +87,11 @@ pub struct AuditArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// Write the audit to this file (JSON, written whole or not at all) instead of the
+    /// inventory, for `certprobe inventory import FILE` on the central host.
+    #[arg(long, value_name = "FILE")]
+    pub export: Option<PathBuf>,
+
     /// The checks, as in the plugins.
     #[command(flatten)]
     pub check: CheckArgs,
@@ -207,6 +212,9 @@ pub enum InventoryCommand {
     /// Deletes endpoints not scanned for a while, old history, and certificates nothing
     /// refers to any more.
     Cleanup(CleanupArgs),
+    /// Loads the audits of a `certprobe audit --export` file, each once (a file imported
+    /// again changes nothing).
+    Import(ImportArgs),
 }
 
 /// `inventory export`.
@@ -363,6 +371,17 @@ impl SourceArg {
             SourceArg::File => certprobe_inventory::query::Source::File,
         }
     }
+}
+
+/// `inventory import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The file `certprobe audit --export` wrote.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// One JSON object per audit instead of a line.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `inventory history`.

@@ -19,6 +19,7 @@ pub fn run(command: &InventoryCommand, db: &Path) -> Result<String, FleetError> 
     match command {
         InventoryCommand::Export(a) => return export_to(a, db),
         InventoryCommand::Cleanup(a) => return cleanup(a, db),
+        InventoryCommand::Import(a) => return crate::import_cmd::run(a, db),
         _ => {}
     }
     // Arguments first: a typo is a usage error whether or not the inventory exists.
@@ -117,7 +118,9 @@ pub fn run(command: &InventoryCommand, db: &Path) -> Result<String, FleetError> 
                 .collect();
             render(&rows, a.format.format, "no runs yet")
         }
-        InventoryCommand::Export(_) | InventoryCommand::Cleanup(_) => String::new(),
+        InventoryCommand::Export(_)
+        | InventoryCommand::Cleanup(_)
+        | InventoryCommand::Import(_) => String::new(),
     })
 }
 

@@ -5,11 +5,13 @@
 #![deny(missing_docs)]
 
 mod audit_cmd;
+mod audit_export;
 mod audit_finish;
 mod audit_plan;
 pub mod cli;
 mod daemon_cmd;
 pub mod export;
+mod import_cmd;
 mod inventory_cmd;
 pub mod output;
 mod parallel;
@@ -103,6 +105,10 @@ pub fn run(args: Vec<OsString>) -> Ran {
         }
     };
     let db = match &cli.command {
+        // An import writes, as an audit does: the inventory it may have to create.
+        Command::Inventory(cli::InventoryCommand::Import(_)) => {
+            certprobe_inventory::path::inventory_path(cli.db.as_ref())
+        }
         Command::Inventory(_) => certprobe_inventory::path::inventory_path_to_read(cli.db.as_ref()),
         Command::Scan(_) | Command::Daemon(_) | Command::Audit(_) => {
             certprobe_inventory::path::inventory_path(cli.db.as_ref())

@@ -302,7 +302,7 @@ pub fn parse(file: &str, text: &str, folder: Option<&Path>) -> Result<Config, Co
 
 /// Letters, digits, `-`, `_` and `.`: a name that reads the same in a log, a file name and
 /// a query.
-fn is_job_name(name: &str) -> bool {
+pub fn is_job_name(name: &str) -> bool {
     !name.is_empty()
         && name
             .chars()

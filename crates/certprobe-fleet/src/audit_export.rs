@@ -1,0 +1,319 @@
+//! The file `certprobe audit --export FILE` writes and `certprobe inventory import FILE`
+//! loads on the central host: each audit with its places as the auditing host judged them,
+//! the chains as DER (base64), and what the removal of gone places needs (the paths read,
+//! the ones that could not be). The file is untrusted on import: every field is checked
+//! before anything is written, the chains are parsed again, and an audit can only describe
+//! file places of its own host.
+
+use certprobe::analysis::CertFacts;
+use certprobe_inventory::model::{EndpointKey, Seen, Sighting, StoredFinding};
+use certprobe_inventory::query::Source;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The format's version, the value of `certprobe_audit_export`.
+pub(crate) const FORMAT: u32 = 1;
+
+/// The largest export file read.
+pub(crate) const MAX_FILE_BYTES: u64 = 512 << 20;
+
+const MAX_TEXT: usize = 8192;
+const MAX_CHAIN: usize = 16;
+const MAX_DER: usize = 64 * 1024;
+
+/// A whole export file: one audit per `[[audit]]` run.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExportFile {
+    pub certprobe_audit_export: u32,
+    pub audits: Vec<ExportedAudit>,
+}
+
+/// One audit run.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExportedAudit {
+    /// 32 hex digits, random: what makes an import happen once.
+    pub id: String,
+    pub job: String,
+    pub zone: String,
+    pub host: String,
+    pub started: i64,
+    pub ended: i64,
+    /// The paths read, as shown.
+    pub roots: Vec<String>,
+    /// The paths that could not be read (and are there).
+    pub unread: Vec<String>,
+    pub files: u64,
+    pub without_certificate: u64,
+    pub certificates: u64,
+    pub places: Vec<ExportedPlace>,
+}
+
+/// One place with its verdict: a chain, or the failure kind when the file was unreadable.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExportedPlace {
+    pub path: String,
+    pub observed_at: i64,
+    pub state: u8,
+    pub summary: String,
+    pub findings: Vec<StoredFinding>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+}
+
+impl ExportedPlace {
+    /// A sighting of the audit as exported.
+    pub(crate) fn of(sighting: &Sighting) -> ExportedPlace {
+        let (chain, failure) = match &sighting.seen {
+            Seen::Served { chain, .. } => (
+                Some(
+                    chain
+                        .iter()
+                        .map(|c| certprobe::encoding::base64(&c.der))
+                        .collect(),
+                ),
+                None,
+            ),
+            Seen::Failed { kind, .. } => (None, Some(kind.clone())),
+        };
+        ExportedPlace {
+            path: sighting.endpoint.sni.clone(),
+            observed_at: sighting.observed_at,
+            state: sighting.state,
+            summary: sighting.summary.clone(),
+            findings: sighting.findings.clone(),
+            chain,
+            failure,
+        }
+    }
+}
+
+/// Why an export file cannot be imported; nothing of it is then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ImportError {
+    /// Not JSON of this format (serde_json's words, made visible).
+    NotAnExport(String),
+    /// Another version of the format.
+    Version(u32),
+    /// A field of an audit that is not acceptable.
+    Audit {
+        audit: usize,
+        field: &'static str,
+        why: &'static str,
+    },
+    /// A field of a place that is not acceptable.
+    Place {
+        audit: usize,
+        place: usize,
+        field: &'static str,
+        why: String,
+    },
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ImportError::NotAnExport(why) => {
+                write!(f, "it is not an export of certprobe audit: {why}")
+            }
+            ImportError::Version(v) => write!(
+                f,
+                "it is an export of format {v}; this certprobe reads format {FORMAT}"
+            ),
+            ImportError::Audit { audit, field, why } => {
+                write!(f, "audit {}: {field}: {why}", audit + 1)
+            }
+            ImportError::Place {
+                audit,
+                place,
+                field,
+                why,
+            } => write!(
+                f,
+                "audit {}, place {}: {field}: {why}",
+                audit + 1,
+                place + 1
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ImportError {}
+
+/// Reads export text: the version, then every audit checked.
+pub(crate) fn parse(text: &str) -> Result<ExportFile, ImportError> {
+    // The version first, so that another format is named as such.
+    #[derive(Deserialize)]
+    struct Version {
+        certprobe_audit_export: Option<u32>,
+    }
+    let version: Version = serde_json::from_str(text)
+        .map_err(|e| ImportError::NotAnExport(certprobe::text::visible(&e.to_string())))?;
+    match version.certprobe_audit_export {
+        Some(FORMAT) => {}
+        Some(other) => return Err(ImportError::Version(other)),
+        None => {
+            return Err(ImportError::NotAnExport(
+                "it has no certprobe_audit_export field".to_string(),
+            ))
+        }
+    }
+    let file: ExportFile = serde_json::from_str(text)
+        .map_err(|e| ImportError::NotAnExport(certprobe::text::visible(&e.to_string())))?;
+    for (index, audit) in file.audits.iter().enumerate() {
+        check_audit(index, audit)?;
+    }
+    Ok(file)
+}
+
+fn check_audit(index: usize, audit: &ExportedAudit) -> Result<(), ImportError> {
+    let bad = |field: &'static str, why: &'static str| ImportError::Audit {
+        audit: index,
+        field,
+        why,
+    };
+    if audit.id.len() != 32 || !audit.id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad("id", "not 32 hex digits"));
+    }
+    if !certprobe_scan::config::is_job_name(&audit.job) {
+        return Err(bad(
+            "job",
+            "not a job name (letters, digits, '-', '_' and '.')",
+        ));
+    }
+    if !plain(&audit.host, 255) || audit.host.is_empty() {
+        return Err(bad("host", "empty, too long or with control characters"));
+    }
+    if !plain(&audit.zone, 255) {
+        return Err(bad("zone", "too long or with control characters"));
+    }
+    if audit.started < 0 || audit.ended < audit.started {
+        return Err(bad("ended", "before the start"));
+    }
+    for path in audit.roots.iter().chain(&audit.unread) {
+        if !plain(path, MAX_TEXT) || path.is_empty() {
+            return Err(bad(
+                "roots",
+                "a path that is empty, too long or with control characters",
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl ExportedAudit {
+    /// The places as the inventory records them, each checked and its chain parsed again.
+    pub(crate) fn sightings(&self, index: usize) -> Result<Vec<Sighting>, ImportError> {
+        self.places
+            .iter()
+            .enumerate()
+            .map(|(n, place)| {
+                self.sighting(place)
+                    .map_err(|(field, why)| ImportError::Place {
+                        audit: index,
+                        place: n,
+                        field,
+                        why,
+                    })
+            })
+            .collect()
+    }
+
+    fn sighting(&self, place: &ExportedPlace) -> Result<Sighting, (&'static str, String)> {
+        let bad = |field: &'static str, why: &str| (field, why.to_string());
+        if place.path.is_empty() || !plain(&place.path, MAX_TEXT) {
+            return Err(bad("path", "empty, too long or with control characters"));
+        }
+        if place.state > 3 {
+            return Err(bad("state", "not 0 to 3"));
+        }
+        if place.observed_at < 0 {
+            return Err(bad("observed_at", "before 1970"));
+        }
+        if !plain(&place.summary, MAX_TEXT) {
+            return Err(bad("summary", "too long or with control characters"));
+        }
+        for finding in &place.findings {
+            let state_ok =
+                ["OK", "WARNING", "CRITICAL", "UNKNOWN"].contains(&finding.state.as_str());
+            if !word(&finding.check) || !state_ok || !plain(&finding.message, MAX_TEXT) {
+                return Err(bad(
+                    "findings",
+                    "a finding that is not a check, a state and a line",
+                ));
+            }
+        }
+        let seen = match (&place.chain, &place.failure) {
+            (Some(chain), None) => {
+                if chain.is_empty() || chain.len() > MAX_CHAIN {
+                    return Err(bad("chain", "not 1 to 16 certificates"));
+                }
+                let mut records = Vec::with_capacity(chain.len());
+                for (n, text) in chain.iter().enumerate() {
+                    if text.len() > MAX_DER * 4 / 3 + 4 {
+                        return Err(bad("chain", "a certificate over 64 KiB"));
+                    }
+                    let der = certprobe::encoding::unbase64(text)
+                        .ok_or_else(|| bad("chain", "a certificate that is not base64"))?;
+                    let facts = CertFacts::parse(&der)
+                        .map_err(|e| ("chain", format!("certificate {}: {e}", n + 1)))?;
+                    records.push(certprobe_scan::sighting::record_of(&facts, &der));
+                }
+                Seen::Served {
+                    chain: records,
+                    tls_version: String::new(),
+                }
+            }
+            (None, Some(kind)) if word(kind) => Seen::Failed {
+                kind: kind.clone(),
+                answered: kind != crate::audit_finish::REMOVED,
+            },
+            _ => {
+                return Err(bad(
+                    "chain",
+                    "give a chain or a failure, not both or neither",
+                ))
+            }
+        };
+        Ok(Sighting {
+            endpoint: EndpointKey {
+                zone: self.zone.clone(),
+                address: self.host.clone(),
+                port: 0,
+                sni: place.path.clone(),
+                protocol: Source::FILE_PROTOCOL.to_string(),
+            },
+            observed_at: place.observed_at,
+            state: place.state,
+            summary: place.summary.clone(),
+            findings: place.findings.clone(),
+            seen,
+        })
+    }
+}
+
+/// Text of at most `max` bytes without control characters (what certprobe itself writes).
+fn plain(text: &str, max: usize) -> bool {
+    text.len() <= max && !text.chars().any(char::is_control)
+}
+
+/// A short identifier: `expiry`, `private-key`, `not-found`.
+fn word(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// 32 random hex digits for an export's id.
+pub(crate) fn new_id() -> Result<String, ring::error::Unspecified> {
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 16];
+    ring::rand::SystemRandom::new().fill(&mut bytes)?;
+    Ok(certprobe::encoding::hex_upper(&bytes).to_lowercase())
+}

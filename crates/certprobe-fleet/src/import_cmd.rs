@@ -1,0 +1,162 @@
+//! `certprobe inventory import FILE`: the audits of a `certprobe audit --export` file into
+//! this inventory, each as the run of its host it was, done once: a file imported again
+//! changes nothing, and an audit older than the host's latest one in the inventory is left
+//! out (it would turn its places back in time). The whole file is checked before anything is
+//! written; each audit is then recorded as a local one is, 500 places a transaction, and a
+//! crash part-way leaves an interrupted run that the next import of the file does again.
+
+use crate::audit_export::{self, ExportedAudit, ImportError};
+use crate::audit_finish::Walked;
+use crate::cli::ImportArgs;
+use crate::FleetError;
+use certprobe::clock::format_utc;
+use certprobe_inventory::model::{RunKind, RunStart, Sighting};
+use certprobe_inventory::{SqliteStore, Store};
+use serde::Serialize;
+use std::path::Path;
+
+/// Places recorded per transaction.
+const BATCH: usize = 500;
+
+/// What became of one audit of the file.
+#[derive(Debug, Serialize)]
+struct Imported {
+    job: String,
+    host: String,
+    started: i64,
+    /// `imported`, `imported-before` or `older`.
+    outcome: &'static str,
+    /// The run that holds it (the new one, the earlier import, or the newer audit).
+    run: i64,
+    places: u64,
+    removed: u64,
+}
+
+/// Imports the file; returns one line (or JSON object) per audit in it.
+pub fn run(args: &ImportArgs, db: &Path) -> Result<String, FleetError> {
+    let shown = args.file.display().to_string();
+    let unusable = |e: ImportError| FleetError::Arguments(format!("cannot import {shown}: {e}"));
+    let text = read_capped(&args.file)
+        .map_err(|reason| FleetError::Arguments(format!("cannot import {shown}: {reason}")))?;
+    let file = audit_export::parse(&text).map_err(unusable)?;
+    // Every place checked before the first write: a bad file imports nothing.
+    let audits: Vec<(&ExportedAudit, Vec<Sighting>)> = file
+        .audits
+        .iter()
+        .enumerate()
+        .map(|(n, audit)| audit.sightings(n).map(|s| (audit, s)))
+        .collect::<Result<_, _>>()
+        .map_err(unusable)?;
+    let mut inventory = SqliteStore::open(db).map_err(FleetError::Inventory)?;
+    let mut out = String::new();
+    for (audit, sightings) in audits {
+        let imported = import_one(&mut inventory, audit, &sightings)?;
+        if args.json {
+            out.push_str(&(serde_json::to_string(&imported).unwrap_or_default() + "\n"));
+        } else {
+            out.push_str(&line(&imported));
+        }
+    }
+    Ok(out)
+}
+
+fn import_one(
+    inventory: &mut SqliteStore,
+    audit: &ExportedAudit,
+    sightings: &[Sighting],
+) -> Result<Imported, FleetError> {
+    let mut imported = Imported {
+        job: audit.job.clone(),
+        host: audit.host.clone(),
+        started: audit.started,
+        outcome: "imported",
+        run: 0,
+        places: sightings.len() as u64,
+        removed: 0,
+    };
+    if let Some(run) = inventory
+        .imported(&audit.id)
+        .map_err(FleetError::Inventory)?
+    {
+        imported.outcome = "imported-before";
+        imported.run = run;
+        return Ok(imported);
+    }
+    let latest = inventory
+        .latest_done(RunKind::Audit, &audit.job, &audit.zone, &audit.host)
+        .map_err(FleetError::Inventory)?;
+    if let Some((run, started)) = latest {
+        if started > audit.started {
+            imported.outcome = "older";
+            imported.run = run;
+            return Ok(imported);
+        }
+    }
+    let mut run = inventory
+        .begin_run(
+            &RunStart {
+                kind: RunKind::Audit,
+                job: audit.job.clone(),
+                zone: audit.zone.clone(),
+                host: audit.host.clone(),
+                started: audit.started,
+                planned: 0,
+                import_id: Some(audit.id.clone()),
+            },
+            true,
+        )
+        .map_err(FleetError::Inventory)?;
+    imported.run = run.id;
+    for batch in sightings.chunks(BATCH) {
+        inventory
+            .record(&mut run, batch)
+            .map_err(FleetError::Inventory)?;
+    }
+    let walked = Walked {
+        zone: &audit.zone,
+        host: &audit.host,
+        roots: &audit.roots,
+        unread: &audit.unread,
+        ended: audit.ended,
+    };
+    imported.removed = crate::audit_finish::finish(inventory, run, &walked)?;
+    Ok(imported)
+}
+
+fn line(imported: &Imported) -> String {
+    let what = format!(
+        "audit '{}' of {} from {}",
+        imported.job,
+        imported.host,
+        format_utc(imported.started)
+    );
+    match imported.outcome {
+        "imported-before" => format!(
+            "{what}: imported before, as run {}; nothing changed\n",
+            imported.run
+        ),
+        "older" => format!(
+            "{what}: not imported: the inventory holds a later audit of it (run {})\n",
+            imported.run
+        ),
+        _ => format!(
+            "{what}: imported, {} places, {} removed; run {}\n",
+            imported.places, imported.removed, imported.run
+        ),
+    }
+}
+
+/// The file as text, at most [`audit_export::MAX_FILE_BYTES`]; the reason in words.
+fn read_capped(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| certprobe_inventory::error::io_words(&e))?;
+    let limit = audit_export::MAX_FILE_BYTES;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| certprobe_inventory::error::io_words(&e))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("it is larger than {limit} bytes"));
+    }
+    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
+}

@@ -16,7 +16,9 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 TARGET=x86_64-pc-windows-gnu
 ZIP=dist/certprobe-windows-x86_64.zip
-PLUGINS=(check_tls_cert check_smtp_cert check_lmtp_cert check_ldap_cert)
+PLUGINS=(check_tls_cert check_smtp_cert check_lmtp_cert check_ldap_cert check_cert_file)
+# Not a sensor: the fleet command, for the local audit of a Windows server (into an export).
+FLEET=certprobe
 CN=tls.example
 
 PASSED=0
@@ -97,7 +99,7 @@ if ! cargo build --release --target "$TARGET" --bins; then
     finish
 fi
 BIN=target/$TARGET/release
-for p in "${PLUGINS[@]}"; do
+for p in "${PLUGINS[@]}" "$FLEET"; do
     exe=$BIN/$p.exe
     if ! [ -f "$exe" ]; then
         fail "$exe was not built"
@@ -122,6 +124,7 @@ python3 - "$BIN" "$ZIP" "${PLUGINS[@]}" <<'PY'
 import glob, os, sys, zipfile
 bin_dir, zip_path, plugins = sys.argv[1], sys.argv[2], sys.argv[3:]
 entries = [("Custom Sensors/EXEXML/%s.exe" % p, os.path.join(bin_dir, p + ".exe")) for p in plugins]
+entries.append(("certprobe/certprobe.exe", os.path.join(bin_dir, "certprobe.exe")))
 entries.append(("Custom Sensors/python/certprobe_starttls.py", "packaging/windows/certprobe_starttls.py"))
 entries += [("lookups/custom/" + os.path.basename(f), f)
             for f in sorted(glob.glob("packaging/prtg/lookups/*.ovl"))]
@@ -140,7 +143,7 @@ with zipfile.ZipFile(zip_path) as z:
     names = set(z.namelist())
     size = sum(i.file_size for i in z.infolist())
 expected = {"Custom Sensors/EXEXML/%s.exe" % p for p in plugins}
-expected |= {"Custom Sensors/python/certprobe_starttls.py", "INSTALL.md"}
+expected |= {"Custom Sensors/python/certprobe_starttls.py", "INSTALL.md", "certprobe/certprobe.exe"}
 expected |= {"lookups/custom/" + os.path.basename(f) for f in glob.glob("packaging/prtg/lookups/*.ovl")}
 problems = []
 if bad:
@@ -436,6 +439,86 @@ if [ "$RC" = 0 ] && detail=$(check_prtg json "Days to Expiration=199,200" "Root 
     pass "certprobe_starttls.py -> check_smtp_cert.exe, SMTP STARTTLS: $detail"
 else
     fail "certprobe_starttls.py -> check_smtp_cert.exe, SMTP STARTTLS (exit $RC): ${detail:-}"
+fi
+
+# --- 8. The Windows certificate store -------------------------------------------------------
+# A test helper (never packaged) imports certificates into Wine's system stores as an
+# administrator's import would: LocalMachine\My with a friendly name and a private key attached,
+# LocalMachine\WebHosting without. certprobe.exe audit and check_cert_file.exe must read them
+# back with those fields; a store that does not exist is a reason, not a failure.
+phase "Windows certificate store under Wine"
+STORE_HELPER=$WORK/store_import.exe
+x86_64-w64-mingw32-gcc -O2 -s -o "$STORE_HELPER" tests/integration/wine/store_import.c -lcrypt32
+FLEET_EXE="$WORK/unzipped/certprobe/certprobe.exe"
+[ -f "$EXEDIR/bcryptprimitives.dll" ] && cp "$EXEDIR/bcryptprimitives.dll" "$(dirname "$FLEET_EXE")/"
+printf 'basicConstraints = critical, CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = serverAuth\nsubjectAltName = DNS:soon.example\n' >"$PKI/soon.ext"
+{
+    openssl x509 -in "$PKI/leaf.pem" -outform DER -out "$PKI/leaf.der"
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=soon.example" \
+        -keyout "$PKI/soon.key" -out "$PKI/soon.csr"
+    openssl x509 -req -in "$PKI/soon.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -CAcreateserial \
+        -days 10 -sha256 -extfile "$PKI/soon.ext" -outform DER -out "$PKI/soon.der"
+} >>"$WORK/pki.log" 2>&1 || { cat "$WORK/pki.log"; fail "making the store's certificates"; finish; }
+thumb() { openssl x509 -inform DER -in "$1" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g'; }
+LEAF_THUMB=$(thumb "$PKI/leaf.der")
+SOON_THUMB=$(thumb "$PKI/soon.der")
+if (cd "$WORK" && timeout 60 wine "$STORE_HELPER" LocalMachine My "$(winpath "$PKI/leaf.der")" "IIS $CN" key &&
+    timeout 60 wine "$STORE_HELPER" LocalMachine WebHosting "$(winpath "$PKI/soon.der")" - nokey) 2>>"$WORK/wine-stderr.log"; then
+    pass "store_import.exe: $CN ($LEAF_THUMB) into LocalMachine\\My, soon.example ($SOON_THUMB) into LocalMachine\\WebHosting"
+else
+    fail "store_import.exe could not add the certificates: $(tail -3 "$WORK/wine-stderr.log")"
+    finish
+fi
+DB_WIN=$(winpath "$WORK")\\inventory.sqlite
+RC=0
+OUT=$(cd "$WORK" && timeout 120 wine "$FLEET_EXE" --db "$DB_WIN" audit --windows-store My \
+    --windows-store 'LocalMachine\WebHosting' --windows-store 'LocalMachine\NoSuchStore' \
+    --ca-file "$CA_WIN" 2>>"$WORK/wine-stderr.log") || RC=$?
+OUT=${OUT//$'\r'/}
+summary=$(printf '%s\n' "$OUT" | head -1 | sed 's/ in [0-9.]* s,/ in T s,/')
+want_summary="audit 'audit' of $(printf '%s\n' "$OUT" | head -1 | sed -n "s/^audit 'audit' of \(.*\) done:.*/\1/p") done: 0 files and 3 stores in T s, 2 certificates in 2 places, 0 without a certificate, 1 unreadable, 0 removed; run 1"
+want_problem="LocalMachine\\NoSuchStore: the store LocalMachine\\NoSuchStore cannot be opened: there is no such store (error 2)"
+if [ "$RC" = 0 ] && [ "$summary" = "$want_summary" ] && [ "$(printf '%s\n' "$OUT" | sed -n 2p)" = "$want_problem" ]; then
+    pass "certprobe.exe audit --windows-store: $summary"
+else
+    fail "certprobe.exe audit --windows-store (exit $RC): '$OUT', expected '$want_summary' and '$want_problem'"
+fi
+RC=0
+OUT=$(cd "$WORK" && timeout 120 wine "$FLEET_EXE" --db "$DB_WIN" inventory endpoints --format json 2>>"$WORK/wine-stderr.log") || RC=$?
+cat >"$WORK/check_store.py" <<'PY'
+import json, sys
+leaf, soon, friendly = sys.argv[1:4]
+rows = json.loads(sys.stdin.read())
+got = {}
+for r in rows:
+    tag = [(f["check"], f["state"], f["message"]) for f in r["findings"] if f["check"] in ("private-key", "file")]
+    got[r["endpoint"].split(":", 2)[2]] = (r["protocol"], r["state"], tag)
+want = {
+    "LocalMachine\\My\\" + leaf: ("winstore", "OK", [("private-key", "OK", "a private key is attached to it in the store"),
+                                                ("file", "OK", "friendly name '%s'" % friendly)]),
+    "LocalMachine\\WebHosting\\" + soon: ("winstore", "WARNING", []),
+    "LocalMachine\\NoSuchStore": ("winstore", "UNKNOWN", []),
+}
+if got != want:
+    print("places %r, expected %r" % (got, want))
+    sys.exit(1)
+print("%d places: the thumbprints, friendly name and private key as imported" % len(got))
+PY
+detail=$(printf '%s' "$OUT" | python3 "$WORK/check_store.py" "$LEAF_THUMB" "$SOON_THUMB" "IIS $CN") && [ "$RC" = 0 ] && pass "certprobe.exe inventory endpoints: $detail" || fail "certprobe.exe inventory endpoints (exit $RC): $detail"
+detail=
+run_exe check_cert_file --windows-store My --windows-store 'LocalMachine\WebHosting' --ca-file "$CA_WIN" -w 30 -c 5 --output prtg-json
+if [ "$RC" = 0 ] && detail=$(check_prtg json "Days to Expiration=9,10" "Check State=1") &&
+    [[ "$OUT" == *"2 certificates (1 WARNING, 1 OK); LocalMachine\\\\WebHosting\\\\$SOON_THUMB: "* ]]; then
+    pass "check_cert_file.exe --windows-store --output prtg-json: the soonest expiry is the primary channel: $detail"
+else
+    fail "check_cert_file.exe --windows-store --output prtg-json (exit $RC): ${detail:-} $OUT"
+fi
+detail=
+run_exe check_cert_file --windows-store 'LocalMachine\NoSuchStore' --output prtg-json
+if [ "$RC" = 0 ] && detail=$(check_prtg error); then
+    pass "check_cert_file.exe, a store that does not exist: $detail"
+else
+    fail "check_cert_file.exe, a store that does not exist (exit $RC): ${detail:-}"
 fi
 
 finish

@@ -54,6 +54,57 @@ pub fn judge_file(
         .collect()
 }
 
+/// A certificate of a store that is no file (the Windows certificate store): each is a
+/// place of its own, named by the store and its thumbprint, as Windows tools show them.
+pub struct StoreEntry<'a> {
+    /// Its DER.
+    pub der: &'a [u8],
+    /// Its friendly name, when one is set.
+    pub friendly_name: Option<&'a str>,
+    /// A private key is attached to it in the store.
+    pub has_private_key: bool,
+}
+
+/// The certificates of the store `store` (`LocalMachine\My`), each judged alone: places
+/// `LocalMachine\My\THUMBPRINT` (SHA-1, uppercase hex), with the friendly name and the
+/// private key as findings.
+pub fn judge_store(
+    store: &str,
+    entries: &[StoreEntry<'_>],
+    judging: &Judging<'_>,
+) -> Vec<JudgedPlace> {
+    entries
+        .iter()
+        .map(|entry| {
+            let thumbprint = certprobe::encoding::hex_upper(
+                ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, entry.der).as_ref(),
+            );
+            let mut extra = Vec::new();
+            if entry.has_private_key {
+                extra.push(Finding::new(
+                    Check::PrivateKey,
+                    State::Ok,
+                    "a private key is attached to it in the store".to_string(),
+                ));
+            }
+            if let Some(name) = entry.friendly_name {
+                extra.push(Finding::new(
+                    Check::File,
+                    State::Ok,
+                    format!("friendly name '{}'", certprobe::text::visible(name)),
+                ));
+            }
+            let chain = vec![entry.der.to_vec()];
+            let outcome = judge_chain(&chain, extra, judging);
+            JudgedPlace {
+                name: format!("{store}\\{thumbprint}"),
+                chain,
+                outcome,
+            }
+        })
+        .collect()
+}
+
 /// A chain analysed and judged at `judging.now`, with `extra` findings.
 fn judge_chain(chain: &[Vec<u8>], extra: Vec<Finding>, judging: &Judging<'_>) -> Outcome {
     let (name, mode) = judging.name.unwrap_or(("", NameMode::None));

@@ -1,7 +1,7 @@
 //! `check_cert_file`: a plugin over certificate files, folders and keystores, judged as
 //! `check_tls_cert` judges a served chain (expiry, key, signature, chain as found, trust
 //! against the anchors; the name with `--name`), with the audit's readers (PEM, DER, PKCS#7,
-//! PKCS#12, JKS, JCEKS) and its places: one certificate prints as `check_tls_cert` would, a
+//! PKCS#12, JKS, JCEKS) and its places, and the Windows certificate stores: one certificate prints as `check_tls_cert` would, a
 //! folder or a bundle as several outcomes, the worst winning ([`certprobe::render::many`]).
 //!
 //! [`run`] parses and checks and returns text and exit code (tests call it); [`main`] adds the
@@ -15,8 +15,8 @@ use certprobe::render::{Format, Rendered};
 use certprobe::verdict::Check;
 use certprobe::{Outcome, Protocol};
 use certprobe_audit::{
-    judge_file, password_from, AuditOptions, Auditor, FileError, Judging, Secret,
-    DEFAULT_MAX_FILE_SIZE,
+    judge_file, judge_store, password_from, AuditOptions, Auditor, FileError, Judging, Secret,
+    StoreEntry, DEFAULT_MAX_FILE_SIZE,
 };
 use certprobe_cli::{CheckArgs, Plugin};
 use clap::{ArgAction, Parser};
@@ -30,7 +30,7 @@ pub const FILE: Plugin = Plugin {
     binary: "check_cert_file",
     short_name: "CERT_FILE",
     protocol: Protocol::Tls,
-    usage: "PATH... [options]",
+    usage: "PATH... | --windows-store STORE [options]",
 };
 
 /// The options of check_cert_file.
@@ -44,8 +44,14 @@ pub const FILE: Plugin = Plugin {
 )]
 pub struct Args {
     /// Files and folders to check (folders recursively).
-    #[arg(value_name = "PATH", required = true)]
+    #[arg(value_name = "PATH", required_unless_present = "windows_store")]
     paths: Vec<PathBuf>,
+
+    /// A Windows certificate store to check (repeatable): My (the machine's),
+    /// LocalMachine\WebHosting, CurrentUser\My; each of its certificates is one outcome
+    /// (PRTG: the soonest expiry is the primary channel). On Windows only.
+    #[arg(long, value_name = "STORE", value_parser = certprobe_winstore::StoreName::parse)]
+    windows_store: Vec<certprobe_winstore::StoreName>,
 
     /// The name the certificates must cover (as the host of check_tls_cert; --name-check
     /// says how); no name check without it.
@@ -179,12 +185,37 @@ pub fn check(request: &Request, now: i64) -> Rendered {
             }
         }
     }
+    for store in &request.args.windows_store {
+        let label = store.to_string();
+        let about = |place: &str| json!({"store": label, "place": place});
+        match certprobe_winstore::read(store) {
+            Ok(certificates) => {
+                let entries: Vec<StoreEntry<'_>> = certificates
+                    .iter()
+                    .map(|c| StoreEntry {
+                        der: &c.der,
+                        friendly_name: c.friendly_name.as_deref(),
+                        has_private_key: c.has_private_key,
+                    })
+                    .collect();
+                for place in judge_store(&label, &entries, &judging) {
+                    let extra = about(&place.name);
+                    outcomes.push((place.name, Ok(place.outcome), extra));
+                }
+            }
+            Err(error) => {
+                let extra = about(&label);
+                outcomes.push((label.clone(), Err(error.to_string()), extra));
+            }
+        }
+    }
     if outcomes.is_empty() {
         let named: Vec<String> = request
             .args
             .paths
             .iter()
             .map(|p| certprobe::text::visible(&p.display().to_string()))
+            .chain(request.args.windows_store.iter().map(ToString::to_string))
             .collect();
         return unknown(
             Check::File,

@@ -10,10 +10,15 @@ use crate::scan_cmd::host_name;
 use crate::FleetError;
 use certprobe::analysis::TrustStore;
 use certprobe::verdict::Policy;
-use certprobe_audit::{display_path, judge_file, Auditor, FileError, JudgedPlace, Judging, Listed};
+use certprobe_audit::{
+    display_path, judge_file, judge_store, Auditor, FileError, JudgedPlace, Judging, Listed,
+    StoreEntry,
+};
 use certprobe_inventory::model::{EndpointKey, RunKind, RunStart, Seen, Sighting};
+use certprobe_inventory::query::Source;
 use certprobe_inventory::{SqliteStore, Store};
 use certprobe_scan::config::Config;
+use certprobe_winstore::StoreName;
 use serde::Serialize;
 use std::path::Path;
 
@@ -31,6 +36,9 @@ struct AuditReport {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     exported: bool,
     files: u64,
+    /// Windows certificate stores read.
+    #[serde(skip_serializing_if = "is_zero")]
+    stores: u64,
     without_certificate: u64,
     unreadable: u64,
     removed: u64,
@@ -40,7 +48,11 @@ struct AuditReport {
     problems: Vec<Problem>,
 }
 
-/// A file that could not be read, with the reason in words.
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// A file (or a store) that could not be read, with the reason in words.
 #[derive(Debug, Serialize)]
 struct Problem {
     path: String,
@@ -48,6 +60,9 @@ struct Problem {
     /// Not there (any more): what was found below it before is gone, not just unread.
     #[serde(skip)]
     vanished: bool,
+    /// A Windows certificate store, not a file.
+    #[serde(skip)]
+    store: bool,
 }
 
 /// Runs the audits of the command line (its paths, or the config's `[[audit]]` sections)
@@ -134,14 +149,8 @@ fn record_plan(plan: &Plan, judge: &Judge<'_>, db: &Path) -> Result<AuditReport,
         .map_err(FleetError::Inventory)?;
     report.run = Some(run.id);
     // The walk is complete and stored: what this job found here before and not now is gone.
-    let (roots, unread) = walked_paths(plan, &report);
-    let walked = Walked {
-        zone: &plan.zone,
-        host: &judge.host,
-        roots: &roots,
-        unread: &unread,
-        ended: certprobe::clock::now_unix(),
-    };
+    let paths = WalkedPaths::of(plan, &report);
+    let walked = paths.walked(&plan.zone, &judge.host, certprobe::clock::now_unix());
     report.removed = crate::audit_finish::finish(&mut inventory, run, &walked)?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
@@ -156,7 +165,7 @@ fn export_plan(plan: &Plan, judge: &Judge<'_>) -> Result<(AuditReport, ExportedA
         places.push(ExportedPlace::of(&sighting));
         Ok(())
     })?;
-    let (roots, unread) = walked_paths(plan, &report);
+    let paths = WalkedPaths::of(plan, &report);
     let id = crate::audit_export::new_id().map_err(|_| {
         FleetError::Setup("the system gives no random numbers for the export's id".to_string())
     })?;
@@ -167,8 +176,10 @@ fn export_plan(plan: &Plan, judge: &Judge<'_>) -> Result<(AuditReport, ExportedA
         host: judge.host.clone(),
         started: started_at,
         ended: certprobe::clock::now_unix(),
-        roots,
-        unread,
+        roots: paths.roots,
+        unread: paths.unread,
+        stores: paths.stores,
+        unread_stores: paths.unread_stores,
         files: report.files,
         without_certificate: report.without_certificate,
         certificates: report.certificates,
@@ -179,20 +190,48 @@ fn export_plan(plan: &Plan, judge: &Judge<'_>) -> Result<(AuditReport, ExportedA
     Ok((report, audit))
 }
 
-/// The paths read, as shown, and those that could not be read (and are there).
-fn walked_paths(plan: &Plan, report: &AuditReport) -> (Vec<String>, Vec<String>) {
-    let roots = plan.paths.iter().map(|p| display_path(p)).collect();
-    let unread = report
-        .problems
-        .iter()
-        .filter(|p| !p.vanished)
-        .map(|p| p.path.clone())
-        .collect();
-    (roots, unread)
+/// What the walk read and could not read, as the removal of gone places needs it.
+struct WalkedPaths {
+    roots: Vec<String>,
+    unread: Vec<String>,
+    stores: Vec<String>,
+    unread_stores: Vec<String>,
+}
+
+impl WalkedPaths {
+    /// The paths and stores read, as shown, and those that could not be (and are there).
+    fn of(plan: &Plan, report: &AuditReport) -> WalkedPaths {
+        let unread = |store: bool| {
+            report
+                .problems
+                .iter()
+                .filter(|p| !p.vanished && p.store == store)
+                .map(|p| p.path.clone())
+                .collect()
+        };
+        WalkedPaths {
+            roots: plan.paths.iter().map(|p| display_path(p)).collect(),
+            unread: unread(false),
+            stores: plan.stores.iter().map(ToString::to_string).collect(),
+            unread_stores: unread(true),
+        }
+    }
+
+    fn walked<'a>(&'a self, zone: &'a str, host: &'a str, ended: i64) -> Walked<'a> {
+        Walked {
+            zone,
+            host,
+            roots: &self.roots,
+            unread: &self.unread,
+            stores: &self.stores,
+            unread_stores: &self.unread_stores,
+            ended,
+        }
+    }
 }
 
 /// The walk: files read and judged on a worker per core, each place handed to `keep` in
-/// walk order; the counts and the reasons of the files that could not be read.
+/// walk order, then the Windows stores; the counts and the reasons of what could not be read.
 fn walk(
     plan: &Plan,
     judge: &Judge<'_>,
@@ -216,28 +255,41 @@ fn walk(
         |listed| examiner.examine(listed),
         |examined| {
             report.files += 1;
-            match examined {
-                Examined::Places {
-                    certificates,
-                    sightings,
-                } => {
-                    report.certificates += certificates;
-                    report.places += sightings.len() as u64;
-                    sightings.into_iter().try_for_each(&mut keep)
-                }
-                Examined::NoCertificate => {
-                    report.without_certificate += 1;
-                    Ok(())
-                }
-                Examined::Unreadable { problem, sighting } => {
-                    report.unreadable += 1;
-                    report.problems.push(problem);
-                    keep(*sighting)
-                }
-            }
+            tally(&mut report, examined, &mut keep)
         },
     )?;
+    for store in &plan.stores {
+        report.stores += 1;
+        tally(&mut report, examiner.examine_store(store), &mut keep)?;
+    }
     Ok(report)
+}
+
+/// One file's (or store's) places counted and kept.
+fn tally(
+    report: &mut AuditReport,
+    examined: Examined,
+    keep: &mut impl FnMut(Sighting) -> Result<(), FleetError>,
+) -> Result<(), FleetError> {
+    match examined {
+        Examined::Places {
+            certificates,
+            sightings,
+        } => {
+            report.certificates += certificates;
+            report.places += sightings.len() as u64;
+            sightings.into_iter().try_for_each(keep)
+        }
+        Examined::NoCertificate => {
+            report.without_certificate += 1;
+            Ok(())
+        }
+        Examined::Unreadable { problem, sighting } => {
+            report.unreadable += 1;
+            report.problems.push(problem);
+            keep(*sighting)
+        }
+    }
 }
 
 /// What a worker needs to read and judge files.
@@ -299,9 +351,71 @@ impl Examiner<'_> {
                         error,
                         FileError::Unreadable(certprobe_audit::Unreadable::NotFound)
                     ),
+                    store: false,
                 },
                 sighting: Box::new(failed(key(path), error, certprobe::clock::now_unix())),
             },
+        }
+    }
+}
+
+impl Examiner<'_> {
+    /// Reads one Windows certificate store and judges each of its certificates.
+    fn examine_store(&self, store: &StoreName) -> Examined {
+        let label = store.to_string();
+        let key = |name: String| EndpointKey {
+            zone: self.zone.to_string(),
+            address: self.host.to_string(),
+            port: 0,
+            sni: name,
+            protocol: Source::STORE_PROTOCOL.to_string(),
+        };
+        match certprobe_winstore::read(store) {
+            Ok(certificates) => {
+                let entries: Vec<StoreEntry<'_>> = certificates
+                    .iter()
+                    .map(|c| StoreEntry {
+                        der: &c.der,
+                        friendly_name: c.friendly_name.as_deref(),
+                        has_private_key: c.has_private_key,
+                    })
+                    .collect();
+                let judging = Judging {
+                    store: self.store,
+                    policy: self.policy,
+                    name: None,
+                    now: certprobe::clock::now_unix(),
+                };
+                Examined::Places {
+                    certificates: entries.len() as u64,
+                    sightings: judge_store(&label, &entries, &judging)
+                        .iter()
+                        .map(|place| sighting_of(key(place.name.clone()), place))
+                        .collect(),
+                }
+            }
+            Err(error) => {
+                let reason = error.to_string();
+                Examined::Unreadable {
+                    sighting: Box::new(Sighting {
+                        endpoint: key(label.clone()),
+                        observed_at: certprobe::clock::now_unix(),
+                        state: 3,
+                        summary: reason.clone(),
+                        findings: Vec::new(),
+                        seen: Seen::Failed {
+                            kind: "store-unreadable".to_string(),
+                            answered: true,
+                        },
+                    }),
+                    problem: Problem {
+                        path: label,
+                        reason,
+                        vanished: false,
+                        store: true,
+                    },
+                }
+            }
         }
     }
 }
@@ -360,10 +474,15 @@ fn summary(report: &AuditReport) -> String {
         None => "; exported".to_string(),
     };
     let mut out = format!(
-        "audit '{}' of {} done: {} files in {:.1} s, {} certificates in {} places, {} without a certificate, {} unreadable{end}\n",
+        "audit '{}' of {} done: {} files{} in {:.1} s, {} certificates in {} places, {} without a certificate, {} unreadable{end}\n",
         certprobe::text::visible(&report.job),
         certprobe::text::visible(&report.host),
         report.files,
+        match report.stores {
+            0 => String::new(),
+            1 => " and 1 store".to_string(),
+            n => format!(" and {n} stores"),
+        },
         report.seconds,
         report.certificates,
         report.places,

@@ -44,6 +44,11 @@ pub(crate) struct ExportedAudit {
     pub roots: Vec<String>,
     /// The paths that could not be read (and are there).
     pub unread: Vec<String>,
+    /// The Windows certificate stores read, and those that could not be.
+    #[serde(default)]
+    pub stores: Vec<String>,
+    #[serde(default)]
+    pub unread_stores: Vec<String>,
     pub files: u64,
     pub without_certificate: u64,
     pub certificates: u64,
@@ -63,6 +68,9 @@ pub(crate) struct ExportedPlace {
     pub chain: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
+    /// A certificate of a Windows store (`path` is `LocalMachine\My\THUMBPRINT`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub store: bool,
 }
 
 impl ExportedPlace {
@@ -88,6 +96,7 @@ impl ExportedPlace {
             findings: sighting.findings.clone(),
             chain,
             failure,
+            store: sighting.endpoint.protocol == Source::STORE_PROTOCOL,
         }
     }
 }
@@ -194,7 +203,13 @@ fn check_audit(index: usize, audit: &ExportedAudit) -> Result<(), ImportError> {
     if audit.started < 0 || audit.ended < audit.started {
         return Err(bad("ended", "before the start"));
     }
-    for path in audit.roots.iter().chain(&audit.unread) {
+    let all = [
+        &audit.roots,
+        &audit.unread,
+        &audit.stores,
+        &audit.unread_stores,
+    ];
+    for path in all.into_iter().flatten() {
         if !plain(path, MAX_TEXT) || path.is_empty() {
             return Err(bad(
                 "roots",
@@ -285,7 +300,12 @@ impl ExportedAudit {
                 address: self.host.clone(),
                 port: 0,
                 sni: place.path.clone(),
-                protocol: Source::FILE_PROTOCOL.to_string(),
+                protocol: if place.store {
+                    Source::STORE_PROTOCOL
+                } else {
+                    Source::FILE_PROTOCOL
+                }
+                .to_string(),
             },
             observed_at: place.observed_at,
             state: place.state,

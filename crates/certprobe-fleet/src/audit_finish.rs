@@ -16,6 +16,10 @@ pub(crate) struct Walked<'a> {
     pub roots: &'a [String],
     /// The paths that could not be read (and are there): nothing below them is removed.
     pub unread: &'a [String],
+    /// The Windows certificate stores read (`LocalMachine\My`).
+    pub stores: &'a [String],
+    /// The stores that could not be opened.
+    pub unread_stores: &'a [String],
     /// When the walk ended, Unix seconds.
     pub ended: i64,
 }
@@ -27,23 +31,34 @@ pub(crate) fn finish(
     mut run: Run,
     walked: &Walked<'_>,
 ) -> Result<u64, FleetError> {
-    let here = EndpointKey {
-        zone: walked.zone.to_string(),
-        address: walked.host.to_string(),
-        port: 0,
-        sni: String::new(),
-        protocol: Source::FILE_PROTOCOL.to_string(),
-    };
-    let gone: Vec<Sighting> = inventory
-        .unseen(&run, &here, REMOVED)
-        .map_err(FleetError::Inventory)?
-        .into_iter()
-        .filter(|place| {
-            walked.roots.iter().any(|root| is_below(&place.sni, root))
-                && !walked.unread.iter().any(|path| is_below(&place.sni, path))
-        })
-        .map(|place| removed(place, walked.ended))
-        .collect();
+    let mut gone: Vec<Sighting> = Vec::new();
+    for (protocol, roots, unread) in [
+        (Source::FILE_PROTOCOL, walked.roots, walked.unread),
+        (Source::STORE_PROTOCOL, walked.stores, walked.unread_stores),
+    ] {
+        if roots.is_empty() {
+            continue;
+        }
+        let here = EndpointKey {
+            zone: walked.zone.to_string(),
+            address: walked.host.to_string(),
+            port: 0,
+            sni: String::new(),
+            protocol: protocol.to_string(),
+        };
+        let unseen = inventory
+            .unseen(&run, &here, REMOVED)
+            .map_err(FleetError::Inventory)?;
+        gone.extend(
+            unseen
+                .into_iter()
+                .filter(|place| {
+                    roots.iter().any(|root| is_below(&place.sni, root))
+                        && !unread.iter().any(|path| is_below(&place.sni, path))
+                })
+                .map(|place| removed(place, walked.ended)),
+        );
+    }
     inventory
         .record(&mut run, &gone)
         .map_err(FleetError::Inventory)?;
@@ -79,7 +94,8 @@ fn is_below(name: &str, root: &str) -> bool {
         trimmed => trimmed,
     };
     match name.strip_prefix(root) {
-        Some(rest) => rest.is_empty() || rest.starts_with('/') || rest.starts_with('#'),
+        // `\` for Windows paths and for a store's certificates (`LocalMachine\My\THUMBPRINT`).
+        Some(rest) => rest.is_empty() || rest.starts_with(['/', '\\', '#']),
         None => false,
     }
 }
@@ -99,5 +115,7 @@ mod tests {
         assert!(!is_below("/etc/ssl2/a.pem", "/etc/ssl"));
         assert!(!is_below("/etc/a.pem", "/etc/ssl"));
         assert!(!is_below("tree2/f.pem", "tree"));
+        assert!(is_below("LocalMachine\\My\\0A1B", "LocalMachine\\My"));
+        assert!(!is_below("LocalMachine\\MyOther\\0A1B", "LocalMachine\\My"));
     }
 }

@@ -6,6 +6,7 @@ use crate::cli::AuditArgs;
 use crate::FleetError;
 use certprobe_audit::{password_from, AuditOptions, Auditor, DEFAULT_MAX_FILE_SIZE};
 use certprobe_scan::config::{AuditSpec, Config, Located};
+use certprobe_winstore::StoreName;
 use std::path::{Path, PathBuf};
 
 /// One audit to run.
@@ -16,17 +17,31 @@ pub(crate) struct Plan {
     pub zone: String,
     /// The files and folders it reads.
     pub paths: Vec<PathBuf>,
+    /// The Windows certificate stores it reads.
+    pub stores: Vec<StoreName>,
     /// The walk and the readers, with the globs and the password.
     pub auditor: Auditor,
 }
 
 /// The audits of this command line; `config` is `--config`'s file, read.
 pub(crate) fn plans(args: &AuditArgs, config: Option<&Config>) -> Result<Vec<Plan>, FleetError> {
+    let plans = plans_of(args, config)?;
+    // Said before anything runs, not as an unreadable store in the inventory.
+    if !cfg!(windows) && plans.iter().any(|p| !p.stores.is_empty()) {
+        return Err(FleetError::Arguments(
+            certprobe_winstore::StoreError::NotWindows.to_string(),
+        ));
+    }
+    Ok(plans)
+}
+
+fn plans_of(args: &AuditArgs, config: Option<&Config>) -> Result<Vec<Plan>, FleetError> {
     let (Some(config), Some(file)) = (config, args.config.as_deref()) else {
         return Ok(vec![Plan {
             job: args.job.clone().unwrap_or_else(|| "audit".to_string()),
             zone: args.zone.clone().unwrap_or_default(),
             paths: args.paths.clone(),
+            stores: args.windows_store.clone(),
             auditor: auditor(
                 &args.include,
                 &args.exclude,
@@ -74,6 +89,18 @@ fn plan_of(spec: &AuditSpec, args: &AuditArgs, file: &str) -> Result<Plan, Fleet
             check_glob(glob, key, file)?;
         }
     }
+    let stores = if args.windows_store.is_empty() {
+        spec.windows_stores
+            .iter()
+            .map(|s| {
+                StoreName::parse(&s.text).map_err(|e| {
+                    FleetError::Arguments(format!("{file}:{}: windows_stores: {e}", s.line))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        args.windows_store.clone()
+    };
     let texts = |globs: &[Located]| globs.iter().map(|g| g.text.clone()).collect::<Vec<_>>();
     let include = if args.include.is_empty() {
         texts(&spec.include)
@@ -109,6 +136,7 @@ fn plan_of(spec: &AuditSpec, args: &AuditArgs, file: &str) -> Result<Plan, Fleet
             .or_else(|| spec.zone.clone())
             .unwrap_or_default(),
         paths: spec.paths.clone(),
+        stores,
         auditor,
     })
 }

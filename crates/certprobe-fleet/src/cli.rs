@@ -45,10 +45,17 @@ pub struct AuditArgs {
     /// Files and folders to read (folders recursively).
     #[arg(
         value_name = "PATH",
-        required_unless_present = "config",
+        required_unless_present_any = ["config", "windows_store"],
         conflicts_with = "config"
     )]
     pub paths: Vec<PathBuf>,
+
+    /// A Windows certificate store to read (repeatable): My (the machine's),
+    /// LocalMachine\WebHosting, CurrentUser\My, 'LocalMachine\Remote Desktop'; each
+    /// certificate is a place, with its friendly name and whether it has a private key. On
+    /// Windows only.
+    #[arg(long, value_name = "STORE", value_parser = certprobe_winstore::StoreName::parse)]
+    pub windows_store: Vec<certprobe_winstore::StoreName>,
 
     /// Run the config file's [[audit]] sections instead (their [defaults] too); --job NAME
     /// runs one. The options given here win over the sections'.

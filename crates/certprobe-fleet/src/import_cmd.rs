@@ -117,6 +117,8 @@ fn import_one(
         host: &audit.host,
         roots: &audit.roots,
         unread: &audit.unread,
+        stores: &audit.stores,
+        unread_stores: &audit.unread_stores,
         ended: audit.ended,
     };
     imported.removed = crate::audit_finish::finish(inventory, run, &walked)?;

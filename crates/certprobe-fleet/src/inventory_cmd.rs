@@ -144,7 +144,7 @@ fn export_to(args: &ExportArgs, db: &Path) -> Result<String, FleetError> {
     // The places of files are no hosts or items to check over the network: Director and
     // Zabbix get the scanned endpoints; Prometheus keeps every certificate's dates.
     if !matches!(args.to, ExportTarget::Prometheus) {
-        rows.retain(|row| row.endpoint.protocol != Source::FILE_PROTOCOL);
+        rows.retain(|row| !Source::is_audited(&row.endpoint.protocol));
     }
     let format = match args.format {
         Some(DirectorFormat::Json) => OutputFormat::Json,

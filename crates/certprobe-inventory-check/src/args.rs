@@ -62,8 +62,9 @@ pub struct Args {
     #[arg(long, value_enum, value_name = "STATE", default_value_t = StateArg::Warning)]
     max_age_state: StateArg,
 
-    /// Only endpoints of this source: `file` for the places certprobe audit found in files
-    /// and keystores (--host is then the audited host's name, every host without it), or
+    /// Only endpoints of this source: `file` for the places certprobe audit found in files,
+    /// keystores and the Windows certificate store (--host is then the audited host's name,
+    /// every host without it), or
     /// `network` for what certprobe scan found. Without --ip and --host: every one of them.
     #[arg(long, value_enum, value_name = "SOURCE", conflicts_with_all = ["port", "audit_age"])]
     source: Option<SourceArg>,

@@ -79,13 +79,20 @@ pub struct EndpointFilter {
 pub enum Source {
     /// Found on the network by `certprobe scan`: every protocol but the audit's.
     Network,
-    /// Found in a file or keystore by `certprobe audit` (protocol `file`).
+    /// Found by `certprobe audit` in a file, a keystore or the Windows certificate store
+    /// (protocols `file` and `winstore`).
     File,
 }
 
 impl Source {
-    /// The protocol of the audit's places.
+    /// The protocol of the places of files and keystores.
     pub const FILE_PROTOCOL: &'static str = "file";
+    /// The protocol of the places of the Windows certificate store.
+    pub const STORE_PROTOCOL: &'static str = "winstore";
+    /// Whether endpoints of `protocol` are an audit's places.
+    pub fn is_audited(protocol: &str) -> bool {
+        protocol == Self::FILE_PROTOCOL || protocol == Self::STORE_PROTOCOL
+    }
 }
 
 /// One endpoint.

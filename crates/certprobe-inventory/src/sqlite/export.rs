@@ -19,7 +19,7 @@ impl SqliteStore {
                         e.last_scan, e.findings, e.tls_version,
                         e.last_run_id < coalesce((SELECT max(r.id) FROM scan_run r
                             WHERE r.job = e.job AND r.zone = e.zone AND r.status = 'done'
-                              AND (e.protocol <> 'file' OR r.host = e.address)), 0),
+                              AND (e.protocol NOT IN ('file', 'winstore') OR r.host = e.address)), 0),
                         c.sha256, c.der, c.subject, c.issuer, c.common_name,
                         c.issuer_common_name, c.serial, c.not_before, c.not_after, c.self_signed,
                         (SELECT min(k.not_after) FROM chain_link l

@@ -262,12 +262,20 @@ impl SqliteStore {
             filters.bind("e.state = ?", [Box::new(state)]);
         }
         match filter.source {
-            Some(Source::Network) => {
-                filters.bind("e.protocol <> ?", [Box::new(Source::FILE_PROTOCOL)]);
-            }
-            Some(Source::File) => {
-                filters.bind("e.protocol = ?", [Box::new(Source::FILE_PROTOCOL)]);
-            }
+            Some(Source::Network) => filters.bind(
+                "e.protocol NOT IN (?, ?)",
+                [
+                    Box::new(Source::FILE_PROTOCOL),
+                    Box::new(Source::STORE_PROTOCOL),
+                ],
+            ),
+            Some(Source::File) => filters.bind(
+                "e.protocol IN (?, ?)",
+                [
+                    Box::new(Source::FILE_PROTOCOL),
+                    Box::new(Source::STORE_PROTOCOL),
+                ],
+            ),
             None => {}
         }
         if let Some(host) = &filter.host {
@@ -288,7 +296,7 @@ impl SqliteStore {
                     e.last_scan, e.findings, c.sha256, c.not_after, c.common_name, c.subject,
                     e.last_run_id < coalesce((SELECT max(r.id) FROM scan_run r
                         WHERE r.job = e.job AND r.zone = e.zone AND r.status = 'done'
-                          AND (e.protocol <> 'file' OR r.host = e.address)), 0),
+                          AND (e.protocol NOT IN ('file', 'winstore') OR r.host = e.address)), 0),
                     d.chain_id, e.tls_version, e.error_kind
              FROM endpoint e
              LEFT JOIN deployment d ON d.id = e.deployment_id

@@ -25,6 +25,8 @@ pub struct AuditSpec {
     pub line: usize,
     /// Files and folders to read.
     pub paths: Vec<PathBuf>,
+    /// Windows certificate stores to read (`My`, `LocalMachine\WebHosting`), as written.
+    pub windows_stores: Vec<Located>,
     /// Globs a file must match one of (every file when empty).
     pub include: Vec<Located>,
     /// Globs of files and folders to leave out.
@@ -43,7 +45,9 @@ pub struct AuditSpec {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawAudit {
     name: Option<Spanned<String>>,
-    paths: Spanned<Vec<Spanned<String>>>,
+    paths: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    windows_stores: Vec<Spanned<String>>,
     #[serde(default)]
     include: Vec<Spanned<String>>,
     #[serde(default)]
@@ -64,9 +68,18 @@ pub(super) fn audits(
 ) -> Result<Vec<AuditSpec>, ConfigError> {
     let mut out: Vec<AuditSpec> = Vec::new();
     for audit in raw {
+        let no_paths = Vec::new();
+        let paths = audit.paths.as_ref().map_or(&no_paths, |p| p.get_ref());
+        // Where the section is: its name, else its paths or stores.
+        let somewhere = audit
+            .paths
+            .as_ref()
+            .map(Spanned::span)
+            .or_else(|| audit.windows_stores.first().map(Spanned::span))
+            .unwrap_or(0..0);
         let (name, span) = match &audit.name {
             Some(name) => (name.get_ref().trim().to_string(), name.span()),
-            None => ("audit".to_string(), audit.paths.span()),
+            None => ("audit".to_string(), somewhere),
         };
         if !super::is_job_name(&name) {
             return Err(at(
@@ -83,10 +96,10 @@ pub(super) fn audits(
                 format!("name: an audit '{name}' is defined twice (name each [[audit]])"),
             ));
         }
-        if audit.paths.get_ref().is_empty() {
+        if paths.is_empty() && audit.windows_stores.is_empty() {
             return Err(at(
-                audit.paths.span(),
-                format!("paths: the audit '{name}' reads no path"),
+                span,
+                format!("paths: the audit '{name}' reads no path and no windows_stores"),
             ));
         }
         if let (Some(_), Some(env)) = (&audit.password_file, &audit.password_env) {
@@ -106,12 +119,8 @@ pub(super) fn audits(
         };
         out.push(AuditSpec {
             line: line_of(text, span.start),
-            paths: audit
-                .paths
-                .get_ref()
-                .iter()
-                .map(|p| PathBuf::from(p.get_ref()))
-                .collect(),
+            paths: paths.iter().map(|p| PathBuf::from(p.get_ref())).collect(),
+            windows_stores: located(&audit.windows_stores),
             include: located(&audit.include),
             exclude: located(&audit.exclude),
             follow_symlinks: audit.follow_symlinks,

@@ -182,6 +182,7 @@ zone = "dmz"
                 name: "audit".into(),
                 line: 3,
                 paths: vec!["/etc/ssl".into(), "/etc/nginx".into()],
+                windows_stores: vec![],
                 include: vec![
                     Located {
                         text: "**/*.pem".into(),
@@ -202,6 +203,7 @@ zone = "dmz"
                 name: "java".into(),
                 line: 7,
                 paths: vec!["/opt/app/keystore.jks".into()],
+                windows_stores: vec![],
                 include: vec![],
                 exclude: vec![Located {
                     text: "**/old/**".into(),
@@ -221,7 +223,7 @@ zone = "dmz"
 fn a_bad_audit_section_says_where() {
     assert_eq!(
         error("[[audit]]\npaths = []\n"),
-        "certprobe.toml:2: paths: the audit 'audit' reads no path"
+        "certprobe.toml:2: paths: the audit 'audit' reads no path and no windows_stores"
     );
     assert_eq!(
         error("[[audit]]\npaths = [\"/a\"]\n[[audit]]\npaths = [\"/b\"]\n"),
@@ -239,7 +241,8 @@ fn a_bad_audit_section_says_where() {
         error("[[audit]]\npaths = [\"/a\"]\nschedule = \"0 3 * * *\"\n")
             .starts_with("certprobe.toml:3: unknown field `schedule`")
     );
-    assert!(
-        error("[[audit]]\nname = \"x\"\n").starts_with("certprobe.toml:1: missing field `paths`")
+    assert_eq!(
+        error("[[audit]]\nname = \"x\"\n"),
+        "certprobe.toml:2: paths: the audit 'x' reads no path and no windows_stores"
     );
 }

@@ -337,3 +337,149 @@ pub(crate) fn new_id() -> Result<String, ring::error::Unspecified> {
     ring::rand::SystemRandom::new().fill(&mut bytes)?;
     Ok(certprobe::encoding::hex_upper(&bytes).to_lowercase())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use certprobe_testkit::{Ca, LeafSpec};
+
+    /// An export as `certprobe audit --export` writes one: a place with a chain, one without.
+    fn sample() -> String {
+        let root = Ca::root("export test root");
+        let leaf = root.issue(&LeafSpec::new("shop.example").valid_until(30.0));
+        let place = |path: &str, chain: Option<Vec<String>>, failure: Option<&str>| ExportedPlace {
+            path: path.to_string(),
+            observed_at: 1_700_000_000,
+            state: if failure.is_some() { 3 } else { 0 },
+            summary: "'shop.example' issued by 'export test root' expires in 30.00 days".into(),
+            findings: vec![StoredFinding {
+                check: "expiry".into(),
+                state: "OK".into(),
+                message: "certificate expires in 30.00 days".into(),
+            }],
+            chain,
+            failure: failure.map(str::to_string),
+            store: false,
+        };
+        let file = ExportFile {
+            certprobe_audit_export: FORMAT,
+            audits: vec![ExportedAudit {
+                id: "0123456789abcdef0123456789abcdef".into(),
+                job: "audit".into(),
+                zone: String::new(),
+                host: "web01".into(),
+                started: 1_700_000_000,
+                ended: 1_700_000_001,
+                roots: vec!["/etc/ssl".into()],
+                unread: vec![],
+                stores: vec![],
+                unread_stores: vec![],
+                files: 2,
+                without_certificate: 0,
+                certificates: 1,
+                places: vec![
+                    place(
+                        "/etc/ssl/shop.pem",
+                        Some(vec![certprobe::encoding::base64(&leaf.der)]),
+                        None,
+                    ),
+                    place("/etc/ssl/gone.pem", None, Some("not-found")),
+                ],
+            }],
+        };
+        serde_json::to_string(&file).unwrap()
+    }
+
+    /// Every error a hostile file can cause is one line without control characters.
+    fn sentence_of(text: &str) -> Option<String> {
+        match parse(text) {
+            Err(e) => Some(e.to_string()),
+            Ok(file) => file
+                .audits
+                .iter()
+                .enumerate()
+                .find_map(|(n, a)| a.sightings(n).err())
+                .map(|e| e.to_string()),
+        }
+    }
+
+    #[test]
+    fn a_written_export_reads_back_as_the_same_places() {
+        let text = sample();
+        let file = parse(&text).unwrap();
+        let sightings = file.audits[0].sightings(0).unwrap();
+        assert_eq!(sightings.len(), 2);
+        assert_eq!(
+            sightings[0].endpoint.label(),
+            "file:web01:/etc/ssl/shop.pem"
+        );
+        assert!(matches!(&sightings[0].seen, Seen::Served { chain, .. } if chain.len() == 1));
+        assert!(
+            matches!(&sightings[1].seen, Seen::Failed { kind, answered: true } if kind == "not-found")
+        );
+        assert_eq!(
+            file.audits[0].places[0].path,
+            ExportedPlace::of(&sightings[0]).path
+        );
+    }
+
+    #[test]
+    fn every_cut_and_changed_byte_is_refused_in_one_plain_line_or_read() {
+        let text = sample();
+        let bytes = text.as_bytes();
+        let mut refused = 0;
+        let mut check = |input: &[u8]| {
+            let Ok(text) = std::str::from_utf8(input) else {
+                return;
+            };
+            if let Some(sentence) = sentence_of(text) {
+                assert!(!sentence.chars().any(char::is_control), "{sentence:?}");
+                assert!(!sentence.is_empty());
+                refused += 1;
+            }
+        };
+        for len in (0..bytes.len()).step_by(3) {
+            check(&bytes[..len]);
+        }
+        for at in (0..bytes.len()).step_by(5) {
+            for value in [b'"', b'\\', b'0', b'-', 0x1b, b'9', b'{'] {
+                let mut changed = bytes.to_vec();
+                changed[at] = value;
+                check(&changed);
+            }
+        }
+        assert!(refused > bytes.len() / 3, "only {refused} refused");
+    }
+
+    #[test]
+    fn hostile_fields_are_named() {
+        let text = sample();
+        let swap = |from: &str, to: &str| sentence_of(&text.replacen(from, to, 1)).unwrap();
+        assert_eq!(
+            swap(
+                "\"certprobe_audit_export\":1",
+                "\"certprobe_audit_export\":9"
+            ),
+            "it is an export of format 9; this certprobe reads format 1"
+        );
+        assert_eq!(
+            swap("\"host\":\"web01\"", "\"host\":\"\""),
+            "audit 1: host: empty, too long or with control characters"
+        );
+        assert_eq!(
+            swap("\"job\":\"audit\"", "\"job\":\"a b\""),
+            "audit 1: job: not a job name (letters, digits, '-', '_' and '.')"
+        );
+        assert_eq!(
+            swap("\"failure\":\"not-found\"", "\"failure\":\"Not Found\""),
+            "audit 1, place 2: chain: give a chain or a failure, not both or neither"
+        );
+        assert_eq!(
+            swap("\"state\":\"OK\"", "\"state\":\"FINE\""),
+            "audit 1, place 1: findings: a finding that is not a check, a state and a line"
+        );
+        assert!(swap("\"job\"", "\"jab\"")
+            .starts_with("it is not an export of certprobe audit: unknown field `jab`"));
+    }
+}

@@ -70,6 +70,14 @@ def main():
         wall, rss = measured([f"{RELEASE}/certprobe", "--db", f"{d}/inventory.sqlite", "audit", tree,
                               "--password-file", f"{d}/password", "--json"])
         print(f"  certprobe audit again (nothing changed)        {wall:7.2f} s  {files / wall:8.0f} files/s   peak RSS {rss:6.1f} MiB")
+        wall, rss = measured([f"{RELEASE}/certprobe", "audit", tree, "--password-file", f"{d}/password",
+                              "--export", f"{d}/export.json"])
+        size = os.path.getsize(f"{d}/export.json") / 1024 / 1024
+        print(f"  certprobe audit --export (no inventory)        {wall:7.2f} s  {files / wall:8.0f} files/s   peak RSS {rss:6.1f} MiB"
+              f"   ({size:.1f} MiB file)")
+        wall, rss = measured([f"{RELEASE}/certprobe", "--db", f"{d}/central.sqlite", "inventory", "import",
+                              f"{d}/export.json"])
+        print(f"  certprobe inventory import (a new inventory)   {wall:7.2f} s  {files / wall:8.0f} files/s   peak RSS {rss:6.1f} MiB")
         wall, rss = measured([f"{RELEASE}/check_cert_file", tree, "--password-file", f"{d}/password", "-o", "json"],
                               codes=(0, 1, 2, 3))
         print(f"  check_cert_file (no inventory)                 {wall:7.2f} s  {files / wall:8.0f} files/s   peak RSS {rss:6.1f} MiB")

@@ -23,6 +23,14 @@ fn sha256_hex(der: &[u8]) -> String {
     certprobe::encoding::hex_upper(ring::digest::digest(&ring::digest::SHA256, der).as_ref())
 }
 
+/// `check_cert_inventory --db DB ARGS...`.
+fn check_cert_inventory(db: &Path, args: &[&str]) -> common::Run {
+    let db = db.display().to_string();
+    let mut all = vec!["--db", db.as_str()];
+    all.extend_from_slice(args);
+    common::run_plugin(env!("CARGO_BIN_EXE_check_cert_inventory"), &all)
+}
+
 /// The first line with its duration (`in 0.0 s`) taken out.
 fn summary_line(stdout: &str) -> String {
     let first = stdout.lines().next().unwrap_or_default();
@@ -441,12 +449,7 @@ fn check_cert_inventory_says_which_hosts_were_not_audited_lately() {
         .unwrap();
     drop(conn);
     let host = host();
-    let check = |args: &[&str]| {
-        let db = db.display().to_string();
-        let mut all = vec!["--db", db.as_str()];
-        all.extend_from_slice(args);
-        common::run_plugin(env!("CARGO_BIN_EXE_check_cert_inventory"), &all)
-    };
+    let check = |args: &[&str]| check_cert_inventory(&db, args);
     let run = check(&["--audit-age", "7d"]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     assert_eq!(
@@ -704,12 +707,7 @@ fn check_cert_inventory_watches_the_places_of_files() {
     std::fs::remove_file(dir.path().join("gone.example.pem")).unwrap();
     audit();
     let host = host();
-    let check = |args: &[&str]| {
-        let db = db.display().to_string();
-        let mut all = vec!["--db", db.as_str()];
-        all.extend_from_slice(args);
-        common::run_plugin(env!("CARGO_BIN_EXE_check_cert_inventory"), &all)
-    };
+    let check = |args: &[&str]| check_cert_inventory(&db, args);
     let days = |leaf: &certprobe_testkit::Leaf| {
         format!(
             "{:.2}",

@@ -7,6 +7,7 @@ use crate::{FileContents, Format, KeyPresence, Note};
 use certprobe::analysis::{self, NameMode, TrustStore};
 use certprobe::verdict::{self, Check, Finding, Policy, State, Verdict};
 use certprobe::Outcome;
+use certprobe_winstore::{StoreName, StoredCertificate};
 
 /// How places are judged.
 pub struct Judging<'a> {
@@ -54,30 +55,19 @@ pub fn judge_file(
         .collect()
 }
 
-/// A certificate of a store that is no file (the Windows certificate store): each is a
-/// place of its own, named by the store and its thumbprint, as Windows tools show them.
-pub struct StoreEntry<'a> {
-    /// Its DER.
-    pub der: &'a [u8],
-    /// Its friendly name, when one is set.
-    pub friendly_name: Option<&'a str>,
-    /// A private key is attached to it in the store.
-    pub has_private_key: bool,
-}
-
-/// The certificates of the store `store` (`LocalMachine\My`), each judged alone: places
-/// `LocalMachine\My\THUMBPRINT` (SHA-1, uppercase hex), with the friendly name and the
-/// private key as findings.
+/// The certificates of a Windows certificate store, each judged alone as a place of its own:
+/// `LocalMachine\My\THUMBPRINT` (SHA-1, uppercase hex, as Windows tools show it), with the
+/// friendly name and the private key as findings.
 pub fn judge_store(
-    store: &str,
-    entries: &[StoreEntry<'_>],
+    store: &StoreName,
+    certificates: &[StoredCertificate],
     judging: &Judging<'_>,
 ) -> Vec<JudgedPlace> {
-    entries
+    certificates
         .iter()
         .map(|entry| {
             let thumbprint = certprobe::encoding::hex_upper(
-                ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, entry.der).as_ref(),
+                ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &entry.der).as_ref(),
             );
             let mut extra = Vec::new();
             if entry.has_private_key {
@@ -87,14 +77,14 @@ pub fn judge_store(
                     "a private key is attached to it in the store".to_string(),
                 ));
             }
-            if let Some(name) = entry.friendly_name {
+            if let Some(name) = &entry.friendly_name {
                 extra.push(Finding::new(
                     Check::File,
                     State::Ok,
                     format!("friendly name '{}'", certprobe::text::visible(name)),
                 ));
             }
-            let chain = vec![entry.der.to_vec()];
+            let chain = vec![entry.der.clone()];
             let outcome = judge_chain(&chain, extra, judging);
             JudgedPlace {
                 name: format!("{store}\\{thumbprint}"),

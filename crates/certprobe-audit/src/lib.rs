@@ -33,7 +33,7 @@ pub use audit::{
     audit_paths, read_bytes, AuditOptions, Auditor, Listed, OptionsError, DEFAULT_MAX_FILE_SIZE,
 };
 pub use error::{FileError, NotFound, Store, Unreadable};
-pub use judge::{judge_file, judge_store, JudgedPlace, Judging, StoreEntry};
+pub use judge::{judge_file, judge_store, JudgedPlace, Judging};
 pub use outcome::{
     display_path, FileContents, FileOutcome, Format, FoundCertificate, KeyPresence, Note,
 };

@@ -16,7 +16,7 @@ use certprobe::verdict::Check;
 use certprobe::{Outcome, Protocol};
 use certprobe_audit::{
     judge_file, judge_store, password_from, AuditOptions, Auditor, FileError, Judging, Secret,
-    StoreEntry, DEFAULT_MAX_FILE_SIZE,
+    DEFAULT_MAX_FILE_SIZE,
 };
 use certprobe_cli::{CheckArgs, Plugin};
 use clap::{ArgAction, Parser};
@@ -190,15 +190,7 @@ pub fn check(request: &Request, now: i64) -> Rendered {
         let about = |place: &str| json!({"store": label, "place": place});
         match certprobe_winstore::read(store) {
             Ok(certificates) => {
-                let entries: Vec<StoreEntry<'_>> = certificates
-                    .iter()
-                    .map(|c| StoreEntry {
-                        der: &c.der,
-                        friendly_name: c.friendly_name.as_deref(),
-                        has_private_key: c.has_private_key,
-                    })
-                    .collect();
-                for place in judge_store(&label, &entries, &judging) {
+                for place in judge_store(store, &certificates, &judging) {
                     let extra = about(&place.name);
                     outcomes.push((place.name, Ok(place.outcome), extra));
                 }

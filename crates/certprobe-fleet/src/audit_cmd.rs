@@ -12,7 +12,6 @@ use certprobe::analysis::TrustStore;
 use certprobe::verdict::Policy;
 use certprobe_audit::{
     display_path, judge_file, judge_store, Auditor, FileError, JudgedPlace, Judging, Listed,
-    StoreEntry,
 };
 use certprobe_inventory::model::{EndpointKey, RunKind, RunStart, Seen, Sighting};
 use certprobe_inventory::query::Source;
@@ -315,33 +314,48 @@ enum Examined {
 }
 
 impl Examiner<'_> {
-    /// Reads one listed file and judges its places (on a worker thread).
-    fn examine(&self, listed: Listed) -> Examined {
-        let outcome = self.auditor.read(listed);
-        let path = outcome.display_path();
-        let key = |name: String| EndpointKey {
+    /// The endpoint of a place of this host: `name` is its path or store name.
+    fn place(&self, protocol: &str, name: String) -> EndpointKey {
+        EndpointKey {
             zone: self.zone.to_string(),
             address: self.host.to_string(),
             port: 0,
             sni: name,
-            protocol: "file".to_string(),
-        };
+            protocol: protocol.to_string(),
+        }
+    }
+
+    /// How places are judged: now, with no name.
+    fn judging(&self) -> Judging<'_> {
+        Judging {
+            store: self.store,
+            policy: self.policy,
+            name: None,
+            now: certprobe::clock::now_unix(),
+        }
+    }
+
+    /// The judged places as the inventory keeps them.
+    fn sightings(&self, protocol: &str, places: Vec<JudgedPlace>) -> Vec<Sighting> {
+        places
+            .iter()
+            .map(|place| sighting_of(self.place(protocol, place.name.clone()), place))
+            .collect()
+    }
+
+    /// Reads one listed file and judges its places (on a worker thread).
+    fn examine(&self, listed: Listed) -> Examined {
+        let outcome = self.auditor.read(listed);
+        let path = outcome.display_path();
+        let key = |name: String| self.place(Source::FILE_PROTOCOL, name);
         match &outcome.result {
-            Ok(contents) => {
-                let judging = Judging {
-                    store: self.store,
-                    policy: self.policy,
-                    name: None,
-                    now: certprobe::clock::now_unix(),
-                };
-                Examined::Places {
-                    certificates: contents.certificates.len() as u64,
-                    sightings: judge_file(&path, outcome.format, contents, &judging)
-                        .iter()
-                        .map(|place| sighting_of(key(place.name.clone()), place))
-                        .collect(),
-                }
-            }
+            Ok(contents) => Examined::Places {
+                certificates: contents.certificates.len() as u64,
+                sightings: self.sightings(
+                    Source::FILE_PROTOCOL,
+                    judge_file(&path, outcome.format, contents, &self.judging()),
+                ),
+            },
             Err(FileError::NoCertificate(_)) => Examined::NoCertificate,
             Err(error) => Examined::Unreadable {
                 problem: Problem {
@@ -363,37 +377,15 @@ impl Examiner<'_> {
     /// Reads one Windows certificate store and judges each of its certificates.
     fn examine_store(&self, store: &StoreName) -> Examined {
         let label = store.to_string();
-        let key = |name: String| EndpointKey {
-            zone: self.zone.to_string(),
-            address: self.host.to_string(),
-            port: 0,
-            sni: name,
-            protocol: Source::STORE_PROTOCOL.to_string(),
-        };
+        let key = |name: String| self.place(Source::STORE_PROTOCOL, name);
         match certprobe_winstore::read(store) {
-            Ok(certificates) => {
-                let entries: Vec<StoreEntry<'_>> = certificates
-                    .iter()
-                    .map(|c| StoreEntry {
-                        der: &c.der,
-                        friendly_name: c.friendly_name.as_deref(),
-                        has_private_key: c.has_private_key,
-                    })
-                    .collect();
-                let judging = Judging {
-                    store: self.store,
-                    policy: self.policy,
-                    name: None,
-                    now: certprobe::clock::now_unix(),
-                };
-                Examined::Places {
-                    certificates: entries.len() as u64,
-                    sightings: judge_store(&label, &entries, &judging)
-                        .iter()
-                        .map(|place| sighting_of(key(place.name.clone()), place))
-                        .collect(),
-                }
-            }
+            Ok(certificates) => Examined::Places {
+                certificates: certificates.len() as u64,
+                sightings: self.sightings(
+                    Source::STORE_PROTOCOL,
+                    judge_store(store, &certificates, &self.judging()),
+                ),
+            },
             Err(error) => {
                 let reason = error.to_string();
                 Examined::Unreadable {

@@ -501,7 +501,7 @@ impl Where {
 }
 
 /// The endpoint key from five columns starting at `first` (zone, address, port, sni, protocol).
-fn endpoint_key(row: &Row<'_>, first: usize) -> rusqlite::Result<EndpointKey> {
+pub(super) fn endpoint_key(row: &Row<'_>, first: usize) -> rusqlite::Result<EndpointKey> {
     Ok(EndpointKey {
         zone: row.get(first)?,
         address: row.get(first + 1)?,

@@ -1,5 +1,6 @@
 //! Scan runs: the job lock, starting or continuing a run, ending it.
 
+use super::query::endpoint_key;
 use super::{classify, SqliteStore};
 use crate::error::InventoryError;
 use crate::model::{EndpointKey, RunCounts, RunKind, RunStart, RunStatus};
@@ -113,15 +114,7 @@ impl SqliteStore {
             )
             .map_err(|e| classify(&shown, "reading the interrupted run", &e))?;
         let rows = statement
-            .query_map(params![run], |row| {
-                Ok(EndpointKey {
-                    zone: row.get(0)?,
-                    address: row.get(1)?,
-                    port: row.get(2)?,
-                    sni: row.get(3)?,
-                    protocol: row.get(4)?,
-                })
-            })
+            .query_map(params![run], |row| endpoint_key(row, 0))
             .map_err(|e| classify(&shown, "reading the interrupted run", &e))?;
         rows.collect::<Result<HashSet<_>, _>>()
             .map_err(|e| classify(&shown, "reading the interrupted run", &e))
@@ -244,15 +237,7 @@ impl SqliteStore {
                     place.protocol,
                     gone
                 ],
-                |row| {
-                    Ok(EndpointKey {
-                        zone: row.get(0)?,
-                        address: row.get(1)?,
-                        port: row.get(2)?,
-                        sni: row.get(3)?,
-                        protocol: row.get(4)?,
-                    })
-                },
+                |row| endpoint_key(row, 0),
             )
             .map_err(fail)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(fail)

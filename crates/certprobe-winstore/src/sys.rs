@@ -16,7 +16,7 @@ use windows_sys::Win32::Security::Cryptography::{
 const CERT_KEY_CONTEXT_PROP_ID: u32 = 5;
 /// A certificate's DER larger than this is left out.
 const MAX_DER: u32 = 1 << 20;
-/// A friendly name longer than this many bytes (UTF-16) is cut.
+/// A friendly name longer than this many bytes (UTF-16) is left out (none is that long).
 const MAX_FRIENDLY_NAME: u32 = 4096;
 
 /// Closes the store however the reading ends.

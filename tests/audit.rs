@@ -842,6 +842,7 @@ concurrency = 100            # a scan's: the audit leaves it
 name = "web"
 paths = ["{d}/web"]
 include = ["**/*.pem"]
+names = {{ "{d}/web/shop.pem" = "shop.example" }}
 
 [[audit]]
 name = "java"
@@ -900,6 +901,56 @@ zone = "apps"
             ),
         ]
     );
+    // The name configured for the file is checked; the other files get no name check.
+    let names_checked: Vec<(String, String, String)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| {
+            let endpoint = r["endpoint"].as_str().unwrap().to_string();
+            r["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["check"] == "name")
+                .map(move |f| {
+                    (
+                        endpoint.clone(),
+                        f["state"].as_str().unwrap().to_string(),
+                        f["message"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(
+        names_checked,
+        [(
+            format!("file:{host}:{}/web/shop.pem", d.display()),
+            s("OK"),
+            s("name 'shop.example' matches DNS:shop.example")
+        )]
+    );
+    // --name on the command line: every file must cover it; the section's own name wins.
+    let out = certprobe_env(
+        &db,
+        &[
+            "audit",
+            "--config",
+            &config,
+            "--job",
+            "java",
+            "--name",
+            "other.example",
+        ],
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let java = places(&db)
+        .into_iter()
+        .find(|p| p.0.ends_with("/java/app.p12"))
+        .unwrap();
+    assert_eq!(java.1, "CRITICAL", "{java:?}");
     let out = certprobe_env(&db, &["audit", "--config", &config, "--job", "java"], &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.stdout.lines().count(), 1, "{}", out.stdout);

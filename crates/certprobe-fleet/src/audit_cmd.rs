@@ -247,6 +247,8 @@ fn walk(
         policy: judge.policy,
         zone: &plan.zone,
         host: &judge.host,
+        name: &plan.name,
+        names: &plan.names,
     };
     crate::parallel::ordered_map(
         plan.auditor.list(&plan.paths),
@@ -298,6 +300,8 @@ struct Examiner<'a> {
     policy: &'a Policy,
     zone: &'a str,
     host: &'a str,
+    name: &'a Option<String>,
+    names: &'a std::collections::BTreeMap<String, String>,
 }
 
 /// One file read and judged, ready to be counted and stored.
@@ -325,12 +329,14 @@ impl Examiner<'_> {
         }
     }
 
-    /// How places are judged: now, with no name.
-    fn judging(&self) -> Judging<'_> {
+    /// How the places of `path` are judged: now, with its name (if one is given for it, or
+    /// for every file).
+    fn judging(&self, path: &str) -> Judging<'_> {
+        let name = self.names.get(path).or(self.name.as_ref());
         Judging {
             store: self.store,
             policy: self.policy,
-            name: None,
+            name: name.map(|n| (n.as_str(), self.policy.name_mode)),
             now: certprobe::clock::now_unix(),
         }
     }
@@ -353,7 +359,7 @@ impl Examiner<'_> {
                 certificates: contents.certificates.len() as u64,
                 sightings: self.sightings(
                     Source::FILE_PROTOCOL,
-                    judge_file(&path, outcome.format, contents, &self.judging()),
+                    judge_file(&path, outcome.format, contents, &self.judging(&path)),
                 ),
             },
             Err(FileError::NoCertificate(_)) => Examined::NoCertificate,
@@ -383,7 +389,7 @@ impl Examiner<'_> {
                 certificates: certificates.len() as u64,
                 sightings: self.sightings(
                     Source::STORE_PROTOCOL,
-                    judge_store(store, &certificates, &self.judging()),
+                    judge_store(store, &certificates, &self.judging(&label)),
                 ),
             },
             Err(error) => {

@@ -4,9 +4,10 @@
 
 use crate::cli::AuditArgs;
 use crate::FleetError;
-use certprobe_audit::{password_from, AuditOptions, Auditor, DEFAULT_MAX_FILE_SIZE};
+use certprobe_audit::{display_path, password_from, AuditOptions, Auditor, DEFAULT_MAX_FILE_SIZE};
 use certprobe_scan::config::{AuditSpec, Config, Located};
 use certprobe_winstore::StoreName;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// One audit to run.
@@ -21,6 +22,16 @@ pub(crate) struct Plan {
     pub stores: Vec<StoreName>,
     /// The walk and the readers, with the globs and the password.
     pub auditor: Auditor,
+    /// The name every file's certificate must cover (`--name`), in ASCII.
+    pub name: Option<String>,
+    /// The name of some files' certificates (`names` of the section), by path as shown.
+    pub names: BTreeMap<String, String>,
+}
+
+/// `--name`, in ASCII (an IDN as its A-label).
+fn ascii_name(name: Option<&str>) -> Result<Option<String>, FleetError> {
+    name.map(|n| certprobe::idna::to_ascii_name(n).map_err(FleetError::arguments))
+        .transpose()
 }
 
 /// The audits of this command line; `config` is `--config`'s file, read.
@@ -42,6 +53,8 @@ fn plans_of(args: &AuditArgs, config: Option<&Config>) -> Result<Vec<Plan>, Flee
             zone: args.zone.clone().unwrap_or_default(),
             paths: args.paths.clone(),
             stores: args.windows_store.clone(),
+            name: ascii_name(args.name.as_deref())?,
+            names: BTreeMap::new(),
             auditor: auditor(
                 &args.include,
                 &args.exclude,
@@ -101,6 +114,12 @@ fn plan_of(spec: &AuditSpec, args: &AuditArgs, file: &str) -> Result<Plan, Fleet
     } else {
         args.windows_store.clone()
     };
+    let mut names = BTreeMap::new();
+    for (path, host) in &spec.names {
+        let ascii = certprobe::idna::to_ascii_name(&host.text)
+            .map_err(|e| FleetError::Arguments(format!("{file}:{}: names: {e}", host.line)))?;
+        names.insert(display_path(std::path::Path::new(&path.text)), ascii);
+    }
     let texts = |globs: &[Located]| globs.iter().map(|g| g.text.clone()).collect::<Vec<_>>();
     let include = if args.include.is_empty() {
         texts(&spec.include)
@@ -138,6 +157,8 @@ fn plan_of(spec: &AuditSpec, args: &AuditArgs, file: &str) -> Result<Plan, Fleet
         paths: spec.paths.clone(),
         stores,
         auditor,
+        name: ascii_name(args.name.as_deref())?,
+        names,
     })
 }
 

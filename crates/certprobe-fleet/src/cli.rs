@@ -82,6 +82,11 @@ pub struct AuditArgs {
     #[arg(long, value_name = "NAME")]
     pub password_env: Option<String>,
 
+    /// The name every certificate must cover (as check_cert_file's --name; --name-check
+    /// says how); no name check without it, or per file with names in an [[audit]] section.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
     /// The job the audit is recorded as [default: audit]; with --config, the [[audit]] to run.
     #[arg(long, value_name = "NAME")]
     pub job: Option<String>,

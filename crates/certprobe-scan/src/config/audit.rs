@@ -39,6 +39,9 @@ pub struct AuditSpec {
     pub password_env: Option<String>,
     /// The zone stored on every place.
     pub zone: Option<String>,
+    /// The name a file's certificate must cover, by the file's path as written: the name
+    /// check is made for these files only.
+    pub names: Vec<(Located, Located)>,
 }
 
 #[derive(Deserialize)]
@@ -57,6 +60,8 @@ pub(super) struct RawAudit {
     password_file: Option<Spanned<String>>,
     password_env: Option<Spanned<String>>,
     zone: Option<Spanned<String>>,
+    #[serde(default)]
+    names: std::collections::BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 /// The `[[audit]]` sections, checked; `folder` resolves a relative `password_file`.
@@ -133,6 +138,17 @@ pub(super) fn audits(
             }),
             password_env: audit.password_env.map(|e| e.into_inner()),
             zone: audit.zone.map(|z| z.into_inner()),
+            names: audit
+                .names
+                .iter()
+                .map(|(path, host)| {
+                    let at = |value: &Spanned<String>| Located {
+                        text: value.get_ref().clone(),
+                        line: line_of(text, value.span().start),
+                    };
+                    (at(path), at(host))
+                })
+                .collect(),
             name,
         });
     }

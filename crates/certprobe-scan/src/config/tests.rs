@@ -198,6 +198,7 @@ zone = "dmz"
                 password_file: None,
                 password_env: None,
                 zone: None,
+                names: vec![],
             },
             AuditSpec {
                 name: "java".into(),
@@ -213,6 +214,7 @@ zone = "dmz"
                 password_file: Some("/etc/certprobe/keystore.pass".into()),
                 password_env: None,
                 zone: Some("dmz".into()),
+                names: vec![],
             },
         ]
     );

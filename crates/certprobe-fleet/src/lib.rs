@@ -245,6 +245,18 @@ pub fn main() -> ! {
 mod tests {
     use super::*;
 
+    /// The README's `[[audit]]` example reads as written, its names and stores parsed.
+    #[test]
+    fn the_readme_audit_example_is_valid() {
+        let readme = include_str!("../../../README.md");
+        let at = readme.find("```toml\n[[audit]]").unwrap() + "```toml\n".len();
+        let example = &readme[at..at + readme[at..].find("```").unwrap()];
+        let config = certprobe_scan::config::parse("certprobe.toml", example, None).unwrap();
+        let names: Vec<&str> = config.audits.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["web", "java"]);
+        assert_eq!(config.audits[0].names[0].1.text, "shop.example.com");
+    }
+
     /// The README's config example is what users copy: it must read, and each of its
     /// `[defaults]` keys must be an option of `certprobe scan`.
     #[test]

@@ -521,4 +521,16 @@ else
     fail "check_cert_file.exe, a store that does not exist (exit $RC): ${detail:-}"
 fi
 
+# A certificate taken out of its store: the next audit records its place as removed.
+RC=0
+OUT=$(cd "$WORK" && timeout 60 wine "$STORE_HELPER" LocalMachine WebHosting "$(winpath "$PKI/soon.der")" remove 2>>"$WORK/wine-stderr.log" &&
+    timeout 120 wine "$FLEET_EXE" --db "$DB_WIN" audit --windows-store My --windows-store 'LocalMachine\WebHosting' \
+        --ca-file "$CA_WIN" 2>>"$WORK/wine-stderr.log") || RC=$?
+OUT=${OUT//$'\r'/}
+if [ "$RC" = 0 ] && [[ "$OUT" == *"1 certificates in 1 places, 0 without a certificate, 0 unreadable, 1 removed; run 2" ]]; then
+    pass "certprobe.exe audit after the removal from WebHosting: $(printf '%s' "$OUT" | head -1 | sed 's/ in [0-9.]* s,/ in T s,/')"
+else
+    fail "certprobe.exe audit after the removal from WebHosting (exit $RC): '$OUT'"
+fi
+
 finish

@@ -4,6 +4,7 @@
  * against known contents.
  *
  *   store_import.exe LocalMachine|CurrentUser STORE CERT.der [FRIENDLY-NAME|-] [key|nokey]
+ *   store_import.exe LocalMachine|CurrentUser STORE CERT.der remove
  *
  * "key" attaches a key provider property (CERT_KEY_PROV_INFO_PROP_ID), which is what makes
  * PowerShell's HasPrivateKey true; no key material is involved. Exit 0 when added. */
@@ -33,6 +34,24 @@ int main(int argc, char **argv) {
     fclose(f);
     HCERTSTORE store = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0, location, wide(argv[2]));
     if (!store) { fprintf(stderr, "CertOpenStore: error %lu\n", GetLastError()); return 1; }
+    if (argc > 4 && strcmp(argv[4], "remove") == 0) {
+        /* The registry store itself: Wine's system store is a collection, whose deletions do
+         * not reach the registry. */
+        CertCloseStore(store, 0);
+        store = CertOpenStore(CERT_STORE_PROV_SYSTEM_REGISTRY_W, 0, 0, location, wide(argv[2]));
+        if (!store) { fprintf(stderr, "CertOpenStore: error %lu\n", GetLastError()); return 1; }
+        PCCERT_CONTEXT wanted = CertCreateCertificateContext(X509_ASN_ENCODING, der, (DWORD)len);
+        PCCERT_CONTEXT found = wanted ? CertFindCertificateInStore(store, X509_ASN_ENCODING, 0,
+                                                                   CERT_FIND_EXISTING, wanted, NULL)
+                                      : NULL;
+        if (!found || !CertDeleteCertificateFromStore(found)) {
+            fprintf(stderr, "remove: error %lu\n", GetLastError());
+            return 1;
+        }
+        CertFreeCertificateContext(wanted);
+        CertCloseStore(store, 0);
+        return 0;
+    }
     PCCERT_CONTEXT added = NULL;
     if (!CertAddEncodedCertificateToStore(store, X509_ASN_ENCODING, der, (DWORD)len,
                                           CERT_STORE_ADD_REPLACE_EXISTING, &added)) {

@@ -1,6 +1,6 @@
-//! `certprobe audit`: the certificates of files, folders and keystores, judged as
-//! `check_cert_file` judges them (no connection, no name check) and recorded as places of
-//! this host.
+//! `certprobe audit`: the certificates of files, folders, keystores and Windows certificate
+//! stores, judged as `check_cert_file` judges them (no connection; a name check only where a
+//! name is given) and recorded as places of this host, or written to an export file.
 
 use crate::audit_export::{ExportFile, ExportedAudit, ExportedPlace};
 use crate::audit_finish::Walked;
@@ -21,8 +21,9 @@ use certprobe_winstore::StoreName;
 use serde::Serialize;
 use std::path::Path;
 
-/// Places recorded per transaction: thousands of files cost a few commits.
-const BATCH: usize = 500;
+/// Places recorded per transaction (audits and imports): thousands of files cost a few
+/// commits.
+pub(crate) const BATCH: usize = 500;
 
 /// What an audit run did.
 #[derive(Debug, Default, Serialize)]
@@ -75,16 +76,22 @@ pub fn run(args: &AuditArgs, config: Option<&Config>, db: &Path) -> Result<Strin
         trust: &trust,
         host: host_name(),
     };
+    let plans = crate::audit_plan::plans(args, config)?;
+    // One inventory for all the audits of the command line; none for an export.
+    let mut inventory = match args.export {
+        Some(_) => None,
+        None => Some(SqliteStore::open(db).map_err(FleetError::Inventory)?),
+    };
     let mut reports = Vec::new();
     let mut exported = Vec::new();
-    for plan in crate::audit_plan::plans(args, config)? {
-        match &args.export {
-            Some(_) => {
-                let (report, audit) = export_plan(&plan, &judge)?;
+    for plan in &plans {
+        match inventory.as_mut() {
+            None => {
+                let (report, audit) = export_plan(plan, &judge)?;
                 reports.push(report);
                 exported.push(audit);
             }
-            None => reports.push(record_plan(&plan, &judge, db)?),
+            Some(inventory) => reports.push(record_plan(plan, &judge, inventory)?),
         }
     }
     if let Some(file) = &args.export {
@@ -113,11 +120,14 @@ struct Judge<'a> {
     host: String,
 }
 
-/// One audit into the inventory at `db`: recorded as the walk goes, 500 places a
-/// transaction, then the places no longer found removed and the run done.
-fn record_plan(plan: &Plan, judge: &Judge<'_>, db: &Path) -> Result<AuditReport, FleetError> {
+/// One audit into the inventory: recorded as the walk goes, 500 places a transaction, then
+/// the places no longer found removed and the run done.
+fn record_plan(
+    plan: &Plan,
+    judge: &Judge<'_>,
+    inventory: &mut SqliteStore,
+) -> Result<AuditReport, FleetError> {
     let started = std::time::Instant::now();
-    let mut inventory = SqliteStore::open(db).map_err(FleetError::Inventory)?;
     let mut run = inventory
         .begin_run(
             &RunStart {
@@ -150,7 +160,7 @@ fn record_plan(plan: &Plan, judge: &Judge<'_>, db: &Path) -> Result<AuditReport,
     // The walk is complete and stored: what this job found here before and not now is gone.
     let paths = WalkedPaths::of(plan, &report);
     let walked = paths.walked(&plan.zone, &judge.host, certprobe::clock::now_unix());
-    report.removed = crate::audit_finish::finish(&mut inventory, run, &walked)?;
+    report.removed = crate::audit_finish::finish(inventory, run, &walked)?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
@@ -373,7 +383,7 @@ impl Examiner<'_> {
                     ),
                     store: false,
                 },
-                sighting: Box::new(failed(key(path), error, certprobe::clock::now_unix())),
+                sighting: Box::new(failed(key(path), error.to_string(), error.code())),
             },
         }
     }
@@ -395,17 +405,11 @@ impl Examiner<'_> {
             Err(error) => {
                 let reason = error.to_string();
                 Examined::Unreadable {
-                    sighting: Box::new(Sighting {
-                        endpoint: key(label.clone()),
-                        observed_at: certprobe::clock::now_unix(),
-                        state: 3,
-                        summary: reason.clone(),
-                        findings: Vec::new(),
-                        seen: Seen::Failed {
-                            kind: "store-unreadable".to_string(),
-                            answered: true,
-                        },
-                    }),
+                    sighting: Box::new(failed(
+                        key(label.clone()),
+                        reason.clone(),
+                        "store-unreadable",
+                    )),
                     problem: Problem {
                         path: label,
                         reason,
@@ -449,16 +453,16 @@ fn sighting_of(endpoint: EndpointKey, place: &JudgedPlace) -> Sighting {
     }
 }
 
-/// A file that could not be read: UNKNOWN with the reason, so the inventory shows it.
-fn failed(endpoint: EndpointKey, error: &FileError, now: i64) -> Sighting {
+/// A file or store that could not be read: UNKNOWN with the reason, so the inventory shows it.
+fn failed(endpoint: EndpointKey, reason: String, kind: &str) -> Sighting {
     Sighting {
         endpoint,
-        observed_at: now,
+        observed_at: certprobe::clock::now_unix(),
         state: 3,
-        summary: error.to_string(),
+        summary: reason,
         findings: Vec::new(),
         seen: Seen::Failed {
-            kind: error.code().to_string(),
+            kind: kind.to_string(),
             answered: true,
         },
     }

@@ -15,8 +15,19 @@ use certprobe_inventory::{SqliteStore, Store};
 use serde::Serialize;
 use std::path::Path;
 
-/// Places recorded per transaction.
-const BATCH: usize = 500;
+use crate::audit_cmd::BATCH;
+
+/// Whether an audit was imported, and if not, why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+enum Outcome {
+    /// Recorded as a new run.
+    Imported,
+    /// A run of the inventory imported it already.
+    ImportedBefore,
+    /// The inventory holds a later audit of its host and job.
+    Older,
+}
 
 /// What became of one audit of the file.
 #[derive(Debug, Serialize)]
@@ -24,8 +35,7 @@ struct Imported {
     job: String,
     host: String,
     started: i64,
-    /// `imported`, `imported-before` or `older`.
-    outcome: &'static str,
+    outcome: Outcome,
     /// The run that holds it (the new one, the earlier import, or the newer audit).
     run: i64,
     places: u64,
@@ -69,7 +79,7 @@ fn import_one(
         job: audit.job.clone(),
         host: audit.host.clone(),
         started: audit.started,
-        outcome: "imported",
+        outcome: Outcome::Imported,
         run: 0,
         places: sightings.len() as u64,
         removed: 0,
@@ -78,7 +88,7 @@ fn import_one(
         .imported(&audit.id)
         .map_err(FleetError::Inventory)?
     {
-        imported.outcome = "imported-before";
+        imported.outcome = Outcome::ImportedBefore;
         imported.run = run;
         return Ok(imported);
     }
@@ -87,7 +97,7 @@ fn import_one(
         .map_err(FleetError::Inventory)?;
     if let Some((run, started)) = latest {
         if started > audit.started {
-            imported.outcome = "older";
+            imported.outcome = Outcome::Older;
             imported.run = run;
             return Ok(imported);
         }
@@ -133,15 +143,15 @@ fn line(imported: &Imported) -> String {
         format_utc(imported.started)
     );
     match imported.outcome {
-        "imported-before" => format!(
+        Outcome::ImportedBefore => format!(
             "{what}: imported before, as run {}; nothing changed\n",
             imported.run
         ),
-        "older" => format!(
+        Outcome::Older => format!(
             "{what}: not imported: the inventory holds a later audit of it (run {})\n",
             imported.run
         ),
-        _ => format!(
+        Outcome::Imported => format!(
             "{what}: imported, {} places, {} removed; run {}\n",
             imported.places, imported.removed, imported.run
         ),

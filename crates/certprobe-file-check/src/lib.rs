@@ -1,8 +1,9 @@
-//! `check_cert_file`: a plugin over certificate files, folders and keystores, judged as
-//! `check_tls_cert` judges a served chain (expiry, key, signature, chain as found, trust
-//! against the anchors; the name with `--name`), with the audit's readers (PEM, DER, PKCS#7,
-//! PKCS#12, JKS, JCEKS) and its places, and the Windows certificate stores: one certificate prints as `check_tls_cert` would, a
-//! folder or a bundle as several outcomes, the worst winning ([`certprobe::render::many`]).
+//! `check_cert_file`: a plugin over certificate files, folders, keystores and the Windows
+//! certificate stores, judged as `check_tls_cert` judges a served chain (expiry, key,
+//! signature, chain as found, trust against the anchors; the name with `--name`), with the
+//! audit's readers (PEM, DER, PKCS#7, PKCS#12, JKS, JCEKS) and its places: one certificate
+//! prints as `check_tls_cert` would, a folder, a bundle or a store as several outcomes, the
+//! worst winning ([`certprobe::render::many`]).
 //!
 //! [`run`] parses and checks and returns text and exit code (tests call it); [`main`] adds the
 //! watchdog and the exit, as the other plugins do.

@@ -47,6 +47,11 @@ pub enum InventoryError {
         /// The process that holds it.
         pid: i64,
     },
+    /// Another `certprobe notify` is sending from this inventory.
+    NotifierRunning {
+        /// The database's path.
+        path: String,
+    },
     /// Any other database failure.
     Database {
         /// The database's path.
@@ -81,6 +86,10 @@ impl fmt::Display for InventoryError {
             InventoryError::JobRunning { job, run, pid } => write!(
                 f,
                 "a scan of job '{job}' is already running (run {run}, process {pid}); wait for it to end"
+            ),
+            InventoryError::NotifierRunning { path } => write!(
+                f,
+                "another certprobe notify is sending from {path}; wait for it to end"
             ),
             InventoryError::Database {
                 path,

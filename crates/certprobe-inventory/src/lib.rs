@@ -11,6 +11,7 @@ pub mod error;
 pub mod event;
 pub mod model;
 pub mod net;
+pub mod notification;
 pub mod path;
 pub mod query;
 mod sqlite;
@@ -22,6 +23,7 @@ pub use sqlite::SqliteStore;
 pub use store::{Run, Store};
 
 use model::{RunStart, RunStatus, Sighting};
+use notification::{AlarmInput, Attempt, Delivery, NewDelivery, RememberedAlarm, StateChange};
 use query::{
     AuditRow, CertificateFilter, CertificateRow, CleanupCounts, DeploymentRow, EndpointDetail,
     EndpointFilter, EndpointRow, EventRow, ExportRow, HistoryOf, RunRow,
@@ -112,5 +114,38 @@ impl Store for SqliteStore {
 
     fn cleanup(&mut self, before: i64) -> Result<CleanupCounts, InventoryError> {
         self.remove_before(before)
+    }
+
+    fn alarm_inputs(&self) -> Result<Vec<AlarmInput>, InventoryError> {
+        self.query_alarm_inputs()
+    }
+
+    fn alarm_states(&self) -> Result<Vec<RememberedAlarm>, InventoryError> {
+        self.query_alarm_states()
+    }
+
+    fn commit_notifications(
+        &mut self,
+        changes: &[StateChange],
+        deliveries: &[NewDelivery],
+        now: i64,
+    ) -> Result<Vec<i64>, InventoryError> {
+        SqliteStore::commit_notifications(self, changes, deliveries, now)
+    }
+
+    fn due_deliveries(&self, now: i64, limit: usize) -> Result<Vec<Delivery>, InventoryError> {
+        self.query_deliveries(Some(now), limit)
+    }
+
+    fn deliveries(&self, limit: usize) -> Result<Vec<Delivery>, InventoryError> {
+        self.query_deliveries(None, limit)
+    }
+
+    fn record_attempt(&mut self, id: i64, attempt: &Attempt) -> Result<(), InventoryError> {
+        SqliteStore::record_attempt(self, id, attempt)
+    }
+
+    fn lock_notifier(&self) -> Result<std::fs::File, InventoryError> {
+        SqliteStore::lock_notifier(self)
     }
 }

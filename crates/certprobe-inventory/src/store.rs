@@ -2,6 +2,9 @@
 
 use crate::error::InventoryError;
 use crate::model::{EndpointKey, RunCounts, RunKind, RunStart, RunStatus, Sighting};
+use crate::notification::{
+    AlarmInput, Attempt, Delivery, NewDelivery, RememberedAlarm, StateChange,
+};
 use crate::query::{
     AuditRow, CertificateFilter, CertificateRow, CleanupCounts, DeploymentRow, EndpointDetail,
     EndpointFilter, EndpointRow, EventRow, ExportRow, HistoryOf, RunRow,
@@ -102,4 +105,33 @@ pub trait Store {
     /// with their deployments and events, the deployments that ended and the events that
     /// happened before it, then the chains and certificates nothing refers to any more.
     fn cleanup(&mut self, before: i64) -> Result<CleanupCounts, InventoryError>;
+
+    /// Every endpoint with the leaf it serves now and that leaf's facts, by endpoint id.
+    fn alarm_inputs(&self) -> Result<Vec<AlarmInput>, InventoryError>;
+
+    /// What every owner was last told, by endpoint, certificate and owner.
+    fn alarm_states(&self) -> Result<Vec<RememberedAlarm>, InventoryError>;
+
+    /// Writes, in one transaction, the alarm changes and the messages they cause (pending,
+    /// due at `now`): after a crash, either a change and its messages are stored or neither
+    /// is. Returns the messages' ids, in order.
+    fn commit_notifications(
+        &mut self,
+        changes: &[StateChange],
+        deliveries: &[NewDelivery],
+        now: i64,
+    ) -> Result<Vec<i64>, InventoryError>;
+
+    /// The pending messages due at `now`, oldest first, at most `limit`.
+    fn due_deliveries(&self, now: i64, limit: usize) -> Result<Vec<Delivery>, InventoryError>;
+
+    /// The latest messages, sent or not, newest first: the notification log.
+    fn deliveries(&self, limit: usize) -> Result<Vec<Delivery>, InventoryError>;
+
+    /// Records how an attempt to send message `id` ended.
+    fn record_attempt(&mut self, id: i64, attempt: &Attempt) -> Result<(), InventoryError>;
+
+    /// The notifier's lock, held while the returned file is open: one notifier at a time,
+    /// and one that died frees it.
+    fn lock_notifier(&self) -> Result<std::fs::File, InventoryError>;
 }

@@ -14,7 +14,9 @@ use std::time::Duration;
 use toml::Spanned;
 
 mod audit;
+mod notify;
 pub use audit::{AuditSpec, Located};
+pub use notify::DEFAULT_ENGINE_ID;
 
 /// The largest config file read.
 const MAX_CONFIG_BYTES: u64 = 4 << 20;
@@ -88,7 +90,7 @@ pub struct JobSpec {
 }
 
 /// A config file.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// `[defaults]` as option words, in file order.
     pub defaults: Vec<DefaultOption>,
@@ -96,6 +98,12 @@ pub struct Config {
     pub jobs: Vec<JobSpec>,
     /// The local audits, in file order.
     pub audits: Vec<AuditSpec>,
+    /// `[alarms]`: the tiers' limits and the key size below which a key is weak.
+    pub thresholds: certprobe_alarm::Thresholds,
+    /// `[notify]`: how notices leave.
+    pub notify: certprobe_alarm::channel::NotifySettings,
+    /// `[[owner]]` and `[default_owner]`.
+    pub owners: certprobe_alarm::Owners,
 }
 
 impl Config {
@@ -116,6 +124,11 @@ struct RawConfig {
     job: Vec<RawJob>,
     #[serde(default)]
     audit: Vec<audit::RawAudit>,
+    alarms: Option<Spanned<notify::RawAlarms>>,
+    notify: Option<notify::RawNotify>,
+    #[serde(default)]
+    owner: Vec<Spanned<notify::RawOwner>>,
+    default_owner: Option<Spanned<notify::RawOwner>>,
 }
 
 #[derive(Deserialize)]
@@ -297,6 +310,9 @@ pub fn parse(file: &str, text: &str, folder: Option<&Path>) -> Result<Config, Co
         defaults,
         jobs,
         audits,
+        thresholds: notify::alarms(raw.alarms, &at)?,
+        notify: notify::notify(raw.notify, folder, &at)?,
+        owners: notify::owners(raw.owner, raw.default_owner, file, text, &at)?,
     })
 }
 

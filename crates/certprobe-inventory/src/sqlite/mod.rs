@@ -5,6 +5,7 @@
 mod schema;
 mod cleanup;
 mod export;
+mod notify;
 mod query;
 mod record;
 mod runs;

@@ -162,4 +162,36 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE scan_run ADD COLUMN import_id TEXT;
     CREATE INDEX scan_run_import ON scan_run(import_id) WHERE import_id IS NOT NULL;
     ",
+    // 6: notifications. `alarm` is what each owner was last told about a certificate at an
+    // endpoint (rows only for what was told); `notification` is the outbox and the log: a
+    // message is written with the alarm changes that cause it, in one transaction, and marked
+    // sent once the receiver took it. Its payload is self-contained JSON, so the log outlives
+    // cleanup.
+    "
+    CREATE TABLE alarm (
+        endpoint_id INTEGER NOT NULL REFERENCES endpoint(id) ON DELETE CASCADE,
+        certificate_id INTEGER NOT NULL REFERENCES certificate(id) ON DELETE CASCADE,
+        owner TEXT NOT NULL,
+        tier TEXT NOT NULL,
+        alarms TEXT NOT NULL,
+        since INTEGER NOT NULL,
+        PRIMARY KEY (endpoint_id, certificate_id, owner)
+    ) WITHOUT ROWID;
+    CREATE INDEX alarm_certificate ON alarm(certificate_id);
+    CREATE TABLE notification (
+        id INTEGER PRIMARY KEY,
+        created INTEGER NOT NULL,
+        owner TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        destination TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt INTEGER NOT NULL,
+        sent_at INTEGER,
+        last_error TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX notification_pending ON notification(next_attempt) WHERE status = 'pending';
+    CREATE INDEX notification_created ON notification(created);
+    ",
 ];

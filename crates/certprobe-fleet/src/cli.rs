@@ -31,6 +31,69 @@ pub enum Command {
     Daemon(DaemonArgs),
     /// Reads the certificates in files, folders and keystores into the inventory.
     Audit(Box<AuditArgs>),
+    /// Tells each certificate's owner what changed since the last time: a tier crossed, a
+    /// security alarm raised or resolved, a renewal; by email, SNMP trap and hook.
+    Notify(NotifyArgs),
+    /// Who owns what: the owners in the order they are tried, or which rule decides for a
+    /// certificate or an endpoint, and why.
+    #[command(subcommand)]
+    Owners(OwnersCommand),
+}
+
+/// `certprobe notify`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Each certificate at each endpoint is told to its owner once per tier it enters (Info, \
+Warning, Critical, Expired) and once per security alarm (weak key, MD5/SHA-1 signature, TLS 1.0/1.1, \
+untrusted, name mismatch, revoked), then again only when that changes: resolved, or renewed (a new \
+certificate starts again). What was told and every message are kept in the inventory, so a notifier that \
+stops at any moment sends nothing twice and forgets nothing; a message that fails is tried again by the \
+next run, after 1, 2, 4 ... minutes (at most 6 hours). Exit status: 0 when everything due was sent, 1 when \
+a message failed (it waits for the next run), 2 for a bad config."
+)]
+pub struct NotifyArgs {
+    /// The config file with [notify], [[owner]], [default_owner] and [alarms].
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// Show what would be sent, without sending or recording anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// One JSON object per message instead of lines.
+    #[arg(long)]
+    pub json: bool,
+    /// Judge the tiers at this time instead of now (Unix seconds or `2026-12-31 23:59:59 UTC`);
+    /// for tests.
+    #[arg(long, hide = true, value_name = "TIME")]
+    pub now: Option<String>,
+}
+
+/// `certprobe owners`.
+#[derive(Debug, Subcommand)]
+pub enum OwnersCommand {
+    /// Which owner's rule decides for a certificate (SHA-256 prefix) or an endpoint
+    /// (ADDRESS:PORT[/PROTO] [(SNI)], file:HOST:PATH), what else matched, and who is told.
+    Explain(ExplainArgs),
+    /// The owners in the order their rules are tried, with their rules and receivers.
+    List(OwnersListArgs),
+}
+
+/// `owners explain`.
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// A SHA-256 prefix of 8+ hex digits, or an endpoint as the queries show it.
+    #[arg(value_name = "FINGERPRINT|ENDPOINT")]
+    pub subject: String,
+    /// The config file with the [[owner]] sections.
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+}
+
+/// `owners list`.
+#[derive(Debug, clap::Args)]
+pub struct OwnersListArgs {
+    /// The config file with the [[owner]] sections.
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
 }
 
 /// `certprobe audit`.
@@ -227,6 +290,19 @@ pub enum InventoryCommand {
     /// Loads the audits of a `certprobe audit --export` file, each once (a file imported
     /// again changes nothing).
     Import(ImportArgs),
+    /// The notification log: the latest messages to owners, sent, waiting or dropped.
+    Notifications(NotificationsArgs),
+}
+
+/// `inventory notifications`.
+#[derive(Debug, clap::Args)]
+pub struct NotificationsArgs {
+    /// At most this many, newest first.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub limit: usize,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub format: FormatArg,
 }
 
 /// `inventory export`.

@@ -118,6 +118,15 @@ pub fn run(command: &InventoryCommand, db: &Path) -> Result<String, FleetError> 
                 .collect();
             render(&rows, a.format.format, "no runs yet")
         }
+        InventoryCommand::Notifications(a) => {
+            let rows: Vec<Notification> = store
+                .deliveries(a.limit)
+                .map_err(fail)?
+                .into_iter()
+                .map(Notification)
+                .collect();
+            render(&rows, a.format.format, "nothing was notified yet")
+        }
         InventoryCommand::Export(_)
         | InventoryCommand::Cleanup(_)
         | InventoryCommand::Import(_) => String::new(),
@@ -265,6 +274,40 @@ fn endpoint_label(text: &str) -> Option<HistoryOf> {
         protocol,
         sni,
     })
+}
+
+#[derive(serde::Serialize)]
+#[serde(transparent)]
+struct Notification(certprobe_inventory::notification::Delivery);
+
+impl Tabular for Notification {
+    fn headers() -> &'static [&'static str] {
+        &[
+            "ID",
+            "PLANNED",
+            "OWNER",
+            "CHANNEL",
+            "TO",
+            "STATUS",
+            "SENT",
+            "ATTEMPTS",
+            "LAST ERROR",
+        ]
+    }
+    fn cells(&self) -> Vec<String> {
+        let d = &self.0;
+        vec![
+            d.id.to_string(),
+            when(d.created),
+            d.owner.clone(),
+            d.channel.clone(),
+            d.destination.clone(),
+            d.status.clone(),
+            d.sent_at.map(when).unwrap_or_default(),
+            d.attempts.to_string(),
+            d.last_error.clone(),
+        ]
+    }
 }
 
 #[derive(serde::Serialize)]

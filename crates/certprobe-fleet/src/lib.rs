@@ -13,7 +13,9 @@ mod daemon_cmd;
 pub mod export;
 mod import_cmd;
 mod inventory_cmd;
+mod notify_cmd;
 pub mod output;
+mod owners_cmd;
 mod parallel;
 mod scan_cmd;
 
@@ -33,6 +35,13 @@ pub enum FleetError {
     Inventory(certprobe_inventory::InventoryError),
     /// The scan could not run or store its results.
     Scan(String),
+    /// The command ran, and part of it failed: print `stdout`, then `reason`, exit 1.
+    Incomplete {
+        /// What it printed.
+        stdout: String,
+        /// What failed, in one sentence.
+        reason: String,
+    },
     /// An output file cannot be written.
     Output {
         /// The file.
@@ -54,6 +63,7 @@ impl fmt::Display for FleetError {
             FleetError::Arguments(m) | FleetError::Setup(m) | FleetError::Scan(m) => f.write_str(m),
             FleetError::Inventory(e) => e.fmt(f),
             FleetError::Output { path, reason } => write!(f, "cannot write {path}: {reason}"),
+            FleetError::Incomplete { reason, .. } => f.write_str(reason),
         }
     }
 }
@@ -110,15 +120,18 @@ pub fn run(args: Vec<OsString>) -> Ran {
             certprobe_inventory::path::inventory_path(cli.db.as_ref())
         }
         Command::Inventory(_) => certprobe_inventory::path::inventory_path_to_read(cli.db.as_ref()),
-        Command::Scan(_) | Command::Daemon(_) | Command::Audit(_) => {
+        Command::Scan(_) | Command::Daemon(_) | Command::Audit(_) | Command::Notify(_) => {
             certprobe_inventory::path::inventory_path(cli.db.as_ref())
         }
+        Command::Owners(_) => certprobe_inventory::path::inventory_path_to_read(cli.db.as_ref()),
     };
     let result = match &cli.command {
         Command::Scan(scan) => scan_cmd::run(scan, config.as_ref(), &db),
         Command::Inventory(query) => inventory_cmd::run(query, &db),
         Command::Daemon(daemon) => daemon_cmd::run(daemon, &db),
         Command::Audit(audit) => audit_cmd::run(audit, config.as_ref(), &db),
+        Command::Notify(notify) => notify_cmd::run(notify, &db),
+        Command::Owners(owners) => owners_cmd::run(owners, &db),
     };
     match result {
         Ok(stdout) => Ran {
@@ -127,6 +140,11 @@ pub fn run(args: Vec<OsString>) -> Ran {
             code: 0,
         },
         Err(e @ FleetError::Arguments(_)) => failed(&e, 2),
+        Err(FleetError::Incomplete { stdout, reason }) => Ran {
+            stdout,
+            stderr: format!("certprobe: {}\n", certprobe::text::visible(&reason)),
+            code: 1,
+        },
         Err(e) => failed(&e, 1),
     }
 }

@@ -131,7 +131,7 @@ pub struct Delivery {
     /// The notices, as JSON.
     #[serde(skip)]
     pub payload: String,
-    /// `pending` or `sent`.
+    /// `pending`, `sent`, or `dropped` (its receiver left the config).
     pub status: String,
     /// Failed attempts so far.
     pub attempts: u32,
@@ -157,5 +157,10 @@ pub enum Attempt {
         reason: String,
         /// Unix seconds.
         retry_at: i64,
+    },
+    /// Never to be sent: its receiver is no longer in the config.
+    Dropped {
+        /// Why, in one sentence.
+        reason: String,
     },
 }

@@ -11,3 +11,10 @@ pub mod plan;
 
 pub use notice::{Notice, NoticeKind};
 pub use plan::{plan, Plan};
+pub mod digest;
+pub mod hook;
+pub mod mail;
+pub mod outbox;
+pub mod process;
+pub mod run;
+pub mod snmp;

@@ -306,13 +306,15 @@ pub fn parse(file: &str, text: &str, folder: Option<&Path>) -> Result<Config, Co
         jobs.push(spec);
     }
     let audits = audit::audits(raw.audit, text, folder, &at)?;
+    let settings = notify::notify(raw.notify, folder, &at)?;
+    let mail = settings.mail.is_some();
     Ok(Config {
         defaults,
         jobs,
         audits,
         thresholds: notify::alarms(raw.alarms, &at)?,
-        notify: notify::notify(raw.notify, folder, &at)?,
-        owners: notify::owners(raw.owner, raw.default_owner, file, text, &at)?,
+        owners: notify::owners(raw.owner, raw.default_owner, mail, file, text, &at)?,
+        notify: settings,
     })
 }
 

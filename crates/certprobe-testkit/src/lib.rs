@@ -6,6 +6,7 @@
 pub mod ocsp_responder;
 mod pki;
 mod servers;
+pub mod smtp_sink;
 
 pub use pki::{Ca, KeyType, Leaf, LeafSpec};
 pub use servers::{

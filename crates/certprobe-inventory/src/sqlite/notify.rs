@@ -196,6 +196,10 @@ impl SqliteStore {
                 "UPDATE notification SET status = 'sent', sent_at = ?2 WHERE id = ?1",
                 params![id, at],
             ),
+            Attempt::Dropped { reason } => self.conn.execute(
+                "UPDATE notification SET status = 'dropped', last_error = ?2 WHERE id = ?1",
+                params![id, reason],
+            ),
             Attempt::Failed { reason, retry_at } => self.conn.execute(
                 "UPDATE notification
                  SET attempts = attempts + 1, next_attempt = ?2, last_error = ?3 WHERE id = ?1",

@@ -239,6 +239,7 @@ pub(super) fn notify(
 pub(super) fn owners(
     raw: Vec<Spanned<RawOwner>>,
     default: Option<Spanned<RawOwner>>,
+    mail: bool,
     file: &str,
     text: &str,
     at: At<'_>,
@@ -254,6 +255,7 @@ pub(super) fn owners(
             &section,
             name.get_ref().trim().to_string(),
             span.clone(),
+            mail,
             file,
             text,
             at,
@@ -312,7 +314,7 @@ pub(super) fn owners(
                     ),
                 ));
             }
-            owner(&section, name, span, file, text, at)?
+            owner(&section, name, span, mail, file, text, at)?
         }
     };
     Ok(Owners { owners, default })
@@ -322,11 +324,18 @@ fn owner(
     raw: &RawOwner,
     name: String,
     span: Range<usize>,
+    mail: bool,
     file: &str,
     text: &str,
     at: At<'_>,
 ) -> Result<Owner, ConfigError> {
     let place = |s: Range<usize>| format!("{file}:{}", line_of(text, s.start));
+    if let (Some(first), false) = (raw.email.first(), mail) {
+        return Err(at(
+            first.span(),
+            "email: [notify] has no smtp, so these addresses would get nothing".to_string(),
+        ));
+    }
     let email = raw
         .email
         .iter()

@@ -1,0 +1,151 @@
+//! `certprobe notify`: one notifier run over the inventory, printed as one line per message
+//! (or JSON), with the exit status saying whether everything due went out.
+
+use crate::cli::NotifyArgs;
+use crate::FleetError;
+use certprobe_inventory::SqliteStore;
+use certprobe_notify::run::{notify, Outcome, Report, Setup};
+use serde::Serialize;
+use std::path::Path;
+
+/// A run's messages, as printed; `Err(Incomplete)` when one failed.
+pub fn run(args: &NotifyArgs, db: &Path) -> Result<String, FleetError> {
+    let config = certprobe_scan::config::load(&args.config).map_err(FleetError::arguments)?;
+    let now = match &args.now {
+        None => certprobe::clock::now_unix(),
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .or_else(|| certprobe::clock::parse_utc(text))
+            .ok_or_else(|| {
+                FleetError::Arguments(format!(
+                    "--now: '{}' is not Unix seconds or YYYY-MM-DD HH:MM:SS UTC",
+                    certprobe::text::quote(text, 40)
+                ))
+            })?,
+    };
+    let mut store = SqliteStore::open(db).map_err(FleetError::Inventory)?;
+    let setup = Setup {
+        owners: &config.owners,
+        settings: &config.notify,
+        thresholds: &config.thresholds,
+    };
+    let report = notify(&mut store, &setup, now, args.dry_run).map_err(FleetError::Inventory)?;
+    let out = if args.json {
+        json(&report, args.dry_run)
+    } else {
+        lines(&report, args.dry_run)
+    };
+    let failed = report
+        .messages
+        .iter()
+        .filter(|m| matches!(m.outcome, Outcome::Failed { .. }))
+        .count();
+    if failed > 0 && !args.dry_run {
+        return Err(FleetError::Incomplete {
+            stdout: out,
+            reason: format!(
+                "{failed} of {} messages were not sent; the next run tries them again",
+                report.messages.len()
+            ),
+        });
+    }
+    Ok(out)
+}
+
+fn lines(report: &Report, dry_run: bool) -> String {
+    let mut out = String::new();
+    for w in &report.warnings {
+        out.push_str(&format!("warning: {}\n", certprobe::text::visible(w)));
+    }
+    let owners: std::collections::BTreeSet<&str> =
+        report.notices.iter().map(|n| n.owner.as_str()).collect();
+    out.push_str(&format!(
+        "{} notice{} for {} owner{}; {} message{} {}\n",
+        report.notices.len(),
+        plural(report.notices.len()),
+        owners.len(),
+        plural(owners.len()),
+        report.messages.len(),
+        plural(report.messages.len()),
+        if dry_run { "would be sent" } else { "due" }
+    ));
+    for m in &report.messages {
+        let status = match &m.outcome {
+            Outcome::Sent if dry_run => "would send".to_string(),
+            Outcome::Sent => "sent".to_string(),
+            Outcome::Failed { reason, retry_at } => {
+                format!(
+                    "failed ({reason}; again from {})",
+                    crate::output::when(*retry_at)
+                )
+            }
+            Outcome::Dropped { reason } => format!("dropped ({reason})"),
+        };
+        out.push_str(&certprobe::text::visible(&format!(
+            "{status}: {} to {} for {}: {}",
+            m.channel, m.destination, m.owner, m.what
+        )));
+        out.push('\n');
+    }
+    for d in &report.waiting {
+        out.push_str(&certprobe::text::visible(&format!(
+            "waiting: {} to {} for {} since {}, again from {} (last: {})",
+            d.channel,
+            d.destination,
+            d.owner,
+            crate::output::when(d.created),
+            crate::output::when(d.next_attempt),
+            d.last_error
+        )));
+        out.push('\n');
+    }
+    out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+#[derive(Serialize)]
+struct Line<'a> {
+    id: i64,
+    owner: &'a str,
+    channel: &'a str,
+    destination: &'a str,
+    what: &'a str,
+    status: &'a str,
+    reason: Option<&'a str>,
+    retry_at: Option<i64>,
+}
+
+fn json(report: &Report, dry_run: bool) -> String {
+    let mut out = String::new();
+    for m in &report.messages {
+        let (status, reason, retry_at) = match &m.outcome {
+            Outcome::Sent if dry_run => ("would-send", None, None),
+            Outcome::Sent => ("sent", None, None),
+            Outcome::Failed { reason, retry_at } => {
+                ("failed", Some(reason.as_str()), Some(*retry_at))
+            }
+            Outcome::Dropped { reason } => ("dropped", Some(reason.as_str()), None),
+        };
+        let line = Line {
+            id: m.id,
+            owner: &m.owner,
+            channel: &m.channel,
+            destination: &m.destination,
+            what: &m.what,
+            status,
+            reason,
+            retry_at,
+        };
+        out.push_str(&serde_json::to_string(&line).unwrap_or_default());
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,493 @@
+//! `certprobe notify` as an admin runs it: an inventory made by a real audit and a real scan,
+//! owners in a config file, an SMTP server on 127.0.0.1 that keeps what it accepts (or
+//! refuses, defers, hangs, drops), and a hook script that records what it gets. Each test
+//! asserts who got which message, and that nothing is sent twice.
+
+mod common;
+
+use certprobe_testkit::smtp_sink::{Received, SinkMode, SinkTls, SmtpSink};
+use certprobe_testkit::{pem, serve_tls_at, KeyType, Leaf, LeafSpec, Running};
+use common::{certprobe, pki, root_file, Run};
+use std::path::{Path, PathBuf};
+
+/// The host name the audit records places under.
+fn host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+/// `2026-12-31`.
+fn day(unix: i64) -> String {
+    certprobe::clock::format_utc(unix)[..10].to_string()
+}
+
+/// Whole days left now, as the notices count them.
+fn days(leaf: &Leaf) -> i64 {
+    days_at(leaf, 0)
+}
+
+/// Whole days left `later` days from now.
+fn days_at(leaf: &Leaf, later: i64) -> i64 {
+    (leaf.not_after - certprobe::clock::now_unix() - later * 86_400).div_euclid(86_400)
+}
+
+/// A leaf chained to the test PKI, written as a PEM chain at `path`.
+fn cert_file(path: &Path, spec: &LeafSpec) -> Leaf {
+    let leaf = pki().intermediate.issue(spec);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, pem(&leaf.der) + &pem(&pki().intermediate.der())).unwrap();
+    leaf
+}
+
+/// A hook that appends `ARG EVENT ID SUMMARY` and the JSON from stdin to `log`.
+fn hook_script(dir: &Path, log: &Path) -> PathBuf {
+    let path = dir.join("hook.sh");
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\nprintf '%s %s %s %s\\n' \"$1\" \"$CERTPROBE_EVENT\" \"$CERTPROBE_NOTIFICATION_ID\" \"$CERTPROBE_SUMMARY\" >> {log}\ncat >> {log}.json\necho >> {log}.json\n",
+            log = log.display()
+        ),
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&path)
+        .status()
+        .unwrap();
+    path
+}
+
+/// A message with quoted-printable soft line breaks taken out and `=3D` read back.
+fn unfolded(data: &str) -> String {
+    data.replace("=\r\n", "").replace("=3D", "=")
+}
+
+/// The output lines, sorted (messages to different owners come in inventory order).
+fn sorted_lines(run: &Run) -> Vec<String> {
+    let mut lines: Vec<String> = run.stdout.lines().map(str::to_string).collect();
+    lines.sort();
+    lines
+}
+
+/// Each accepted message as `to -> subject`, sorted.
+fn mails(sink: &SmtpSink) -> Vec<String> {
+    let mut all: Vec<String> = sink
+        .received()
+        .iter()
+        .map(|m| {
+            format!(
+                "{} -> {}",
+                m.to.join(","),
+                m.header("Subject").unwrap_or_default()
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+struct Lab {
+    _dir: tempfile::TempDir,
+    db: PathBuf,
+    config: PathBuf,
+    certs: PathBuf,
+    other: PathBuf,
+    hook_log: PathBuf,
+    sink: SmtpSink,
+    _server: Running,
+    port: u16,
+    shop: Leaf,
+    api: Leaf,
+    legacy: Leaf,
+    intranet: Leaf,
+    orphan: Leaf,
+}
+
+impl Lab {
+    /// Five certificates in files and one on a TLS server, audited and scanned into a new
+    /// inventory; owners for each kind of rule.
+    fn new(mode: SinkMode, extra_notify: &str) -> Lab {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("inventory.sqlite");
+        let certs = dir.path().join("certs");
+        let other = dir.path().join("other");
+        let shop = cert_file(
+            &certs.join("shop.pem"),
+            &LeafSpec::new("www.shop.example.test").valid_until(20.5),
+        );
+        let api = cert_file(
+            &certs.join("api.pem"),
+            &LeafSpec::new("api.example.test").valid_until(5.5),
+        );
+        let legacy = cert_file(
+            &certs.join("legacy.pem"),
+            &LeafSpec::new("legacy.example.test")
+                .valid_until(300.0)
+                .key(KeyType::Rsa(1024)),
+        );
+        cert_file(
+            &certs.join("fine.pem"),
+            &LeafSpec::new("fine.example.test").valid_until(300.0),
+        );
+        let orphan = cert_file(
+            &other.join("orphan.pem"),
+            &LeafSpec::new("orphan.example.test").valid_until(10.5),
+        );
+        let intranet = pki()
+            .intermediate
+            .issue(&LeafSpec::new("intranet.example.test").valid_until(60.5));
+        let server = serve_tls_at(
+            "127.0.12.1:0".parse().unwrap(),
+            vec![intranet.der.clone(), pki().intermediate.der()],
+            intranet.key_pkcs8.clone(),
+        )
+        .unwrap();
+        let port = server.addr.port();
+        let sink = SmtpSink::start(mode, SinkTls::None, None);
+        let hook_log = dir.path().join("hook.log");
+        let hook = hook_script(dir.path(), &hook_log);
+        let config = dir.path().join("certprobe.toml");
+        std::fs::write(
+            &config,
+            format!(
+                r#"[notify]
+smtp = "smtp://127.0.0.1:{sink}?tls=none"
+from = "certprobe@example.test"
+base_url = "https://certs.example.test/"
+hook = ["{hook}", "global"]
+{extra_notify}
+
+[[owner]]
+name = "web-team"
+email = ["web@example.test", "oncall@example.test"]
+certificates = ["*.shop.example.test"]
+
+[[owner]]
+name = "api-team"
+email = ["api@example.test"]
+certificates = ["api.example.test"]
+dual_layer = true
+
+[[owner]]
+name = "servers"
+email = ["servers@example.test"]
+servers = ["path:{certs}/**", "127.0.12.0/24"]
+
+[default_owner]
+email = ["ops@example.test"]
+"#,
+                sink = sink.port,
+                hook = hook.display(),
+                certs = certs.display(),
+            ),
+        )
+        .unwrap();
+        let root = root_file();
+        let audit = certprobe(
+            &db,
+            &[
+                "audit",
+                certs.to_str().unwrap(),
+                other.to_str().unwrap(),
+                "--ca-file",
+                &root,
+                "--no-revocation",
+            ],
+        );
+        assert_eq!(audit.code, 0, "{}{}", audit.stdout, audit.stderr);
+        let scan = certprobe(
+            &db,
+            &[
+                "scan",
+                "--targets",
+                "127.0.12.1",
+                "--ports",
+                &port.to_string(),
+                "--ca-file",
+                &root,
+                "--no-revocation",
+                "--job",
+                "lab",
+            ],
+        );
+        assert_eq!(scan.code, 0, "{}{}", scan.stdout, scan.stderr);
+        Lab {
+            _dir: dir,
+            db,
+            config,
+            certs,
+            other,
+            hook_log,
+            sink,
+            _server: server,
+            port,
+            shop,
+            api,
+            legacy,
+            intranet,
+            orphan,
+        }
+    }
+
+    fn notify(&self, extra: &[&str]) -> Run {
+        let config = self.config.to_str().unwrap();
+        certprobe(
+            &self.db,
+            &[&["notify", "--config", config][..], extra].concat(),
+        )
+    }
+
+    fn place(&self, path: &Path) -> String {
+        format!("file:{}:{}", host(), path.display())
+    }
+
+    fn hook_lines(&self) -> Vec<String> {
+        let mut lines: Vec<String> = std::fs::read_to_string(&self.hook_log)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| {
+                // The message id is the outbox's: shown as N.
+                let mut parts: Vec<&str> = l.splitn(4, ' ').collect();
+                parts[2] = "N";
+                parts.join(" ")
+            })
+            .collect();
+        lines.sort();
+        lines
+    }
+}
+
+#[test]
+fn each_owner_gets_one_digest_and_each_notice_one_hook_run_once() {
+    let lab = Lab::new(SinkMode::Accept, "");
+    let shop = lab.place(&lab.certs.join("shop.pem"));
+    let api = lab.place(&lab.certs.join("api.pem"));
+    let legacy = lab.place(&lab.certs.join("legacy.pem"));
+    let orphan = lab.place(&lab.other.join("orphan.pem"));
+    let intranet = format!("127.0.12.1:{}", lab.port);
+    let shop_line = format!(
+        "Warning: www.shop.example.test expires in {} days ({}) at {shop}",
+        days(&lab.shop),
+        day(lab.shop.not_after)
+    );
+    let api_line = format!(
+        "Critical: api.example.test expires in {} days ({}) at {api}",
+        days(&lab.api),
+        day(lab.api.not_after)
+    );
+    let legacy_line = format!("Alarm: legacy.example.test at {legacy}: weak key");
+    let intranet_line = format!(
+        "Info: intranet.example.test expires in {} days ({}) at {intranet}",
+        days(&lab.intranet),
+        day(lab.intranet.not_after)
+    );
+    let orphan_line = format!(
+        "Warning: orphan.example.test expires in {} days ({}) at {orphan}",
+        days(&lab.orphan),
+        day(lab.orphan.not_after)
+    );
+    let _ = &lab.legacy;
+
+    // The dry run shows it all and sends nothing.
+    let dry = lab.notify(&["--dry-run"]);
+    assert_eq!(dry.code, 0, "{}{}", dry.stdout, dry.stderr);
+    assert_eq!(
+        dry.lines()[0],
+        "6 notices for 4 owners; 10 messages would be sent"
+    );
+    dry.assert_line("would send: email to servers@example.test for servers: certprobe: Critical for servers: 1 critical, 1 alarm, 1 info");
+    assert!(lab.sink.received().is_empty() && lab.hook_lines().is_empty());
+
+    let run = lab.notify(&[]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let hook = format!(
+        "{} global",
+        lab.hook_log.parent().unwrap().join("hook.sh").display()
+    );
+    let mut expected = vec![
+        "6 notices for 4 owners; 10 messages due".to_string(),
+        "sent: email to web@example.test, oncall@example.test for web-team: certprobe: Warning for web-team: 1 warning".to_string(),
+        "sent: email to api@example.test for api-team: certprobe: Critical for api-team: 1 critical".to_string(),
+        "sent: email to servers@example.test for servers: certprobe: Critical for servers: 1 critical, 1 alarm, 1 info".to_string(),
+        "sent: email to ops@example.test for default: certprobe: Warning for default: 1 warning".to_string(),
+        format!("sent: hook to {hook} for web-team: {shop_line}"),
+        format!("sent: hook to {hook} for api-team: {api_line}"),
+        format!("sent: hook to {hook} for servers: {api_line}"),
+        format!("sent: hook to {hook} for servers: {legacy_line}"),
+        format!("sent: hook to {hook} for servers: {intranet_line}"),
+        format!("sent: hook to {hook} for default: {orphan_line}"),
+    ];
+    expected.sort();
+    assert_eq!(sorted_lines(&run), expected);
+    assert_eq!(
+        mails(&lab.sink),
+        [
+            "api@example.test -> certprobe: Critical for api-team: 1 critical",
+            "ops@example.test -> certprobe: Warning for default: 1 warning",
+            "servers@example.test -> certprobe: Critical for servers: 1 critical, 1 alarm, 1 info",
+            "web@example.test,oncall@example.test -> certprobe: Warning for web-team: 1 warning",
+        ]
+    );
+    // The digest: plain text and HTML, a link to the certificate's page, a stable Message-ID.
+    let servers: Received = lab
+        .sink
+        .received()
+        .into_iter()
+        .find(|m| m.to == ["servers@example.test"])
+        .unwrap();
+    assert_eq!(servers.from, "certprobe@example.test");
+    assert!(servers
+        .header("Content-Type")
+        .unwrap()
+        .starts_with("multipart/alternative"));
+    let id = servers.header("Message-ID").unwrap();
+    assert!(
+        id.starts_with("<certprobe.") && id.ends_with("@example.test>"),
+        "{id}"
+    );
+    let sha = ring::digest::digest(&ring::digest::SHA256, &lab.api.der);
+    let hex: String = sha.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    assert!(
+        unfolded(&servers.data).contains(&format!("https://certs.example.test/certificates/{hex}"))
+    );
+    let mut hooks = vec![
+        format!("global tier N {shop_line}"),
+        format!("global tier N {api_line}"),
+        format!("global tier N {api_line}"),
+        format!("global alarm N {legacy_line}"),
+        format!("global tier N {intranet_line}"),
+        format!("global tier N {orphan_line}"),
+    ];
+    hooks.sort();
+    assert_eq!(lab.hook_lines(), hooks);
+
+    // Nothing changed: nothing is sent again.
+    let again = lab.notify(&[]);
+    assert_eq!(
+        (again.code, again.stdout.as_str()),
+        (0, "0 notices for 0 owners; 0 messages due\n")
+    );
+    assert_eq!(lab.sink.received().len(), 4);
+    assert_eq!(lab.hook_lines().len(), 6);
+
+    // The log lists every message as sent.
+    let log = certprobe(&lab.db, &["inventory", "notifications", "--format", "json"]);
+    let rows: serde_json::Value = serde_json::from_str(&log.stdout).unwrap();
+    let statuses: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["sent"; 10]);
+}
+
+#[test]
+fn tiers_are_crossed_once_each_a_renewal_rearms_and_a_removed_file_is_resolved() {
+    let lab = Lab::new(SinkMode::Accept, "");
+    assert_eq!(lab.notify(&[]).code, 0);
+    let api = lab.place(&lab.certs.join("api.pem"));
+    let shop = lab.place(&lab.certs.join("shop.pem"));
+    let now = certprobe::clock::now_unix();
+    let at = |days: i64| (now + days * 86_400).to_string();
+
+    // Fifteen days on: shop (20.5 days) is Critical; api (5.5 days) has expired.
+    let later = lab.notify(&["--now", &at(15)]);
+    assert_eq!(later.code, 0, "{}{}", later.stdout, later.stderr);
+    let api_expired = format!(
+        "Expired: api.example.test expired {} days ago ({}) at {api}",
+        -days_at(&lab.api, 15) - 1,
+        day(lab.api.not_after)
+    );
+    assert!(
+        later
+            .stdout
+            .contains(&format!("for api-team: {api_expired}\n")),
+        "{}",
+        later.stdout
+    );
+    assert!(later.stdout.contains(&format!(
+        "for web-team: Critical: www.shop.example.test expires in {} days ({}) at {shop}\n",
+        days_at(&lab.shop, 15),
+        day(lab.shop.not_after)
+    )));
+    // Still fifteen days on: nothing new.
+    assert_eq!(
+        lab.notify(&["--now", &at(15)]).stdout,
+        "0 notices for 0 owners; 0 messages due\n"
+    );
+
+    // api renewed: one notice to each owner told before, and its alarms start again.
+    let renewed = cert_file(
+        &lab.certs.join("api.pem"),
+        &LeafSpec::new("api.example.test").valid_until(80.5),
+    );
+    let root = root_file();
+    let audit = certprobe(
+        &lab.db,
+        &[
+            "audit",
+            lab.certs.to_str().unwrap(),
+            lab.other.to_str().unwrap(),
+            "--ca-file",
+            &root,
+            "--no-revocation",
+        ],
+    );
+    assert_eq!(audit.code, 0, "{}", audit.stderr);
+    let run = lab.notify(&["--now", &at(15)]);
+    let renewal = format!(
+        "Renewed: {api} now serves api.example.test until {} (tier Info), instead of api.example.test",
+        day(renewed.not_after)
+    );
+    let hook = format!(
+        "{} global",
+        lab.hook_log.parent().unwrap().join("hook.sh").display()
+    );
+    let mut expected = vec![
+        "2 notices for 2 owners; 4 messages due".to_string(),
+        "sent: email to api@example.test for api-team: certprobe: Info for api-team: 1 renewed"
+            .to_string(),
+        "sent: email to servers@example.test for servers: certprobe: Info for servers: 1 renewed"
+            .to_string(),
+        format!("sent: hook to {hook} for api-team: {renewal}"),
+        format!("sent: hook to {hook} for servers: {renewal}"),
+    ];
+    expected.sort();
+    assert_eq!(sorted_lines(&run), expected);
+    // 60 days on, the renewed certificate enters Warning: told again.
+    let warning = lab.notify(&["--now", &at(60)]);
+    warning.assert_line(&format!(
+        "sent: hook to {hook} for api-team: Warning: api.example.test expires in {} days ({}) at {api}",
+        days_at(&renewed, 60),
+        day(renewed.not_after)
+    ));
+
+    // legacy.pem removed: its weak-key alarm is resolved, once.
+    std::fs::remove_file(lab.certs.join("legacy.pem")).unwrap();
+    let audit = certprobe(
+        &lab.db,
+        &[
+            "audit",
+            lab.certs.to_str().unwrap(),
+            lab.other.to_str().unwrap(),
+            "--ca-file",
+            &root,
+            "--no-revocation",
+        ],
+    );
+    assert_eq!(audit.code, 0, "{}", audit.stderr);
+    let gone = lab.notify(&["--now", &at(60)]);
+    let legacy = lab.place(&lab.certs.join("legacy.pem"));
+    assert!(
+        gone.stdout.contains(&format!(
+            "for servers: Resolved: legacy.example.test is no longer served at {legacy}\n"
+        )),
+        "{}",
+        gone.stdout
+    );
+    assert!(!lab.notify(&["--now", &at(60)]).stdout.contains("Resolved"));
+}

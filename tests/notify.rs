@@ -491,3 +491,211 @@ fn tiers_are_crossed_once_each_a_renewal_rearms_and_a_removed_file_is_resolved()
     );
     assert!(!lab.notify(&["--now", &at(60)]).stdout.contains("Resolved"));
 }
+
+/// The run's lines with the retry time (`again from 2026-12-02 10:01`) shown as T.
+fn retry_masked(run: &Run) -> Vec<String> {
+    let mut lines: Vec<String> = run
+        .stdout
+        .lines()
+        .map(|l| match l.find("; again from ") {
+            Some(at) => {
+                let from = at + "; again from ".len();
+                format!(
+                    "{}; again from T{}",
+                    &l[..at],
+                    &l[from + "2026-12-02 10:01".len()..]
+                )
+            }
+            None => l.to_string(),
+        })
+        .filter(|l| !l.starts_with("sent: hook") && !l.starts_with("waiting: hook"))
+        .collect();
+    lines.sort();
+    lines
+}
+
+#[test]
+fn a_mail_server_that_fails_gets_each_digest_later_and_exactly_once() {
+    for (mode, reason) in [
+        (
+            SinkMode::Defer,
+            "the mail server deferred it: 451 4.3.0 try again later",
+        ),
+        (
+            SinkMode::RefuseRecipients,
+            "the mail server refused it: 550 5.1.1 no such user here",
+        ),
+        (
+            SinkMode::Drop,
+            "the mail server cannot be reached: the server dropped the connection",
+        ),
+        (SinkMode::Hang, "the mail server did not answer in time"),
+    ] {
+        let lab = Lab::new(mode.clone(), "smtp_timeout = \"1s\"");
+        let run = lab.notify(&[]);
+        assert_eq!(run.code, 1, "{mode:?}: {}{}", run.stdout, run.stderr);
+        assert_eq!(
+            run.stderr,
+            "certprobe: 4 of 10 messages were not sent; the next run tries them again\n"
+        );
+        // After the first failure to reach the server, the run does not wait on it again.
+        let later = if matches!(mode, SinkMode::Drop | SinkMode::Hang) {
+            format!("not tried, the mail server failed earlier in this run: {reason}")
+        } else {
+            reason.to_string()
+        };
+        let lines = retry_masked(&run);
+        let failed: Vec<&String> = lines.iter().filter(|l| l.starts_with("failed")).collect();
+        assert_eq!(failed.len(), 4, "{mode:?}: {}", run.stdout);
+        assert!(
+            failed
+                .iter()
+                .any(|l| l.starts_with(&format!("failed ({reason}; again from T): email to "))),
+            "{mode:?}: {}",
+            run.stdout
+        );
+        assert_eq!(
+            failed
+                .iter()
+                .filter(|l| l.starts_with(&format!("failed ({later}; again from T)")))
+                .count(),
+            if later == reason { 4 } else { 3 },
+            "{mode:?}: {}",
+            run.stdout
+        );
+        // The hooks went out; the mail waits: a run right now sends nothing and says so.
+        assert_eq!(lab.hook_lines().len(), 6);
+        let now = lab.notify(&[]);
+        assert_eq!(now.code, 0, "{}", now.stderr);
+        assert_eq!(now.lines()[0], "0 notices for 0 owners; 0 messages due");
+        assert_eq!(
+            now.lines()
+                .iter()
+                .filter(|l| l.starts_with("waiting: email to "))
+                .count(),
+            4
+        );
+        // Two minutes on, the server takes mail again: each digest is sent once.
+        lab.sink.set_mode(SinkMode::Accept);
+        let in_two_minutes = (certprobe::clock::now_unix() + 120).to_string();
+        let retried = lab.notify(&["--now", &in_two_minutes]);
+        assert_eq!(retried.code, 0, "{}{}", retried.stdout, retried.stderr);
+        assert_eq!(retried.lines()[0], "0 notices for 0 owners; 4 messages due");
+        assert_eq!(lab.sink.received().len(), 4);
+        let again = lab.notify(&["--now", &in_two_minutes]);
+        assert_eq!(again.stdout, "0 notices for 0 owners; 0 messages due\n");
+        assert_eq!(lab.sink.received().len(), 4);
+        assert_eq!(lab.hook_lines().len(), 6);
+    }
+}
+
+#[test]
+fn a_hook_that_hangs_is_killed_at_its_timeout_and_tried_again() {
+    let lab = Lab::new(SinkMode::Accept, "hook_timeout = \"1s\"");
+    // The global hook sleeps 30 s (with a child that would keep the pipes open).
+    let script = lab.hook_log.parent().unwrap().join("hook.sh");
+    std::fs::write(&script, "#!/bin/sh\nsleep 30 &\nsleep 30\n").unwrap();
+    let started = std::time::Instant::now();
+    let run = lab.notify(&[]);
+    assert_eq!(run.code, 1);
+    let lines = retry_masked(&run);
+    let hangs = run
+        .stdout
+        .lines()
+        .filter(|l| {
+            l.starts_with(
+                "failed (the hook failed: it ran longer than 1 s and was killed; again from ",
+            )
+        })
+        .count();
+    assert_eq!(hangs, 6, "{lines:?}");
+    // Six hooks of one second each, not six times thirty.
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(lab.sink.received().len(), 4);
+}
+
+#[test]
+fn a_notifier_killed_mid_run_sends_nothing_twice_and_forgets_nothing() {
+    let lab = Lab::new(SinkMode::Accept, "");
+    // The hook records its notice, then waits on the third notice until the test says go.
+    let script = lab.hook_log.parent().unwrap().join("hook.sh");
+    let gate = lab.hook_log.parent().unwrap().join("gate");
+    let count = lab.hook_log.parent().unwrap().join("count");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nn=$(cat {count} 2>/dev/null || echo 0); n=$((n+1)); echo $n > {count}\nif [ $n = 3 ]; then echo $$ > {gate}.pid; sleep 60; exit 0; fi\necho \"$CERTPROBE_NOTIFICATION_ID $CERTPROBE_OWNER $CERTPROBE_SUMMARY\" >> {log}\n",
+            count = count.display(),
+            gate = gate.display(),
+            log = lab.hook_log.display()
+        ),
+    )
+    .unwrap();
+    let db = lab.db.to_str().unwrap().to_string();
+    let config = lab.config.to_str().unwrap().to_string();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_certprobe"))
+        .args(["--db", &db, "notify", "--config", &config])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid_file = PathBuf::from(format!("{}.pid", gate.display()));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !pid_file.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the third hook never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // Killed with the hook in flight; the hook dies too, before it did its work.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let hook_pid = std::fs::read_to_string(&pid_file).unwrap();
+    std::process::Command::new("kill")
+        .arg("-9")
+        .arg(format!("-{}", hook_pid.trim()))
+        .status()
+        .unwrap();
+    let before: Vec<String> = std::fs::read_to_string(&lab.hook_log)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(before.len(), 2, "{before:?}");
+    let mails_before = lab.sink.received().len();
+    assert!(
+        mails_before >= 1,
+        "the digest of the first owner went before its hooks"
+    );
+
+    // The next run plans nothing new and sends exactly what was not sent.
+    let run = lab.notify(&[]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.lines()[0].starts_with("0 notices for 0 owners; "),
+        "{}",
+        run.stdout
+    );
+    let after: Vec<String> = std::fs::read_to_string(&lab.hook_log)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(after.len(), 6, "{after:?}");
+    let mut ids: Vec<&str> = after.iter().map(|l| l.split(' ').next().unwrap()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 6, "a notice was run twice: {after:?}");
+    assert_eq!(&after[..2], &before[..]);
+    assert_eq!(lab.sink.received().len(), 4);
+    let mut subjects: Vec<String> = lab
+        .sink
+        .received()
+        .iter()
+        .map(|m| m.header("Subject").unwrap())
+        .collect();
+    subjects.sort();
+    subjects.dedup();
+    assert_eq!(subjects.len(), 4);
+}

@@ -170,10 +170,33 @@ fn smtp_error(e: &lettre::transport::smtp::Error) -> MailError {
     } else if e.is_tls() {
         MailError::Tls(tls_words(e))
     } else if e.is_response() {
-        MailError::Connection("it sent a reply that is not SMTP".to_string())
+        // lettre reads the end of the connection as an incomplete reply.
+        let text = e.source().map(|s| s.to_string()).unwrap_or_default();
+        if text.contains("incomplete") {
+            MailError::Connection("the server dropped the connection".to_string())
+        } else {
+            MailError::Connection("it sent a reply that is not SMTP".to_string())
+        }
+    } else if matches!(
+        io_kind(e),
+        Some(std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock)
+    ) {
+        MailError::Timeout
     } else {
         MailError::Connection(io_words(e))
     }
+}
+
+/// The kind of the I/O error inside, if there is one.
+fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        source = s.source();
+    }
+    None
 }
 
 /// The reason of a TLS failure, from the rustls error inside when there is one.

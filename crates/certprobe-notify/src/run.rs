@@ -163,10 +163,12 @@ pub fn notify<S: Store>(
             outcome,
         });
     }
+    // Those tried in this run are listed already.
+    let tried: std::collections::HashSet<i64> = report.messages.iter().map(|m| m.id).collect();
     report.waiting = store
         .deliveries(MAX_PER_RUN)?
         .into_iter()
-        .filter(|d| d.status == "pending" && d.next_attempt > now)
+        .filter(|d| d.status == "pending" && d.next_attempt > now && !tried.contains(&d.id))
         .collect();
     Ok(report)
 }

@@ -699,3 +699,316 @@ fn a_notifier_killed_mid_run_sends_nothing_twice_and_forgets_nothing() {
     subjects.dedup();
     assert_eq!(subjects.len(), 4);
 }
+
+/// A config with one owner of everything and `notify` as its `[notify]` section.
+fn one_owner_config(dir: &Path, notify: &str) -> PathBuf {
+    let path = dir.join("mail.toml");
+    std::fs::write(
+        &path,
+        format!("[notify]\n{notify}\n\n[default_owner]\nemail = [\"ops@example.test\"]\n"),
+    )
+    .unwrap();
+    path
+}
+
+/// An inventory with one certificate 3 days from its end, from an audit.
+fn critical_inventory(dir: &Path) -> PathBuf {
+    let db = dir.join("inventory.sqlite");
+    cert_file(
+        &dir.join("certs/soon.pem"),
+        &LeafSpec::new("soon.example.test").valid_until(3.5),
+    );
+    let root = root_file();
+    let audit = certprobe(
+        &db,
+        &[
+            "audit",
+            dir.join("certs").to_str().unwrap(),
+            "--ca-file",
+            &root,
+            "--no-revocation",
+        ],
+    );
+    assert_eq!(audit.code, 0, "{}", audit.stderr);
+    db
+}
+
+#[test]
+fn mail_goes_over_starttls_or_implicit_tls_with_authentication_and_a_wrong_ca_is_a_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = critical_inventory(dir.path());
+    let leaf = pki()
+        .intermediate
+        .issue(&LeafSpec::new("mail.example.test").ips(&["127.0.0.1".parse().unwrap()]));
+    let config = certprobe_testkit::tls_config(
+        vec![leaf.der.clone(), pki().intermediate.der()],
+        leaf.key_pkcs8.clone(),
+    );
+    let credentials = Some(("certprobe".to_string(), "s3cret pass".to_string()));
+    let starttls = SmtpSink::start(
+        SinkMode::Accept,
+        SinkTls::StartTls(config.clone()),
+        credentials.clone(),
+    );
+    let implicit = SmtpSink::start(SinkMode::Accept, SinkTls::Implicit(config), credentials);
+    let root = root_file();
+    let password = dir.path().join("smtp.password");
+    std::fs::write(&password, "s3cret pass\n").unwrap();
+    for (url, sink) in [
+        (format!("smtp://127.0.0.1:{}", starttls.port), &starttls),
+        (format!("smtps://127.0.0.1:{}", implicit.port), &implicit),
+    ] {
+        let config = one_owner_config(
+            dir.path(),
+            &format!(
+                "smtp = \"{url}\"\nfrom = \"certprobe@example.test\"\nsmtp_user = \"certprobe\"\nsmtp_password_file = \"smtp.password\"\nsmtp_ca_file = \"{root}\""
+            ),
+        );
+        std::fs::remove_file(db.with_extension("sqlite-notifier.lock")).ok();
+        let fresh = dir.path().join(format!("{}.sqlite", sink.port));
+        std::fs::copy(&db, &fresh).unwrap();
+        let run = certprobe(&fresh, &["notify", "--config", config.to_str().unwrap()]);
+        assert_eq!(run.code, 0, "{url}: {}{}", run.stdout, run.stderr);
+        run.assert_line("sent: email to ops@example.test for default: certprobe: Critical for default: 1 critical");
+        let got = sink.received();
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            (got[0].tls, got[0].user.as_deref()),
+            (true, Some("certprobe"))
+        );
+        assert_eq!(got[0].to, ["ops@example.test"]);
+    }
+    // STARTTLS is required: a server that does not offer it gets no mail (and no password).
+    let plain = SmtpSink::start(SinkMode::Accept, SinkTls::None, None);
+    let config = one_owner_config(
+        dir.path(),
+        &format!(
+            "smtp = \"smtp://127.0.0.1:{}\"\nfrom = \"certprobe@example.test\"",
+            plain.port
+        ),
+    );
+    let run = certprobe(
+        &db,
+        &["notify", "--config", config.to_str().unwrap(), "--dry-run"],
+    );
+    assert_eq!(run.code, 0);
+    let fresh = dir.path().join("plain.sqlite");
+    std::fs::copy(&db, &fresh).unwrap();
+    let run = certprobe(&fresh, &["notify", "--config", config.to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.starts_with(
+            "1 notice for 1 owner; 1 message due\nfailed (TLS with the mail server failed: "
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(plain.received().is_empty());
+    // The system's roots do not know the test CA: a sentence, not a library's name.
+    let config = one_owner_config(
+        dir.path(),
+        &format!(
+            "smtp = \"smtp://127.0.0.1:{}\"\nfrom = \"certprobe@example.test\"",
+            starttls.port
+        ),
+    );
+    let fresh = dir.path().join("untrusted.sqlite");
+    std::fs::copy(&db, &fresh).unwrap();
+    let run = certprobe(&fresh, &["notify", "--config", config.to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("failed (TLS with the mail server failed: its certificate is not trusted (unknown issuer; see smtp_ca_file); again from "),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn sendmail_gets_the_message_on_stdin_and_the_envelope_as_arguments() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = critical_inventory(dir.path());
+    let fake = dir.path().join("sendmail");
+    let log = dir.path().join("sendmail.log");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\necho \"$@\" > {log}\ncat >> {log}\n",
+            log = log.display()
+        ),
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&fake)
+        .status()
+        .unwrap();
+    let config = one_owner_config(
+        dir.path(),
+        &format!(
+            "smtp = \"sendmail:{}\"\nfrom = \"certprobe@example.test\"",
+            fake.display()
+        ),
+    );
+    let run = certprobe(&db, &["notify", "--config", config.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        text.lines().next().unwrap(),
+        "-i -f certprobe@example.test -- ops@example.test"
+    );
+    assert!(
+        text.contains("\r\nSubject: certprobe: Critical for default: 1 critical\r\n"),
+        "{text}"
+    );
+    // A sendmail that fails is a sentence with its own words.
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\necho 'sendmail: fatal: no queue' >&2\nexit 75\n",
+    )
+    .unwrap();
+    cert_file(
+        &dir.path().join("certs/later.pem"),
+        &LeafSpec::new("later.example.test").valid_until(2.5),
+    );
+    let root = root_file();
+    certprobe(
+        &db,
+        &[
+            "audit",
+            dir.path().join("certs").to_str().unwrap(),
+            "--ca-file",
+            &root,
+            "--no-revocation",
+        ],
+    );
+    let run = certprobe(&db, &["notify", "--config", config.to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("failed (sendmail failed: it exited with status 75: sendmail: fatal: no queue; again from "), "{}", run.stdout);
+}
+
+#[test]
+fn an_admins_template_replaces_the_built_in_one_and_a_broken_one_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = critical_inventory(dir.path());
+    let sink = SmtpSink::start(SinkMode::Accept, SinkTls::None, None);
+    let templates = dir.path().join("templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(
+        templates.join("subject.txt"),
+        "[PKI] {{ worst }}: {{ notices | length }} for {{ owner }}\nsecond line",
+    )
+    .unwrap();
+    std::fs::write(
+        templates.join("email.txt"),
+        "{% for n in notices %}{{ n.summary }\n{% endfor %}",
+    )
+    .unwrap();
+    let config = one_owner_config(
+        dir.path(),
+        &format!("smtp = \"smtp://127.0.0.1:{}?tls=none\"\nfrom = \"certprobe@example.test\"\ntemplates = \"templates\"", sink.port),
+    );
+    let run = certprobe(&db, &["notify", "--config", config.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.lines()[0],
+        format!("warning: {}: line 1: unexpected `}}`, expected end of variable block; the built-in template is used", templates.join("email.txt").display())
+    );
+    run.assert_line(
+        "sent: email to ops@example.test for default: [PKI] Critical: 1 for default second line",
+    );
+    let got = sink.received();
+    assert_eq!(
+        got[0].header("Subject").unwrap(),
+        "[PKI] Critical: 1 for default second line"
+    );
+    assert!(
+        got[0].data.contains("certprobe found 1 change for default"),
+        "{}",
+        got[0].data
+    );
+}
+
+#[test]
+fn owners_explain_shows_the_rule_that_decides_and_the_ones_that_lose() {
+    let lab = Lab::new(SinkMode::Accept, "");
+    let api = lab.place(&lab.certs.join("api.pem"));
+    let sha = ring::digest::digest(&ring::digest::SHA256, &lab.api.der);
+    let colon: Vec<String> = sha.as_ref().iter().map(|b| format!("{b:02X}")).collect();
+    let config = lab.config.to_str().unwrap();
+    let run = certprobe(
+        &lab.db,
+        &[
+            "owners",
+            "explain",
+            &colon[..4].join(":"),
+            "--config",
+            config,
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let file = lab.config.display();
+    assert_eq!(
+        run.lines(),
+        [
+            format!("{api} serves api.example.test (SHA-256 {}), tier Critical, no security alarm", colon[..8].join(":")),
+            format!("  certificate rules: api-team by 'name:api.example.test' ({file}:16) on name api.example.test: decides"),
+            format!("  server rules: servers by 'path:{}/**' ({file}:22) on path {}: decides", lab.certs.display(), lab.certs.join("api.pem").display()),
+            "  told: api-team, servers (the certificate rule decides, and api-team has dual_layer, so the server's owner is told too)".to_string(),
+        ]
+    );
+    let intranet = format!("127.0.12.1:{}", lab.port);
+    let run = certprobe(
+        &lab.db,
+        &["owners", "explain", &intranet, "--config", config],
+    );
+    assert_eq!(
+        run.lines()[1..],
+        [
+            "  certificate rules: none matches".to_string(),
+            format!("  server rules: servers by 'range:127.0.12.0/24' ({file}:22) on address 127.0.12.1: decides"),
+            "  told: servers (no certificate rule matches; the server rule decides)".to_string(),
+        ]
+    );
+    let run = certprobe(
+        &lab.db,
+        &["owners", "explain", "127.0.99.1:443", "--config", config],
+    );
+    assert_eq!(
+        (run.code, run.stderr.as_str()),
+        (
+            1,
+            "certprobe: no endpoint in the inventory serves '127.0.99.1:443' now\n"
+        )
+    );
+}
+
+#[test]
+fn bad_notify_and_owner_sections_name_the_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inventory.sqlite");
+    let cases = [
+        ("[[owner]]\nname = \"web\"\ncertificates = [\"issuer:[abc\"]\n", "3: certificates: '[abc' is not a glob: a '[' is not closed"),
+        ("[[owner]]\nname = \"web\"\nservers = [\"range:10.0.0.0/33\"]\n", "3: servers: '10.0.0.0/33' is not an address or a CIDR range"),
+        ("[[owner]]\nname = \"web\"\nservers = [\"jobs:dmz\"]\n", "3: servers: 'jobs:' is not a kind of server rule (range:, host:, job:, zone:, path:, port:)"),
+        ("[[owner]]\nname = \"web\"\n", "1: owner 'web' has no certificates or servers rules, so it owns nothing"),
+        ("[[owner]]\nname = \"web\"\nemail = [\"web@example.test\"]\nservers = [\"job:x\"]\n", "3: email: [notify] has no smtp, so these addresses would get nothing"),
+        ("[notify]\nsmtp = \"smtp://mail.example.test:587\"\nfrom = \"certprobe@example.test\"\n[[owner]]\nname = \"web\"\nemail = [\"web@example.test\\r\\nBcc: x@evil.test\"]\nservers = [\"job:x\"]\n", "6: email: 'web@example.test\\r\\nBcc: x@evil.test' is not an email address"),
+        ("[notify]\nsmtp = \"imap://mail.example.test\"\n", "2: smtp: 'imap://mail.example.test' is not smtp://HOST[:PORT], smtps://HOST[:PORT] or sendmail"),
+        ("[notify]\nsnmp = [{ target = \"udp:nms.example.test:162\", version = \"3\", user = \"certprobe\", auth_password = \"short\", privacy_password = \"longenough\" }]\n", "2: snmp: auth_password must have 8 or more characters"),
+        ("[notify]\nhook = 42\n", "2: hook: it is a program, or a list of the program and its arguments"),
+        ("[alarms]\nwarning_days = 100\n", "1: alarms: critical_days (7) must be at most warning_days (100), and that at most info_days (90)"),
+    ];
+    for (text, message) in cases {
+        let config = dir.path().join("bad.toml");
+        std::fs::write(&config, text).unwrap();
+        let run = certprobe(&db, &["notify", "--config", config.to_str().unwrap()]);
+        assert_eq!(
+            (run.code, run.stderr.as_str()),
+            (
+                2,
+                format!("certprobe: {}:{message}\n", config.display()).as_str()
+            ),
+            "{text}"
+        );
+    }
+}

@@ -34,7 +34,7 @@ pub fn run(command: &OwnersCommand, db: &Path) -> Result<String, FleetError> {
                 .collect();
             if inputs.is_empty() {
                 return Err(FleetError::Scan(format!(
-                    "no endpoint in the inventory serves {} now",
+                    "no endpoint in the inventory serves '{}' now",
                     certprobe::text::quote(&args.subject, 80)
                 )));
             }

@@ -165,9 +165,23 @@ fn smtp_error(e: &lettre::transport::smtp::Error) -> MailError {
         MailError::Refused(reply())
     } else if e.is_transient() {
         MailError::Deferred(reply())
+    } else if e.is_client() {
+        // lettre's own refusals, before anything is sent.
+        let text = e.source().map(|s| s.to_string()).unwrap_or_default();
+        if text.contains("STARTTLS") {
+            MailError::Tls(
+                "the server does not offer STARTTLS (smtp:// requires it; see ?tls=)".to_string(),
+            )
+        } else if text.contains("authentication mechanism") {
+            MailError::Connection(
+                "the server offers no authentication certprobe can use (PLAIN, LOGIN)".to_string(),
+            )
+        } else {
+            MailError::Connection("the SMTP conversation failed".to_string())
+        }
     } else if e.is_timeout() {
         MailError::Timeout
-    } else if e.is_tls() {
+    } else if e.is_tls() || rustls_inside(e).is_some() {
         MailError::Tls(tls_words(e))
     } else if e.is_response() {
         // lettre reads the end of the connection as an incomplete reply.
@@ -201,14 +215,28 @@ fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> 
 
 /// The reason of a TLS failure, from the rustls error inside when there is one.
 fn tls_words(e: &(dyn std::error::Error + 'static)) -> String {
+    rustls_inside(e).map_or_else(|| "the handshake failed".to_string(), rustls_words)
+}
+
+/// The rustls error somewhere inside `e`: itself, a source, or wrapped in an I/O error
+/// (whose `source()` skips what it wraps).
+fn rustls_inside<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(s) = source {
         if let Some(r) = s.downcast_ref::<rustls::Error>() {
-            return rustls_words(r);
+            return Some(r);
+        }
+        if let Some(inner) = s
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            if let Some(r) = inner.downcast_ref::<rustls::Error>() {
+                return Some(r);
+            }
         }
         source = s.source();
     }
-    "the handshake failed".to_string()
+    None
 }
 
 fn rustls_words(e: &rustls::Error) -> String {

@@ -713,14 +713,18 @@ fn one_owner_config(dir: &Path, notify: &str) -> PathBuf {
 
 /// An inventory with one certificate 3 days from its end, from an audit.
 fn critical_inventory(dir: &Path) -> PathBuf {
-    let db = dir.join("inventory.sqlite");
     cert_file(
         &dir.join("certs/soon.pem"),
         &LeafSpec::new("soon.example.test").valid_until(3.5),
     );
+    critical_inventory_at(dir, &dir.join("inventory.sqlite"))
+}
+
+/// The audit of `dir`/certs into `db`.
+fn critical_inventory_at(dir: &Path, db: &Path) -> PathBuf {
     let root = root_file();
     let audit = certprobe(
-        &db,
+        db,
         &[
             "audit",
             dir.join("certs").to_str().unwrap(),
@@ -730,7 +734,7 @@ fn critical_inventory(dir: &Path) -> PathBuf {
         ],
     );
     assert_eq!(audit.code, 0, "{}", audit.stderr);
-    db
+    db.to_path_buf()
 }
 
 #[test]
@@ -1011,4 +1015,342 @@ fn bad_notify_and_owner_sections_name_the_file_and_line() {
             "{text}"
         );
     }
+}
+
+/// Debian's snmptrapd in the foreground on 127.0.0.1, with CERTPROBE-MIB loaded so that the
+/// log names what certprobe sent; stopped when dropped.
+struct TrapReceiver {
+    child: std::process::Child,
+    log: PathBuf,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl TrapReceiver {
+    /// `None` when snmptrapd is not installed and this is not CI.
+    fn start(engine_id: &str) -> Option<TrapReceiver> {
+        if !Path::new("/usr/sbin/snmptrapd").exists() {
+            assert!(
+                std::env::var("CI").is_err_and(|_| true) || std::env::var("CI").unwrap() != "true",
+                "snmptrapd is not installed (tests/daemons/install.sh installs it)"
+            );
+            eprintln!("SKIPPED: snmptrapd is not installed");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("snmptrapd.conf");
+        std::fs::write(
+            &conf,
+            format!("authCommunity log public\ncreateUser -e {engine_id} certprobe SHA authpass123 AES privpass123\nauthUser log certprobe\n"),
+        )
+        .unwrap();
+        let port = std::net::UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = dir.path().join("traps.log");
+        let root = env!("CARGO_MANIFEST_DIR");
+        let child = std::process::Command::new("/usr/sbin/snmptrapd")
+            .env("SNMP_PERSISTENT_DIR", dir.path().join("persist"))
+            .args(["-f", "-C", "-c"])
+            .arg(&conf)
+            .arg("-M")
+            .arg(format!(
+                "{root}/packaging/snmp:{root}/tests/integration/snmp-mibs"
+            ))
+            .args(["-m", "CERTPROBE-MIB", "-n", "-F", "%P|%v\\n", "-Lf"])
+            .arg(&log)
+            .arg(format!("udp:127.0.0.1:{port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Ready once it has written its banner.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("NET-SNMP version")
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "snmptrapd did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Some(TrapReceiver {
+            child,
+            log,
+            port,
+            _dir: dir,
+        })
+    }
+
+    /// The logged lines after the banner, once `count` of them are there (or 5 s passed).
+    fn lines(&self, count: usize) -> Vec<String> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let lines: Vec<String> = std::fs::read_to_string(&self.log)
+                .unwrap_or_default()
+                .lines()
+                .filter(|l| {
+                    !l.starts_with("NET-SNMP version") && !l.starts_with("Created directory: ")
+                })
+                .map(str::to_string)
+                .collect();
+            if lines.len() >= count || std::time::Instant::now() > deadline {
+                return lines;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for TrapReceiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn traps_reach_snmptrapd_as_v2c_and_v3_and_a_wrong_v3_password_is_refused() {
+    // certprobe's default engine ID, which the receiver must know the user under.
+    let Some(receiver) = TrapReceiver::start("0x80001f88046365727470726f6265") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = critical_inventory(dir.path());
+    let port = receiver.port;
+    let config = dir.path().join("snmp.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"[notify]
+snmp = [
+  {{ target = "udp:127.0.0.1:{port}", version = "2c", community = "public" }},
+  {{ target = "127.0.0.1:{port}", version = "3", user = "certprobe", auth_password = "authpass123", privacy_password = "privpass123" }},
+]
+
+[[owner]]
+name = "pki"
+servers = ["path:/**"]
+snmp = [{{ target = "udp:[127.0.0.1]:{port}", version = "3", user = "certprobe", auth = "SHA", auth_password = "authpass123", privacy = "AES", privacy_password = "privpass123" }}]
+"#
+        ),
+    )
+    .unwrap();
+    let run = certprobe(&db, &["notify", "--config", config.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let place = format!(
+        "file:{}:{}",
+        host(),
+        dir.path().join("certs/soon.pem").display()
+    );
+    let leaf_days = run
+        .stdout
+        .split("expires in ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    let summary = run
+        .stdout
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(" for pki: ")
+        .nth(1)
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        run.lines(),
+        [
+            "1 notice for 1 owner; 2 messages due".to_string(),
+            format!("sent: snmp to udp:127.0.0.1:{port} (v3 user certprobe) for pki: {summary}"),
+            format!("sent: snmp to udp:127.0.0.1:{port} (v2c) for pki: {summary}"),
+        ]
+    );
+    // The same receiver and user with another password: a config error, as messages find
+    // their receiver by that name.
+    let twice = dir.path().join("twice.toml");
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "auth = \"SHA\", auth_password = \"authpass123\"",
+        "auth_password = \"wrongpass123\"",
+    );
+    std::fs::write(&twice, &text).unwrap();
+    let refused = certprobe(&db, &["notify", "--config", twice.to_str().unwrap()]);
+    assert_eq!(
+        refused.stderr,
+        format!("certprobe: {}: snmp: two receivers are udp:127.0.0.1:{port} (v3 user certprobe) with other credentials; give them different users\n", twice.display())
+    );
+    // A wrong password: the receiver refuses the trap (certprobe cannot know: traps get no answer).
+    let wrong = dir.path().join("wrong.toml");
+    std::fs::write(
+        &wrong,
+        format!("[notify]\nsnmp = [{{ target = \"udp:127.0.0.1:{port}\", version = \"3\", user = \"certprobe\", auth_password = \"wrongpass123\", privacy_password = \"privpass123\" }}]\n"),
+    )
+    .unwrap();
+    let fresh = dir.path().join("wrong.sqlite");
+    let again = critical_inventory_at(dir.path(), &fresh);
+    let run = certprobe(&again, &["notify", "--config", wrong.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        summary.starts_with(&format!(
+            "Critical: soon.example.test expires in {leaf_days} days ("
+        )),
+        "{summary}"
+    );
+    // Two traps logged (v2c and the good v3 user), one refusal; each with the MIB's names.
+    let lines = receiver.lines(3);
+    let mut kinds: Vec<String> = lines
+        .iter()
+        .map(|l| l.split('|').next().unwrap().to_string())
+        .collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            "Authentication failed for certprobe",
+            "TRAP2, SNMP v2c, community public",
+            "TRAP2, SNMP v3, user certprobe, context ",
+        ]
+    );
+    for trap in lines.iter().filter(|l| l.starts_with("TRAP2")) {
+        let binds: Vec<&str> = trap
+            .split('|')
+            .nth(1)
+            .unwrap()
+            .split('\t')
+            .skip(1)
+            .collect();
+        assert_eq!(
+            binds,
+            [
+                "SNMPv2-SMI::internet.6.3.1.1.4.1.0 = OID: CERTPROBE-MIB::certprobeTierChange"
+                    .to_string(),
+                "CERTPROBE-MIB::certprobeTier.0 = INTEGER: critical(3)".to_string(),
+                "CERTPROBE-MIB::certprobePreviousTier.0 = INTEGER: ok(0)".to_string(),
+                format!("CERTPROBE-MIB::certprobeDaysLeft.0 = INTEGER: {leaf_days} days"),
+                "CERTPROBE-MIB::certprobeSubject.0 = STRING: \"soon.example.test\"".to_string(),
+                format!(
+                    "CERTPROBE-MIB::certprobeFingerprint.0 = STRING: \"{}\"",
+                    certprobe_inventory_sha(&db)
+                ),
+                format!("CERTPROBE-MIB::certprobeEndpoint.0 = STRING: \"{place}\""),
+                "CERTPROBE-MIB::certprobeOwner.0 = STRING: \"pki\"".to_string(),
+                format!(
+                    "CERTPROBE-MIB::certprobeNotAfter.0 = STRING: \"{}\"",
+                    certprobe::clock::format_utc(not_after(&db))
+                ),
+                "CERTPROBE-MIB::certprobeAlarm.0 = \"\"".to_string(),
+                format!("CERTPROBE-MIB::certprobeSummary.0 = STRING: \"{summary}\""),
+                format!(
+                    "CERTPROBE-MIB::certprobeIssuer.0 = STRING: \"{}\"",
+                    common::INTERMEDIATE_CN
+                ),
+            ]
+        );
+    }
+}
+
+/// The one endpoint's leaf, colon hex, from the inventory.
+fn certprobe_inventory_sha(db: &Path) -> String {
+    let out = certprobe(db, &["inventory", "endpoints", "--format", "json"]);
+    let rows: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    rows[0]["sha256"].as_str().unwrap().to_string()
+}
+
+/// The one endpoint's leaf's notAfter, from the inventory.
+fn not_after(db: &Path) -> i64 {
+    let out = certprobe(db, &["inventory", "endpoints", "--format", "json"]);
+    let rows: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    rows[0]["not_after"].as_i64().unwrap()
+}
+
+#[test]
+fn a_trap_receiver_that_does_not_resolve_is_retried_later() {
+    // In a network namespace of its own nothing resolves and nothing leaves the machine.
+    if std::process::Command::new("unshare")
+        .args(["-n", "true"])
+        .status()
+        .map_or(true, |s| !s.success())
+    {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "unshare -n is needed"
+        );
+        eprintln!("SKIPPED: cannot make a network namespace");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = critical_inventory(dir.path());
+    let config = dir.path().join("snmp.toml");
+    std::fs::write(
+        &config,
+        "[notify]\nsnmp = [{ target = \"udp:nms.example.test\", version = \"2c\", community = \"public\" }]\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new("unshare")
+        .args(["-n", env!("CARGO_BIN_EXE_certprobe"), "--db"])
+        .arg(&db)
+        .args(["notify", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let line = stdout.lines().nth(1).unwrap();
+    assert!(
+        line.starts_with("failed (the trap receiver cannot be found: cannot resolve host name 'nms.example.test'; again from "),
+        "{line}"
+    );
+    assert!(
+        line.contains("): snmp to udp:nms.example.test:162 (v2c) for default: Critical: soon.example.test expires in "),
+        "{line}"
+    );
+}
+
+#[test]
+fn snmptranslate_reads_the_mib_and_knows_every_notification() {
+    if !Path::new("/usr/bin/snmptranslate").exists() {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "snmptranslate is not installed"
+        );
+        eprintln!("SKIPPED: snmptranslate is not installed");
+        return;
+    }
+    let root = env!("CARGO_MANIFEST_DIR");
+    let dirs = format!("{root}/packaging/snmp:{root}/tests/integration/snmp-mibs");
+    // A state folder that exists already, so that snmptranslate says nothing about it.
+    let persist = tempfile::tempdir().unwrap();
+    std::fs::create_dir(persist.path().join("cert_indexes")).unwrap();
+    let translate = |args: &[&str]| {
+        let out = std::process::Command::new("snmptranslate")
+            .env("SNMP_PERSISTENT_DIR", persist.path())
+            .args(["-M", &dirs, "-m", "CERTPROBE-MIB"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    for (name, oid) in [
+        ("certprobeTierChange", ".1.3.6.1.4.1.99999.0.1"),
+        ("certprobeSecurityAlarm", ".1.3.6.1.4.1.99999.0.2"),
+        ("certprobeAlarmResolved", ".1.3.6.1.4.1.99999.0.3"),
+        ("certprobeRenewed", ".1.3.6.1.4.1.99999.0.4"),
+        ("certprobeTier", ".1.3.6.1.4.1.99999.1.1"),
+        ("certprobeIssuer", ".1.3.6.1.4.1.99999.1.11"),
+    ] {
+        assert_eq!(translate(&["-On", &format!("CERTPROBE-MIB::{name}")]), oid);
+    }
+    let tree = translate(&["-Tp", "-IR", "certprobeMIB"]);
+    assert_eq!(tree.matches("---N").count(), 11, "{tree}");
 }

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Installs the real daemons the STARTTLS tests run (Debian packages), without letting
+# Installs the real daemons the STARTTLS and notification tests run (Debian packages), without letting
 # apt start them as services: each test starts private instances on 127.0.0.1 itself.
 # Idempotent: installs only what is missing.
 set -euo pipefail
 
 packages=(postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-managesieved
-          slapd ldap-utils vsftpd prosody postgresql mariadb-server)
+          slapd ldap-utils vsftpd prosody postgresql mariadb-server snmptrapd snmp)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -98,7 +98,7 @@ pub fn snmp_targets<'a>(
         .iter()
         .chain(&settings.snmp)
     {
-        if !out.iter().any(|o| o.label() == t.label()) {
+        if !out.contains(&t) {
             out.push(t);
         }
     }

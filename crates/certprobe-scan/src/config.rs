@@ -308,12 +308,18 @@ pub fn parse(file: &str, text: &str, folder: Option<&Path>) -> Result<Config, Co
     let audits = audit::audits(raw.audit, text, folder, &at)?;
     let settings = notify::notify(raw.notify, folder, &at)?;
     let mail = settings.mail.is_some();
+    let owners = notify::owners(raw.owner, raw.default_owner, mail, file, text, &at)?;
+    notify::distinct_receivers(&settings, &owners).map_err(|message| ConfigError {
+        file: file.to_string(),
+        line: 0,
+        message,
+    })?;
     Ok(Config {
         defaults,
         jobs,
         audits,
         thresholds: notify::alarms(raw.alarms, &at)?,
-        owners: notify::owners(raw.owner, raw.default_owner, mail, file, text, &at)?,
+        owners,
         notify: settings,
     })
 }

@@ -235,6 +235,33 @@ pub(super) fn notify(
     Ok(settings)
 }
 
+/// A message names its receiver as the log shows it (`udp:nms:162 (v3 user certprobe)`) and
+/// finds it again by that name when it is sent: two receivers of one name must be one.
+pub(super) fn distinct_receivers(settings: &NotifySettings, owners: &Owners) -> Result<(), String> {
+    let all: Vec<&SnmpTarget> = settings
+        .snmp
+        .iter()
+        .chain(
+            owners
+                .owners
+                .iter()
+                .chain(std::iter::once(&owners.default))
+                .flat_map(|o| &o.snmp),
+        )
+        .collect();
+    for (i, a) in all.iter().enumerate() {
+        if let Some(b) = all[..i].iter().find(|b| b.label() == a.label()) {
+            if b != a {
+                return Err(format!(
+                    "snmp: two receivers are {} with other credentials; give them different users",
+                    a.label()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `[[owner]]` sections and `[default_owner]`, checked.
 pub(super) fn owners(
     raw: Vec<Spanned<RawOwner>>,

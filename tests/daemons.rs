@@ -35,7 +35,7 @@ impl Drop for Daemon {
 /// The programs each daemon script needs; absent ones mean the daemon is not installed.
 fn programs(daemon: &str) -> &'static [&'static str] {
     match daemon {
-        "postfix" => &["/usr/sbin/postfix"],
+        "postfix" | "postfix-mailbox" => &["/usr/sbin/postfix"],
         "dovecot" => &[
             "/usr/sbin/dovecot",
             "/usr/lib/dovecot/imap",
@@ -867,4 +867,123 @@ fn fleet_scan_queued_behind_silent_ports() {
             .map(|(_, line)| line)
             .collect::<Vec<_>>()
     );
+}
+
+/// The messages a mailbox-mode Postfix delivered, as `Delivered-To -> Subject`, sorted;
+/// waits until `count` are there (at most 30 s).
+fn delivered(postfix: &Daemon, count: usize) -> Vec<String> {
+    let folder = postfix.dir.join("mail/all/new");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let mut found: Vec<String> = std::fs::read_dir(&folder)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| {
+                        let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+                        let header = |name: &str| {
+                            text.lines()
+                                .find_map(|l| l.strip_prefix(name))
+                                .unwrap_or("")
+                                .trim()
+                                .to_string()
+                        };
+                        format!("{} -> {}", header("Delivered-To:"), header("Subject:"))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        found.sort();
+        if found.len() >= count || std::time::Instant::now() > deadline {
+            return found;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn notify_delivers_each_digest_once_through_a_real_postfix_by_smtp_and_by_sendmail() {
+    let leaf = pki()
+        .intermediate
+        .issue(&LeafSpec::new("mail.example.test").ips(&["127.0.0.1".parse().unwrap()]));
+    let Some(postfix) = start("postfix-mailbox", Some(&leaf), "example.test", 2) else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let certs = work.path().join("certs");
+    std::fs::create_dir_all(&certs).unwrap();
+    for (file, name, days) in [
+        ("shop.pem", "www.shop.example.test", 5.5),
+        ("api.pem", "api.example.test", 20.5),
+    ] {
+        let cert = pki()
+            .intermediate
+            .issue(&LeafSpec::new(name).valid_until(days));
+        std::fs::write(certs.join(file), pem(&cert.der) + &pki().intermediate.pem()).unwrap();
+    }
+    let root = root_file();
+    let db = work.path().join("inventory.sqlite");
+    let audit = certprobe(
+        &db,
+        &[
+            "audit",
+            certs.to_str().unwrap(),
+            "--ca-file",
+            &root,
+            "--no-revocation",
+        ],
+    );
+    assert_eq!(audit.code, 0, "{}", audit.stderr);
+    let config = work.path().join("certprobe.toml");
+    let owners = "[[owner]]\nname = \"web-team\"\nemail = [\"web@example.test\", \"oncall@example.test\"]\ncertificates = [\"*.shop.example.test\"]\n\n[default_owner]\nemail = [\"ops@example.test\"]\n";
+    std::fs::write(
+        &config,
+        format!(
+            "[notify]\nsmtp = \"smtp://127.0.0.1:{}\"\nfrom = \"certprobe@example.test\"\nsmtp_ca_file = \"{root}\"\n\n{owners}",
+            postfix.port
+        ),
+    )
+    .unwrap();
+    // STARTTLS (required by smtp://) with the server's certificate checked.
+    let run = certprobe(&db, &["notify", "--config", config.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        delivered(&postfix, 3),
+        [
+            "oncall@example.test -> certprobe: Critical for web-team: 1 critical",
+            "ops@example.test -> certprobe: Warning for default: 1 warning",
+            "web@example.test -> certprobe: Critical for web-team: 1 critical",
+        ]
+    );
+    let again = certprobe(&db, &["notify", "--config", config.to_str().unwrap()]);
+    assert_eq!(again.stdout, "0 notices for 0 owners; 0 messages due\n");
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    assert_eq!(delivered(&postfix, 3).len(), 3);
+
+    // Postfix's own sendmail, pointed at the private instance.
+    let fresh = work.path().join("sendmail.sqlite");
+    let audit = certprobe(
+        &fresh,
+        &[
+            "audit",
+            certs.to_str().unwrap(),
+            "--ca-file",
+            &root,
+            "--no-revocation",
+        ],
+    );
+    assert_eq!(audit.code, 0);
+    std::fs::write(
+        &config,
+        format!("[notify]\nsmtp = \"sendmail\"\nfrom = \"certprobe@example.test\"\n\n{owners}"),
+    )
+    .unwrap();
+    let mail_config = postfix.dir.join("etc");
+    let run = certprobe_env(
+        &fresh,
+        &["notify", "--config", config.to_str().unwrap()],
+        &[("MAIL_CONFIG", mail_config.to_str().unwrap())],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(delivered(&postfix, 6).len(), 6);
 }

@@ -4,7 +4,10 @@
 #   postfix.sh stop DIR
 # SMTP with STARTTLS on 127.0.0.1:PORT, SMTP with implicit TLS (wrapper mode) on PORT+1.
 # Config, queue, data and log (DIR/postfix.log) all live in DIR; nothing in /etc is changed.
-# Every recipient is rejected, so nothing is ever queued or delivered.
+# Every recipient is rejected, so nothing is ever queued or delivered; with POSTFIX_MAILBOX=1
+# (postfix-mailbox.sh) mail for DOMAIN is accepted and delivered by Postfix's virtual agent to
+# the Maildir DIR/mail/all/, one copy per recipient with its Delivered-To header, through SMTP
+# or Postfix's own sendmail (MAIL_CONFIG=DIR/etc).
 set -euo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -15,6 +18,41 @@ usage() { echo "usage: $0 start DIR CHAIN KEY PORT DOMAIN | stop DIR" >&2; exit 
 stop() {
     local dir=$1
     stop_master "$dir/postfix.log" "$dir/queue/pid/master.pid" postfix -c "$dir/etc" stop
+}
+
+# The smtpd restrictions: reject everything, or take mail for the virtual domain.
+restrictions() {
+    if [ -n "${POSTFIX_MAILBOX:-}" ]; then
+        cat <<EOF
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtpd_recipient_restrictions =
+virtual_mailbox_domains = $domain
+virtual_mailbox_base = $dir/mail
+virtual_mailbox_maps = static:all/
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534
+virtual_minimum_uid = 1
+authorized_submit_users = static:anyone
+EOF
+    else
+        printf 'smtpd_relay_restrictions = reject\nsmtpd_recipient_restrictions = reject\n'
+    fi
+}
+
+# The services that queue and deliver, in mailbox mode only.
+delivery_services() {
+    [ -n "${POSTFIX_MAILBOX:-}" ] || return 0
+    cat <<EOF
+pickup    unix  n - n 60 1 pickup
+cleanup   unix  n - n - 0 cleanup
+qmgr      unix  n - n 300 1 qmgr
+bounce    unix  - - n - 0 bounce
+defer     unix  - - n - 0 bounce
+trace     unix  - - n - 0 bounce
+flush     unix  n - n 1000? 0 flush
+error     unix  - - n - - error
+virtual   unix  - n n - - virtual
+EOF
 }
 
 start() {
@@ -29,6 +67,11 @@ start() {
     install -m 600 "$key" "$dir/etc/key.pem"
     install -m 644 "$chain" "$dir/etc/chain.pem"
     : >>"$log"
+    if [ -n "${POSTFIX_MAILBOX:-}" ]; then
+        # The Maildir's folder, owned by the user the virtual agent delivers as.
+        mkdir -p "$dir/mail"
+        chown 65534:65534 "$dir/mail"
+    fi
 
     cat >"$dir/etc/main.cf" <<EOF
 compatibility_level = 3.6
@@ -51,8 +94,7 @@ local_recipient_maps =
 biff = no
 default_transport = error:no delivery in tests
 local_transport = error:no delivery in tests
-smtpd_relay_restrictions = reject
-smtpd_recipient_restrictions = reject
+$(restrictions)
 smtpd_peername_lookup = no
 smtpd_banner = \$myhostname ESMTP certprobe test instance
 smtpd_tls_security_level = may
@@ -68,6 +110,7 @@ tlsmgr    unix  - - n 1000? 1 tlsmgr
 rewrite   unix  - - n - - trivial-rewrite
 proxymap  unix  - - n - - proxymap
 postlog   unix-dgram n - n - 1 postlogd
+$(delivery_services)
 EOF
 
     # The postfix command reports errors only to a tty or the log: keep its output in the

@@ -803,6 +803,84 @@ ports = ["443"]
 }
 
 #[test]
+fn the_daemon_notifies_the_owners_after_each_run_once_per_change() {
+    let dir = temp_dir();
+    let db = dir.path().join("inventory.sqlite");
+    let (www, _) = serve_name("127.0.16.3", 0, "www.fleet.test", 20.5);
+    let port = www.addr.port();
+    let log = dir.path().join("hook.log");
+    let hook = dir.path().join("hook.sh");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\necho \"$CERTPROBE_OWNER $CERTPROBE_EVENT $CERTPROBE_TIER\" >> {}\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    Command::new("chmod").arg("+x").arg(&hook).status().unwrap();
+    let config = dir.path().join("certprobe.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"[defaults]
+connect_timeout = "1s"
+timeout = "3s"
+ca_files = ["{root}"]
+no_revocation = true
+
+[notify]
+hook = "{hook}"
+
+[[owner]]
+name = "web-team"
+certificates = ["www.fleet.test"]
+
+[[job]]
+name = "lab"
+targets = ["127.0.16.3"]
+ports = ["{port}"]
+schedule = "* * * * *"
+sni = {{ "127.0.16.3" = ["www.fleet.test"] }}
+"#,
+            root = common::root_file(),
+            hook = hook.display()
+        ),
+    )
+    .unwrap();
+    let mut daemon = Daemon::start(&db, &config, "2026-12-01T12:00:50,30");
+    daemon.wait_for("two notifier runs", |l| {
+        l.starts_with("job 'lab': notify: ") && l.contains("0 notices")
+    });
+    let (code, lines) = daemon.terminate();
+    assert_eq!(code, 0, "{lines:#?}");
+    let notified: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.starts_with("job 'lab': notify: "))
+        .collect();
+    assert_eq!(notified[0], "job 'lab': notify: 1 notice, 1 message sent");
+    assert!(
+        notified[1..]
+            .iter()
+            .all(|l| *l == "job 'lab': notify: 0 notices, 0 messages sent"),
+        "{lines:#?}"
+    );
+    // Each notifier line follows its run's line.
+    let first_run = lines
+        .iter()
+        .position(|l| l.starts_with("job 'lab' run 1 "))
+        .unwrap();
+    assert_eq!(
+        lines[first_run + 1],
+        "job 'lab': notify: 1 notice, 1 message sent"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "web-team tier warning\n"
+    );
+}
+
+#[test]
 fn a_run_still_going_is_skipped_and_one_a_signal_interrupted_is_continued_at_start() {
     let dir = temp_dir();
     let db = dir.path().join("inventory.sqlite");

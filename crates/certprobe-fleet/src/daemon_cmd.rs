@@ -69,6 +69,7 @@ pub fn run(args: &DaemonArgs, db: &Path) -> Result<String, FleetError> {
         )));
     }
     let checker = Arc::new(Checker::new(&settings).map_err(|e| FleetError::Setup(e.to_string()))?);
+    let after_run = crate::notify_cmd::after_run(&config, db);
     let db = db.to_path_buf();
     let stores: StoreFactory = Arc::new(move || {
         SqliteStore::open(&db).map(|store| Box::new(store) as Box<dyn Store + Send>)
@@ -77,6 +78,7 @@ pub fn run(args: &DaemonArgs, db: &Path) -> Result<String, FleetError> {
         host: scan_cmd::host_name(),
         clock,
         handle_signals: true,
+        after_run,
     };
     run_daemon(
         jobs,

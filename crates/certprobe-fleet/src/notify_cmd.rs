@@ -149,3 +149,59 @@ fn json(report: &Report, dry_run: bool) -> String {
     }
     out
 }
+
+/// For the daemon: a notifier run after each completed scan, when the config has owners or
+/// receivers; runs one at a time (two jobs that end together notify one after the other).
+pub fn after_run(
+    config: &certprobe_scan::config::Config,
+    db: &Path,
+) -> Option<certprobe_scan::daemon::AfterRun> {
+    let settings = &config.notify;
+    let owners = &config.owners;
+    let anyone = !owners.owners.is_empty()
+        || settings.mail.is_some()
+        || !settings.snmp.is_empty()
+        || settings.hook.is_some();
+    if !anyone {
+        return None;
+    }
+    let config = config.clone();
+    let db = db.to_path_buf();
+    let one_at_a_time = std::sync::Mutex::new(());
+    Some(std::sync::Arc::new(move |_job: &str| {
+        let _turn = one_at_a_time.lock().unwrap_or_else(|e| e.into_inner());
+        let mut store = SqliteStore::open(&db).map_err(|e| format!("notify failed: {e}"))?;
+        let setup = Setup {
+            owners: &config.owners,
+            settings: &config.notify,
+            thresholds: &config.thresholds,
+        };
+        let report = notify(&mut store, &setup, certprobe::clock::now_unix(), false)
+            .map_err(|e| format!("notify failed: {e}"))?;
+        let sent = report
+            .messages
+            .iter()
+            .filter(|m| m.outcome == Outcome::Sent)
+            .count();
+        let failed = report
+            .messages
+            .iter()
+            .filter(|m| matches!(m.outcome, Outcome::Failed { .. }))
+            .count();
+        let mut line = format!(
+            "notify: {} notice{}, {sent} message{} sent",
+            report.notices.len(),
+            plural(report.notices.len()),
+            plural(sent)
+        );
+        if failed > 0 {
+            line.push_str(&format!(
+                ", {failed} failed (tried again after the next run)"
+            ));
+        }
+        for w in &report.warnings {
+            line.push_str(&format!("; warning: {w}"));
+        }
+        Ok(line)
+    }))
+}

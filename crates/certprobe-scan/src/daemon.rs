@@ -142,8 +142,12 @@ impl Clock {
 pub type StoreFactory =
     Arc<dyn Fn() -> Result<Box<dyn Store + Send>, InventoryError> + Send + Sync>;
 
+/// Work done on a run's thread after a run that completed (the fleet notifies the owners of
+/// what changed); it gets the job's name and gives the line the log shows, or why it failed.
+pub type AfterRun = Arc<dyn Fn(&str) -> Result<String, String> + Send + Sync>;
+
 /// How the daemon runs.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DaemonSettings {
     /// The scanning machine's name, stored with each run.
     pub host: String,
@@ -151,6 +155,19 @@ pub struct DaemonSettings {
     pub clock: Clock,
     /// Stop on SIGTERM and SIGINT (Ctrl-C elsewhere).
     pub handle_signals: bool,
+    /// Run after each completed run, if set.
+    pub after_run: Option<AfterRun>,
+}
+
+impl fmt::Debug for DaemonSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DaemonSettings")
+            .field("host", &self.host)
+            .field("clock", &self.clock)
+            .field("handle_signals", &self.handle_signals)
+            .field("after_run", &self.after_run.is_some())
+            .finish()
+    }
 }
 
 /// What the daemon did: one line each in its log.
@@ -171,6 +188,13 @@ pub enum DaemonEvent {
         due: Option<DateTime<Local>>,
         /// The report, or why it failed.
         result: Result<ScanReport, RunError>,
+    },
+    /// What ran after a completed run (the notifier) said.
+    After {
+        /// The job.
+        job: String,
+        /// Its line, or why it failed.
+        result: Result<String, String>,
     },
     /// A job's time came while its previous run was still going.
     Skipped {
@@ -261,6 +285,10 @@ impl fmt::Display for DaemonEvent {
                     },
                 }
             }
+            DaemonEvent::After { job, result } => match result {
+                Ok(line) => write!(f, "job '{job}': {line}"),
+                Err(reason) => write!(f, "job '{job}': {reason}"),
+            },
             DaemonEvent::Skipped {
                 job,
                 due,
@@ -349,6 +377,7 @@ enum Message {
         index: usize,
         due: Option<DateTime<Local>>,
         result: Result<ScanReport, RunError>,
+        after: Option<Result<String, String>>,
     },
     /// A signal came.
     Signal(&'static str),
@@ -360,12 +389,18 @@ struct Reporter {
     index: usize,
     due: Option<DateTime<Local>>,
     result: Option<Result<ScanReport, RunError>>,
+    after: Option<Result<String, String>>,
 }
 
 impl Reporter {
-    /// Sends the run's result (on drop).
-    fn finish(mut self, result: Result<ScanReport, RunError>) {
+    /// Sends the run's result and what ran after it (on drop).
+    fn finish(
+        mut self,
+        result: Result<ScanReport, RunError>,
+        after: Option<Result<String, String>>,
+    ) {
         self.result = Some(result);
+        self.after = after;
     }
 }
 
@@ -376,6 +411,7 @@ impl Drop for Reporter {
             index: self.index,
             due: self.due,
             result,
+            after: self.after.take(),
         });
     }
 }
@@ -436,11 +472,13 @@ pub fn run_daemon(
         let stores = Arc::clone(&stores);
         let stop = Arc::clone(&stop);
         let host = settings.host.clone();
+        let after_run = settings.after_run.clone();
         let reporter = Reporter {
             sender: sender.clone(),
             index,
             due,
             result: None,
+            after: None,
         };
         // A thread that cannot start drops its closure, and with it the reporter: the run
         // is logged as failed and the job is free again.
@@ -456,7 +494,12 @@ pub fn run_daemon(
                     scan(&job, checker, &mut *store, &settings, stop, &mut |_| {})
                         .map_err(RunError::Scan)
                 });
-                reporter.finish(result);
+                // Only after a run that completed: an interrupted one continues later.
+                let completed = result.as_ref().is_ok_and(|r| r.status == "done");
+                let after = after_run
+                    .filter(|_| completed)
+                    .map(|after| after(&job.name));
+                reporter.finish(result, after);
             });
     };
     for index in unfinished {
@@ -492,13 +535,22 @@ pub fn run_daemon(
             .min()
             .map_or(MAX_WAIT, |at| clock.real_wait(*at).min(MAX_WAIT));
         match messages.recv_timeout(wait) {
-            Ok(Message::Finished { index, due, result }) => {
+            Ok(Message::Finished {
+                index,
+                due,
+                result,
+                after,
+            }) => {
                 running.remove(&index);
+                let job = jobs[index].job.name.clone();
                 log(&DaemonEvent::Ran {
-                    job: jobs[index].job.name.clone(),
+                    job: job.clone(),
                     due,
                     result,
                 });
+                if let Some(result) = after {
+                    log(&DaemonEvent::After { job, result });
+                }
             }
             Ok(Message::Signal(name)) => {
                 signal = name;
@@ -516,13 +568,22 @@ pub fn run_daemon(
     });
     while !running.is_empty() {
         match messages.recv() {
-            Ok(Message::Finished { index, due, result }) => {
+            Ok(Message::Finished {
+                index,
+                due,
+                result,
+                after,
+            }) => {
                 running.remove(&index);
+                let job = jobs[index].job.name.clone();
                 log(&DaemonEvent::Ran {
-                    job: jobs[index].job.name.clone(),
+                    job: job.clone(),
                     due,
                     result,
                 });
+                if let Some(result) = after {
+                    log(&DaemonEvent::After { job, result });
+                }
             }
             Ok(Message::Signal(_)) => {}
             Err(_) => break,

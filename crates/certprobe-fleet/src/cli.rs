@@ -38,6 +38,53 @@ pub enum Command {
     /// certificate or an endpoint, and why.
     #[command(subcommand)]
     Owners(OwnersCommand),
+    /// Writes the reports into a folder: the dashboard, daily status, weekly trend,
+    /// compliance, the expiry timeline and the alarm history, each as HTML, CSV and JSON.
+    Report(ReportArgs),
+    /// Serves a read-only dashboard over the inventory: the reports' pages, live, with
+    /// searchable certificate and endpoint lists and a page per certificate.
+    Serve(ServeArgs),
+}
+
+/// `certprobe report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The folder to write into (made if missing; files in it are replaced whole).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The config file whose owners and [alarms] limits the reports use; its [notify]
+    /// base_url links certificates to the dashboard.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Judge the tiers at this time instead of now (Unix seconds or `2026-12-31 23:59:59 UTC`);
+    /// for tests.
+    #[arg(long, hide = true, value_name = "TIME")]
+    pub now: Option<String>,
+}
+
+/// `certprobe serve`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "The dashboard only reads. On an address other than loopback it wants basic \
+authentication (--user and --password-file), unless --no-auth says that something in front of it does; \
+behind a TLS proxy, serve on 127.0.0.1 and let the proxy reach it."
+)]
+pub struct ServeArgs {
+    /// The address and port to listen on.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// The config file whose owners and [alarms] limits the pages use.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The user name of basic authentication.
+    #[arg(long, value_name = "NAME", requires = "password_file")]
+    pub user: Option<String>,
+    /// A file with the password of basic authentication (its first line).
+    #[arg(long, value_name = "FILE", requires = "user")]
+    pub password_file: Option<PathBuf>,
+    /// Serve on an address other than loopback without authentication.
+    #[arg(long, conflicts_with = "user")]
+    pub no_auth: bool,
 }
 
 /// `certprobe notify`.

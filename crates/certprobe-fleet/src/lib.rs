@@ -17,7 +17,9 @@ mod notify_cmd;
 pub mod output;
 mod owners_cmd;
 mod parallel;
+mod report_cmd;
 mod scan_cmd;
+mod serve_cmd;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -123,7 +125,9 @@ pub fn run(args: Vec<OsString>) -> Ran {
         Command::Scan(_) | Command::Daemon(_) | Command::Audit(_) | Command::Notify(_) => {
             certprobe_inventory::path::inventory_path(cli.db.as_ref())
         }
-        Command::Owners(_) => certprobe_inventory::path::inventory_path_to_read(cli.db.as_ref()),
+        Command::Owners(_) | Command::Report(_) | Command::Serve(_) => {
+            certprobe_inventory::path::inventory_path_to_read(cli.db.as_ref())
+        }
     };
     let result = match &cli.command {
         Command::Scan(scan) => scan_cmd::run(scan, config.as_ref(), &db),
@@ -132,6 +136,8 @@ pub fn run(args: Vec<OsString>) -> Ran {
         Command::Audit(audit) => audit_cmd::run(audit, config.as_ref(), &db),
         Command::Notify(notify) => notify_cmd::run(notify, &db),
         Command::Owners(owners) => owners_cmd::run(owners, &db),
+        Command::Report(report) => report_cmd::run(report, &db),
+        Command::Serve(serve) => serve_cmd::run(serve, &db),
     };
     match result {
         Ok(stdout) => Ran {

@@ -13,16 +13,7 @@ pub fn run(args: &NotifyArgs, db: &Path) -> Result<String, FleetError> {
     let config = certprobe_scan::config::load(&args.config).map_err(FleetError::arguments)?;
     let now = match &args.now {
         None => certprobe::clock::now_unix(),
-        Some(text) => text
-            .parse::<i64>()
-            .ok()
-            .or_else(|| certprobe::clock::parse_utc(text))
-            .ok_or_else(|| {
-                FleetError::Arguments(format!(
-                    "--now: '{}' is not Unix seconds or YYYY-MM-DD HH:MM:SS UTC",
-                    certprobe::text::quote(text, 40)
-                ))
-            })?,
+        Some(text) => parse_now(text)?,
     };
     let mut store = SqliteStore::open(db).map_err(FleetError::Inventory)?;
     let setup = Setup {
@@ -51,6 +42,19 @@ pub fn run(args: &NotifyArgs, db: &Path) -> Result<String, FleetError> {
         });
     }
     Ok(out)
+}
+
+/// A hidden `--now`: Unix seconds or `2026-12-31 23:59:59 UTC`.
+pub fn parse_now(text: &str) -> Result<i64, FleetError> {
+    text.parse::<i64>()
+        .ok()
+        .or_else(|| certprobe::clock::parse_utc(text))
+        .ok_or_else(|| {
+            FleetError::Arguments(format!(
+                "--now: '{}' is not Unix seconds or YYYY-MM-DD HH:MM:SS UTC",
+                certprobe::text::quote(text, 40)
+            ))
+        })
 }
 
 fn lines(report: &Report, dry_run: bool) -> String {

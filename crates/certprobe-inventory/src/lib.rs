@@ -26,7 +26,7 @@ use model::{RunStart, RunStatus, Sighting};
 use notification::{AlarmInput, Attempt, Delivery, NewDelivery, RememberedAlarm, StateChange};
 use query::{
     AuditRow, CertificateFilter, CertificateRow, CleanupCounts, DeploymentRow, EndpointDetail,
-    EndpointFilter, EndpointRow, EventRow, ExportRow, HistoryOf, RunRow,
+    EndpointFilter, EndpointRow, EventRow, ExportRow, HistoryOf, LeafSpan, RunRow,
 };
 
 impl Store for SqliteStore {
@@ -147,5 +147,13 @@ impl Store for SqliteStore {
 
     fn lock_notifier(&self) -> Result<std::fs::File, InventoryError> {
         SqliteStore::lock_notifier(self)
+    }
+
+    fn events_since(&self, since: i64, limit: usize) -> Result<Vec<EventRow>, InventoryError> {
+        self.query_events_since(since, limit)
+    }
+
+    fn leaf_spans(&self) -> Result<Vec<LeafSpan>, InventoryError> {
+        self.query_leaf_spans()
     }
 }

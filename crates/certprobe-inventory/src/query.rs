@@ -318,3 +318,18 @@ pub struct CleanupCounts {
     /// Certificates no chain and no event refers to any more.
     pub certificates: u64,
 }
+
+/// A leaf's deployment as a span of time: what the reports' trend charts count per day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeafSpan {
+    /// The certificate's row id.
+    pub certificate_id: i64,
+    /// First seen there, Unix seconds.
+    pub first_seen: i64,
+    /// Last seen there.
+    pub last_seen: i64,
+    /// When it stopped being served there; absent while it is.
+    pub ended_at: Option<i64>,
+    /// The certificate's notAfter.
+    pub not_after: i64,
+}

@@ -7,7 +7,7 @@ use crate::notification::{
 };
 use crate::query::{
     AuditRow, CertificateFilter, CertificateRow, CleanupCounts, DeploymentRow, EndpointDetail,
-    EndpointFilter, EndpointRow, EventRow, ExportRow, HistoryOf, RunRow,
+    EndpointFilter, EndpointRow, EventRow, ExportRow, HistoryOf, LeafSpan, RunRow,
 };
 use std::collections::HashSet;
 
@@ -134,4 +134,10 @@ pub trait Store {
     /// The notifier's lock, held while the returned file is open: one notifier at a time,
     /// and one that died frees it.
     fn lock_notifier(&self) -> Result<std::fs::File, InventoryError>;
+
+    /// The events at or after `since`, newest first, at most `limit`.
+    fn events_since(&self, since: i64, limit: usize) -> Result<Vec<EventRow>, InventoryError>;
+
+    /// Every leaf deployment, ended or not, with its certificate's notAfter.
+    fn leaf_spans(&self) -> Result<Vec<LeafSpan>, InventoryError>;
 }

@@ -145,6 +145,14 @@ impl SqliteStore {
         Ok((store, version))
     }
 
+    /// A number that changes when another connection commits to the database (SQLite's
+    /// `data_version`): a reader that keeps what it read can ask whether it is still current.
+    pub fn data_version(&self) -> Result<i64, InventoryError> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |row| row.get(0))
+            .map_err(|e| classify(&self.path(), "asking whether it changed", &e))
+    }
+
     /// The database's path as shown in messages.
     pub fn path(&self) -> String {
         self.path.display().to_string()

@@ -5,7 +5,7 @@ use crate::error::InventoryError;
 use crate::model::{colon_hex, state_name, EndpointKey, RunCounts, StoredFinding};
 use crate::query::{
     CertificateFilter, CertificateRow, DeploymentRow, EndpointDetail, EndpointFilter, EndpointRow,
-    EventRow, HistoryOf, RunRow, Source,
+    EventRow, HistoryOf, LeafSpan, RunRow, Source,
 };
 use rusqlite::types::ToSql;
 use rusqlite::{params, params_from_iter, Row};
@@ -354,6 +354,55 @@ impl SqliteStore {
         Ok(out)
     }
 
+    pub(crate) fn query_events_since(
+        &self,
+        since: i64,
+        limit: usize,
+    ) -> Result<Vec<EventRow>, InventoryError> {
+        let shown = self.path();
+        let fail = |e: rusqlite::Error| classify(&shown, "reading the history", &e);
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT v.at, v.run_id, e.zone, e.address, e.port, e.sni, e.protocol,
+                        v.kind, c.sha256, p.sha256, v.old_state, v.new_state, v.detail
+                 FROM event v
+                 JOIN endpoint e ON e.id = v.endpoint_id
+                 LEFT JOIN certificate c ON c.id = v.certificate_id
+                 LEFT JOIN certificate p ON p.id = v.previous_certificate_id
+                 WHERE v.at >= ?1 ORDER BY v.at DESC, v.id DESC LIMIT ?2",
+            )
+            .map_err(fail)?;
+        let rows = statement
+            .query_map(params![since, limit as i64], event_row)
+            .map_err(fail)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(fail)
+    }
+
+    pub(crate) fn query_leaf_spans(&self) -> Result<Vec<LeafSpan>, InventoryError> {
+        let shown = self.path();
+        let fail = |e: rusqlite::Error| classify(&shown, "reading the deployments", &e);
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT d.leaf_id, d.first_seen, d.last_seen, d.ended_at, c.not_after
+                 FROM deployment d JOIN certificate c ON c.id = d.leaf_id",
+            )
+            .map_err(fail)?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok(LeafSpan {
+                    certificate_id: row.get(0)?,
+                    first_seen: row.get(1)?,
+                    last_seen: row.get(2)?,
+                    ended_at: row.get(3)?,
+                    not_after: row.get(4)?,
+                })
+            })
+            .map_err(fail)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(fail)
+    }
+
     pub(crate) fn query_history(&self, of: &HistoryOf) -> Result<Vec<EventRow>, InventoryError> {
         let shown = self.path();
         let fail = |e: rusqlite::Error| classify(&shown, "reading the history", &e);
@@ -363,23 +412,7 @@ impl SqliteStore {
                       JOIN endpoint e ON e.id = v.endpoint_id
                       LEFT JOIN certificate c ON c.id = v.certificate_id
                       LEFT JOIN certificate p ON p.id = v.previous_certificate_id";
-        let map = |row: &Row<'_>| -> rusqlite::Result<EventRow> {
-            let sha: Option<Vec<u8>> = row.get(8)?;
-            let previous: Option<Vec<u8>> = row.get(9)?;
-            let old: Option<u8> = row.get(10)?;
-            let new: Option<u8> = row.get(11)?;
-            Ok(EventRow {
-                at: row.get(0)?,
-                run: row.get(1)?,
-                endpoint: endpoint_key(row, 2)?.label(),
-                kind: row.get(7)?,
-                sha256: sha.map(|s| colon_hex(&s)).unwrap_or_default(),
-                previous_sha256: previous.map(|s| colon_hex(&s)).unwrap_or_default(),
-                old_state: old.map(|s| state_name(s).to_string()).unwrap_or_default(),
-                new_state: new.map(|s| state_name(s).to_string()).unwrap_or_default(),
-                detail: row.get(12)?,
-            })
-        };
+        let map = event_row;
         match of {
             HistoryOf::Endpoint {
                 address,
@@ -498,6 +531,25 @@ impl Where {
             format!("WHERE {}", self.conditions.join(" AND "))
         }
     }
+}
+
+/// An event from the columns of the history queries.
+fn event_row(row: &Row<'_>) -> rusqlite::Result<EventRow> {
+    let sha: Option<Vec<u8>> = row.get(8)?;
+    let previous: Option<Vec<u8>> = row.get(9)?;
+    let old: Option<u8> = row.get(10)?;
+    let new: Option<u8> = row.get(11)?;
+    Ok(EventRow {
+        at: row.get(0)?,
+        run: row.get(1)?,
+        endpoint: endpoint_key(row, 2)?.label(),
+        kind: row.get(7)?,
+        sha256: sha.map(|s| colon_hex(&s)).unwrap_or_default(),
+        previous_sha256: previous.map(|s| colon_hex(&s)).unwrap_or_default(),
+        old_state: old.map(|s| state_name(s).to_string()).unwrap_or_default(),
+        new_state: new.map(|s| state_name(s).to_string()).unwrap_or_default(),
+        detail: row.get(12)?,
+    })
 }
 
 /// The endpoint key from five columns starting at `first` (zone, address, port, sni, protocol).

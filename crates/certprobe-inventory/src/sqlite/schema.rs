@@ -194,4 +194,8 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX notification_pending ON notification(next_attempt) WHERE status = 'pending';
     CREATE INDEX notification_created ON notification(created);
     ",
+    // 7: the events of a period (reports: since yesterday, the last 7 days).
+    "
+    CREATE INDEX event_at ON event(at);
+    ",
 ];

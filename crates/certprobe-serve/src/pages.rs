@@ -1,0 +1,347 @@
+//! The handlers: each reads the current reports (on a blocking thread: SQLite) and renders
+//! its page; lists filter by `?q=`.
+
+use crate::state::{Data, Shared};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use certprobe_inventory::model::StoredFinding;
+use certprobe_inventory::query::{EventRow, HistoryOf};
+use certprobe_inventory::Store;
+use certprobe_report::views::{CertRow, EventView};
+use certprobe_report::{RenderError, Site};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The most rows a list shows.
+const MAX_ROWS: usize = 500;
+
+type Shown = Result<(StatusCode, String), String>;
+
+/// Runs `make` on a blocking thread with the current reports, and answers with its page.
+async fn page(
+    state: Arc<Shared>,
+    make: impl FnOnce(&Shared, &Data) -> Shown + Send + 'static,
+) -> Response {
+    let done = tokio::task::spawn_blocking(move || {
+        let data = state.data().map_err(|e| e.to_string())?;
+        make(&state, &data)
+    })
+    .await;
+    let (status, body) = match done {
+        Ok(Ok(shown)) => shown,
+        Ok(Err(reason)) => (StatusCode::INTERNAL_SERVER_ERROR, error_page(&reason)),
+        Err(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            error_page("the page could not be made"),
+        ),
+    };
+    html(status, body)
+}
+
+/// An HTML answer that nothing may embed, cache or run script in.
+fn html(status: StatusCode, body: String) -> Response {
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'"),
+    );
+    response
+}
+
+fn error_page(reason: &str) -> String {
+    let text = certprobe_report::svg::escape(&certprobe::text::visible(reason));
+    format!("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Error · certprobe</title></head><body><h1>The page cannot be shown</h1><p>{text}</p></body></html>")
+}
+
+fn ok(rendered: Result<String, RenderError>) -> Shown {
+    rendered
+        .map(|body| (StatusCode::OK, body))
+        .map_err(|e| e.to_string())
+}
+
+/// `/`
+pub async fn dashboard(State(state): State<Arc<Shared>>) -> Response {
+    page(state, |s, d| {
+        ok(s.pages.dashboard(&d.reports.dashboard, &Site::Live))
+    })
+    .await
+}
+
+/// `/daily`
+pub async fn daily(State(state): State<Arc<Shared>>) -> Response {
+    page(state, |s, d| {
+        ok(s.pages.daily(&d.reports.daily, &Site::Live))
+    })
+    .await
+}
+
+/// `/weekly`
+pub async fn weekly(State(state): State<Arc<Shared>>) -> Response {
+    page(state, |s, d| {
+        ok(s.pages.weekly(&d.reports.weekly, &Site::Live))
+    })
+    .await
+}
+
+/// `/compliance`
+pub async fn compliance(State(state): State<Arc<Shared>>) -> Response {
+    page(state, |s, d| {
+        ok(s.pages.compliance(&d.reports.compliance, &Site::Live))
+    })
+    .await
+}
+
+/// `/timeline`
+pub async fn timeline(State(state): State<Arc<Shared>>) -> Response {
+    page(state, |s, d| {
+        ok(s.pages.timeline(&d.reports.timeline, &Site::Live))
+    })
+    .await
+}
+
+/// `/alarms`
+pub async fn alarms(State(state): State<Arc<Shared>>) -> Response {
+    page(state, |s, d| {
+        ok(s.pages.alarms(&d.reports.alarms, &Site::Live))
+    })
+    .await
+}
+
+/// The search words, lower-cased; all must be found.
+fn words(query: &HashMap<String, String>) -> (String, Vec<String>) {
+    let q: String = query
+        .get("q")
+        .map(|q| q.trim().chars().take(200).collect())
+        .unwrap_or_default();
+    let words = q
+        .to_lowercase()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    (q, words)
+}
+
+fn matches(haystack: &[&str], words: &[String]) -> bool {
+    words.iter().all(|w| {
+        haystack
+            .iter()
+            .any(|h| h.to_lowercase().contains(w.as_str()))
+    })
+}
+
+/// `/certificates?q=`
+pub async fn certificates(
+    State(state): State<Arc<Shared>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    page(state, move |s, d| {
+        let (q, words) = words(&query);
+        let all = &d.reports.certificates;
+        let found: Vec<&CertRow> = all
+            .iter()
+            .filter(|c| {
+                let mut hay: Vec<&str> = vec![
+                    &c.subject,
+                    &c.issuer,
+                    &c.sha256,
+                    &c.id,
+                    &c.tier_label,
+                    &c.key,
+                ];
+                hay.extend(c.names.iter().map(String::as_str));
+                hay.extend(c.owners.iter().map(String::as_str));
+                hay.extend(c.endpoints.iter().map(String::as_str));
+                hay.extend(c.alarms.iter().map(String::as_str));
+                matches(&hay, &words)
+            })
+            .collect();
+        let shown: Vec<CertRow> = found.iter().take(MAX_ROWS).map(|c| (*c).clone()).collect();
+        ok(s.pages.certificates(
+            &shown,
+            &q,
+            all.len(),
+            found.len(),
+            &d.reports.dashboard.generated,
+        ))
+    })
+    .await
+}
+
+/// One endpoint in the list.
+#[derive(Serialize)]
+struct EndpointView {
+    endpoint: String,
+    state: &'static str,
+    tier_label: String,
+    colour: String,
+    subject: String,
+    id: String,
+    alarms: Vec<String>,
+    not_after_date: String,
+    job: String,
+    owners: Vec<String>,
+}
+
+/// `/endpoints?q=`
+pub async fn endpoints(
+    State(state): State<Arc<Shared>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    page(state, move |s, d| {
+        let (q, words) = words(&query);
+        let all = &d.snapshot.deployed;
+        let mut found = Vec::new();
+        for j in all {
+            let label = j.input.endpoint.label();
+            let subject =
+                certprobe_report::snapshot::name_of(&j.input.common_name, &j.input.subject);
+            let hay = [
+                label.as_str(),
+                subject.as_str(),
+                j.input.job.as_str(),
+                j.input.endpoint.zone.as_str(),
+            ];
+            if !matches(&hay, &words) && !j.owners.iter().any(|o| matches(&[o.as_str()], &words)) {
+                continue;
+            }
+            found.push(EndpointView {
+                endpoint: label,
+                state: certprobe_inventory::model::state_name(j.input.state),
+                tier_label: j.tier.name().to_string(),
+                colour: certprobe_report::views::tier_colour(j.tier).to_string(),
+                subject,
+                id: certprobe_report::snapshot::hex_id(&j.input.sha256),
+                alarms: j.alarms.iter().map(|a| a.describe().to_string()).collect(),
+                not_after_date: certprobe_report::views::date(j.input.not_after),
+                job: j.input.job.clone(),
+                owners: j.owners.clone(),
+            });
+        }
+        let matched = found.len();
+        found.truncate(MAX_ROWS);
+        ok(s.pages.endpoints(
+            &found,
+            &q,
+            all.len(),
+            matched,
+            &d.reports.dashboard.generated,
+        ))
+    })
+    .await
+}
+
+/// A deployment on the certificate's page.
+#[derive(Serialize)]
+struct DeploymentView {
+    endpoint: String,
+    position: String,
+    first_seen: String,
+    last_seen: String,
+    scans: u64,
+    ended: String,
+    state: String,
+}
+
+/// A finding on the certificate's page.
+#[derive(Serialize)]
+struct FindingView {
+    endpoint: String,
+    check: String,
+    state: String,
+    message: String,
+}
+
+/// `/certificates/{id}`: 64 hex digits.
+pub async fn certificate(State(state): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    page(state, move |s, d| {
+        let generated = &d.reports.dashboard.generated;
+        let id = id.to_ascii_lowercase();
+        let valid = id.len() == 64 && id.chars().all(|c| c.is_ascii_hexdigit());
+        let Some(row) = d.reports.certificates.iter().find(|c| valid && c.id == id) else {
+            let body = s
+                .pages
+                .missing(
+                    "No such certificate",
+                    "No certificate with this SHA-256 is deployed now.",
+                    generated,
+                )
+                .map_err(|e| e.to_string())?;
+            return Ok((StatusCode::NOT_FOUND, body));
+        };
+        let (deployments, events) = s.with_store(|store| {
+            let deployments = store.deployments(&id, true).unwrap_or_default();
+            let events: Vec<EventRow> = store
+                .history(&HistoryOf::Certificate(id.clone()))
+                .unwrap_or_default();
+            (deployments, events)
+        });
+        let deployments: Vec<DeploymentView> = deployments
+            .iter()
+            .filter(|r| r.sha256 == row.sha256)
+            .map(|r| DeploymentView {
+                endpoint: r.endpoint.clone(),
+                position: if r.position == 0 {
+                    "leaf".to_string()
+                } else {
+                    format!("chain {}", r.position)
+                },
+                first_seen: certprobe::clock::format_utc(r.first_seen),
+                last_seen: certprobe::clock::format_utc(r.last_seen),
+                scans: r.scans,
+                ended: r
+                    .ended_at
+                    .map(certprobe::clock::format_utc)
+                    .unwrap_or_default(),
+                state: r.state.clone(),
+            })
+            .collect();
+        let findings: Vec<FindingView> = d
+            .snapshot
+            .deployed
+            .iter()
+            .filter(|j| certprobe_report::snapshot::hex_id(&j.input.sha256) == id)
+            .flat_map(|j| {
+                let endpoint = j.input.endpoint.label();
+                j.input
+                    .findings
+                    .iter()
+                    .map(move |f: &StoredFinding| FindingView {
+                        endpoint: endpoint.clone(),
+                        check: f.check.clone(),
+                        state: f.state.clone(),
+                        message: f.message.clone(),
+                    })
+            })
+            .collect();
+        let mut events: Vec<EventView> = events.iter().map(EventView::of).collect();
+        events.reverse();
+        ok(s.pages
+            .certificate(row, &deployments, &findings, &events, generated))
+    })
+    .await
+}
+
+/// Anything else.
+pub async fn not_found(State(state): State<Arc<Shared>>) -> Response {
+    let body = state
+        .pages
+        .missing(
+            "Not here",
+            "There is no such page; the dashboard's pages are in the bar above.",
+            "",
+        )
+        .unwrap_or_else(|e| error_page(&e.to_string()));
+    html(StatusCode::NOT_FOUND, body)
+}

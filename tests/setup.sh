@@ -4,7 +4,8 @@
 # promtool (Debian package prometheus, checks the Prometheus output and the inventory's
 # export), zabbix_agent2 (the reference for the Zabbix output), systemd-analyze (package
 # systemd, verifies the units in packaging/systemd), keytool (Java keystores for the audit),
-# and the real daemons of the STARTTLS tests (tests/daemons/install.sh).
+# Chromium (the reports and the dashboard in a real browser), and the real daemons of the
+# STARTTLS and notification tests (tests/daemons/install.sh: Postfix, snmptrapd, ...).
 # Idempotent; installs from Debian only what is missing.
 set -euo pipefail
 
@@ -16,6 +17,8 @@ command -v zabbix_agent2 >/dev/null 2>&1 || missing+=(zabbix-agent2)
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 # keytool writes the JKS and JCEKS keystores of the audit's tests (crates/certprobe-audit).
 command -v keytool >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+# Headless Chromium opens the reports and the dashboard (tests/report.rs), with a font.
+command -v chromium >/dev/null 2>&1 || missing+=(chromium fonts-dejavu-core)
 
 if [ ${#missing[@]} -gt 0 ]; then
     echo "tests/setup.sh: installing ${missing[*]}"

@@ -94,6 +94,18 @@ pub fn is_old_tls(version: &str) -> bool {
     matches!(version, "TLSv1.0" | "TLSv1.1" | "TLSv1" | "SSLv3")
 }
 
+/// Whether a trust finding, as the engine words it, says the chain leads to no trusted
+/// root. Not when the only fault is a date (the tiers tell that), nor when the verifier could
+/// not decide ("trust could not be verified").
+pub fn is_untrusted(message: &str) -> bool {
+    match message.strip_prefix("chain is not trusted: ") {
+        Some(reason) => {
+            !(reason.starts_with("expired element") || reason.starts_with("element not yet valid"))
+        }
+        None => false,
+    }
+}
+
 /// The alarms of one deployment, in the order of [`SecurityAlarm::ALL`].
 pub fn alarms_of(input: &AlarmInput, thresholds: &Thresholds) -> Vec<SecurityAlarm> {
     let finding = |check: &str, bad: &dyn Fn(&str) -> bool| {
@@ -113,7 +125,11 @@ pub fn alarms_of(input: &AlarmInput, thresholds: &Thresholds) -> Vec<SecurityAla
     if is_old_tls(&input.tls_version) {
         alarms.push(SecurityAlarm::OldTls);
     }
-    if finding("trust", &not_ok) {
+    if input
+        .findings
+        .iter()
+        .any(|f| f.check == "trust" && is_untrusted(&f.message))
+    {
         alarms.push(SecurityAlarm::Untrusted);
     }
     if finding("name", &not_ok) {
@@ -141,6 +157,14 @@ mod tests {
         assert!(!is_weak_key("Ed25519", 256, &t));
         assert!(is_old_tls("TLSv1.0") && is_old_tls("TLSv1.1") && !is_old_tls("TLSv1.2"));
         assert!(!is_old_tls(""));
+        assert!(is_untrusted(
+            "chain is not trusted: unknown issuer: no trusted root"
+        ));
+        assert!(!is_untrusted("chain is not trusted: expired element: chain element 1 ('x') expired on 2026-11-01 00:00:00 UTC"));
+        assert!(!is_untrusted(
+            "trust could not be verified: the chain is too long"
+        ));
+        assert!(!is_untrusted("chain is trusted (system)"));
         for alarm in SecurityAlarm::ALL {
             assert_eq!(SecurityAlarm::from_id(alarm.id()), Some(alarm));
         }

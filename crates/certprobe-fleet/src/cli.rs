@@ -56,10 +56,20 @@ pub struct ReportArgs {
     /// base_url links certificates to the dashboard.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Only these reports (comma-separated): dashboard, certificates, daily, weekly,
+    /// compliance, timeline, alarms [default: all].
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = report_name)]
+    pub only: Vec<certprobe_report::files::Report>,
     /// Judge the tiers at this time instead of now (Unix seconds or `2026-12-31 23:59:59 UTC`);
     /// for tests.
     #[arg(long, hide = true, value_name = "TIME")]
     pub now: Option<String>,
+}
+
+fn report_name(text: &str) -> Result<certprobe_report::files::Report, String> {
+    certprobe_report::files::Report::from_name(text.trim()).ok_or_else(|| {
+        format!("'{text}' is not a report: dashboard, certificates, daily, weekly, compliance, timeline or alarms")
+    })
 }
 
 /// `certprobe serve`.

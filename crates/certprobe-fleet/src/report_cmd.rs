@@ -3,7 +3,7 @@
 use crate::cli::ReportArgs;
 use crate::FleetError;
 use certprobe_inventory::{SqliteStore, Store};
-use certprobe_report::files::ReportSet;
+use certprobe_report::files::{Report, ReportSet};
 use certprobe_report::{Pages, Site, Snapshot};
 use std::path::Path;
 
@@ -18,16 +18,28 @@ pub fn run(args: &ReportArgs, db: &Path) -> Result<String, FleetError> {
         Some(text) => crate::notify_cmd::parse_now(text)?,
     };
     let store = SqliteStore::open_read_only(db).map_err(FleetError::Inventory)?;
-    let set = report_set(&store, &config, now).map_err(FleetError::Inventory)?;
+    let set = report_set(&store, &config, now, &args.only).map_err(FleetError::Inventory)?;
     let site = Site::Files {
         base_url: config.notify.base_url.clone(),
     };
     let written = set
-        .write(&args.out, &Pages::new(), &site)
+        .write(&args.out, &Pages::new(), &site, &args.only)
         .map_err(|e| FleetError::Output {
             path: args.out.display().to_string(),
             reason: e.to_string(),
         })?;
+    if !args.only.is_empty() {
+        let names: Vec<String> = written
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        return Ok(format!(
+            "{} files in {}: {}\n",
+            written.len(),
+            args.out.display(),
+            names.join(", ")
+        ));
+    }
     Ok(format!(
         "{} files in {}: index.html (dashboard), daily, weekly, compliance, timeline and alarms as .html, .csv and .json; certificates.csv and .json\n",
         written.len(),
@@ -35,16 +47,31 @@ pub fn run(args: &ReportArgs, db: &Path) -> Result<String, FleetError> {
     ))
 }
 
-/// Every report of the inventory at `now`.
+/// The reports of the inventory at `now`: those `only` names (all when empty) are complete,
+/// the others may lack what only they read (events, spans, the notification log).
 pub fn report_set<S: Store + ?Sized>(
     store: &S,
     config: &certprobe_scan::config::Config,
     now: i64,
+    only: &[Report],
 ) -> Result<ReportSet, certprobe_inventory::InventoryError> {
+    let want = |r: Report| only.is_empty() || only.contains(&r);
     let snapshot = Snapshot::load(store, &config.owners, &config.thresholds, now)?;
-    let events = store.events_since(now - WEEK, 100_000)?;
-    let spans = store.leaf_spans()?;
-    let deliveries = store.deliveries(100_000)?;
+    let events = if want(Report::Daily) || want(Report::Weekly) {
+        store.events_since(now - WEEK, 1_000_000)?
+    } else {
+        Vec::new()
+    };
+    let spans = if want(Report::Weekly) {
+        store.leaf_spans()?
+    } else {
+        Vec::new()
+    };
+    let deliveries = if want(Report::Alarms) {
+        store.deliveries(1_000_000)?
+    } else {
+        Vec::new()
+    };
     Ok(ReportSet::new(
         &snapshot,
         &config.thresholds,

@@ -9,7 +9,10 @@ pub fn line<I: IntoIterator<Item = S>, S: AsRef<str>>(cells: I) -> String {
             out.push(',');
         }
         let cell = cell.as_ref();
-        if cell.contains([',', '"', '\n', '\r']) || cell.starts_with(' ') || cell.ends_with(' ') {
+        let special = cell
+            .bytes()
+            .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'));
+        if special || cell.starts_with(' ') || cell.ends_with(' ') {
             out.push('"');
             out.push_str(&cell.replace('"', "\"\""));
             out.push('"');

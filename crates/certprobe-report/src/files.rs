@@ -10,6 +10,56 @@ use crate::views::CertRow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+/// The reports, as `--only` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Report {
+    /// index.html: tiers, the four charts, owners, the soonest expiries.
+    Dashboard,
+    /// certificates.csv and .json: every deployed certificate.
+    Certificates,
+    /// Daily status.
+    Daily,
+    /// Weekly trend.
+    Weekly,
+    /// Monthly compliance.
+    Compliance,
+    /// Expiry timeline.
+    Timeline,
+    /// Alarm history.
+    Alarms,
+}
+
+impl Report {
+    /// Every report.
+    pub const ALL: [Report; 7] = [
+        Report::Dashboard,
+        Report::Certificates,
+        Report::Daily,
+        Report::Weekly,
+        Report::Compliance,
+        Report::Timeline,
+        Report::Alarms,
+    ];
+
+    /// Its name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Report::Dashboard => "dashboard",
+            Report::Certificates => "certificates",
+            Report::Daily => "daily",
+            Report::Weekly => "weekly",
+            Report::Compliance => "compliance",
+            Report::Timeline => "timeline",
+            Report::Alarms => "alarms",
+        }
+    }
+
+    /// The report of a name.
+    pub fn from_name(name: &str) -> Option<Report> {
+        Report::ALL.into_iter().find(|r| r.name() == name)
+    }
+}
+
 /// Every report's data at one instant.
 #[derive(Debug, Clone)]
 pub struct ReportSet {
@@ -78,42 +128,60 @@ impl ReportSet {
         }
     }
 
-    /// The files, by name, in the order written.
+    /// The files, by name, in the order written; of the reports `wanted` (all when empty).
     pub fn files(
         &self,
         pages: &Pages,
         site: &Site,
+        wanted: &[Report],
     ) -> Result<Vec<(&'static str, String)>, RenderError> {
         let json = |v: &dyn erased::Json| v.json();
-        Ok(vec![
-            ("index.html", pages.dashboard(&self.dashboard, site)?),
-            ("index.json", json(&self.dashboard)),
-            ("certificates.csv", certificates_csv(&self.certificates)),
-            ("certificates.json", json(&self.certificates)),
-            ("daily.html", pages.daily(&self.daily, site)?),
-            ("daily.csv", daily_csv(&self.daily)),
-            ("daily.json", json(&self.daily)),
-            ("weekly.html", pages.weekly(&self.weekly, site)?),
-            ("weekly.csv", events_csv(&self.weekly.events)),
-            ("weekly.json", json(&self.weekly)),
-            ("compliance.html", pages.compliance(&self.compliance, site)?),
-            ("compliance.csv", compliance_csv(&self.compliance)),
-            ("compliance.json", json(&self.compliance)),
-            ("timeline.html", pages.timeline(&self.timeline, site)?),
-            ("timeline.csv", timeline_csv(&self.timeline)),
-            ("timeline.json", json(&self.timeline)),
-            ("alarms.html", pages.alarms(&self.alarms, site)?),
-            ("alarms.csv", alarms_csv(&self.alarms)),
-            ("alarms.json", json(&self.alarms)),
-        ])
+        let want = |r: Report| wanted.is_empty() || wanted.contains(&r);
+        let mut out = Vec::new();
+        if want(Report::Dashboard) {
+            out.push(("index.html", pages.dashboard(&self.dashboard, site)?));
+            out.push(("index.json", json(&self.dashboard)));
+        }
+        if want(Report::Certificates) {
+            out.push(("certificates.csv", certificates_csv(&self.certificates)));
+            out.push(("certificates.json", json(&self.certificates)));
+        }
+        if want(Report::Daily) {
+            out.push(("daily.html", pages.daily(&self.daily, site)?));
+            out.push(("daily.csv", daily_csv(&self.daily)));
+            out.push(("daily.json", json(&self.daily)));
+        }
+        if want(Report::Weekly) {
+            out.push(("weekly.html", pages.weekly(&self.weekly, site)?));
+            out.push(("weekly.csv", events_csv(&self.weekly.events)));
+            out.push(("weekly.json", json(&self.weekly)));
+        }
+        if want(Report::Compliance) {
+            out.push(("compliance.html", pages.compliance(&self.compliance, site)?));
+            out.push(("compliance.csv", compliance_csv(&self.compliance)));
+            out.push(("compliance.json", json(&self.compliance)));
+        }
+        if want(Report::Timeline) {
+            out.push(("timeline.html", pages.timeline(&self.timeline, site)?));
+            out.push(("timeline.csv", timeline_csv(&self.timeline)));
+            out.push(("timeline.json", json(&self.timeline)));
+        }
+        if want(Report::Alarms) {
+            out.push(("alarms.html", pages.alarms(&self.alarms, site)?));
+            out.push(("alarms.csv", alarms_csv(&self.alarms)));
+            out.push(("alarms.json", json(&self.alarms)));
+        }
+        Ok(out)
     }
 
-    /// Writes every file into `folder` (made if missing); returns the files written.
+    /// Writes the files of the reports `wanted` (all when empty) into `folder` (made if
+    /// missing); returns the files written.
     pub fn write(
         &self,
         folder: &Path,
         pages: &Pages,
         site: &Site,
+        wanted: &[Report],
     ) -> Result<Vec<PathBuf>, WriteError> {
         let io = |path: &Path, e: std::io::Error| WriteError::Io {
             path: path.to_path_buf(),
@@ -121,7 +189,10 @@ impl ReportSet {
         };
         std::fs::create_dir_all(folder).map_err(|e| io(folder, e))?;
         let mut written = Vec::new();
-        for (name, text) in self.files(pages, site).map_err(WriteError::Render)? {
+        for (name, text) in self
+            .files(pages, site, wanted)
+            .map_err(WriteError::Render)?
+        {
             let path = folder.join(name);
             let temporary = folder.join(format!(".{name}.{}.tmp", std::process::id()));
             std::fs::write(&temporary, text.as_bytes()).map_err(|e| io(&temporary, e))?;
@@ -142,7 +213,7 @@ mod erased {
     }
     impl<T: serde::Serialize> Json for T {
         fn json(&self) -> String {
-            serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+            serde_json::to_string(self).unwrap_or_default() + "\n"
         }
     }
 }

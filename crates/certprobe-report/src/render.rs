@@ -24,6 +24,10 @@ const TEMPLATES: [(&str, &str); 13] = [
     ("missing.html", "{% extends \"layout.html\" %}{% block content %}<h1>{{ title }}</h1><p class=\"lead\">{{ message }}</p>{% endblock %}"),
 ];
 
+/// The most rows a page's long tables show (events, failures, notices); the CSV and JSON
+/// have them all. A page of 100,000 rows is neither read nor printed.
+pub const ROWS_SHOWN: usize = 500;
+
 /// A page that could not be made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderError {
@@ -156,6 +160,7 @@ impl Pages {
             title => title,
             generated => generated,
             cert_prefix => site.cert_prefix(),
+            limit => ROWS_SHOWN,
         }
     }
 

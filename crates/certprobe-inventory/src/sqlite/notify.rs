@@ -8,6 +8,7 @@ use crate::notification::{
     AlarmInput, AlarmState, Attempt, Delivery, NewDelivery, RememberedAlarm, StateChange,
 };
 use rusqlite::{params, Row};
+use std::collections::HashMap;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::PathBuf;
 
@@ -15,27 +16,113 @@ use std::path::PathBuf;
 const NOTIFY_SCHEMA: i64 = 6;
 
 impl SqliteStore {
+    /// Three statements, not one join: each deployed leaf is read once (it is served by
+    /// several endpoints, and its row carries its DER), then the endpoints in their order.
     pub(crate) fn query_alarm_inputs(&self) -> Result<Vec<AlarmInput>, InventoryError> {
         let shown = self.path();
         let fail = |e: rusqlite::Error| classify(&shown, "reading the deployed certificates", &e);
+        let mut leaves: HashMap<i64, Leaf> = HashMap::new();
+        {
+            let mut statement = self
+                .conn
+                .prepare_cached(
+                    "SELECT c.id, c.sha256, c.subject, c.common_name, c.issuer,
+                            c.issuer_common_name, c.serial, c.not_before, c.not_after,
+                            c.key_type, c.key_bits, c.signature, c.self_signed
+                     FROM certificate c
+                     WHERE c.id IN (SELECT leaf_id FROM deployment WHERE ended_at IS NULL)",
+                )
+                .map_err(fail)?;
+            let rows = statement.query_map([], leaf).map_err(fail)?;
+            for row in rows {
+                let (id, facts) = row.map_err(fail)?;
+                leaves.insert(id, facts);
+            }
+        }
+        {
+            let mut statement = self
+                .conn
+                .prepare_cached(
+                    "SELECT certificate_id, name FROM certificate_name
+                     WHERE certificate_id IN (SELECT leaf_id FROM deployment WHERE ended_at IS NULL)",
+                )
+                .map_err(fail)?;
+            let rows = statement
+                .query_map([], |row| {
+                    Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+                })
+                .map_err(fail)?;
+            for row in rows {
+                let (id, name) = row.map_err(fail)?;
+                if let Some(facts) = leaves.get_mut(&id) {
+                    facts.names.push(name);
+                }
+            }
+        }
         let mut statement = self
             .conn
             .prepare_cached(
                 "SELECT e.id, e.zone, e.address, e.port, e.sni, e.protocol, e.job, e.state,
-                        e.tls_version, e.findings, c.id, c.sha256, c.subject, c.common_name,
-                        c.issuer, c.issuer_common_name, c.serial, c.not_before, c.not_after,
-                        c.key_type, c.key_bits, c.signature, c.self_signed,
-                        (SELECT group_concat(n.name, char(10)) FROM certificate_name n
-                         WHERE n.certificate_id = c.id)
+                        e.tls_version, e.findings, d.leaf_id
                  FROM endpoint e
                  JOIN deployment d ON d.id = e.deployment_id
-                 JOIN certificate c ON c.id = d.leaf_id
                  WHERE d.ended_at IS NULL
                  ORDER BY e.id",
             )
             .map_err(fail)?;
-        let rows = statement.query_map([], input).map_err(fail)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(fail)
+        let rows = statement
+            .query_map([], |row| {
+                let findings: String = row.get(9)?;
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    EndpointKey {
+                        zone: row.get(1)?,
+                        address: row.get(2)?,
+                        port: row.get(3)?,
+                        sni: row.get(4)?,
+                        protocol: row.get(5)?,
+                    },
+                    row.get::<_, String>(6)?,
+                    row.get::<_, u8>(7)?,
+                    row.get::<_, String>(8)?,
+                    findings,
+                    row.get::<_, i64>(10)?,
+                ))
+            })
+            .map_err(fail)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (endpoint_id, endpoint, job, state, tls_version, findings, leaf_id) =
+                row.map_err(fail)?;
+            let Some(l) = leaves.get(&leaf_id) else {
+                continue;
+            };
+            out.push(AlarmInput {
+                endpoint_id,
+                endpoint,
+                job,
+                state,
+                tls_version,
+                // Written by the recording code; a row that does not parse has no findings to
+                // alarm on.
+                findings: serde_json::from_str::<Vec<StoredFinding>>(&findings).unwrap_or_default(),
+                certificate_id: leaf_id,
+                sha256: l.sha256,
+                subject: l.subject.clone(),
+                common_name: l.common_name.clone(),
+                issuer: l.issuer.clone(),
+                issuer_common_name: l.issuer_common_name.clone(),
+                names: l.names.clone(),
+                serial: l.serial.clone(),
+                not_before: l.not_before,
+                not_after: l.not_after,
+                key_type: l.key_type.clone(),
+                key_bits: l.key_bits,
+                signature: l.signature.clone(),
+                self_signed: l.self_signed,
+            });
+        }
+        Ok(out)
     }
 
     pub(crate) fn query_alarm_states(&self) -> Result<Vec<RememberedAlarm>, InventoryError> {
@@ -239,41 +326,43 @@ impl SqliteStore {
     }
 }
 
-fn input(row: &Row<'_>) -> rusqlite::Result<AlarmInput> {
-    let findings: String = row.get(9)?;
-    let sha: Vec<u8> = row.get(11)?;
-    let names: Option<String> = row.get(23)?;
-    Ok(AlarmInput {
-        endpoint_id: row.get(0)?,
-        endpoint: EndpointKey {
-            zone: row.get(1)?,
-            address: row.get(2)?,
-            port: row.get(3)?,
-            sni: row.get(4)?,
-            protocol: row.get(5)?,
+/// A deployed leaf's facts, read once however many endpoints serve it.
+struct Leaf {
+    sha256: [u8; 32],
+    subject: String,
+    common_name: String,
+    issuer: String,
+    issuer_common_name: String,
+    serial: String,
+    not_before: i64,
+    not_after: i64,
+    key_type: String,
+    key_bits: u32,
+    signature: String,
+    self_signed: bool,
+    names: Vec<String>,
+}
+
+fn leaf(row: &Row<'_>) -> rusqlite::Result<(i64, Leaf)> {
+    let sha: Vec<u8> = row.get(1)?;
+    Ok((
+        row.get(0)?,
+        Leaf {
+            sha256: sha.try_into().unwrap_or([0; 32]),
+            subject: row.get(2)?,
+            common_name: row.get(3)?,
+            issuer: row.get(4)?,
+            issuer_common_name: row.get(5)?,
+            serial: row.get(6)?,
+            not_before: row.get(7)?,
+            not_after: row.get(8)?,
+            key_type: row.get(9)?,
+            key_bits: row.get(10)?,
+            signature: row.get(11)?,
+            self_signed: row.get(12)?,
+            names: Vec::new(),
         },
-        job: row.get(6)?,
-        state: row.get(7)?,
-        tls_version: row.get(8)?,
-        // Written by the recording code; a row that does not parse has no findings to alarm on.
-        findings: serde_json::from_str::<Vec<StoredFinding>>(&findings).unwrap_or_default(),
-        certificate_id: row.get(10)?,
-        sha256: sha.try_into().unwrap_or([0; 32]),
-        subject: row.get(12)?,
-        common_name: row.get(13)?,
-        issuer: row.get(14)?,
-        issuer_common_name: row.get(15)?,
-        serial: row.get(16)?,
-        not_before: row.get(17)?,
-        not_after: row.get(18)?,
-        key_type: row.get(19)?,
-        key_bits: row.get(20)?,
-        signature: row.get(21)?,
-        self_signed: row.get(22)?,
-        names: names
-            .map(|n| n.split('\n').map(str::to_string).collect())
-            .unwrap_or_default(),
-    })
+    ))
 }
 
 fn delivery(row: &Row<'_>) -> rusqlite::Result<Delivery> {

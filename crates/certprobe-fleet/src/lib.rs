@@ -269,6 +269,54 @@ pub fn main() -> ! {
 mod tests {
     use super::*;
 
+    /// The README's `[alarms]`/`[notify]`/`[[owner]]` example reads, and means what the
+    /// README says: web-team's certificate rule wins, dual layer, three owners. Its secrets
+    /// from the environment are given inline here, and its password file is made.
+    #[test]
+    fn the_readme_notify_example_is_valid() {
+        let readme = include_str!("../../../README.md");
+        let at = readme.find("```toml\n[alarms]").unwrap() + "```toml\n".len();
+        let example = &readme[at..at + readme[at..].find("```").unwrap()];
+        let example = example
+            .replace(
+                "auth_password_env = \"SNMP_AUTH\"",
+                "auth_password = \"authpass123\"",
+            )
+            .replace(
+                "privacy_password_env = \"SNMP_PRIV\"",
+                "privacy_password = \"privpass123\"",
+            );
+        let folder =
+            std::env::temp_dir().join(format!("certprobe-readme-notify-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("smtp.password"), "secret\n").unwrap();
+        let config =
+            certprobe_scan::config::parse("certprobe.toml", &example, Some(&folder)).unwrap();
+        std::fs::remove_dir_all(&folder).ok();
+        let names: Vec<&str> = config
+            .owners
+            .owners
+            .iter()
+            .map(|o| o.name.as_str())
+            .collect();
+        assert_eq!(names, ["web-team", "dmz-ops"]);
+        assert_eq!(config.owners.default.name, "ops");
+        assert!(config.owners.owners[0].dual_layer);
+        assert_eq!(
+            config
+                .notify
+                .mail
+                .as_ref()
+                .unwrap()
+                .password
+                .as_ref()
+                .unwrap()
+                .0,
+            "secret"
+        );
+        assert_eq!(config.thresholds, certprobe_alarm::Thresholds::default());
+    }
+
     /// The README's `[[audit]]` example reads as written, its names and stores parsed.
     #[test]
     fn the_readme_audit_example_is_valid() {

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Times the notifier, the reports and the dashboard on the 100,000-endpoint inventory.
+
+examples/bench_inventory.rs makes the inventory (50,000 certificates ending over the next 400
+days, each on two endpoints). Against it, in one run:
+  - the baseline: `certprobe inventory endpoints --format json`, which reads every endpoint;
+  - `certprobe notify`: the first run (every certificate within 90 days is news), a run with
+    nothing new, and a run five days later (about 5,000 tier crossings), without receivers
+    (planning and the outbox only) and with one SNMP v2c receiver on a closed loopback port
+    (the sending as well: a trap is one UDP datagram);
+  - `certprobe report --only NAME` for each report;
+  - `certprobe serve`: each page's first request (the inventory judged) and the median of the
+    next ones (judged already, as long as the inventory does not change).
+Prints wall times, ratios to the baseline, and peak RSS (GNU time). Timings are reported,
+never asserted.
+
+    python3 tests/bench/report_bench.py [RUNS]
+"""
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RELEASE = os.path.join(ROOT, os.environ.get("CARGO_TARGET_DIR") or "target", "release")
+CERTPROBE = f"{RELEASE}/certprobe"
+DAY = 86400
+
+
+def timed(argv, runs=1):
+    """Median wall time of `runs` runs, and the peak RSS of one more (MiB)."""
+    walls = []
+    out = ""
+    for _ in range(runs):
+        started = time.perf_counter()
+        done = subprocess.run(argv, capture_output=True, text=True)
+        walls.append(time.perf_counter() - started)
+        if done.returncode not in (0, 1):
+            raise SystemExit(f"{argv} exited {done.returncode}: {done.stderr}")
+        out = done.stdout
+    return statistics.median(walls), out
+
+
+def rss(argv):
+    with tempfile.NamedTemporaryFile("r") as out:
+        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", out.name, *argv],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        out.seek(0)
+        return int(out.read().split()[-1]) / 1024
+
+
+def main():
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "certprobe", "--example", "bench_inventory"],
+                   cwd=ROOT, check=True)
+    with tempfile.TemporaryDirectory() as d:
+        db = f"{d}/inventory.sqlite"
+        subprocess.run([f"{RELEASE}/examples/bench_inventory", db], check=True, stdout=subprocess.DEVNULL)
+        owners = ('[[owner]]\nname = "even"\ncertificates = ["*0.bench.example", "*2.bench.example", "*4.bench.example"]\n\n'
+                  '[[owner]]\nname = "net"\nservers = ["10.1.0.0/16"]\n')
+        quiet = f"{d}/quiet.toml"
+        with open(quiet, "w") as f:
+            f.write(owners)
+        traps = f"{d}/traps.toml"
+        with open(traps, "w") as f:
+            f.write('[notify]\nsnmp = [{ target = "udp:127.0.0.1:9", version = "2c", community = "public" }]\n\n' + owners)
+
+        base, _ = timed([CERTPROBE, "--db", db, "inventory", "endpoints", "--format", "json"], runs)
+        print(f"== 100,000 endpoints, 50,000 certificates; baseline `inventory endpoints --format json`: "
+              f"{base * 1000:.0f} ms, peak RSS {rss([CERTPROBE, '--db', db, 'inventory', 'endpoints', '--format', 'json']):.0f} MiB")
+
+        def line(label, wall, argv):
+            print(f"  {label:58} {wall * 1000:7.0f} ms  {wall / base:5.2f}x baseline  peak RSS {rss(argv):6.1f} MiB")
+
+        now = int(time.time())
+        for config, label in ((quiet, "no receivers"), (traps, "one SNMP receiver")):
+            work = f"{d}/notify.sqlite"
+            shutil.copy(db, work)
+            notify = [CERTPROBE, "--db", work, "notify", "--config", config]
+            wall, out = timed(notify + ["--now", str(now)])
+            print(f"  notify, {label}: first run: {out.splitlines()[0]}: {wall * 1000:.0f} ms")
+            steady = notify + ["--now", str(now)]
+            wall, out = timed(steady, runs)
+            line(f"notify, {label}, nothing new ({out.splitlines()[0].split(';')[0]})", wall, steady)
+            later = notify + ["--now", str(now + 5 * DAY)]
+            # Each timed run must find the crossings new: a fresh copy of the told state each time.
+            walls = []
+            for _ in range(runs):
+                shutil.copy(db, work)
+                subprocess.run(notify + ["--now", str(now)], check=True, stdout=subprocess.DEVNULL)
+                w, out = timed(later)
+                walls.append(w)
+            shutil.copy(db, work)
+            subprocess.run(notify + ["--now", str(now)], check=True, stdout=subprocess.DEVNULL)
+            line(f"notify, {label}, 5 days on ({out.splitlines()[0].split(';')[0]})", statistics.median(walls), later)
+
+        for name in ("dashboard", "certificates", "daily", "weekly", "compliance", "timeline", "alarms"):
+            out_dir = f"{d}/report-{name}"
+            argv = [CERTPROBE, "--db", work, "report", "--out", out_dir, "--config", traps, "--only", name]
+            wall, _ = timed(argv, runs)
+            line(f"report --only {name}", wall, argv)
+        argv = [CERTPROBE, "--db", work, "report", "--out", f"{d}/report-all", "--config", traps]
+        wall, _ = timed(argv, runs)
+        line("report (all seven, 19 files)", wall, argv)
+
+        server = subprocess.Popen([CERTPROBE, "--db", work, "serve", "--listen", "127.0.0.1:0", "--config", traps],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        address = server.stderr.readline().split("http://")[1].split("/")[0]
+        try:
+            for path in ("/", "/daily", "/weekly", "/compliance", "/timeline", "/alarms", "/certificates",
+                         "/certificates?q=host4242", "/endpoints?q=10.1.2."):
+                url = f"http://{address}{path}"
+                walls = []
+                for _ in range(runs + 1):
+                    started = time.perf_counter()
+                    with urllib.request.urlopen(url) as answer:
+                        size = len(answer.read())
+                    walls.append(time.perf_counter() - started)
+                print(f"  serve {path:30} first {walls[0] * 1000:7.0f} ms, then median {statistics.median(walls[1:]) * 1000:6.1f} ms ({size / 1024:.0f} KiB)")
+        finally:
+            server.terminate()
+            server.wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -9,7 +9,7 @@ use crate::notification::{
 };
 use rusqlite::{params, Row};
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::File;
 use std::path::PathBuf;
 
 /// The notifier's tables came with schema 6; an older file (opened read-only) has none.
@@ -303,26 +303,9 @@ impl SqliteStore {
     pub(crate) fn lock_notifier(&self) -> Result<File, InventoryError> {
         let mut name = self.path.as_os_str().to_os_string();
         name.push("-notifier.lock");
-        let path = PathBuf::from(name);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| InventoryError::NotWritable {
-                path: path.display().to_string(),
-                reason: crate::error::io_words(&e),
-            })?;
-        match file.try_lock() {
-            Ok(()) => Ok(file),
-            Err(TryLockError::WouldBlock) => {
-                Err(InventoryError::NotifierRunning { path: self.path() })
-            }
-            Err(TryLockError::Error(e)) => Err(InventoryError::NotWritable {
-                path: path.display().to_string(),
-                reason: crate::error::io_words(&e),
-            }),
-        }
+        super::runs::lock_file(&PathBuf::from(name), || InventoryError::NotifierRunning {
+            path: self.path(),
+        })
     }
 }
 

@@ -123,31 +123,14 @@ impl SqliteStore {
     /// One lock file per job next to the database, held while the run lives: the operating
     /// system frees it when the process dies, however it dies.
     fn lock_job(&self, job: &str) -> Result<File, InventoryError> {
-        let path = self.lock_path(job);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| InventoryError::NotWritable {
-                path: path.display().to_string(),
-                reason: crate::error::io_words(&e),
-            })?;
-        match file.try_lock() {
-            Ok(()) => Ok(file),
-            Err(TryLockError::WouldBlock) => {
-                let (run, pid) = self.running_run(job).unwrap_or((0, 0));
-                Err(InventoryError::JobRunning {
-                    job: job.to_string(),
-                    run,
-                    pid,
-                })
+        lock_file(&self.lock_path(job), || {
+            let (run, pid) = self.running_run(job).unwrap_or((0, 0));
+            InventoryError::JobRunning {
+                job: job.to_string(),
+                run,
+                pid,
             }
-            Err(TryLockError::Error(e)) => Err(InventoryError::NotWritable {
-                path: path.display().to_string(),
-                reason: crate::error::io_words(&e),
-            }),
-        }
+        })
     }
 
     fn running_run(&self, job: &str) -> Option<(i64, i64)> {
@@ -278,5 +261,30 @@ impl SqliteStore {
             )
             .optional()
             .map_err(|e| classify(&shown, "reading the latest run", &e))
+    }
+}
+
+/// Takes the lock of the file at `path` (made if missing), held while the file is open;
+/// `busy` says who holds it when another process does.
+pub(super) fn lock_file(
+    path: &std::path::Path,
+    busy: impl FnOnce() -> InventoryError,
+) -> Result<File, InventoryError> {
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| InventoryError::NotWritable {
+            path: path.display().to_string(),
+            reason: crate::error::io_words(&e),
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => Err(busy()),
+        Err(TryLockError::Error(e)) => Err(InventoryError::NotWritable {
+            path: path.display().to_string(),
+            reason: crate::error::io_words(&e),
+        }),
     }
 }

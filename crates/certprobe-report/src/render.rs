@@ -110,6 +110,11 @@ impl Site {
     }
 }
 
+/// The rows a page shows of a long table.
+fn shown<T>(rows: &[T]) -> &[T] {
+    &rows[..rows.len().min(ROWS_SHOWN)]
+}
+
 /// A value of anything serializable, for the templates.
 fn v<T: Serialize + ?Sized>(value: &T) -> minijinja::Value {
     minijinja::Value::from(minijinja::value::Serde(value))
@@ -179,20 +184,24 @@ impl Pages {
 
     /// Daily status.
     pub fn daily(&self, r: &Daily, site: &Site) -> Result<String, RenderError> {
-        let ctx = minijinja::context! { r => v(r), events => v(&r.events), ..self.base(site, "daily", "Daily status", &r.generated) };
+        // The page shows the first rows only: the rest is not even handed to the template.
+        let head = Daily::clone_without_events(r);
+        let ctx = minijinja::context! { r => v(&head), events => v(shown(&r.events)), events_total => r.events.len(), ..self.base(site, "daily", "Daily status", &r.generated) };
         self.page("daily.html", ctx)
     }
 
     /// Weekly trend.
     pub fn weekly(&self, r: &Weekly, site: &Site) -> Result<String, RenderError> {
         let charts = minijinja::context! { trend => svg::trend(&r.days) };
-        let ctx = minijinja::context! { r => v(r), charts, ..self.base(site, "weekly", "Weekly trend", &r.generated) };
+        let head = minijinja::context! { days => v(&r.days), kinds => v(&r.kinds) };
+        let ctx = minijinja::context! { r => head, events => v(shown(&r.events)), events_total => r.events.len(), charts, ..self.base(site, "weekly", "Weekly trend", &r.generated) };
         self.page("weekly.html", ctx)
     }
 
     /// Monthly compliance.
     pub fn compliance(&self, r: &Compliance, site: &Site) -> Result<String, RenderError> {
-        let ctx = minijinja::context! { r => v(r), ..self.base(site, "compliance", "Compliance", &r.generated) };
+        let head = minijinja::context! { checked => r.checked, checks => v(&r.checks), owners => v(&r.owners) };
+        let ctx = minijinja::context! { r => head, violations => v(shown(&r.violations)), violations_total => r.violations.len(), ..self.base(site, "compliance", "Compliance", &r.generated) };
         self.page("compliance.html", ctx)
     }
 
@@ -204,7 +213,7 @@ impl Pages {
 
     /// The alarm history.
     pub fn alarms(&self, r: &Alarms, site: &Site) -> Result<String, RenderError> {
-        let ctx = minijinja::context! { r => v(r), ..self.base(site, "alarms", "Alarm history", &r.generated) };
+        let ctx = minijinja::context! { notices => v(shown(&r.notices)), notices_total => r.notices.len(), ..self.base(site, "alarms", "Alarm history", &r.generated) };
         self.page("alarms.html", ctx)
     }
 
@@ -248,6 +257,7 @@ impl Pages {
             deployments => v(deployments),
             findings => v(findings),
             events => v(events),
+            events_total => events.len(),
             ..self.base(&Site::Live, "certificates", &c.subject, generated)
         };
         self.page("certificate.html", ctx)

@@ -238,6 +238,21 @@ pub struct Daily {
     pub events: Vec<EventView>,
 }
 
+impl Daily {
+    /// A copy with no events (what a page needs besides the rows it shows).
+    pub fn clone_without_events(r: &Daily) -> Daily {
+        Daily {
+            generated: r.generated.clone(),
+            tiers: r.tiers.clone(),
+            states: r.states.clone(),
+            new: r.new,
+            renewed: r.renewed,
+            disappeared: r.disappeared,
+            events: Vec::new(),
+        }
+    }
+}
+
 /// The daily report; `events` are the last day's (newest first).
 pub fn daily(dashboard: &Dashboard, events: &[EventRow], now: i64) -> Daily {
     let recent: Vec<&EventRow> = events

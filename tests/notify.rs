@@ -1354,3 +1354,17 @@ fn snmptranslate_reads_the_mib_and_knows_every_notification() {
     let tree = translate(&["-Tp", "-IR", "certprobeMIB"]);
     assert_eq!(tree.matches("---N").count(), 11, "{tree}");
 }
+
+#[test]
+fn an_inventory_that_is_not_there_is_a_sentence_not_an_empty_fleet() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("hook.toml");
+    std::fs::write(&config, "[notify]\nhook = \"/bin/true\"\n").unwrap();
+    let db = dir.path().join("typo.sqlite");
+    let run = certprobe(&db, &["notify", "--config", config.to_str().unwrap()]);
+    assert_eq!(
+        (run.code, run.stderr),
+        (1, format!("certprobe: cannot open the inventory {}: there is no such file (run certprobe scan first)\n", db.display()))
+    );
+    assert!(!db.exists());
+}

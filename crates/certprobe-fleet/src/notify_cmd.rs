@@ -15,6 +15,8 @@ pub fn run(args: &NotifyArgs, db: &Path) -> Result<String, FleetError> {
         None => certprobe::clock::now_unix(),
         Some(text) => parse_now(text)?,
     };
+    // An inventory that is not there is a mistake (a wrong --db), not an empty fleet.
+    drop(SqliteStore::open_read_only(db).map_err(FleetError::Inventory)?);
     let mut store = SqliteStore::open(db).map_err(FleetError::Inventory)?;
     let setup = Setup {
         owners: &config.owners,

@@ -260,3 +260,149 @@ fn fingerprint(text: &str) -> Result<CertificateRule, String> {
 pub fn hex_of(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use certprobe_inventory::model::EndpointKey;
+
+    fn input(address: &str, sni: &str, protocol: &str) -> AlarmInput {
+        AlarmInput {
+            endpoint_id: 1,
+            endpoint: EndpointKey {
+                zone: "dmz".to_string(),
+                address: address.to_string(),
+                port: 8443,
+                sni: sni.to_string(),
+                protocol: protocol.to_string(),
+            },
+            job: "edge".to_string(),
+            state: 0,
+            tls_version: String::new(),
+            findings: Vec::new(),
+            certificate_id: 1,
+            sha256: [0xab; 32],
+            subject: "CN=Shop,O=Example Ltd".to_string(),
+            common_name: "shop.example.com".to_string(),
+            issuer: "CN=R11,O=Let's Encrypt".to_string(),
+            issuer_common_name: "R11".to_string(),
+            names: vec![
+                "shop.example.com".to_string(),
+                "www.shop.example.com".to_string(),
+            ],
+            serial: "01".to_string(),
+            not_before: 0,
+            not_after: 0,
+            key_type: "ECDSA".to_string(),
+            key_bits: 256,
+            signature: "ECDSA-SHA256".to_string(),
+            self_signed: false,
+        }
+    }
+
+    fn cert(rule: &str, i: &AlarmInput) -> Option<String> {
+        CertificateRule::parse(rule).unwrap().matches(i)
+    }
+
+    fn server(rule: &str, i: &AlarmInput) -> Option<String> {
+        ServerRule::parse(rule).unwrap().matches(i)
+    }
+
+    #[test]
+    fn certificate_rules_match_names_subjects_issuers_and_fingerprints() {
+        let i = input("192.0.2.7", "shop.example.com", "tls");
+        assert_eq!(
+            cert("*.SHOP.example.com", &i).as_deref(),
+            Some("name www.shop.example.com")
+        );
+        assert_eq!(
+            cert("name:shop.*", &i).as_deref(),
+            Some("name shop.example.com")
+        );
+        assert_eq!(
+            cert("subject:*O=Example Ltd*", &i).as_deref(),
+            Some("subject CN=Shop,O=Example Ltd")
+        );
+        assert_eq!(
+            cert("issuer:*Let's Encrypt*", &i).as_deref(),
+            Some("issuer CN=R11,O=Let's Encrypt")
+        );
+        assert_eq!(cert("issuer:r11", &i).as_deref(), Some("issuer R11"));
+        assert_eq!(
+            cert("sha256:AB:AB:ab:ab", &i).as_deref(),
+            Some("fingerprint ABABABABABABABAB")
+        );
+        assert_eq!(cert("sha256:abababac", &i), None);
+        assert_eq!(cert("*.other.example", &i), None);
+    }
+
+    #[test]
+    fn server_rules_match_ranges_hosts_jobs_zones_paths_and_ports() {
+        let i = input("192.0.2.7", "shop.example.com", "tls");
+        assert_eq!(
+            server("192.0.2.0/24", &i).as_deref(),
+            Some("address 192.0.2.7")
+        );
+        assert_eq!(
+            server("range:192.0.2.7", &i).as_deref(),
+            Some("address 192.0.2.7")
+        );
+        assert_eq!(server("192.0.3.0/24", &i), None);
+        assert_eq!(
+            server("shop.*", &i).as_deref(),
+            Some("host shop.example.com")
+        );
+        assert_eq!(server("job:ed*", &i).as_deref(), Some("job edge"));
+        assert_eq!(server("zone:dmz", &i).as_deref(), Some("zone dmz"));
+        assert_eq!(server("port:8443", &i).as_deref(), Some("port 8443"));
+        // A path rule is for audited files; `*` stays within a folder, `**` crosses them.
+        assert_eq!(server("path:/etc/**", &i), None);
+        let file = input("web01", "/etc/nginx/certs/shop.pem", "file");
+        assert_eq!(
+            server("path:/etc/**", &file).as_deref(),
+            Some("path /etc/nginx/certs/shop.pem")
+        );
+        assert_eq!(server("path:/etc/*.pem", &file), None);
+        assert_eq!(server("host:WEB0?", &file).as_deref(), Some("host web01"));
+        assert_eq!(server("port:8443", &file), None);
+        // IPv6 ranges have colons: they are ranges, not kinds.
+        let v6 = input("2001:db8::7", "", "tls");
+        assert_eq!(
+            server("2001:db8::/32", &v6).as_deref(),
+            Some("address 2001:db8::7")
+        );
+        assert_eq!(server("beef::/16", &v6), None);
+    }
+
+    #[test]
+    fn bad_rules_say_why_in_words() {
+        let refused = |r: &str| ServerRule::parse(r).unwrap_err();
+        assert_eq!(
+            refused("range:10.0.0.0/33"),
+            "'10.0.0.0/33' is not an address or a CIDR range"
+        );
+        assert_eq!(
+            refused("jobs:dmz"),
+            "'jobs:' is not a kind of server rule (range:, host:, job:, zone:, path:, port:)"
+        );
+        assert_eq!(refused("port:0"), "'0' is not a port");
+        assert_eq!(refused("host:"), "the pattern is empty");
+        assert_eq!(
+            refused("path:/etc/[ab"),
+            "'/etc/[ab' is not a glob: a '[' is not closed"
+        );
+        let refused = |r: &str| CertificateRule::parse(r).unwrap_err();
+        assert_eq!(
+            refused("sha256:xyz"),
+            "'xyz' is not a SHA-256 fingerprint (8 to 64 hex digits, colons allowed)"
+        );
+        assert_eq!(
+            refused("subjects:x"),
+            "'subjects:' is not a kind of certificate rule (sha256:, name:, subject:, issuer:)"
+        );
+        assert_eq!(
+            refused("name:{a,b"),
+            "'{a,b' is not a glob: a '{' is not closed"
+        );
+    }
+}

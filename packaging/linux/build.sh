@@ -167,6 +167,8 @@ stage_tree() {
         install -m 0644 "${lookups[@]}" "$root/usr/share/certprobe/prtg/"
     fi
     install -m 0644 README.md "$root/usr/share/doc/certprobe/README.md"
+    # The MIB of certprobe notify's traps, where Net-SNMP looks for MIBs.
+    install -D -m 0644 packaging/snmp/CERTPROBE-MIB.txt "$root/usr/share/snmp/mibs/CERTPROBE-MIB.txt"
     if [ ${#zabbix[@]} -gt 0 ]; then
         install -d -m 0755 "$root/usr/share/certprobe/zabbix"
         install -m 0644 "${zabbix[@]}" "$root/usr/share/certprobe/zabbix/"

@@ -181,7 +181,7 @@ else
 fi
 installed_units=()
 for u in "${units[@]}"; do installed_units+=("/lib/systemd/system/$u"); done
-for f in "${installed_units[@]}" /usr/lib/sysusers.d/certprobe.conf; do
+for f in "${installed_units[@]}" /usr/lib/sysusers.d/certprobe.conf /usr/share/snmp/mibs/CERTPROBE-MIB.txt; do
     if [ -f "$f" ] && [ "$(stat -c %a "$f")" = 644 ]; then
         pass "$f installed, mode 0644"
     else
@@ -465,7 +465,7 @@ if [ -f "$rpm" ] && rpm -qlp "$rpm" >"$work/rpm-files" 2>"$work/rpm-ql.log"; the
     for p in "${documented[@]}" "${subcommand_pages[@]}"; do expected+=("/usr/share/man/man1/$p.1.gz"); done
     for p in "${documented[@]}"; do expected+=("/usr/share/bash-completion/completions/$p"); done
     for u in "${units[@]}"; do expected+=("/usr/lib/systemd/system/$u"); done
-    expected+=(/usr/lib/sysusers.d/certprobe.conf /etc/certprobe/certprobe.toml /var/lib/certprobe)
+    expected+=(/usr/lib/sysusers.d/certprobe.conf /etc/certprobe/certprobe.toml /var/lib/certprobe /usr/share/snmp/mibs/CERTPROBE-MIB.txt)
     for f in "${expected[@]}"; do
         if grep -qxF "$f" "$work/rpm-files"; then
             pass "rpm -qlp lists $f"

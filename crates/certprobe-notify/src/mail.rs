@@ -192,7 +192,7 @@ fn smtp_error(e: &lettre::transport::smtp::Error) -> MailError {
             MailError::Connection("it sent a reply that is not SMTP".to_string())
         }
     } else if matches!(
-        io_kind(e),
+        io_inside(e).map(std::io::Error::kind),
         Some(std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock)
     ) {
         MailError::Timeout
@@ -201,12 +201,12 @@ fn smtp_error(e: &lettre::transport::smtp::Error) -> MailError {
     }
 }
 
-/// The kind of the I/O error inside, if there is one.
-fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+/// The I/O error inside `e`, if there is one.
+fn io_inside<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::Error> {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(s) = source {
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
-            return Some(io.kind());
+            return Some(io);
         }
         source = s.source();
     }
@@ -265,24 +265,18 @@ fn rustls_words(e: &rustls::Error) -> String {
 
 /// A connection failure from the I/O error inside, in words.
 fn io_words(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(s) = source {
-        if let Some(io) = s.downcast_ref::<std::io::Error>() {
-            return match io.kind() {
-                std::io::ErrorKind::ConnectionRefused => "the connection was refused".to_string(),
-                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted => {
-                    "the server dropped the connection".to_string()
-                }
-                std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::BrokenPipe => {
-                    "the server dropped the connection".to_string()
-                }
-                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
-                    "it did not answer in time".to_string()
-                }
-                _ => certprobe::text::visible(&io.to_string()),
-            };
-        }
-        source = s.source();
+    if let Some(io) = io_inside(e) {
+        return match io.kind() {
+            std::io::ErrorKind::ConnectionRefused => "the connection was refused".to_string(),
+            std::io::ErrorKind::ConnectionReset
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::UnexpectedEof
+            | std::io::ErrorKind::BrokenPipe => "the server dropped the connection".to_string(),
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
+                "it did not answer in time".to_string()
+            }
+            _ => certprobe::text::visible(&io.to_string()),
+        };
     }
     let text = e.to_string();
     if text.contains("failed to lookup address") || text.contains("resolve") {

@@ -134,11 +134,8 @@ impl EventView {
     }
 }
 
-/// `2027-01-04`.
-pub fn date(unix: i64) -> String {
-    let full = certprobe::clock::format_utc(unix);
-    full.get(..10).unwrap_or(&full).to_string()
-}
+/// `2027-01-04`: the notices' date, so that a report and an email agree.
+pub use certprobe_notify::plan::date;
 
 /// The counts of `tiers` (least severe first in `AlarmTier::ALL`), worst first.
 pub fn tier_counts(count: impl Fn(AlarmTier) -> usize) -> Vec<Count> {

@@ -542,15 +542,7 @@ pub fn run_daemon(
                 after,
             }) => {
                 running.remove(&index);
-                let job = jobs[index].job.name.clone();
-                log(&DaemonEvent::Ran {
-                    job: job.clone(),
-                    due,
-                    result,
-                });
-                if let Some(result) = after {
-                    log(&DaemonEvent::After { job, result });
-                }
+                log_finished(&jobs[index].job.name, due, result, after, log);
             }
             Ok(Message::Signal(name)) => {
                 signal = name;
@@ -575,15 +567,7 @@ pub fn run_daemon(
                 after,
             }) => {
                 running.remove(&index);
-                let job = jobs[index].job.name.clone();
-                log(&DaemonEvent::Ran {
-                    job: job.clone(),
-                    due,
-                    result,
-                });
-                if let Some(result) = after {
-                    log(&DaemonEvent::After { job, result });
-                }
+                log_finished(&jobs[index].job.name, due, result, after, log);
             }
             Ok(Message::Signal(_)) => {}
             Err(_) => break,
@@ -591,6 +575,27 @@ pub fn run_daemon(
     }
     log(&DaemonEvent::Stopped);
     Ok(())
+}
+
+/// The log lines of a run that ended: the run's, then what ran after it.
+fn log_finished(
+    job: &str,
+    due: Option<DateTime<Local>>,
+    result: Result<ScanReport, RunError>,
+    after: Option<Result<String, String>>,
+    log: &mut dyn FnMut(&DaemonEvent),
+) {
+    log(&DaemonEvent::Ran {
+        job: job.to_string(),
+        due,
+        result,
+    });
+    if let Some(result) = after {
+        log(&DaemonEvent::After {
+            job: job.to_string(),
+            result,
+        });
+    }
 }
 
 /// SIGTERM (what systemd sends) and SIGINT set `stop` and wake the loop. They are watched

@@ -9,8 +9,9 @@ days, each on two endpoints). Against it, in one run:
     (planning and the outbox only) and with one SNMP v2c receiver on a closed loopback port
     (the sending as well: a trap is one UDP datagram);
   - `certprobe report --only NAME` for each report;
-  - `certprobe serve`: each page's first request (the inventory judged) and the median of the
-    next ones (judged already, as long as the inventory does not change).
+  - `certprobe serve`: the time to its first page (the first judgement), each page's median,
+    and after a change (a certificate audited) the next pages (made from the previous
+    judgement while the new one is made) and how long until the change shows.
 Prints wall times, ratios to the baseline, and peak RSS (GNU time). Timings are reported,
 never asserted.
 
@@ -108,23 +109,58 @@ def main():
         wall, _ = timed(argv, runs)
         line("report (all seven, 19 files)", wall, argv)
 
+        started = time.perf_counter()
         server = subprocess.Popen([CERTPROBE, "--db", work, "serve", "--listen", "127.0.0.1:0", "--config", traps],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         address = server.stderr.readline().split("http://")[1].split("/")[0]
+
+        def get(path):
+            began = time.perf_counter()
+            with urllib.request.urlopen(f"http://{address}{path}") as answer:
+                body = answer.read()
+            return time.perf_counter() - began, body
+
         try:
+            get("/")
+            print(f"  serve: started and first judgement done after {(time.perf_counter() - started) * 1000:.0f} ms")
             for path in ("/", "/daily", "/weekly", "/compliance", "/timeline", "/alarms", "/certificates",
-                         "/certificates?q=host4242", "/endpoints?q=10.1.2."):
-                url = f"http://{address}{path}"
+                         "/certificates?q=host4242", "/endpoints", "/endpoints?q=10.1.2."):
                 walls = []
-                for _ in range(runs + 1):
-                    started = time.perf_counter()
-                    with urllib.request.urlopen(url) as answer:
-                        size = len(answer.read())
-                    walls.append(time.perf_counter() - started)
-                print(f"  serve {path:30} first {walls[0] * 1000:7.0f} ms, then median {statistics.median(walls[1:]) * 1000:6.1f} ms ({size / 1024:.0f} KiB)")
+                for _ in range(runs):
+                    wall, body = get(path)
+                    walls.append(wall)
+                print(f"  serve {path:30} median {statistics.median(walls) * 1000:6.1f} ms, "
+                      f"slowest {max(walls) * 1000:6.1f} ms ({len(body) / 1024:.0f} KiB)")
+            # A change: one more certificate audited from a file. The next page is made at once
+            # from the previous judgement while the new one is made; then the change shows.
+            pem = f"{d}/fresh/fresh.pem"
+            os.makedirs(os.path.dirname(pem))
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                            "-nodes", "-keyout", f"{d}/fresh.key", "-out", pem, "-days", "20",
+                            "-subj", "/CN=fresh.bench.example"], check=True, capture_output=True)
+            subprocess.run([CERTPROBE, "--db", work, "audit", os.path.dirname(pem), "--job", "fresh",
+                            "--no-revocation"], capture_output=True)
+            changed = time.perf_counter()
+            after = [get("/")[0] for _ in range(3)]
+            while b"1 of" not in get("/certificates?q=fresh.bench.example")[1]:
+                if time.perf_counter() - changed > 60:
+                    raise SystemExit("the audited certificate did not show within 60 s")
+                time.sleep(0.05)
+            print(f"  serve / after a change: {', '.join(f'{w * 1000:.0f}' for w in after)} ms; "
+                  f"the change shows after {(time.perf_counter() - changed) * 1000:.0f} ms")
+            print(f"  serve peak RSS {rss_of(server.pid):.0f} MiB")
         finally:
             server.terminate()
             server.wait()
+
+
+def rss_of(pid):
+    """The peak RSS (MiB) of a running process."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
 if __name__ == "__main__":

@@ -116,18 +116,18 @@ impl CertificateRule {
     pub fn matches(&self, input: &AlarmInput) -> Option<Matched> {
         match self {
             CertificateRule::Fingerprint(hex) => {
-                let have = hex_of(&input.sha256);
+                let have = hex_of(&input.leaf.sha256);
                 have.starts_with(hex.as_str())
                     .then(|| format!("fingerprint {}", &have[..hex.len().max(16)]))
             }
-            CertificateRule::Name(p) => std::iter::once(&input.common_name)
-                .chain(&input.names)
+            CertificateRule::Name(p) => std::iter::once(&input.leaf.common_name)
+                .chain(&input.leaf.names)
                 .find(|n| !n.is_empty() && p.matches(n))
                 .map(|n| format!("name {n}")),
             CertificateRule::Subject(p) => p
-                .matches(&input.subject)
-                .then(|| format!("subject {}", input.subject)),
-            CertificateRule::Issuer(p) => [&input.issuer, &input.issuer_common_name]
+                .matches(&input.leaf.subject)
+                .then(|| format!("subject {}", input.leaf.subject)),
+            CertificateRule::Issuer(p) => [&input.leaf.issuer, &input.leaf.issuer_common_name]
                 .into_iter()
                 .find(|n| !n.is_empty() && p.matches(n))
                 .map(|n| format!("issuer {n}")),
@@ -265,6 +265,8 @@ pub fn hex_of(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
     use certprobe_inventory::model::EndpointKey;
+    use certprobe_inventory::notification::LeafFacts;
+    use std::sync::Arc;
 
     fn input(address: &str, sni: &str, protocol: &str) -> AlarmInput {
         AlarmInput {
@@ -281,22 +283,24 @@ mod tests {
             tls_version: String::new(),
             findings: Vec::new(),
             certificate_id: 1,
-            sha256: [0xab; 32],
-            subject: "CN=Shop,O=Example Ltd".to_string(),
-            common_name: "shop.example.com".to_string(),
-            issuer: "CN=R11,O=Let's Encrypt".to_string(),
-            issuer_common_name: "R11".to_string(),
-            names: vec![
-                "shop.example.com".to_string(),
-                "www.shop.example.com".to_string(),
-            ],
-            serial: "01".to_string(),
-            not_before: 0,
-            not_after: 0,
-            key_type: "ECDSA".to_string(),
-            key_bits: 256,
-            signature: "ECDSA-SHA256".to_string(),
-            self_signed: false,
+            leaf: Arc::new(LeafFacts {
+                sha256: [0xab; 32],
+                subject: "CN=Shop,O=Example Ltd".to_string(),
+                common_name: "shop.example.com".to_string(),
+                issuer: "CN=R11,O=Let's Encrypt".to_string(),
+                issuer_common_name: "R11".to_string(),
+                names: vec![
+                    "shop.example.com".to_string(),
+                    "www.shop.example.com".to_string(),
+                ],
+                serial: "01".to_string(),
+                not_before: 0,
+                not_after: 0,
+                key_type: "ECDSA".to_string(),
+                key_bits: 256,
+                signature: "ECDSA-SHA256".to_string(),
+                self_signed: false,
+            }),
         }
     }
 

@@ -116,10 +116,10 @@ pub fn alarms_of(input: &AlarmInput, thresholds: &Thresholds) -> Vec<SecurityAla
     };
     let not_ok = |state: &str| state == "WARNING" || state == "CRITICAL";
     let mut alarms = Vec::new();
-    if is_weak_key(&input.key_type, input.key_bits, thresholds) {
+    if is_weak_key(&input.leaf.key_type, input.leaf.key_bits, thresholds) {
         alarms.push(SecurityAlarm::WeakKey);
     }
-    if is_weak_signature(&input.signature) {
+    if is_weak_signature(&input.leaf.signature) {
         alarms.push(SecurityAlarm::WeakSignature);
     }
     if is_old_tls(&input.tls_version) {

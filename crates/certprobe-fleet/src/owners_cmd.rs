@@ -71,7 +71,7 @@ impl Needle {
 
     fn matches(&self, input: &AlarmInput) -> bool {
         match self {
-            Needle::Fingerprint(prefix) => hex_of(&input.sha256).starts_with(prefix.as_str()),
+            Needle::Fingerprint(prefix) => hex_of(&input.leaf.sha256).starts_with(prefix.as_str()),
             Needle::Endpoint(label) => {
                 let mine = input.endpoint.label();
                 // `192.0.2.7:443` names every SNI name and protocol there.
@@ -90,21 +90,21 @@ fn explain(
     out: &mut String,
 ) {
     let owners = &config.owners;
-    let tier = config.thresholds.tier(input.not_after, now);
+    let tier = config.thresholds.tier(input.leaf.not_after, now);
     let alarms: Vec<&str> = alarms_of(input, &config.thresholds)
         .iter()
         .map(|a| a.describe())
         .collect();
-    let subject = if input.common_name.is_empty() {
-        &input.subject
+    let subject = if input.leaf.common_name.is_empty() {
+        &input.leaf.subject
     } else {
-        &input.common_name
+        &input.leaf.common_name
     };
     let _ = writeln!(
         out,
         "{} serves {subject} (SHA-256 {}), tier {}, {}",
         input.endpoint.label(),
-        &colon_hex(&input.sha256)[..23],
+        &colon_hex(&input.leaf.sha256)[..23],
         tier.name(),
         if alarms.is_empty() {
             "no security alarm".to_string()

@@ -56,7 +56,21 @@ pub fn report_set<S: Store + ?Sized>(
     only: &[Report],
 ) -> Result<ReportSet, certprobe_inventory::InventoryError> {
     let want = |r: Report| only.is_empty() || only.contains(&r);
-    let snapshot = Snapshot::load(store, &config.owners, &config.thresholds, now)?;
+    let judged = [
+        Report::Dashboard,
+        Report::Certificates,
+        Report::Daily,
+        Report::Compliance,
+        Report::Timeline,
+    ];
+    let snapshot = if judged.into_iter().any(want) {
+        Snapshot::load(store, &config.owners, &config.thresholds, now)?
+    } else {
+        Snapshot {
+            now,
+            deployed: Vec::new(),
+        }
+    };
     let events = if want(Report::Daily) || want(Report::Weekly) {
         store.events_since(now - WEEK, 1_000_000)?
     } else {
@@ -78,6 +92,7 @@ pub fn report_set<S: Store + ?Sized>(
         &events,
         &spans,
         &deliveries,
+        only,
     ))
 }
 

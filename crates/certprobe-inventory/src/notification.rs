@@ -4,24 +4,11 @@
 
 use crate::model::{EndpointKey, StoredFinding};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
-/// An endpoint and the leaf it serves now, with every fact an alarm or an owner rule reads.
+/// A deployed leaf's facts, read once however many endpoints serve it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct AlarmInput {
-    /// The endpoint's row id.
-    pub endpoint_id: i64,
-    /// Where: zone, address (or the host of a file), port, SNI name (or the path), protocol.
-    pub endpoint: EndpointKey,
-    /// The job that found it.
-    pub job: String,
-    /// The endpoint's state at its latest scan (0-3).
-    pub state: u8,
-    /// The TLS version negotiated at the latest scan; empty when unknown or a file.
-    pub tls_version: String,
-    /// The findings of the latest scan.
-    pub findings: Vec<StoredFinding>,
-    /// The leaf's row id.
-    pub certificate_id: i64,
+pub struct LeafFacts {
     /// The leaf's SHA-256.
     pub sha256: [u8; 32],
     /// Subject DN.
@@ -48,6 +35,27 @@ pub struct AlarmInput {
     pub signature: String,
     /// Whether it is self-signed.
     pub self_signed: bool,
+}
+
+/// An endpoint and the leaf it serves now, with every fact an alarm or an owner rule reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlarmInput {
+    /// The endpoint's row id.
+    pub endpoint_id: i64,
+    /// Where: zone, address (or the host of a file), port, SNI name (or the path), protocol.
+    pub endpoint: EndpointKey,
+    /// The job that found it.
+    pub job: String,
+    /// The endpoint's state at its latest scan (0-3).
+    pub state: u8,
+    /// The TLS version negotiated at the latest scan; empty when unknown or a file.
+    pub tls_version: String,
+    /// The findings of the latest scan.
+    pub findings: Vec<StoredFinding>,
+    /// The leaf's row id.
+    pub certificate_id: i64,
+    /// The leaf's facts, shared by every endpoint serving it.
+    pub leaf: Arc<LeafFacts>,
 }
 
 /// What one owner was last told about one certificate at one endpoint. Only what was told

@@ -44,7 +44,7 @@ pub fn plan(
     let mut plan = Plan::default();
     for input in inputs {
         serving.insert(input.endpoint_id, input);
-        let tier = thresholds.tier(input.not_after, now);
+        let tier = thresholds.tier(input.leaf.not_after, now);
         let alarms = alarms_of(input, thresholds);
         let resolution = owners.resolve(input);
         for owner in owners.notified(&resolution) {
@@ -89,7 +89,7 @@ pub fn plan(
         match serving.get(&r.state.endpoint_id) {
             // Another certificate there, owned by someone else now: still news to this owner.
             Some(input) if input.certificate_id != r.state.certificate_id => {
-                let tier = thresholds.tier(input.not_after, now);
+                let tier = thresholds.tier(input.leaf.not_after, now);
                 let alarms = alarms_of(input, thresholds);
                 plan.notices.push(renewed(r, input, tier, &alarms, now));
             }
@@ -210,7 +210,7 @@ impl<'a> Fresh<'a> {
                 format!(
                     "{}: {} at {}",
                     self.tier.name(),
-                    expiry(input.not_after, self.now, &notice.subject),
+                    expiry(input.leaf.not_after, self.now, &notice.subject),
                     notice.endpoint
                 )
             }
@@ -254,11 +254,11 @@ fn base(
         owner: owner.to_string(),
         endpoint: input.endpoint.label(),
         job: input.job.clone(),
-        sha256: colon_hex(&input.sha256),
-        subject: or(&input.common_name, &input.subject),
-        issuer: or(&input.issuer_common_name, &input.issuer),
-        not_after: input.not_after,
-        days_left: days_left(input.not_after, now),
+        sha256: colon_hex(&input.leaf.sha256),
+        subject: or(&input.leaf.common_name, &input.leaf.subject),
+        issuer: or(&input.leaf.issuer_common_name, &input.leaf.issuer),
+        not_after: input.leaf.not_after,
+        days_left: days_left(input.leaf.not_after, now),
         tier,
         previous_tier: AlarmTier::Ok,
         alarm: None,
@@ -283,7 +283,7 @@ fn renewed(
         "Renewed: {} now serves {} until {} (tier {}), instead of {}",
         notice.endpoint,
         notice.subject,
-        date(input.not_after),
+        date(input.leaf.not_after),
         tier.name(),
         old.subject
     );

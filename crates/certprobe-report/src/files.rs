@@ -107,23 +107,55 @@ impl fmt::Display for WriteError {
 impl std::error::Error for WriteError {}
 
 impl ReportSet {
-    /// The reports of a snapshot, with the events of the last week, every leaf span and the
-    /// notification log.
+    /// The reports `wanted` (all when empty) of a snapshot, with the events of the last
+    /// week, every leaf span and the notification log; the others are left empty (a report
+    /// of 100,000 endpoints is made only when it is written or served).
     pub fn new(
         snapshot: &Snapshot,
         thresholds: &certprobe_alarm::Thresholds,
         events: &[certprobe_inventory::query::EventRow],
         spans: &[certprobe_inventory::query::LeafSpan],
         deliveries: &[certprobe_inventory::notification::Delivery],
+        wanted: &[Report],
     ) -> ReportSet {
-        let dashboard = reports::dashboard(snapshot);
+        let want = |r: Report| wanted.is_empty() || wanted.contains(&r);
+        // The daily report shows the dashboard's counts.
+        let dashboard = if want(Report::Dashboard) || want(Report::Daily) {
+            reports::dashboard(snapshot)
+        } else {
+            Dashboard::default()
+        };
         ReportSet {
-            daily: reports::daily(&dashboard, events, snapshot.now),
-            weekly: reports::weekly(spans, events, thresholds, snapshot.now),
-            compliance: reports::compliance(snapshot, thresholds),
-            timeline: reports::timeline(snapshot),
-            alarms: reports::alarms(deliveries, snapshot.now),
-            certificates: reports::certificate_rows(snapshot),
+            daily: if want(Report::Daily) {
+                reports::daily(&dashboard, events, snapshot.now)
+            } else {
+                Daily::default()
+            },
+            weekly: if want(Report::Weekly) {
+                reports::weekly(spans, events, thresholds, snapshot.now)
+            } else {
+                Weekly::default()
+            },
+            compliance: if want(Report::Compliance) {
+                reports::compliance(snapshot, thresholds)
+            } else {
+                Compliance::default()
+            },
+            timeline: if want(Report::Timeline) {
+                reports::timeline(snapshot)
+            } else {
+                Timeline::default()
+            },
+            alarms: if want(Report::Alarms) {
+                reports::alarms(deliveries, snapshot.now)
+            } else {
+                Alarms::default()
+            },
+            certificates: if want(Report::Certificates) {
+                reports::certificate_rows(snapshot)
+            } else {
+                Vec::new()
+            },
             dashboard,
         }
     }

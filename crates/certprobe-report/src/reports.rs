@@ -63,16 +63,33 @@ fn by_certificate(snapshot: &Snapshot) -> Vec<Vec<&Judged>> {
 
 /// Every deployed certificate as a row, soonest expiry first.
 pub fn certificate_rows(snapshot: &Snapshot) -> Vec<CertRow> {
-    let mut rows: Vec<CertRow> = by_certificate(snapshot)
+    soonest(snapshot, usize::MAX)
+}
+
+/// The `most` deployed certificates that end soonest, as rows, soonest first (ties by
+/// name): only those become rows, so the dashboard's ten cost ten rows, not one per
+/// certificate.
+pub fn soonest(snapshot: &Snapshot, most: usize) -> Vec<CertRow> {
+    let mut groups = by_certificate(snapshot);
+    let key = |g: &Vec<&Judged>| {
+        let i = &g[0].input;
+        let name = if i.leaf.common_name.is_empty() {
+            &i.leaf.subject
+        } else {
+            &i.leaf.common_name
+        };
+        (i.leaf.not_after, name.clone())
+    };
+    let mut keyed: Vec<_> = groups.drain(..).map(|g| (key(&g), g)).collect();
+    if most < keyed.len() {
+        keyed.select_nth_unstable_by(most, |a, b| a.0.cmp(&b.0));
+        keyed.truncate(most);
+    }
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed
         .iter()
-        .map(|g| CertRow::of(g, snapshot.now))
-        .collect();
-    rows.sort_by(|a, b| {
-        a.not_after
-            .cmp(&b.not_after)
-            .then_with(|| a.subject.cmp(&b.subject))
-    });
-    rows
+        .map(|(_, g)| CertRow::of(g, snapshot.now))
+        .collect()
 }
 
 /// An owner's certificates by tier, and its security alarms.
@@ -87,7 +104,7 @@ pub struct OwnerLine {
 }
 
 /// The dashboard.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Dashboard {
     /// When it was made.
     pub generated: String,
@@ -137,15 +154,18 @@ pub fn dashboard(snapshot: &Snapshot) -> Dashboard {
     for c in &certs {
         let i = &c.input;
         *tier_of.entry(c.tier).or_default() += 1;
-        *ca.entry(crate::snapshot::name_of(&i.issuer_common_name, &i.issuer))
-            .or_default() += 1;
+        *ca.entry(crate::snapshot::name_of(
+            &i.leaf.issuer_common_name,
+            &i.leaf.issuer,
+        ))
+        .or_default() += 1;
         *duration
-            .entry(duration_bucket((i.not_after - i.not_before) / DAY).to_string())
+            .entry(duration_bucket((i.leaf.not_after - i.leaf.not_before) / DAY).to_string())
             .or_default() += 1;
         *keys
-            .entry(format!("{} {}", i.key_type, i.key_bits))
+            .entry(format!("{} {}", i.leaf.key_type, i.leaf.key_bits))
             .or_default() += 1;
-        *signatures.entry(i.signature.clone()).or_default() += 1;
+        *signatures.entry(i.leaf.signature.clone()).or_default() += 1;
     }
     let mut states = [0usize; 4];
     let mut alarms: HashMap<SecurityAlarm, usize> = HashMap::new();
@@ -162,7 +182,6 @@ pub fn dashboard(snapshot: &Snapshot) -> Dashboard {
         }
     }
     let state_colours = ["#1a7f37", "#bc4c00", "#cf222e", "#6e7781"];
-    let rows = certificate_rows(snapshot);
     Dashboard {
         generated: certprobe::clock::format_utc(snapshot.now),
         certificates: certs.len(),
@@ -215,12 +234,12 @@ pub fn dashboard(snapshot: &Snapshot) -> Dashboard {
                 alarms,
             })
             .collect(),
-        soonest: rows.into_iter().take(10).collect(),
+        soonest: soonest(snapshot, 10),
     }
 }
 
 /// Daily status: tiers and states now, and what changed in the last day.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Daily {
     /// When it was made.
     pub generated: String,
@@ -283,7 +302,7 @@ pub struct TrendDay {
 }
 
 /// Weekly trend: the last seven days' events and tiers.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Weekly {
     /// When it was made.
     pub generated: String,
@@ -348,17 +367,17 @@ pub const CHECKS: [(&str, &str); 7] = [
 fn failed_checks(j: &Judged, thresholds: &Thresholds) -> Vec<usize> {
     let i = &j.input;
     let rsa = matches!(
-        i.key_type.to_ascii_uppercase().as_str(),
+        i.leaf.key_type.to_ascii_uppercase().as_str(),
         "RSA" | "DSA" | "RSA-PSS"
-    ) && i.key_bits < thresholds.min_rsa_bits;
+    ) && i.leaf.key_bits < thresholds.min_rsa_bits;
     let flags = [
         rsa,
-        is_weak_signature(&i.signature),
+        is_weak_signature(&i.leaf.signature),
         is_old_tls(&i.tls_version),
-        i.self_signed,
+        i.leaf.self_signed,
         j.alarms.contains(&SecurityAlarm::Untrusted),
         j.alarms.contains(&SecurityAlarm::NameMismatch),
-        i.not_after - i.not_before > 398 * DAY,
+        i.leaf.not_after - i.leaf.not_before > 398 * DAY,
     ];
     flags
         .iter()
@@ -399,7 +418,7 @@ pub struct OwnerChecks {
 }
 
 /// Monthly compliance: what fails the policy, per check and per owner.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Compliance {
     /// When it was made.
     pub generated: String,
@@ -431,17 +450,17 @@ pub fn compliance(snapshot: &Snapshot, thresholds: &Thresholds) -> Compliance {
         for n in failed {
             per_check[n] += 1;
             let detail = match n {
-                0 => format!("{} {}", i.key_type, i.key_bits),
-                1 => i.signature.clone(),
+                0 => format!("{} {}", i.leaf.key_type, i.leaf.key_bits),
+                1 => i.leaf.signature.clone(),
                 2 => i.tls_version.clone(),
-                6 => format!("{} days", (i.not_after - i.not_before) / DAY),
+                6 => format!("{} days", (i.leaf.not_after - i.leaf.not_before) / DAY),
                 _ => String::new(),
             };
             violations.push(Violation {
                 check: CHECKS[n].0.to_string(),
                 label: CHECKS[n].1.to_string(),
-                subject: crate::snapshot::name_of(&i.common_name, &i.subject),
-                id: crate::snapshot::hex_id(&i.sha256),
+                subject: crate::snapshot::name_of(&i.leaf.common_name, &i.leaf.subject),
+                id: crate::snapshot::hex_id(&i.leaf.sha256),
                 endpoint: i.endpoint.label(),
                 owners: j.owners.join(", "),
                 detail,
@@ -489,7 +508,7 @@ pub struct OwnerMonths {
 }
 
 /// The expiry timeline: twelve months of expiries per owner.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Timeline {
     /// When it was made.
     pub generated: String,
@@ -530,7 +549,7 @@ pub fn timeline(snapshot: &Snapshot) -> Timeline {
     let mut owners: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut seen = std::collections::HashSet::new();
     for j in &snapshot.deployed {
-        let Some(n) = slot(j.input.not_after) else {
+        let Some(n) = slot(j.input.leaf.not_after) else {
             continue;
         };
         for o in &j.owners {
@@ -588,7 +607,7 @@ pub struct NoticeRow {
 }
 
 /// The alarm history: the notices of the notification log, newest first.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Alarms {
     /// When it was made.
     pub generated: String,

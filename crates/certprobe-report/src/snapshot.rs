@@ -42,7 +42,7 @@ impl Snapshot {
             .map(|input| {
                 let resolution = owners.resolve(&input);
                 Judged {
-                    tier: thresholds.tier(input.not_after, now),
+                    tier: thresholds.tier(input.leaf.not_after, now),
                     alarms: alarms_of(&input, thresholds),
                     owners: owners
                         .notified(&resolution)

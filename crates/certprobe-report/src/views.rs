@@ -77,20 +77,20 @@ impl CertRow {
         owners.sort();
         owners.dedup();
         CertRow {
-            sha256: colon_hex(&i.sha256),
-            id: hex_id(&i.sha256),
-            subject: name_of(&i.common_name, &i.subject),
-            issuer: name_of(&i.issuer_common_name, &i.issuer),
-            names: i.names.clone(),
-            not_after: i.not_after,
-            not_after_date: date(i.not_after),
-            days_left: certprobe_alarm::tier::days_left(i.not_after, now),
+            sha256: colon_hex(&i.leaf.sha256),
+            id: hex_id(&i.leaf.sha256),
+            subject: name_of(&i.leaf.common_name, &i.leaf.subject),
+            issuer: name_of(&i.leaf.issuer_common_name, &i.leaf.issuer),
+            names: i.leaf.names.clone(),
+            not_after: i.leaf.not_after,
+            not_after_date: date(i.leaf.not_after),
+            days_left: certprobe_alarm::tier::days_left(i.leaf.not_after, now),
             tier: first.tier.id().to_string(),
             tier_label: first.tier.name().to_string(),
             colour: tier_colour(first.tier).to_string(),
             alarms: worst_alarms,
-            key: format!("{} {}", i.key_type, i.key_bits),
-            signature: i.signature.clone(),
+            key: format!("{} {}", i.leaf.key_type, i.leaf.key_bits),
+            signature: i.leaf.signature.clone(),
             endpoints: deployments
                 .iter()
                 .map(|d| d.input.endpoint.label())
@@ -128,7 +128,12 @@ impl EventView {
             endpoint: e.endpoint.clone(),
             kind: e.kind.clone(),
             sha256: e.sha256.clone(),
-            id: e.sha256.replace(':', "").to_lowercase(),
+            id: e
+                .sha256
+                .chars()
+                .filter(|c| *c != ':')
+                .map(|c| c.to_ascii_lowercase())
+                .collect(),
             detail: e.detail.clone(),
         }
     }

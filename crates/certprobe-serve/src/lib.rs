@@ -1,13 +1,15 @@
 //! `certprobe serve`: the reports' pages over HTTP, read-only and live. Every request asks
 //! the inventory whether it changed since the last one (SQLite's data version, one cheap
-//! statement); the judged snapshot is made again only when it did, so a page over 100,000
-//! endpoints is rendered from memory while nothing changes.
+//! statement); when it did, the inventory is judged again on a thread of its own, and the
+//! page waits a moment for it before it is made from the previous judgement. A page over
+//! 100,000 endpoints is rendered from memory.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod auth;
 mod pages;
+mod search;
 mod state;
 
 pub use auth::Credentials;
@@ -80,7 +82,7 @@ pub fn serve(
         .enable_all()
         .build()
         .map_err(|e| ServeError::Runtime(e.to_string()))?;
-    let shared = Arc::new(state::Shared::open(setup).map_err(ServeError::Inventory)?);
+    let shared = state::Shared::open(setup).map_err(ServeError::Inventory)?;
     runtime.block_on(async move {
         let listener =
             tokio::net::TcpListener::bind(listen)

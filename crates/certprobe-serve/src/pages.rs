@@ -1,6 +1,7 @@
 //! The handlers: each reads the current reports (on a blocking thread: SQLite) and renders
 //! its page; lists filter by `?q=`.
 
+use crate::search::matching;
 use crate::state::{Data, Shared};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -119,26 +120,14 @@ pub async fn alarms(State(state): State<Arc<Shared>>) -> Response {
     .await
 }
 
-/// The search words, lower-cased; all must be found.
+/// The query as typed (at most 200 characters), and its words.
 fn words(query: &HashMap<String, String>) -> (String, Vec<String>) {
     let q: String = query
         .get("q")
         .map(|q| q.trim().chars().take(200).collect())
         .unwrap_or_default();
-    let words = q
-        .to_lowercase()
-        .split_whitespace()
-        .map(str::to_string)
-        .collect();
+    let words = crate::search::words(&q);
     (q, words)
-}
-
-fn matches(haystack: &[&str], words: &[String]) -> bool {
-    words.iter().all(|w| {
-        haystack
-            .iter()
-            .any(|h| h.to_lowercase().contains(w.as_str()))
-    })
 }
 
 /// `/certificates?q=`
@@ -149,25 +138,12 @@ pub async fn certificates(
     page(state, move |s, d| {
         let (q, words) = words(&query);
         let all = &d.reports.certificates;
-        let found: Vec<&CertRow> = all
+        let found: Vec<usize> = matching(&d.search.certificates, &words).collect();
+        let shown: Vec<CertRow> = found
             .iter()
-            .filter(|c| {
-                let mut hay: Vec<&str> = vec![
-                    &c.subject,
-                    &c.issuer,
-                    &c.sha256,
-                    &c.id,
-                    &c.tier_label,
-                    &c.key,
-                ];
-                hay.extend(c.names.iter().map(String::as_str));
-                hay.extend(c.owners.iter().map(String::as_str));
-                hay.extend(c.endpoints.iter().map(String::as_str));
-                hay.extend(c.alarms.iter().map(String::as_str));
-                matches(&hay, &words)
-            })
+            .take(MAX_ROWS)
+            .map(|n| all[*n].clone())
             .collect();
-        let shown: Vec<CertRow> = found.iter().take(MAX_ROWS).map(|c| (*c).clone()).collect();
         ok(s.pages.certificates(
             &shown,
             &q,
@@ -202,40 +178,34 @@ pub async fn endpoints(
     page(state, move |s, d| {
         let (q, words) = words(&query);
         let all = &d.snapshot.deployed;
-        let mut found = Vec::new();
-        for j in all {
-            let label = j.input.endpoint.label();
-            let subject =
-                certprobe_report::snapshot::name_of(&j.input.common_name, &j.input.subject);
-            let hay = [
-                label.as_str(),
-                subject.as_str(),
-                j.input.job.as_str(),
-                j.input.endpoint.zone.as_str(),
-            ];
-            if !matches(&hay, &words) && !j.owners.iter().any(|o| matches(&[o.as_str()], &words)) {
-                continue;
-            }
-            found.push(EndpointView {
-                endpoint: label,
-                state: certprobe_inventory::model::state_name(j.input.state),
-                tier_label: j.tier.name().to_string(),
-                colour: certprobe_report::views::tier_colour(j.tier).to_string(),
-                subject,
-                id: certprobe_report::snapshot::hex_id(&j.input.sha256),
-                alarms: j.alarms.iter().map(|a| a.describe().to_string()).collect(),
-                not_after_date: certprobe_report::views::date(j.input.not_after),
-                job: j.input.job.clone(),
-                owners: j.owners.clone(),
-            });
-        }
-        let matched = found.len();
-        found.truncate(MAX_ROWS);
+        let found: Vec<usize> = matching(&d.search.endpoints, &words).collect();
+        let shown: Vec<EndpointView> = found
+            .iter()
+            .take(MAX_ROWS)
+            .map(|n| {
+                let j = &all[*n];
+                EndpointView {
+                    endpoint: j.input.endpoint.label(),
+                    state: certprobe_inventory::model::state_name(j.input.state),
+                    tier_label: j.tier.name().to_string(),
+                    colour: certprobe_report::views::tier_colour(j.tier).to_string(),
+                    subject: certprobe_report::snapshot::name_of(
+                        &j.input.leaf.common_name,
+                        &j.input.leaf.subject,
+                    ),
+                    id: certprobe_report::snapshot::hex_id(&j.input.leaf.sha256),
+                    alarms: j.alarms.iter().map(|a| a.describe().to_string()).collect(),
+                    not_after_date: certprobe_report::views::date(j.input.leaf.not_after),
+                    job: j.input.job.clone(),
+                    owners: j.owners.clone(),
+                }
+            })
+            .collect();
         ok(s.pages.endpoints(
-            &found,
+            &shown,
             &q,
             all.len(),
-            matched,
+            found.len(),
             &d.reports.dashboard.generated,
         ))
     })
@@ -311,7 +281,7 @@ pub async fn certificate(State(state): State<Arc<Shared>>, Path(id): Path<String
             .snapshot
             .deployed
             .iter()
-            .filter(|j| certprobe_report::snapshot::hex_id(&j.input.sha256) == id)
+            .filter(|j| certprobe_report::snapshot::hex_id(&j.input.leaf.sha256) == id)
             .flat_map(|j| {
                 let endpoint = j.input.endpoint.label();
                 j.input

@@ -1,16 +1,34 @@
-//! What the server keeps: one read-only connection, and the reports of the inventory as it
-//! was at the latest change (made again when SQLite's data version moves).
+//! What the server keeps: the reports of the inventory as judged at its latest change, made
+//! again on a thread of their own when SQLite's data version moves (or a minute passes:
+//! tiers move with the clock). A request waits for a judgement under way only when judging is
+//! quick (a small inventory); otherwise it is served the previous one: judging 100,000
+//! endpoints takes a second or two, a page must not.
 
 use crate::auth::Credentials;
+use crate::search::SearchText;
 use certprobe_alarm::{Owners, Thresholds};
 use certprobe_inventory::{InventoryError, SqliteStore, Store};
 use certprobe_report::files::ReportSet;
 use certprobe_report::{Pages, Snapshot};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 /// How the reports' events reach back: the weekly trend's seven days.
 const WEEK: i64 = 7 * 86_400;
+
+/// Tiers move with the clock too: what was judged is judged again after this long.
+const FRESH_FOR: i64 = 60;
+
+/// A judgement this quick is waited for: a small inventory's pages show a change on the next
+/// request. A slower one is not (it would not be done in time): the previous one is served.
+const QUICK: Duration = Duration::from_millis(100);
+
+/// How long a request waits for a quick judgement under way.
+const WAIT_FOR_QUICK: Duration = Duration::from_millis(150);
+
+/// How long a request waits for the first judgement of all (nothing to serve before it).
+const WAIT_FOR_FIRST: Duration = Duration::from_secs(120);
 
 /// What the dashboard serves.
 #[derive(Debug, Clone)]
@@ -31,16 +49,48 @@ pub struct Data {
     pub snapshot: Snapshot,
     /// Every report.
     pub reports: ReportSet,
+    /// The lists' search text.
+    pub search: SearchText,
 }
 
-/// Tiers move with the clock too: what was judged is judged again after this long.
-const FRESH_FOR: i64 = 60;
+/// Why there are no reports to serve.
+#[derive(Debug, Clone)]
+pub enum Unavailable {
+    /// The inventory cannot be read.
+    Inventory(Arc<InventoryError>),
+    /// No thread can be started to judge it.
+    NoThread(Arc<std::io::Error>),
+    /// Its first judgement is not finished.
+    StillJudging,
+}
 
-struct Cache {
-    store: SqliteStore,
+impl std::fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unavailable::Inventory(e) => e.fmt(f),
+            Unavailable::NoThread(e) => write!(
+                f,
+                "cannot start judging the inventory: {}",
+                certprobe_inventory::error::io_words(e)
+            ),
+            Unavailable::StillJudging => {
+                f.write_str("the inventory is still being judged; try again in a moment")
+            }
+        }
+    }
+}
+
+/// The latest judgement, and whether a newer one is being made.
+struct Judgement {
+    data: Option<Arc<Data>>,
+    /// The data version (of the requests' connection) it was made after.
     version: i64,
     judged_at: i64,
-    data: Option<Arc<Data>>,
+    /// How long it took.
+    took: Duration,
+    judging: bool,
+    /// Why the latest attempt failed, when it did.
+    error: Option<Unavailable>,
 }
 
 /// Shared by every request.
@@ -49,37 +99,137 @@ pub struct Shared {
     pub setup: Setup,
     /// The templates.
     pub pages: Pages,
-    cache: Mutex<Cache>,
+    /// The requests' connection: the data version, a certificate's deployments and history.
+    requests: Mutex<SqliteStore>,
+    /// The judge's connection: a judgement never holds up a request's read.
+    judge: Mutex<SqliteStore>,
+    judgement: Mutex<Judgement>,
+    judged: Condvar,
+}
+
+/// Marks the judgement finished however the judge ends (a panic included), so that the
+/// next request starts another.
+struct Judging<'a>(&'a Shared);
+
+impl Drop for Judging<'_> {
+    fn drop(&mut self) {
+        self.0.lock_judgement().judging = false;
+        self.0.judged.notify_all();
+    }
 }
 
 impl Shared {
-    /// Opens the inventory (it must exist).
-    pub fn open(setup: Setup) -> Result<Shared, InventoryError> {
-        let store = SqliteStore::open_read_only(&setup.db)?;
-        Ok(Shared {
+    /// Opens the inventory (it must exist) and starts its first judgement.
+    pub fn open(setup: Setup) -> Result<Arc<Shared>, InventoryError> {
+        let requests = SqliteStore::open_read_only(&setup.db)?;
+        let judge = SqliteStore::open_read_only(&setup.db)?;
+        let shared = Arc::new(Shared {
             setup,
             pages: Pages::new(),
-            cache: Mutex::new(Cache {
-                store,
+            requests: Mutex::new(requests),
+            judge: Mutex::new(judge),
+            judgement: Mutex::new(Judgement {
+                data: None,
                 version: i64::MIN,
                 judged_at: 0,
-                data: None,
+                took: Duration::ZERO,
+                judging: false,
+                error: None,
             }),
-        })
+            judged: Condvar::new(),
+        });
+        let version = shared.version()?;
+        shared.start_judging(&mut shared.lock_judgement(), version);
+        Ok(shared)
     }
 
-    /// The reports as of the latest change; reads the inventory again when it changed.
-    /// Blocking: call from a blocking task.
-    pub fn data(&self) -> Result<Arc<Data>, InventoryError> {
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        let version = cache.store.data_version()?;
+    fn lock_judgement(&self) -> MutexGuard<'_, Judgement> {
+        self.judgement.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn version(&self) -> Result<i64, InventoryError> {
+        self.requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .data_version()
+    }
+
+    /// The reports as of the latest change, or of the one before while the latest is still
+    /// being judged. Blocking: call from a blocking task.
+    pub fn data(self: &Arc<Self>) -> Result<Arc<Data>, Unavailable> {
+        let version = self
+            .version()
+            .map_err(|e| Unavailable::Inventory(Arc::new(e)))?;
         let now = certprobe::clock::now_unix();
-        let current = version == cache.version && now - cache.judged_at < FRESH_FOR;
-        if let Some(data) = cache.data.as_ref().filter(|_| current) {
+        let mut judgement = self.lock_judgement();
+        let current = judgement.version == version && now - judgement.judged_at < FRESH_FOR;
+        if let Some(data) = judgement.data.as_ref().filter(|_| current) {
             return Ok(Arc::clone(data));
         }
-        let store = &cache.store;
-        let snapshot = Snapshot::load(store, &self.setup.owners, &self.setup.thresholds, now)?;
+        if !current && !judgement.judging {
+            self.start_judging(&mut judgement, version);
+        }
+        let waited = Instant::now();
+        loop {
+            let limit = match &judgement.data {
+                None => WAIT_FOR_FIRST,
+                Some(_) if judgement.took <= QUICK => WAIT_FOR_QUICK,
+                Some(_) => Duration::ZERO,
+            };
+            let stale_or_failed = !judgement.judging || waited.elapsed() >= limit;
+            if stale_or_failed {
+                return match (&judgement.data, &judgement.error) {
+                    (Some(data), _) => Ok(Arc::clone(data)),
+                    (None, Some(error)) => Err(error.clone()),
+                    (None, None) => Err(Unavailable::StillJudging),
+                };
+            }
+            let left = limit.saturating_sub(waited.elapsed());
+            judgement = self
+                .judged
+                .wait_timeout(judgement, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// Judges the inventory on a thread of its own; `version` is the data version read
+    /// before it starts, so what it reads is at least that new.
+    fn start_judging(self: &Arc<Self>, judgement: &mut Judgement, version: i64) {
+        judgement.judging = true;
+        let shared = Arc::clone(self);
+        let started = std::thread::Builder::new()
+            .name("judge".to_string())
+            .spawn(move || {
+                let _finished = Judging(&shared);
+                let now = certprobe::clock::now_unix();
+                let began = Instant::now();
+                let made = shared.judge_now(now);
+                let mut judgement = shared.lock_judgement();
+                match made {
+                    Ok(data) => {
+                        judgement.data = Some(Arc::new(data));
+                        judgement.version = version;
+                        judgement.judged_at = now;
+                        judgement.took = began.elapsed();
+                        judgement.error = None;
+                    }
+                    Err(e) => {
+                        // The pages keep the previous judgement; the log says why it is old.
+                        eprintln!("certprobe serve: cannot judge the inventory: {e}");
+                        judgement.error = Some(Unavailable::Inventory(Arc::new(e)));
+                    }
+                }
+            });
+        if let Err(e) = started {
+            judgement.judging = false;
+            judgement.error = Some(Unavailable::NoThread(Arc::new(e)));
+        }
+    }
+
+    fn judge_now(&self, now: i64) -> Result<Data, InventoryError> {
+        let store = self.judge.lock().unwrap_or_else(|e| e.into_inner());
+        let snapshot = Snapshot::load(&*store, &self.setup.owners, &self.setup.thresholds, now)?;
         let events = store.events_since(now - WEEK, 100_000)?;
         let spans = store.leaf_spans()?;
         let deliveries = store.deliveries(100_000)?;
@@ -89,17 +239,19 @@ impl Shared {
             &events,
             &spans,
             &deliveries,
+            &[],
         );
-        let data = Arc::new(Data { snapshot, reports });
-        cache.version = version;
-        cache.judged_at = now;
-        cache.data = Some(Arc::clone(&data));
-        Ok(data)
+        let search = SearchText::of(&reports.certificates, &snapshot.deployed);
+        Ok(Data {
+            snapshot,
+            reports,
+            search,
+        })
     }
 
-    /// Runs `read` on the connection (for a certificate's deployments and history).
+    /// Runs `read` on the requests' connection (a certificate's deployments and history).
     pub fn with_store<T>(&self, read: impl FnOnce(&SqliteStore) -> T) -> T {
-        let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        read(&cache.store)
+        let store = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+        read(&store)
     }
 }

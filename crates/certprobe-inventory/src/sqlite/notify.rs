@@ -5,12 +5,13 @@ use super::{classify, SqliteStore};
 use crate::error::InventoryError;
 use crate::model::{EndpointKey, StoredFinding};
 use crate::notification::{
-    AlarmInput, AlarmState, Attempt, Delivery, NewDelivery, RememberedAlarm, StateChange,
+    AlarmInput, AlarmState, Attempt, Delivery, LeafFacts, NewDelivery, RememberedAlarm, StateChange,
 };
 use rusqlite::{params, Row};
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// The notifier's tables came with schema 6; an older file (opened read-only) has none.
 const NOTIFY_SCHEMA: i64 = 6;
@@ -21,7 +22,7 @@ impl SqliteStore {
     pub(crate) fn query_alarm_inputs(&self) -> Result<Vec<AlarmInput>, InventoryError> {
         let shown = self.path();
         let fail = |e: rusqlite::Error| classify(&shown, "reading the deployed certificates", &e);
-        let mut leaves: HashMap<i64, Leaf> = HashMap::new();
+        let mut leaves: HashMap<i64, LeafFacts> = HashMap::new();
         {
             let mut statement = self
                 .conn
@@ -59,6 +60,10 @@ impl SqliteStore {
                 }
             }
         }
+        let leaves: HashMap<i64, Arc<LeafFacts>> = leaves
+            .into_iter()
+            .map(|(id, facts)| (id, Arc::new(facts)))
+            .collect();
         let mut statement = self
             .conn
             .prepare_cached(
@@ -107,19 +112,7 @@ impl SqliteStore {
                 // alarm on.
                 findings: serde_json::from_str::<Vec<StoredFinding>>(&findings).unwrap_or_default(),
                 certificate_id: leaf_id,
-                sha256: l.sha256,
-                subject: l.subject.clone(),
-                common_name: l.common_name.clone(),
-                issuer: l.issuer.clone(),
-                issuer_common_name: l.issuer_common_name.clone(),
-                names: l.names.clone(),
-                serial: l.serial.clone(),
-                not_before: l.not_before,
-                not_after: l.not_after,
-                key_type: l.key_type.clone(),
-                key_bits: l.key_bits,
-                signature: l.signature.clone(),
-                self_signed: l.self_signed,
+                leaf: Arc::clone(l),
             });
         }
         Ok(out)
@@ -309,28 +302,11 @@ impl SqliteStore {
     }
 }
 
-/// A deployed leaf's facts, read once however many endpoints serve it.
-struct Leaf {
-    sha256: [u8; 32],
-    subject: String,
-    common_name: String,
-    issuer: String,
-    issuer_common_name: String,
-    serial: String,
-    not_before: i64,
-    not_after: i64,
-    key_type: String,
-    key_bits: u32,
-    signature: String,
-    self_signed: bool,
-    names: Vec<String>,
-}
-
-fn leaf(row: &Row<'_>) -> rusqlite::Result<(i64, Leaf)> {
+fn leaf(row: &Row<'_>) -> rusqlite::Result<(i64, LeafFacts)> {
     let sha: Vec<u8> = row.get(1)?;
     Ok((
         row.get(0)?,
-        Leaf {
+        LeafFacts {
             sha256: sha.try_into().unwrap_or([0; 32]),
             subject: row.get(2)?,
             common_name: row.get(3)?,

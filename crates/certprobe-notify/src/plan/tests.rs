@@ -2,6 +2,8 @@ use super::*;
 use certprobe_alarm::owner::{Owner, Placed};
 use certprobe_alarm::rule::{CertificateRule, ServerRule};
 use certprobe_inventory::model::EndpointKey;
+use certprobe_inventory::notification::LeafFacts;
+use std::sync::Arc;
 
 const NOW: i64 = 1_800_000_000;
 const DAY: i64 = 86_400;
@@ -21,19 +23,21 @@ fn input(endpoint_id: i64, certificate_id: i64, days: i64) -> AlarmInput {
         tls_version: "TLSv1.3".to_string(),
         findings: Vec::new(),
         certificate_id,
-        sha256: [certificate_id as u8; 32],
-        subject: "CN=shop.example.com".to_string(),
-        common_name: "shop.example.com".to_string(),
-        issuer: "CN=Test CA".to_string(),
-        issuer_common_name: "Test CA".to_string(),
-        names: vec!["shop.example.com".to_string()],
-        serial: "01".to_string(),
-        not_before: NOW - 10 * DAY,
-        not_after: NOW + days * DAY + 3600,
-        key_type: "ECDSA".to_string(),
-        key_bits: 256,
-        signature: "ECDSA-SHA256".to_string(),
-        self_signed: false,
+        leaf: Arc::new(LeafFacts {
+            sha256: [certificate_id as u8; 32],
+            subject: "CN=shop.example.com".to_string(),
+            common_name: "shop.example.com".to_string(),
+            issuer: "CN=Test CA".to_string(),
+            issuer_common_name: "Test CA".to_string(),
+            names: vec!["shop.example.com".to_string()],
+            serial: "01".to_string(),
+            not_before: NOW - 10 * DAY,
+            not_after: NOW + days * DAY + 3600,
+            key_type: "ECDSA".to_string(),
+            key_bits: 256,
+            signature: "ECDSA-SHA256".to_string(),
+            self_signed: false,
+        }),
     }
 }
 
@@ -63,9 +67,9 @@ fn apply(before: &[RememberedAlarm], plan: &Plan, inputs: &[AlarmInput]) -> Vec<
                     .unwrap();
                 rows.push(RememberedAlarm {
                     state: state.clone(),
-                    sha256: i.sha256,
-                    subject: i.common_name.clone(),
-                    not_after: i.not_after,
+                    sha256: i.leaf.sha256,
+                    subject: i.leaf.common_name.clone(),
+                    not_after: i.leaf.not_after,
                     endpoint: i.endpoint.clone(),
                     job: i.job.clone(),
                 });
@@ -178,7 +182,7 @@ fn security_alarms_are_raised_and_resolved() {
     let o = owners();
     let mut old = input(1, 10, 200);
     old.tls_version = "TLSv1.0".to_string();
-    old.signature = "SHA1-RSA".to_string();
+    Arc::make_mut(&mut old.leaf).signature = "SHA1-RSA".to_string();
     let now = [old.clone()];
     let first = plan(&now, &[], &o, &t, NOW);
     assert_eq!(

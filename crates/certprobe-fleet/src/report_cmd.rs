@@ -93,6 +93,7 @@ pub fn report_set<S: Store + ?Sized>(
         &spans,
         &deliveries,
         only,
+        usize::MAX,
     ))
 }
 

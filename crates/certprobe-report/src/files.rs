@@ -61,7 +61,7 @@ impl Report {
 }
 
 /// Every report's data at one instant.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ReportSet {
     /// The dashboard (index.html).
     pub dashboard: Dashboard,
@@ -109,7 +109,9 @@ impl std::error::Error for WriteError {}
 impl ReportSet {
     /// The reports `wanted` (all when empty) of a snapshot, with the events of the last
     /// week, every leaf span and the notification log; the others are left empty (a report
-    /// of 100,000 endpoints is made only when it is written or served).
+    /// of 100,000 endpoints is made only when it is written or served). Long tables (events,
+    /// failures, notices) keep their first `rows` and their totals: a served page shows 500,
+    /// the files have all.
     pub fn new(
         snapshot: &Snapshot,
         thresholds: &certprobe_alarm::Thresholds,
@@ -117,6 +119,7 @@ impl ReportSet {
         spans: &[certprobe_inventory::query::LeafSpan],
         deliveries: &[certprobe_inventory::notification::Delivery],
         wanted: &[Report],
+        rows: usize,
     ) -> ReportSet {
         let want = |r: Report| wanted.is_empty() || wanted.contains(&r);
         // The daily report shows the dashboard's counts.
@@ -127,17 +130,17 @@ impl ReportSet {
         };
         ReportSet {
             daily: if want(Report::Daily) {
-                reports::daily(&dashboard, events, snapshot.now)
+                reports::daily(&dashboard, events, snapshot.now, rows)
             } else {
                 Daily::default()
             },
             weekly: if want(Report::Weekly) {
-                reports::weekly(spans, events, thresholds, snapshot.now)
+                reports::weekly(spans, events, thresholds, snapshot.now, rows)
             } else {
                 Weekly::default()
             },
             compliance: if want(Report::Compliance) {
-                reports::compliance(snapshot, thresholds)
+                reports::compliance(snapshot, thresholds, rows)
             } else {
                 Compliance::default()
             },
@@ -147,7 +150,7 @@ impl ReportSet {
                 Timeline::default()
             },
             alarms: if want(Report::Alarms) {
-                reports::alarms(deliveries, snapshot.now)
+                reports::alarms(deliveries, snapshot.now, rows)
             } else {
                 Alarms::default()
             },
@@ -357,3 +360,6 @@ fn alarms_csv(r: &Alarms) -> String {
         }),
     )
 }
+
+#[cfg(test)]
+mod tests;

@@ -146,10 +146,12 @@ impl Pages {
     fn page(&self, name: &str, context: minijinja::Value) -> Result<String, RenderError> {
         let fail = |e: minijinja::Error| RenderError {
             template: name.to_string(),
+            // The kind is in words ("undefined value"); the detail says more when known.
             reason: match (e.line(), e.detail()) {
                 (Some(line), Some(detail)) => format!("line {line}: {detail}"),
-                (_, Some(detail)) => detail.to_string(),
-                _ => "it cannot be rendered".to_string(),
+                (Some(line), None) => format!("line {line}: {}", e.kind()),
+                (None, Some(detail)) => detail.to_string(),
+                (None, None) => e.kind().to_string(),
             },
         };
         self.env
@@ -165,6 +167,7 @@ impl Pages {
             title => title,
             generated => generated,
             cert_prefix => site.cert_prefix(),
+            live => matches!(site, Site::Live),
             limit => ROWS_SHOWN,
         }
     }
@@ -186,7 +189,7 @@ impl Pages {
     pub fn daily(&self, r: &Daily, site: &Site) -> Result<String, RenderError> {
         // The page shows the first rows only: the rest is not even handed to the template.
         let head = Daily::clone_without_events(r);
-        let ctx = minijinja::context! { r => v(&head), events => v(shown(&r.events)), events_total => r.events.len(), ..self.base(site, "daily", "Daily status", &r.generated) };
+        let ctx = minijinja::context! { r => v(&head), events => v(shown(&r.events)), events_total => r.events_total, ..self.base(site, "daily", "Daily status", &r.generated) };
         self.page("daily.html", ctx)
     }
 
@@ -194,14 +197,14 @@ impl Pages {
     pub fn weekly(&self, r: &Weekly, site: &Site) -> Result<String, RenderError> {
         let charts = minijinja::context! { trend => svg::trend(&r.days) };
         let head = minijinja::context! { days => v(&r.days), kinds => v(&r.kinds) };
-        let ctx = minijinja::context! { r => head, events => v(shown(&r.events)), events_total => r.events.len(), charts, ..self.base(site, "weekly", "Weekly trend", &r.generated) };
+        let ctx = minijinja::context! { r => head, events => v(shown(&r.events)), events_total => r.events_total, charts, ..self.base(site, "weekly", "Weekly trend", &r.generated) };
         self.page("weekly.html", ctx)
     }
 
     /// Monthly compliance.
     pub fn compliance(&self, r: &Compliance, site: &Site) -> Result<String, RenderError> {
         let head = minijinja::context! { checked => r.checked, checks => v(&r.checks), owners => v(&r.owners) };
-        let ctx = minijinja::context! { r => head, violations => v(shown(&r.violations)), violations_total => r.violations.len(), ..self.base(site, "compliance", "Compliance", &r.generated) };
+        let ctx = minijinja::context! { r => head, violations => v(shown(&r.violations)), violations_total => r.violations_total, ..self.base(site, "compliance", "Compliance", &r.generated) };
         self.page("compliance.html", ctx)
     }
 
@@ -213,7 +216,7 @@ impl Pages {
 
     /// The alarm history.
     pub fn alarms(&self, r: &Alarms, site: &Site) -> Result<String, RenderError> {
-        let ctx = minijinja::context! { notices => v(shown(&r.notices)), notices_total => r.notices.len(), ..self.base(site, "alarms", "Alarm history", &r.generated) };
+        let ctx = minijinja::context! { notices => v(shown(&r.notices)), notices_total => r.notices_total, ..self.base(site, "alarms", "Alarm history", &r.generated) };
         self.page("alarms.html", ctx)
     }
 

@@ -253,8 +253,10 @@ pub struct Daily {
     pub renewed: usize,
     /// Certificates no longer served somewhere, in the last 24 hours.
     pub disappeared: usize,
-    /// Those events.
+    /// Those events (the first of them only, in a served page's copy).
     pub events: Vec<EventView>,
+    /// How many events there are.
+    pub events_total: usize,
 }
 
 impl Daily {
@@ -268,12 +270,14 @@ impl Daily {
             renewed: r.renewed,
             disappeared: r.disappeared,
             events: Vec::new(),
+            events_total: r.events_total,
         }
     }
 }
 
-/// The daily report; `events` are the last day's (newest first).
-pub fn daily(dashboard: &Dashboard, events: &[EventRow], now: i64) -> Daily {
+/// The daily report; `events` are the last day's (newest first), of which the first `rows`
+/// are kept.
+pub fn daily(dashboard: &Dashboard, events: &[EventRow], now: i64, rows: usize) -> Daily {
     let recent: Vec<&EventRow> = events
         .iter()
         .filter(|e| {
@@ -288,7 +292,8 @@ pub fn daily(dashboard: &Dashboard, events: &[EventRow], now: i64) -> Daily {
         new: count("new"),
         renewed: count("renewed"),
         disappeared: count("disappeared"),
-        events: recent.iter().map(|e| EventView::of(e)).collect(),
+        events: recent.iter().take(rows).map(|e| EventView::of(e)).collect(),
+        events_total: recent.len(),
     }
 }
 
@@ -308,18 +313,23 @@ pub struct Weekly {
     pub generated: String,
     /// Eight days, oldest first, today last.
     pub days: Vec<TrendDay>,
-    /// The events of the seven days, newest first.
+    /// The events of the seven days, newest first (the first of them only, in a served
+    /// page's copy).
     pub events: Vec<EventView>,
+    /// How many events there are.
+    pub events_total: usize,
     /// How many events of each kind.
     pub kinds: Vec<Count>,
 }
 
-/// The weekly report from every leaf span and the events of the last 7 days.
+/// The weekly report from every leaf span and the events of the last 7 days, of which the
+/// first `rows` are kept.
 pub fn weekly(
     spans: &[LeafSpan],
     events: &[EventRow],
     thresholds: &Thresholds,
     now: i64,
+    rows: usize,
 ) -> Weekly {
     let days = (0..8)
         .rev()
@@ -347,7 +357,8 @@ pub fn weekly(
     Weekly {
         generated: certprobe::clock::format_utc(now),
         days,
-        events: week.iter().map(|e| EventView::of(e)).collect(),
+        events: week.iter().take(rows).map(|e| EventView::of(e)).collect(),
+        events_total: week.len(),
         kinds: coloured(kinds.into_iter().collect(), 9),
     }
 }
@@ -428,15 +439,18 @@ pub struct Compliance {
     pub checks: Vec<Count>,
     /// Per owner.
     pub owners: Vec<OwnerChecks>,
-    /// Every failure.
+    /// Every failure (the first only, in a served page's copy).
     pub violations: Vec<Violation>,
+    /// How many failures there are.
+    pub violations_total: usize,
 }
 
-/// The compliance report.
-pub fn compliance(snapshot: &Snapshot, thresholds: &Thresholds) -> Compliance {
+/// The compliance report, with the first `rows` failures.
+pub fn compliance(snapshot: &Snapshot, thresholds: &Thresholds, rows: usize) -> Compliance {
     let mut per_check = [0usize; CHECKS.len()];
     let mut owners: BTreeMap<String, ([usize; CHECKS.len()], usize)> = BTreeMap::new();
     let mut violations = Vec::new();
+    let mut violations_total = 0;
     for j in &snapshot.deployed {
         let failed = failed_checks(j, thresholds);
         for o in &j.owners {
@@ -449,6 +463,10 @@ pub fn compliance(snapshot: &Snapshot, thresholds: &Thresholds) -> Compliance {
         let i = &j.input;
         for n in failed {
             per_check[n] += 1;
+            violations_total += 1;
+            if violations.len() >= rows {
+                continue;
+            }
             let detail = match n {
                 0 => format!("{} {}", i.leaf.key_type, i.leaf.key_bits),
                 1 => i.leaf.signature.clone(),
@@ -492,6 +510,7 @@ pub fn compliance(snapshot: &Snapshot, thresholds: &Thresholds) -> Compliance {
                 total,
             })
             .collect(),
+        violations_total,
         violations,
     }
 }
@@ -611,13 +630,20 @@ pub struct NoticeRow {
 pub struct Alarms {
     /// When it was made.
     pub generated: String,
-    /// The notices.
+    /// The notices (the first only, in a served page's copy).
     pub notices: Vec<NoticeRow>,
+    /// How many notices there are.
+    pub notices_total: usize,
 }
 
-/// The alarm history from the log's messages (newest first); a notice sent on several
-/// channels is one row.
-pub fn alarms(deliveries: &[certprobe_inventory::notification::Delivery], now: i64) -> Alarms {
+/// The alarm history from the log's messages (newest first), the first `rows` of it; a notice
+/// sent on several channels is one row.
+pub fn alarms(
+    deliveries: &[certprobe_inventory::notification::Delivery],
+    now: i64,
+    rows: usize,
+) -> Alarms {
+    let kept = rows;
     let mut rows: Vec<NoticeRow> = Vec::new();
     let mut index: HashMap<(i64, String, String), usize> = HashMap::new();
     for d in deliveries {
@@ -653,8 +679,11 @@ pub fn alarms(deliveries: &[certprobe_inventory::notification::Delivery], now: i
         }
     }
     rows.sort_by_key(|r| std::cmp::Reverse(r.at));
+    let notices_total = rows.len();
+    rows.truncate(kept);
     Alarms {
         generated: certprobe::clock::format_utc(now),
+        notices_total,
         notices: rows,
     }
 }

@@ -233,6 +233,7 @@ impl Shared {
         let events = store.events_since(now - WEEK, 100_000)?;
         let spans = store.leaf_spans()?;
         let deliveries = store.deliveries(100_000)?;
+        // The pages show the first rows of long tables: only those are kept.
         let reports = ReportSet::new(
             &snapshot,
             &self.setup.thresholds,
@@ -240,6 +241,7 @@ impl Shared {
             &spans,
             &deliveries,
             &[],
+            certprobe_report::render::ROWS_SHOWN,
         );
         let search = SearchText::of(&reports.certificates, &snapshot.deployed);
         Ok(Data {

@@ -923,17 +923,7 @@ fn notify_delivers_each_digest_once_through_a_real_postfix_by_smtp_and_by_sendma
     }
     let root = root_file();
     let db = work.path().join("inventory.sqlite");
-    let audit = certprobe(
-        &db,
-        &[
-            "audit",
-            certs.to_str().unwrap(),
-            "--ca-file",
-            &root,
-            "--no-revocation",
-        ],
-    );
-    assert_eq!(audit.code, 0, "{}", audit.stderr);
+    audit_trusting_root(&db, &[&certs]);
     let config = work.path().join("certprobe.toml");
     let owners = "[[owner]]\nname = \"web-team\"\nemail = [\"web@example.test\", \"oncall@example.test\"]\ncertificates = [\"*.shop.example.test\"]\n\n[default_owner]\nemail = [\"ops@example.test\"]\n";
     std::fs::write(
@@ -962,17 +952,7 @@ fn notify_delivers_each_digest_once_through_a_real_postfix_by_smtp_and_by_sendma
 
     // Postfix's own sendmail, pointed at the private instance.
     let fresh = work.path().join("sendmail.sqlite");
-    let audit = certprobe(
-        &fresh,
-        &[
-            "audit",
-            certs.to_str().unwrap(),
-            "--ca-file",
-            &root,
-            "--no-revocation",
-        ],
-    );
-    assert_eq!(audit.code, 0);
+    audit_trusting_root(&fresh, &[&certs]);
     std::fs::write(
         &config,
         format!("[notify]\nsmtp = \"sendmail\"\nfrom = \"certprobe@example.test\"\n\n{owners}"),

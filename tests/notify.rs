@@ -7,7 +7,7 @@ mod common;
 
 use certprobe_testkit::smtp_sink::{Received, SinkMode, SinkTls, SmtpSink};
 use certprobe_testkit::{pem, serve_tls_at, KeyType, Leaf, LeafSpec, Running};
-use common::{certprobe, pki, root_file, Run};
+use common::{audit_trusting_root, certprobe, pki, root_file, Run};
 use std::path::{Path, PathBuf};
 
 /// The host name the audit records places under.
@@ -186,18 +186,7 @@ email = ["ops@example.test"]
         )
         .unwrap();
         let root = root_file();
-        let audit = certprobe(
-            &db,
-            &[
-                "audit",
-                certs.to_str().unwrap(),
-                other.to_str().unwrap(),
-                "--ca-file",
-                &root,
-                "--no-revocation",
-            ],
-        );
-        assert_eq!(audit.code, 0, "{}{}", audit.stdout, audit.stderr);
+        audit_trusting_root(&db, &[&certs, &other]);
         let scan = certprobe(
             &db,
             &[
@@ -425,19 +414,7 @@ fn tiers_are_crossed_once_each_a_renewal_rearms_and_a_removed_file_is_resolved()
         &lab.certs.join("api.pem"),
         &LeafSpec::new("api.example.test").valid_until(80.5),
     );
-    let root = root_file();
-    let audit = certprobe(
-        &lab.db,
-        &[
-            "audit",
-            lab.certs.to_str().unwrap(),
-            lab.other.to_str().unwrap(),
-            "--ca-file",
-            &root,
-            "--no-revocation",
-        ],
-    );
-    assert_eq!(audit.code, 0, "{}", audit.stderr);
+    audit_trusting_root(&lab.db, &[&lab.certs, &lab.other]);
     let run = lab.notify(&["--now", &at(15)]);
     let renewal = format!(
         "Renewed: {api} now serves api.example.test until {} (tier Info), instead of api.example.test",
@@ -468,18 +445,7 @@ fn tiers_are_crossed_once_each_a_renewal_rearms_and_a_removed_file_is_resolved()
 
     // legacy.pem removed: its weak-key alarm is resolved, once.
     std::fs::remove_file(lab.certs.join("legacy.pem")).unwrap();
-    let audit = certprobe(
-        &lab.db,
-        &[
-            "audit",
-            lab.certs.to_str().unwrap(),
-            lab.other.to_str().unwrap(),
-            "--ca-file",
-            &root,
-            "--no-revocation",
-        ],
-    );
-    assert_eq!(audit.code, 0, "{}", audit.stderr);
+    audit_trusting_root(&lab.db, &[&lab.certs, &lab.other]);
     let gone = lab.notify(&["--now", &at(60)]);
     let legacy = lab.place(&lab.certs.join("legacy.pem"));
     assert!(
@@ -722,18 +688,7 @@ fn critical_inventory(dir: &Path) -> PathBuf {
 
 /// The audit of `dir`/certs into `db`.
 fn critical_inventory_at(dir: &Path, db: &Path) -> PathBuf {
-    let root = root_file();
-    let audit = certprobe(
-        db,
-        &[
-            "audit",
-            dir.join("certs").to_str().unwrap(),
-            "--ca-file",
-            &root,
-            "--no-revocation",
-        ],
-    );
-    assert_eq!(audit.code, 0, "{}", audit.stderr);
+    audit_trusting_root(db, &[&dir.join("certs")]);
     db.to_path_buf()
 }
 
@@ -874,17 +829,7 @@ fn sendmail_gets_the_message_on_stdin_and_the_envelope_as_arguments() {
         &dir.path().join("certs/later.pem"),
         &LeafSpec::new("later.example.test").valid_until(2.5),
     );
-    let root = root_file();
-    certprobe(
-        &db,
-        &[
-            "audit",
-            dir.path().join("certs").to_str().unwrap(),
-            "--ca-file",
-            &root,
-            "--no-revocation",
-        ],
-    );
+    audit_trusting_root(&db, &[&dir.path().join("certs")]);
     let run = certprobe(&db, &["notify", "--config", config.to_str().unwrap()]);
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("failed (sendmail failed: it exited with status 75: sendmail: fatal: no queue; again from "), "{}", run.stdout);

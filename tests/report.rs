@@ -6,7 +6,7 @@
 mod common;
 
 use certprobe_testkit::{pem, KeyType, Leaf, LeafSpec};
-use common::{certprobe, pki, root_file};
+use common::{audit_trusting_root, certprobe, pki, root_file};
 use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -143,18 +143,7 @@ fn inventory() -> Inventory {
         &LeafSpec::new("long.example.test").valid_until(800.0),
     );
     let db = dir.path().join("inventory.sqlite");
-    let root = root_file();
-    let audit = certprobe(
-        &db,
-        &[
-            "audit",
-            certs.to_str().unwrap(),
-            "--ca-file",
-            &root,
-            "--no-revocation",
-        ],
-    );
-    assert_eq!(audit.code, 0, "{}", audit.stderr);
+    audit_trusting_root(&db, &[&certs]);
     let config = dir.path().join("certprobe.toml");
     std::fs::write(
         &config,

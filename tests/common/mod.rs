@@ -265,6 +265,22 @@ pub fn certprobe(db: &std::path::Path, args: &[&str]) -> Run {
     certprobe_env(db, args, &[])
 }
 
+/// `certprobe audit FOLDER... --ca-file ROOT --no-revocation` into `db`, trusting the test root;
+/// it must succeed.
+pub fn audit_trusting_root(db: &std::path::Path, folders: &[&std::path::Path]) -> Run {
+    let root = root_file();
+    let mut args = vec!["audit"];
+    args.extend(
+        folders
+            .iter()
+            .map(|f| f.to_str().expect("a UTF-8 temporary path")),
+    );
+    args.extend(["--ca-file", &root, "--no-revocation"]);
+    let audit = certprobe(db, &args);
+    assert_eq!(audit.code, 0, "{}{}", audit.stdout, audit.stderr);
+    audit
+}
+
 /// [`certprobe`] with these environment variables set.
 pub fn certprobe_env(db: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let db = db.to_str().expect("a UTF-8 temporary path");

@@ -1314,3 +1314,137 @@ fn an_inventory_that_is_not_there_is_a_sentence_not_an_empty_fleet() {
     );
     assert!(!db.exists());
 }
+
+#[test]
+fn an_audit_with_notify_tells_the_owners_once_what_it_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    cert_file(
+        &certs.join("soon.pem"),
+        &LeafSpec::new("soon.example.test").valid_until(3.5),
+    );
+    let log = dir.path().join("hook.log");
+    let hook = hook_script(dir.path(), &log);
+    let config = dir.path().join("certprobe.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[notify]\nhook = [\"{}\", \"global\"]\n\n[[owner]]\nname = \"ops\"\ncertificates = [\"*.example.test\"]\n\n[[audit]]\nname = \"certs\"\npaths = [\"{}\"]\n",
+            hook.display(),
+            certs.display()
+        ),
+    )
+    .unwrap();
+    let db = dir.path().join("inventory.sqlite");
+    let root = root_file();
+    let audit = |config: &Path, extra: &[&str]| {
+        let config = config.to_str().unwrap();
+        let args = [
+            "audit",
+            "--config",
+            config,
+            "--ca-file",
+            &root,
+            "--no-revocation",
+        ];
+        certprobe(&db, &[&args[..], extra].concat())
+    };
+    let first = audit(&config, &["--notify"]);
+    assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
+    assert_eq!(
+        first.stdout.lines().last(),
+        Some("notify: 1 notice, 1 message sent")
+    );
+    let told = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(told.lines().count(), 1, "{told}");
+    assert!(told.starts_with("global tier "), "{told}");
+    let again = audit(&config, &["--notify", "--json"]);
+    assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
+    assert_eq!(
+        again.stdout.lines().last(),
+        Some(r#"{"notify":"notify: 0 notices, 0 messages sent"}"#)
+    );
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), told);
+    // Without --notify, nobody is told.
+    std::fs::remove_file(certs.join("soon.pem")).unwrap();
+    let quiet = audit(&config, &[]);
+    assert_eq!(quiet.code, 0);
+    assert!(!quiet.stdout.contains("notify:"), "{}", quiet.stdout);
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), told);
+
+    // A scan with --notify tells what changed since: the audit's removal, and the scan's
+    // new certificate (Warning).
+    let warning = pki()
+        .intermediate
+        .issue(&LeafSpec::new("edge.example.test").valid_until(20.5));
+    let server = serve_tls_at(
+        "127.0.12.9:0".parse().unwrap(),
+        vec![warning.der.clone(), pki().intermediate.der()],
+        warning.key_pkcs8.clone(),
+    )
+    .unwrap();
+    let port = server.addr.port().to_string();
+    let scan = certprobe(
+        &db,
+        &[
+            "scan",
+            "--targets",
+            "127.0.12.9",
+            "--ports",
+            &port,
+            "--config",
+            config.to_str().unwrap(),
+            "--job",
+            "edge",
+            "--ca-file",
+            &root,
+            "--no-revocation",
+            "--notify",
+        ],
+    );
+    assert_eq!(scan.code, 0, "{}{}", scan.stdout, scan.stderr);
+    assert_eq!(
+        scan.stdout.lines().last(),
+        Some("notify: 2 notices, 2 messages sent")
+    );
+    let now_told = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = now_told.lines().collect();
+    assert_eq!(lines.len(), 3, "{now_told}");
+    assert_eq!(
+        lines[1],
+        format!(
+            "global tier 2 Warning: edge.example.test expires in {} days ({}) at 127.0.12.9:{port}",
+            days(&warning),
+            day(warning.not_after)
+        )
+    );
+    let gone = lines[2];
+    assert!(
+        gone.starts_with(
+            "global resolved 3 Resolved: soon.example.test is no longer served at file:"
+        ) && gone.ends_with(&format!("{}/soon.pem", certs.display())),
+        "{gone}"
+    );
+
+    // Nobody to tell, or no config: refused before anything runs.
+    let nobody = dir.path().join("nobody.toml");
+    std::fs::write(
+        &nobody,
+        format!("[[audit]]\npaths = [\"{}\"]\n", certs.display()),
+    )
+    .unwrap();
+    let refused = audit(&nobody, &["--notify"]);
+    assert_eq!(
+        (refused.code, refused.stdout.as_str(), refused.stderr),
+        (2, "", format!("certprobe: --notify: {} has no [[owner]], [default_owner] or [notify] receiver to tell\n", nobody.display()))
+    );
+    let bare = certprobe(&db, &["scan", "--targets", "127.0.0.1", "--notify"]);
+    assert_eq!(bare.code, 2);
+    assert!(
+        bare.stderr.starts_with(
+            "error: the following required arguments were not provided:\n  --config <FILE>\n"
+        ),
+        "{}",
+        bare.stderr
+    );
+}

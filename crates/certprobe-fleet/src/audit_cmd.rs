@@ -77,6 +77,9 @@ pub fn run(args: &AuditArgs, config: Option<&Config>, db: &Path) -> Result<Strin
         host: host_name(),
     };
     let plans = crate::audit_plan::plans(args, config)?;
+    if args.notify {
+        crate::notify_cmd::check_notify(config, args.config.as_deref())?;
+    }
     // One inventory for all the audits of the command line; none for an export.
     let mut inventory = match args.export {
         Some(_) => None,
@@ -110,7 +113,11 @@ pub fn run(args: &AuditArgs, config: Option<&Config>, db: &Path) -> Result<Strin
             out.push_str(&summary(report));
         }
     }
-    Ok(out)
+    drop(inventory);
+    match config.filter(|_| args.notify) {
+        Some(config) => crate::notify_cmd::after_command(config, db, out, args.json),
+        None => Ok(out),
+    }
 }
 
 /// How the places are judged, and where they are.

@@ -224,6 +224,11 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FILE")]
     pub export: Option<PathBuf>,
 
+    /// Then tell the owners of --config what changed, as `certprobe notify --config FILE`
+    /// does (exit 1 when a message was not sent).
+    #[arg(long, requires = "config", conflicts_with = "export")]
+    pub notify: bool,
+
     /// The checks, as in the plugins.
     #[command(flatten)]
     pub check: CheckArgs,
@@ -295,6 +300,12 @@ pub struct ScanArgs {
     /// Allow IPv6 ranges above 65,536 addresses.
     #[arg(long)]
     pub force: bool,
+
+    /// Then tell the owners of --config what changed, as `certprobe notify --config FILE`
+    /// does, after a run that completed (the daemon does so after each run; exit 1 when a
+    /// message was not sent).
+    #[arg(long, requires = "config")]
+    pub notify: bool,
 
     /// Print the run's summary as JSON.
     #[arg(long)]

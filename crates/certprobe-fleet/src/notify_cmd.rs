@@ -156,19 +156,67 @@ fn json(report: &Report, dry_run: bool) -> String {
     out
 }
 
+/// Whether the config names anyone to tell: owners or receivers.
+fn tells_anyone(config: &certprobe_scan::config::Config) -> bool {
+    let settings = &config.notify;
+    let default = &config.owners.default;
+    !config.owners.owners.is_empty()
+        || !default.email.is_empty()
+        || !default.snmp.is_empty()
+        || default.hook.is_some()
+        || settings.mail.is_some()
+        || !settings.snmp.is_empty()
+        || settings.hook.is_some()
+}
+
+/// One notifier run now, as after a scan or an audit: its log line, and how many messages
+/// failed; or why it could not run.
+fn notify_now(
+    config: &certprobe_scan::config::Config,
+    db: &Path,
+) -> Result<(String, usize), String> {
+    let mut store = SqliteStore::open(db).map_err(|e| format!("notify failed: {e}"))?;
+    let setup = Setup {
+        owners: &config.owners,
+        settings: &config.notify,
+        thresholds: &config.thresholds,
+    };
+    let report = notify(&mut store, &setup, certprobe::clock::now_unix(), false)
+        .map_err(|e| format!("notify failed: {e}"))?;
+    let sent = report
+        .messages
+        .iter()
+        .filter(|m| m.outcome == Outcome::Sent)
+        .count();
+    let failed = report
+        .messages
+        .iter()
+        .filter(|m| matches!(m.outcome, Outcome::Failed { .. }))
+        .count();
+    let mut line = format!(
+        "notify: {} notice{}, {sent} message{} sent",
+        report.notices.len(),
+        plural(report.notices.len()),
+        plural(sent)
+    );
+    if failed > 0 {
+        line.push_str(&format!(
+            ", {failed} failed (tried again after the next run)"
+        ));
+    }
+    for w in &report.warnings {
+        line.push_str(&format!("; warning: {w}"));
+    }
+    Ok((line, failed))
+}
+
 /// For the daemon: a notifier run after each completed scan, when the config has owners or
 /// receivers; runs one at a time (two jobs that end together notify one after the other).
 pub fn after_run(
     config: &certprobe_scan::config::Config,
     db: &Path,
 ) -> Option<certprobe_scan::daemon::AfterRun> {
-    let settings = &config.notify;
-    let owners = &config.owners;
-    let anyone = !owners.owners.is_empty()
-        || settings.mail.is_some()
-        || !settings.snmp.is_empty()
-        || settings.hook.is_some();
-    if !anyone {
+    if !tells_anyone(config) {
         return None;
     }
     let config = config.clone();
@@ -176,38 +224,58 @@ pub fn after_run(
     let one_at_a_time = std::sync::Mutex::new(());
     Some(std::sync::Arc::new(move |_job: &str| {
         let _turn = one_at_a_time.lock().unwrap_or_else(|e| e.into_inner());
-        let mut store = SqliteStore::open(&db).map_err(|e| format!("notify failed: {e}"))?;
-        let setup = Setup {
-            owners: &config.owners,
-            settings: &config.notify,
-            thresholds: &config.thresholds,
-        };
-        let report = notify(&mut store, &setup, certprobe::clock::now_unix(), false)
-            .map_err(|e| format!("notify failed: {e}"))?;
-        let sent = report
-            .messages
-            .iter()
-            .filter(|m| m.outcome == Outcome::Sent)
-            .count();
-        let failed = report
-            .messages
-            .iter()
-            .filter(|m| matches!(m.outcome, Outcome::Failed { .. }))
-            .count();
-        let mut line = format!(
-            "notify: {} notice{}, {sent} message{} sent",
-            report.notices.len(),
-            plural(report.notices.len()),
-            plural(sent)
-        );
-        if failed > 0 {
-            line.push_str(&format!(
-                ", {failed} failed (tried again after the next run)"
-            ));
-        }
-        for w in &report.warnings {
-            line.push_str(&format!("; warning: {w}"));
-        }
-        Ok(line)
+        notify_now(&config, &db).map(|(line, _)| line)
     }))
+}
+
+/// `--notify` of `certprobe scan` and `audit`, before they run: the config must name someone
+/// to tell.
+pub fn check_notify(
+    config: Option<&certprobe_scan::config::Config>,
+    path: Option<&Path>,
+) -> Result<(), FleetError> {
+    match (config, path) {
+        (Some(config), Some(path)) if !tells_anyone(config) => Err(FleetError::Arguments(format!(
+            "--notify: {} has no [[owner]], [default_owner] or [notify] receiver to tell",
+            path.display()
+        ))),
+        (Some(_), Some(_)) => Ok(()),
+        _ => Err(FleetError::Arguments(
+            "--notify needs --config FILE: its owners and receivers are told".to_string(),
+        )),
+    }
+}
+
+/// `--notify`, after a scan or an audit whose output is `out`: a notifier run, its line
+/// added (a JSON line with `--json`); exit 1 when it failed or a message was not sent.
+pub fn after_command(
+    config: &certprobe_scan::config::Config,
+    db: &Path,
+    mut out: String,
+    json: bool,
+) -> Result<String, FleetError> {
+    let (line, failed) = match notify_now(config, db) {
+        Ok(done) => done,
+        Err(reason) => {
+            return Err(FleetError::Incomplete {
+                stdout: out,
+                reason,
+            })
+        }
+    };
+    if json {
+        out.push_str(&serde_json::json!({ "notify": line }).to_string());
+    } else {
+        out.push_str(&line);
+    }
+    out.push('\n');
+    if failed > 0 {
+        return Err(FleetError::Incomplete {
+            stdout: out,
+            reason: format!(
+                "{failed} notification messages were not sent; the next run tries them again"
+            ),
+        });
+    }
+    Ok(out)
 }

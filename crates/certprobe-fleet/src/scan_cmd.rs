@@ -19,11 +19,15 @@ use std::time::Instant;
 pub fn run(args: &ScanArgs, config: Option<&Config>, db: &Path) -> Result<String, FleetError> {
     let (options, settings) = args.check.to_check().map_err(FleetError::arguments)?;
     let jobs = jobs_of(args, config)?;
+    if args.notify {
+        crate::notify_cmd::check_notify(config, args.config.as_deref())?;
+    }
     let checker = Checker::new(&settings).map_err(|e| FleetError::Setup(e.to_string()))?;
     let checker = Arc::new(checker);
     let mut store = SqliteStore::open(db).map_err(FleetError::Inventory)?;
     let host = host_name();
     let mut out = String::new();
+    let mut completed = true;
     for mut job in jobs {
         job.check = options.clone();
         let stop = Arc::new(AtomicBool::new(false));
@@ -50,10 +54,16 @@ pub fn run(args: &ScanArgs, config: Option<&Config>, db: &Path) -> Result<String
             out.push_str(&summary(&report));
         }
         if report.status != "done" {
+            completed = false;
             break;
         }
     }
-    Ok(out)
+    drop(store);
+    // Told after runs that completed only: an interrupted one continues, then tells.
+    match config.filter(|_| args.notify && completed) {
+        Some(config) => crate::notify_cmd::after_command(config, db, out, args.json),
+        None => Ok(out),
+    }
 }
 
 /// The jobs a scan runs: an ad-hoc one for `--targets`, else the config's.

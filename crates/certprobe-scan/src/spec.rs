@@ -50,6 +50,8 @@ pub enum SpecError {
     BackwardPorts(String),
     /// `PORT/NAME` with an unknown protocol name.
     UnknownProtocol(String),
+    /// A target with a port (`192.0.2.1:8443`): ports are given apart.
+    TargetWithPort(String),
     /// An IPv6 range above the limit.
     HugeRange {
         /// The range.
@@ -69,6 +71,11 @@ impl fmt::Display for SpecError {
                 shown(t)
             ),
             SpecError::BadPort(p) => write!(f, "'{}' is not a port", shown(p)),
+            SpecError::TargetWithPort(t) => write!(
+                f,
+                "'{}' names a port: give the address or name alone, and its ports with --ports (or a job's ports)",
+                shown(t)
+            ),
             SpecError::BackwardPorts(p) => {
                 write!(f, "'{}' is not a port range: it ends before it starts", shown(p))
             }
@@ -109,6 +116,19 @@ pub fn parse_target(text: &str, force: bool) -> Result<TargetSpec, SpecError> {
     let literal = text.trim_start_matches('[').trim_end_matches(']');
     if let Ok(ip) = literal.parse::<IpAddr>() {
         return Ok(TargetSpec::Address(ip));
+    }
+    // `[2001:db8::1]:8443`, `192.0.2.1:8443`, `mail.example.com:465`.
+    let with_port = match text.rsplit_once(':') {
+        Some((host, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
+            (host.starts_with('[') && host.ends_with(']')) || !host.contains(':')
+        }
+        _ => false,
+    };
+    if with_port {
+        return Err(SpecError::TargetWithPort(text.to_string()));
+    }
+    if text.contains(':') {
+        return Err(bad());
     }
     let name = certprobe::idna::to_ascii_name(text).map_err(|_| bad())?;
     if name.is_empty() || name.chars().all(|c| c.is_ascii_digit() || c == '.') {
@@ -240,6 +260,20 @@ mod tests {
             "'not a host' is not an address, a range or a host name"
         );
         assert!(parse_target("300.1.1.1", false).is_err());
+        for with_port in [
+            "192.0.2.1:8443",
+            "[2001:db8::1]:443",
+            "mail.example.com:465",
+        ] {
+            assert_eq!(
+                parse_target(with_port, false).unwrap_err().to_string(),
+                format!("'{with_port}' names a port: give the address or name alone, and its ports with --ports (or a job's ports)")
+            );
+        }
+        assert_eq!(
+            parse_target("mail:example", false),
+            Err(SpecError::BadTarget("mail:example".to_string()))
+        );
         assert!(parse_target("10.0.0.0/33", false).is_err());
     }
 

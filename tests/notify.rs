@@ -1349,7 +1349,27 @@ fn an_audit_with_notify_tells_the_owners_once_what_it_changed() {
         ];
         certprobe(&db, &[&args[..], extra].concat())
     };
+    // Another notifier holds the lock for two seconds: this one waits for it, then tells.
+    let lock = format!("{}-notifier.lock", db.display());
+    let mut holder = std::process::Command::new("flock")
+        .args([&lock, "sleep", "2"])
+        .spawn()
+        .unwrap();
+    let held = |path: &str| {
+        !std::process::Command::new("flock")
+            .args(["-n", path, "true"])
+            .status()
+            .unwrap()
+            .success()
+    };
+    while !held(&lock) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let first = audit(&config, &["--notify"]);
+    assert!(
+        holder.try_wait().unwrap().is_some(),
+        "the notifier did not wait for the lock"
+    );
     assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
     assert_eq!(
         first.stdout.lines().last(),

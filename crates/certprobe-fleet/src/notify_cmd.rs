@@ -3,7 +3,7 @@
 
 use crate::cli::NotifyArgs;
 use crate::FleetError;
-use certprobe_inventory::SqliteStore;
+use certprobe_inventory::{InventoryError, SqliteStore};
 use certprobe_notify::run::{notify, Outcome, Report, Setup};
 use serde::Serialize;
 use std::path::Path;
@@ -156,6 +156,9 @@ fn json(report: &Report, dry_run: bool) -> String {
     out
 }
 
+/// How long a notifier run after a scan or an audit waits for another notifier to finish.
+const WAIT_FOR_NOTIFIER: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 /// Whether the config names anyone to tell: owners or receivers.
 fn tells_anyone(config: &certprobe_scan::config::Config) -> bool {
     let settings = &config.notify;
@@ -181,8 +184,17 @@ fn notify_now(
         settings: &config.notify,
         thresholds: &config.thresholds,
     };
-    let report = notify(&mut store, &setup, certprobe::clock::now_unix(), false)
-        .map_err(|e| format!("notify failed: {e}"))?;
+    // Another notifier (the daemon's, another cron job's) may be sending: this run waits for
+    // it, as what this run's scan or audit changed must be told.
+    let waited = std::time::Instant::now();
+    let report = loop {
+        match notify(&mut store, &setup, certprobe::clock::now_unix(), false) {
+            Err(InventoryError::NotifierRunning { .. }) if waited.elapsed() < WAIT_FOR_NOTIFIER => {
+                std::thread::sleep(std::time::Duration::from_millis(500));
+            }
+            done => break done.map_err(|e| format!("notify failed: {e}"))?,
+        }
+    };
     let sent = report
         .messages
         .iter()
@@ -273,7 +285,8 @@ pub fn after_command(
         return Err(FleetError::Incomplete {
             stdout: out,
             reason: format!(
-                "{failed} notification messages were not sent; the next run tries them again"
+                "{failed} notification message{} not sent; the next run tries again",
+                if failed == 1 { " was" } else { "s were" }
             ),
         });
     }

@@ -70,17 +70,22 @@ pub fn certificate_rows(snapshot: &Snapshot) -> Vec<CertRow> {
 /// name): only those become rows, so the dashboard's ten cost ten rows, not one per
 /// certificate.
 pub fn soonest(snapshot: &Snapshot, most: usize) -> Vec<CertRow> {
-    let mut groups = by_certificate(snapshot);
-    let key = |g: &Vec<&Judged>| {
+    // Ties keep the snapshot's order, as a stable sort would: the dashboard's ten are the
+    // certificate list's first ten.
+    let key = |n: usize, g: &[&'_ Judged]| {
         let i = &g[0].input;
         let name = if i.leaf.common_name.is_empty() {
             &i.leaf.subject
         } else {
             &i.leaf.common_name
         };
-        (i.leaf.not_after, name.clone())
+        (i.leaf.not_after, name.clone(), n)
     };
-    let mut keyed: Vec<_> = groups.drain(..).map(|g| (key(&g), g)).collect();
+    let mut keyed: Vec<_> = by_certificate(snapshot)
+        .into_iter()
+        .enumerate()
+        .map(|(n, g)| (key(n, &g), g))
+        .collect();
     if most < keyed.len() {
         keyed.select_nth_unstable_by(most, |a, b| a.0.cmp(&b.0));
         keyed.truncate(most);
@@ -636,14 +641,13 @@ pub struct Alarms {
     pub notices_total: usize,
 }
 
-/// The alarm history from the log's messages (newest first), the first `rows` of it; a notice
+/// The alarm history from the log's messages (newest first), the first `most` of it; a notice
 /// sent on several channels is one row.
 pub fn alarms(
     deliveries: &[certprobe_inventory::notification::Delivery],
     now: i64,
-    rows: usize,
+    most: usize,
 ) -> Alarms {
-    let kept = rows;
     let mut rows: Vec<NoticeRow> = Vec::new();
     let mut index: HashMap<(i64, String, String), usize> = HashMap::new();
     for d in deliveries {
@@ -680,7 +684,7 @@ pub fn alarms(
     }
     rows.sort_by_key(|r| std::cmp::Reverse(r.at));
     let notices_total = rows.len();
-    rows.truncate(kept);
+    rows.truncate(most);
     Alarms {
         generated: certprobe::clock::format_utc(now),
         notices_total,

@@ -2,7 +2,7 @@
 //! its page; lists filter by `?q=`.
 
 use crate::search::matching;
-use crate::state::{Data, Shared};
+use crate::state::{Data, Shared, Unavailable};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -15,8 +15,8 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// The most rows a list shows.
-const MAX_ROWS: usize = 500;
+/// The most rows a list shows: as many as a report page.
+const MAX_ROWS: usize = certprobe_report::render::ROWS_SHOWN;
 
 type Shown = Result<(StatusCode, String), String>;
 
@@ -26,8 +26,14 @@ async fn page(
     make: impl FnOnce(&Shared, &Data) -> Shown + Send + 'static,
 ) -> Response {
     let done = tokio::task::spawn_blocking(move || {
-        let data = state.data().map_err(|e| e.to_string())?;
-        make(&state, &data)
+        match state.data() {
+            Ok(data) => make(&state, &data),
+            // Nothing is wrong: the first judgement of a large inventory takes a while.
+            Err(e @ Unavailable::StillJudging) => {
+                Ok((StatusCode::SERVICE_UNAVAILABLE, error_page(&e.to_string())))
+            }
+            Err(e) => Err(e.to_string()),
+        }
     })
     .await;
     let (status, body) = match done {
@@ -50,6 +56,9 @@ fn html(status: StatusCode, body: String) -> Response {
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

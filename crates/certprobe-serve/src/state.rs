@@ -20,12 +20,14 @@ const WEEK: i64 = 7 * 86_400;
 /// Tiers move with the clock too: what was judged is judged again after this long.
 const FRESH_FOR: i64 = 60;
 
-/// A judgement this quick is waited for: a small inventory's pages show a change on the next
-/// request. A slower one is not (it would not be done in time): the previous one is served.
+/// The judgement of an inventory this small (deployed endpoints), or one this quick, is waited
+/// for: a small inventory's pages show a change on the next request. A larger one's is not (it
+/// would not be done in time): the previous one is served.
+const SMALL: usize = 5_000;
 const QUICK: Duration = Duration::from_millis(100);
 
-/// How long a request waits for a quick judgement under way.
-const WAIT_FOR_QUICK: Duration = Duration::from_millis(150);
+/// How long a request waits for a small or quick judgement under way.
+const WAIT_FOR_QUICK: Duration = Duration::from_millis(500);
 
 /// How long a request waits for the first judgement of all (nothing to serve before it).
 const WAIT_FOR_FIRST: Duration = Duration::from_secs(120);
@@ -60,6 +62,8 @@ pub enum Unavailable {
     Inventory(Arc<InventoryError>),
     /// No thread can be started to judge it.
     NoThread(Arc<std::io::Error>),
+    /// Judging it failed in a way the log tells.
+    Panicked,
     /// Its first judgement is not finished.
     StillJudging,
 }
@@ -73,6 +77,9 @@ impl std::fmt::Display for Unavailable {
                 "cannot start judging the inventory: {}",
                 certprobe_inventory::error::io_words(e)
             ),
+            Unavailable::Panicked => {
+                f.write_str("judging the inventory failed; the server's log says why")
+            }
             Unavailable::StillJudging => {
                 f.write_str("the inventory is still being judged; try again in a moment")
             }
@@ -86,8 +93,9 @@ struct Judgement {
     /// The data version (of the requests' connection) it was made after.
     version: i64,
     judged_at: i64,
-    /// How long it took.
+    /// How long it took, and when it ended.
     took: Duration,
+    ended: Option<Instant>,
     judging: bool,
     /// Why the latest attempt failed, when it did.
     error: Option<Unavailable>,
@@ -113,7 +121,13 @@ struct Judging<'a>(&'a Shared);
 
 impl Drop for Judging<'_> {
     fn drop(&mut self) {
-        self.0.lock_judgement().judging = false;
+        let mut judgement = self.0.lock_judgement();
+        judgement.judging = false;
+        if std::thread::panicking() {
+            judgement.error = Some(Unavailable::Panicked);
+            judgement.ended = Some(Instant::now());
+        }
+        drop(judgement);
         self.0.judged.notify_all();
     }
 }
@@ -133,6 +147,7 @@ impl Shared {
                 version: i64::MIN,
                 judged_at: 0,
                 took: Duration::ZERO,
+                ended: None,
                 judging: false,
                 error: None,
             }),
@@ -166,18 +181,29 @@ impl Shared {
         if let Some(data) = judgement.data.as_ref().filter(|_| current) {
             return Ok(Arc::clone(data));
         }
-        if !current && !judgement.judging {
+        // A slow judgement is not started again at once: at most a third of the time is spent
+        // judging while a long scan commits batch after batch.
+        let rested = judgement
+            .ended
+            .is_none_or(|ended| ended.elapsed() >= judgement.took * 2);
+        let quick = |j: &Judgement| {
+            j.took <= QUICK
+                || j.data
+                    .as_ref()
+                    .is_some_and(|d| d.snapshot.deployed.len() <= SMALL)
+        };
+        if !current && !judgement.judging && (rested || quick(&judgement)) {
             self.start_judging(&mut judgement, version);
         }
         let waited = Instant::now();
         loop {
             let limit = match &judgement.data {
                 None => WAIT_FOR_FIRST,
-                Some(_) if judgement.took <= QUICK => WAIT_FOR_QUICK,
+                Some(_) if quick(&judgement) => WAIT_FOR_QUICK,
                 Some(_) => Duration::ZERO,
             };
-            let stale_or_failed = !judgement.judging || waited.elapsed() >= limit;
-            if stale_or_failed {
+            let stop_waiting = !judgement.judging || waited.elapsed() >= limit;
+            if stop_waiting {
                 return match (&judgement.data, &judgement.error) {
                     (Some(data), _) => Ok(Arc::clone(data)),
                     (None, Some(error)) => Err(error.clone()),
@@ -206,19 +232,28 @@ impl Shared {
                 let began = Instant::now();
                 let made = shared.judge_now(now);
                 let mut judgement = shared.lock_judgement();
-                match made {
+                judgement.took = began.elapsed();
+                judgement.ended = Some(Instant::now());
+                let failed = match made {
                     Ok(data) => {
                         judgement.data = Some(Arc::new(data));
                         judgement.version = version;
                         judgement.judged_at = now;
-                        judgement.took = began.elapsed();
                         judgement.error = None;
+                        None
                     }
                     Err(e) => {
-                        // The pages keep the previous judgement; the log says why it is old.
-                        eprintln!("certprobe serve: cannot judge the inventory: {e}");
+                        let line = format!("certprobe serve: cannot judge the inventory: {e}");
                         judgement.error = Some(Unavailable::Inventory(Arc::new(e)));
+                        Some(line)
                     }
+                };
+                drop(judgement);
+                // The pages keep the previous judgement; the log says why it is old (written
+                // without the lock, and a closed log is no reason to stop).
+                if let Some(line) = failed {
+                    use std::io::Write;
+                    let _ = writeln!(std::io::stderr().lock(), "{line}");
                 }
             });
         if let Err(e) = started {

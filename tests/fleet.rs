@@ -1030,11 +1030,15 @@ fn the_systemd_units_verify_and_their_commands_run() {
     let units = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/systemd");
     let binary = env!("CARGO_BIN_EXE_certprobe");
     let config = dir.path().join("certprobe.toml");
+    let certs = dir.path().join("certs");
+    std::fs::create_dir(&certs).unwrap();
+    std::fs::write(certs.join("lab.pem"), common::pki().root.pem()).unwrap();
     std::fs::write(
         &config,
         format!(
-            "[defaults]\nconnect_timeout = \"1s\"\n\n[[job]]\nname = \"lab\"\ntargets = [\"127.0.0.1\"]\nports = [\"{}\"]\n",
-            certprobe_testkit::refused_port()
+            "[defaults]\nconnect_timeout = \"1s\"\n\n[[job]]\nname = \"lab\"\ntargets = [\"127.0.0.1\"]\nports = [\"{}\"]\n\n[[audit]]\nname = \"lab\"\npaths = [\"{}\"]\n",
+            certprobe_testkit::refused_port(),
+            certs.display()
         ),
     )
     .unwrap();
@@ -1043,6 +1047,8 @@ fn the_systemd_units_verify_and_their_commands_run() {
         ("certprobe-daemon.service", "certprobe-daemon.service"),
         ("certprobe-scan@.service", "certprobe-scan@lab.service"),
         ("certprobe-scan@.timer", "certprobe-scan@lab.timer"),
+        ("certprobe-audit@.service", "certprobe-audit@lab.service"),
+        ("certprobe-audit@.timer", "certprobe-audit@lab.timer"),
     ] {
         let text = std::fs::read_to_string(units.join(file)).unwrap();
         for line in text.lines() {
@@ -1063,6 +1069,8 @@ fn the_systemd_units_verify_and_their_commands_run() {
                 "certprobe-daemon.service",
                 "certprobe-scan@lab.service",
                 "certprobe-scan@lab.timer",
+                "certprobe-audit@lab.service",
+                "certprobe-audit@lab.timer",
             ]
             .map(|u| dir.path().join(u)),
         )
@@ -1083,7 +1091,7 @@ fn the_systemd_units_verify_and_their_commands_run() {
     }
     // The units' command lines, with this test's config and inventory.
     let db = dir.path().join("inventory.sqlite");
-    assert_eq!(commands.len(), 2, "{commands:?}");
+    assert_eq!(commands.len(), 3, "{commands:?}");
     for command in commands {
         let words: Vec<String> = command
             .split_whitespace()
@@ -1105,6 +1113,18 @@ fn the_systemd_units_verify_and_their_commands_run() {
                 out.stderr.contains("no job has a schedule"),
                 "{}",
                 out.stderr
+            );
+        } else if words[0] == "audit" {
+            assert_eq!(out.code, 0, "{command}: {}", out.stderr);
+            // Its host's name and its time vary; the rest is exact.
+            let (head, tail) = out.stdout.split_once(" done: 1 files in ").unwrap();
+            assert!(head.starts_with("audit 'lab' of "), "{}", out.stdout);
+            assert!(
+                tail.ends_with(
+                    " s, 1 certificates in 1 places, 0 without a certificate, 0 unreadable, 0 removed; run 2\n"
+                ),
+                "{}",
+                out.stdout
             );
         } else {
             assert_eq!(out.code, 0, "{command}: {}", out.stderr);

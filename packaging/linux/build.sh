@@ -32,7 +32,7 @@ die() {
 
 plugins=(check_tls_cert check_smtp_cert check_lmtp_cert check_ldap_cert check_cert_inventory check_cert_file)
 programs=("${plugins[@]}" certprobe)
-units=(certprobe-daemon.service certprobe-scan@.service certprobe-scan@.timer)
+units=(certprobe-daemon.service certprobe-scan@.service certprobe-scan@.timer certprobe-audit@.service certprobe-audit@.timer)
 
 # The version: [workspace.package] version in Cargo.toml.
 version=$(awk '
@@ -93,8 +93,8 @@ config=$work/certprobe.toml
 {
     cat <<'EOF'
 # certprobe: the configuration of `certprobe scan --config` and `certprobe daemon`, read by
-# certprobe-daemon.service and certprobe-scan@JOB.service. The keys are described in
-# /usr/share/doc/certprobe/README.md ("The config file").
+# certprobe-daemon.service, certprobe-scan@JOB.service and certprobe-audit@NAME.service. The
+# keys are described in /usr/share/doc/certprobe/README.md ("The config file").
 #
 # Everything below is the README's example, commented out: write your jobs (or uncomment and
 # edit the example), then run the jobs with their schedules in one daemon, or one job daily:

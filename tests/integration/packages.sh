@@ -104,7 +104,7 @@ documented=("${plugins[@]}" certprobe)
 subcommand_pages=(certprobe-scan certprobe-inventory certprobe-inventory-certificates certprobe-inventory-where
     certprobe-inventory-endpoints certprobe-inventory-history certprobe-inventory-runs certprobe-inventory-export
     certprobe-inventory-cleanup certprobe-daemon certprobe-audit)
-units=(certprobe-daemon.service certprobe-scan@.service certprobe-scan@.timer)
+units=(certprobe-daemon.service certprobe-scan@.service certprobe-scan@.timer certprobe-audit@.service certprobe-audit@.timer)
 deb=dist/certprobe_${version}_amd64.deb
 rpm=dist/certprobe-${version}-1.x86_64.rpm
 rm -f "$deb" "$rpm"
@@ -191,7 +191,7 @@ done
 # By unit name: systemd finds them where the package put them, and checks that the
 # ExecStart= binaries exist.
 if command -v systemd-analyze >/dev/null; then
-    verify=(certprobe-daemon.service certprobe-scan@pkg.service certprobe-scan@pkg.timer)
+    verify=(certprobe-daemon.service certprobe-scan@pkg.service certprobe-scan@pkg.timer certprobe-audit@pkg.service certprobe-audit@pkg.timer)
     if systemd-analyze verify --man=no "${verify[@]}" >"$work/verify.log" 2>&1 && [ ! -s "$work/verify.log" ]; then
         pass "systemd-analyze verify ${verify[*]}"
     else

@@ -1253,3 +1253,112 @@ fn a_read_only_inventory_is_a_sentence_and_a_failed_exit() {
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+/// The times of a check line (`in 0.1 s`, `duration=0.1s`) as `T`.
+fn times_masked(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(at) = rest.find(|c: char| c.is_ascii_digit()) {
+        let (head, tail) = rest.split_at(at);
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(tail.len());
+        let (number, after) = tail.split_at(end);
+        let timed = (head.ends_with("in ") && after.starts_with(" s"))
+            || (head.ends_with("duration=") && after.starts_with('s'));
+        out.push_str(if timed { "T" } else { number });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn a_scan_and_an_audit_answer_as_a_check_with_its_states_and_perfdata() {
+    let dir = temp_dir();
+    let db = dir.path().join("inventory.sqlite");
+    let (server, _) = serve_name("127.0.18.1", 0, "check.fleet.test", 90.0);
+    let port = server.addr.port().to_string();
+    let root = common::root_file();
+    let scan = certprobe(
+        &db,
+        &[
+            "scan",
+            "--targets",
+            "127.0.18.1",
+            "--ports",
+            &port,
+            "--ca-file",
+            &root,
+            "--no-revocation",
+            "--as-check",
+        ],
+    );
+    assert_eq!((scan.code, scan.stderr.as_str()), (0, ""));
+    assert_eq!(
+        times_masked(&scan.stdout),
+        "CERT_SCAN OK - job 'adhoc' done: 1 endpoints in T s, 1 served a certificate, 0 answered without one, 0 did not answer | endpoints=1;;;0 certificates=1;;;0 without_certificate=0;;;0 silent=0;;;0 unresolved=0;;;0 duration=Ts;;;0\n"
+    );
+
+    // An audit with a file that is no certificate it can read: WARNING, and which file.
+    let certs = dir.path().join("certs");
+    std::fs::create_dir(&certs).unwrap();
+    std::fs::write(certs.join("root.pem"), common::pki().root.pem()).unwrap();
+    std::fs::write(
+        certs.join("broken.pem"),
+        "-----BEGIN CERTIFICATE-----\nMIIBkz\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let folder = certs.to_str().unwrap();
+    let audit = certprobe(&db, &["audit", folder, "--as-check"]);
+    assert_eq!(audit.code, 1, "{}", audit.stderr);
+    let line = times_masked(&audit.stdout);
+    let (head, tail) = line.split_once(" done: ").unwrap();
+    assert!(
+        head.starts_with("CERT_AUDIT WARNING - audit 'audit' of "),
+        "{line}"
+    );
+    assert!(tail.starts_with(&format!("2 files in T s, 1 certificates in 1 places, 0 without a certificate, 1 unreadable ({folder}/broken.pem: ")), "{line}");
+    assert!(
+        tail.ends_with("), 0 removed | files=2;;;0 certificates=1;;;0 places=1;;;0 without_certificate=0;;;0 unreadable=1;;;0 removed=0;;;0 duration=Ts;;;0\n"),
+        "{line}"
+    );
+
+    // What cannot run is CRITICAL; what is asked wrongly, UNKNOWN; in the check's words.
+    // (Its folder is a file.)
+    let nowhere = certs.join("root.pem").join("inventory.sqlite");
+    let refused = certprobe(&nowhere, &["audit", folder, "--as-check"]);
+    assert_eq!(
+        (refused.code, refused.stdout, refused.stderr.as_str()),
+        (
+            2,
+            format!(
+                "CERT_AUDIT CRITICAL - cannot open the inventory {}: {} is a file, not a folder\n",
+                nowhere.display(),
+                certs.join("root.pem").display()
+            ),
+            ""
+        )
+    );
+    let wrong = certprobe(&db, &["scan", "--targets", "127.0.18.1:443", "--as-check"]);
+    assert_eq!(
+        (wrong.code, wrong.stdout.as_str(), wrong.stderr.as_str()),
+        (
+            3,
+            "CERT_SCAN UNKNOWN - '127.0.18.1:443' names a port: give the address or name alone, and its ports with --ports (or a job's ports)\n",
+            ""
+        )
+    );
+    let both = certprobe(
+        &db,
+        &["scan", "--targets", "127.0.18.1", "--as-check", "--json"],
+    );
+    assert_eq!(
+        (both.code, both.stdout.as_str()),
+        (
+            3,
+            "CERT_SCAN UNKNOWN - the argument '--as-check' cannot be used with '--json'\n"
+        )
+    );
+}

@@ -573,6 +573,12 @@ if [ "$I2_VALID" = yes ]; then
             /^object CheckCommand/ { in_c = ($3 == "\"" c "\"") } in_c && index($0, v) { found = 1 }
             END { exit !found }' "$ICINGA_CONF" || missing_vars+=("certprobe_${c#*:} in certprobe_${c%%:*}")
     done
+    for c in scan:config scan:job scan:zone scan:db scan:restart audit:config audit:job audit:zone \
+        audit:export audit:db; do
+        awk -v c="certprobe_${c%%:*}" -v v="\$certprobe_${c%%:*}_${c#*:}\$" '
+            /^object CheckCommand/ { in_c = ($3 == "\"" c "\"") } in_c && index($0, v) { found = 1 }
+            END { exit !found }' "$ICINGA_CONF" || missing_vars+=("certprobe_${c%%:*}_${c#*:}")
+    done
     for v in db ip host port warning critical max_age max_age_state timeout verbose; do
         awk -v v="\$certprobe_inventory_$v\$" '
             /^object CheckCommand/ { in_c = ($3 == "\"certprobe_inventory\"") } in_c && index($0, v) { found = 1 }

@@ -2,6 +2,7 @@
 //! stores, judged as `check_cert_file` judges them (no connection; a name check only where a
 //! name is given) and recorded as places of this host, or written to an export file.
 
+use crate::as_check::{CheckResult, State};
 use crate::audit_export::{ExportFile, ExportedAudit, ExportedPlace};
 use crate::audit_finish::Walked;
 use crate::audit_plan::Plan;
@@ -105,6 +106,9 @@ pub fn run(args: &AuditArgs, config: Option<&Config>, db: &Path) -> Result<Strin
         let text = serde_json::to_string(&document).unwrap_or_default() + "\n";
         crate::export::write_atomically(file, &text)?;
     }
+    if args.as_check {
+        return as_check(&reports);
+    }
     let mut out = String::new();
     for report in &reports {
         if args.json {
@@ -119,6 +123,68 @@ pub fn run(args: &AuditArgs, config: Option<&Config>, db: &Path) -> Result<Strin
         None => Ok(out),
     }
 }
+
+/// `--as-check`: the audits as one check result; WARNING when a file or a store could not be
+/// read.
+fn as_check(reports: &[AuditReport]) -> Result<String, FleetError> {
+    let mut state = State::Ok;
+    let mut parts = Vec::new();
+    let mut sums = [0u64; 6];
+    let mut seconds = 0.0;
+    for r in reports {
+        let mut part = format!(
+            "audit '{}' of {} done: {} files in {:.1} s, {} certificates in {} places, {} without a certificate, {} unreadable",
+            r.job, r.host, r.files, r.seconds, r.certificates, r.places, r.without_certificate, r.unreadable
+        );
+        if r.unreadable > 0 {
+            state = State::Warning;
+            if let Some(first) = r.problems.first() {
+                part.push_str(&format!(" ({}: {})", first.path, first.reason));
+            }
+        }
+        match r.run {
+            Some(_) => part.push_str(&format!(", {} removed", r.removed)),
+            None => part.push_str(", exported"),
+        }
+        parts.push(part);
+        for (sum, n) in sums.iter_mut().zip([
+            r.files,
+            r.certificates,
+            r.places,
+            r.without_certificate,
+            r.unreadable,
+            r.removed,
+        ]) {
+            *sum += n;
+        }
+        seconds += r.seconds;
+    }
+    let [files, certificates, places, without_certificate, unreadable, removed] = sums;
+    let result = CheckResult {
+        state,
+        text: parts.join("; "),
+        perfdata: vec![
+            ("files", files as f64, ""),
+            ("certificates", certificates as f64, ""),
+            ("places", places as f64, ""),
+            ("without_certificate", without_certificate as f64, ""),
+            ("unreadable", unreadable as f64, ""),
+            ("removed", removed as f64, ""),
+            ("duration", seconds, "s"),
+        ],
+    };
+    let stdout = result.render(SERVICE);
+    match state {
+        State::Ok => Ok(stdout),
+        _ => Err(FleetError::State {
+            stdout,
+            code: state as i32,
+        }),
+    }
+}
+
+/// The service name of `--as-check` lines.
+pub(crate) const SERVICE: &str = "CERT_AUDIT";
 
 /// How the places are judged, and where they are.
 struct Judge<'a> {

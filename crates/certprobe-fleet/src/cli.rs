@@ -229,6 +229,12 @@ pub struct AuditArgs {
     #[arg(long, requires = "config", conflicts_with = "export")]
     pub notify: bool,
 
+    /// Print the run's summary as a monitoring check result (one plugin line with perfdata;
+    /// exit 0 OK, 1 WARNING with unreadable files, 2 CRITICAL when it cannot run, 3 UNKNOWN for
+    /// bad arguments): for Icinga 2 satellites and agents, Zabbix proxies, PRTG probes.
+    #[arg(long, conflicts_with_all = ["json", "notify"])]
+    pub as_check: bool,
+
     /// The checks, as in the plugins.
     #[command(flatten)]
     pub check: CheckArgs,
@@ -306,6 +312,13 @@ pub struct ScanArgs {
     /// message was not sent).
     #[arg(long, requires = "config")]
     pub notify: bool,
+
+    /// Print the run's summary as a monitoring check result (one plugin line with perfdata;
+    /// exit 0 OK, 1 WARNING when interrupted or a name did not resolve, 2 CRITICAL when it
+    /// cannot run, 3 UNKNOWN for bad arguments): for Icinga 2 satellites, Zabbix proxies, PRTG
+    /// probes.
+    #[arg(long, conflicts_with_all = ["json", "notify"])]
+    pub as_check: bool,
 
     /// Print the run's summary as JSON.
     #[arg(long)]

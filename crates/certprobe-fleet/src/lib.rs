@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod as_check;
 mod audit_cmd;
 mod audit_export;
 mod audit_finish;
@@ -44,6 +45,13 @@ pub enum FleetError {
         /// What failed, in one sentence.
         reason: String,
     },
+    /// `--as-check` ran and its state is not OK: print `stdout`, exit `code` (1 to 3).
+    State {
+        /// The check's line.
+        stdout: String,
+        /// Its state.
+        code: i32,
+    },
     /// An output file cannot be written.
     Output {
         /// The file.
@@ -66,6 +74,7 @@ impl fmt::Display for FleetError {
             FleetError::Inventory(e) => e.fmt(f),
             FleetError::Output { path, reason } => write!(f, "cannot write {path}: {reason}"),
             FleetError::Incomplete { reason, .. } => f.write_str(reason),
+            FleetError::State { stdout, .. } => f.write_str(stdout.trim_end()),
         }
     }
 }
@@ -93,6 +102,37 @@ pub fn command() -> clap::Command {
 
 /// Runs the command with `args` (the first is the program name).
 pub fn run(args: Vec<OsString>) -> Ran {
+    // `scan --as-check` and `audit --as-check` answer as a check plugin, failures included.
+    let check_service = {
+        let words: Vec<&OsString> = args.iter().skip(1).collect();
+        let service = words.iter().find_map(|w| match w.to_str() {
+            Some("scan") => Some(scan_cmd::SERVICE),
+            Some("audit") => Some(audit_cmd::SERVICE),
+            _ => None,
+        });
+        service.filter(|_| words.iter().any(|w| *w == "--as-check"))
+    };
+    let ran = run_command(args);
+    match check_service {
+        Some(service) if ran.code != 0 && ran.stdout.is_empty() => {
+            let reason = ran.stderr.trim_end();
+            let reason = reason.strip_prefix("certprobe: ").unwrap_or(reason);
+            // clap's message: its first paragraph, without `error: `.
+            let reason = reason.split("\n\n").next().unwrap_or(reason);
+            let reason = reason.strip_prefix("error: ").unwrap_or(reason);
+            let (stdout, code) =
+                as_check::failure(service, &reason.replace('\n', " "), ran.code == 2);
+            Ran {
+                stdout,
+                stderr: String::new(),
+                code,
+            }
+        }
+        _ => ran,
+    }
+}
+
+fn run_command(args: Vec<OsString>) -> Ran {
     let (args, config) = match with_config_defaults(args) {
         Ok(found) => found,
         Err(e) => return failed(&e, 2),
@@ -146,6 +186,11 @@ pub fn run(args: Vec<OsString>) -> Ran {
             code: 0,
         },
         Err(e @ FleetError::Arguments(_)) => failed(&e, 2),
+        Err(FleetError::State { stdout, code }) => Ran {
+            stdout,
+            stderr: String::new(),
+            code,
+        },
         Err(FleetError::Incomplete { stdout, reason }) => Ran {
             stdout,
             stderr: format!("certprobe: {}\n", certprobe::text::visible(&reason)),

@@ -1,6 +1,7 @@
 //! `certprobe scan`: the jobs to run (from the command line or the config), the checker,
 //! the inventory, a progress line on a terminal and the summary at the end.
 
+use crate::as_check::{CheckResult, State};
 use crate::cli::ScanArgs;
 use crate::FleetError;
 use certprobe::Checker;
@@ -28,6 +29,7 @@ pub fn run(args: &ScanArgs, config: Option<&Config>, db: &Path) -> Result<String
     let host = host_name();
     let mut out = String::new();
     let mut completed = true;
+    let mut reports = Vec::new();
     for mut job in jobs {
         job.check = options.clone();
         let stop = Arc::new(AtomicBool::new(false));
@@ -53,18 +55,93 @@ pub fn run(args: &ScanArgs, config: Option<&Config>, db: &Path) -> Result<String
         } else {
             out.push_str(&summary(&report));
         }
-        if report.status != "done" {
+        let done = report.status == "done";
+        reports.push(report);
+        if !done {
             completed = false;
             break;
         }
     }
     drop(store);
+    if args.as_check {
+        return as_check(&reports);
+    }
     // Told after runs that completed only: an interrupted one continues, then tells.
     match config.filter(|_| args.notify && completed) {
         Some(config) => crate::notify_cmd::after_command(config, db, out, args.json),
         None => Ok(out),
     }
 }
+
+/// `--as-check`: the runs as one check result. WARNING when a run was interrupted or a name
+/// did not resolve; "did not answer" is the common case of a range, not a problem.
+fn as_check(reports: &[ScanReport]) -> Result<String, FleetError> {
+    let mut state = State::Ok;
+    let mut parts = Vec::new();
+    let (mut checked, mut served, mut failed, mut silent, mut unresolved, mut seconds) =
+        (0, 0, 0, 0, 0, 0.0);
+    for r in reports {
+        let c = &r.counts;
+        let mut part = format!(
+            "job '{}' {}: {} endpoints in {:.1} s, {} served a certificate, {} answered without one, {} did not answer",
+            r.job,
+            if r.status == "done" { "done" } else { "interrupted" },
+            c.checked,
+            r.seconds,
+            c.served,
+            c.failed,
+            c.silent
+        );
+        if r.status != "done" {
+            state = State::Warning;
+        }
+        if !r.unresolved.is_empty() {
+            state = State::Warning;
+            let names: Vec<&str> = r.unresolved.iter().take(5).map(String::as_str).collect();
+            let more = r.unresolved.len().saturating_sub(names.len());
+            part.push_str(&format!(
+                "; {} not resolved: {}{}",
+                r.unresolved.len(),
+                names.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        parts.push(part);
+        checked += c.checked;
+        served += c.served;
+        failed += c.failed;
+        silent += c.silent;
+        unresolved += r.unresolved.len() as u64;
+        seconds += r.seconds;
+    }
+    let result = CheckResult {
+        state,
+        text: parts.join("; "),
+        perfdata: vec![
+            ("endpoints", checked as f64, ""),
+            ("certificates", served as f64, ""),
+            ("without_certificate", failed as f64, ""),
+            ("silent", silent as f64, ""),
+            ("unresolved", unresolved as f64, ""),
+            ("duration", seconds, "s"),
+        ],
+    };
+    let stdout = result.render(SERVICE);
+    match state {
+        State::Ok => Ok(stdout),
+        _ => Err(FleetError::State {
+            stdout,
+            code: state as i32,
+        }),
+    }
+}
+
+/// The service name of `--as-check` lines.
+pub(crate) const SERVICE: &str = "CERT_SCAN";
 
 /// The jobs a scan runs: an ad-hoc one for `--targets`, else the config's.
 pub(crate) fn jobs_of(args: &ScanArgs, config: Option<&Config>) -> Result<Vec<Job>, FleetError> {

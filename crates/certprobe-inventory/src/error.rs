@@ -108,11 +108,24 @@ pub fn io_words(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
         std::io::ErrorKind::NotFound => "no such file or folder".to_string(),
+        std::io::ErrorKind::AlreadyExists => "it exists already".to_string(),
+        std::io::ErrorKind::NotADirectory => {
+            "a part of the path is a file, not a folder".to_string()
+        }
+        std::io::ErrorKind::IsADirectory => "it is a folder".to_string(),
+        std::io::ErrorKind::StorageFull => "the disk is full".to_string(),
+        std::io::ErrorKind::ReadOnlyFilesystem => "the file system is read-only".to_string(),
         _ => {
+            // The system's words ("Too many open files"), as part of a sentence.
             let text = e.to_string();
-            match text.find(" (os error") {
-                Some(cut) => text[..cut].to_string(),
-                None => text,
+            let text = match text.find(" (os error") {
+                Some(cut) => &text[..cut],
+                None => &text,
+            };
+            let mut chars = text.chars();
+            match chars.next() {
+                Some(first) => first.to_lowercase().chain(chars).collect(),
+                None => String::new(),
             }
         }
     }

@@ -58,11 +58,15 @@ impl SqliteStore {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| InventoryError::Open {
                 path: path.display().to_string(),
-                reason: format!(
-                    "cannot create the folder {}: {}",
-                    parent.display(),
-                    crate::error::io_words(&e)
-                ),
+                reason: if parent.is_file() {
+                    format!("{} is a file, not a folder", parent.display())
+                } else {
+                    format!(
+                        "cannot create the folder {}: {}",
+                        parent.display(),
+                        crate::error::io_words(&e)
+                    )
+                },
             })?;
         }
         let shown = path.display().to_string();

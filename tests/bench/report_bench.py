@@ -131,6 +131,12 @@ def main():
                     walls.append(wall)
                 print(f"  serve {path:30} median {statistics.median(walls) * 1000:6.1f} ms, "
                       f"slowest {max(walls) * 1000:6.1f} ms ({len(body) / 1024:.0f} KiB)")
+            # One certificate's page: its deployments, history and findings read per request.
+            listed = get("/certificates?q=host4242")[1].decode()
+            page = "/certificates/" + listed.split('href="/certificates/')[1].split('"')[0]
+            walls = [get(page)[0] for _ in range(runs)]
+            print(f"  serve {'/certificates/SHA256':30} median {statistics.median(walls) * 1000:6.1f} ms, "
+                  f"slowest {max(walls) * 1000:6.1f} ms")
             # A change: one more certificate audited from a file. The next page is made at once
             # from the previous judgement while the new one is made; then the change shows.
             pem = f"{d}/fresh/fresh.pem"

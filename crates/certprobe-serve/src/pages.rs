@@ -6,9 +6,9 @@ use crate::state::{Data, Shared, Unavailable};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use certprobe_inventory::model::StoredFinding;
-use certprobe_inventory::query::{EventRow, HistoryOf};
-use certprobe_inventory::Store;
+use certprobe_inventory::model::{EndpointKey, StoredFinding};
+use certprobe_inventory::query::{EndpointFilter, EventRow, HistoryOf};
+use certprobe_inventory::{SqliteStore, Store};
 use certprobe_report::views::{CertRow, EventView};
 use certprobe_report::{RenderError, Site};
 use serde::Serialize;
@@ -242,6 +242,32 @@ struct FindingView {
     message: String,
 }
 
+/// The findings of an endpoint's latest scan, from the inventory.
+fn latest_findings(store: &SqliteStore, key: &EndpointKey) -> Vec<FindingView> {
+    // A file's place is its path, which the SNI filter (names, lower-cased) must not touch.
+    let network = !matches!(key.protocol.as_str(), "file" | "winstore");
+    let filter = EndpointFilter {
+        address: Some(key.address.clone()),
+        port: Some(key.port),
+        sni: network.then(|| key.sni.clone()),
+        ..EndpointFilter::default()
+    };
+    let endpoint = key.label();
+    store
+        .endpoints(&filter)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|row| row.zone == key.zone && row.protocol == key.protocol && row.sni == key.sni)
+        .flat_map(|row| row.findings)
+        .map(|f: StoredFinding| FindingView {
+            endpoint: endpoint.clone(),
+            check: f.check,
+            state: f.state,
+            message: f.message,
+        })
+        .collect()
+}
+
 /// `/certificates/{id}`: 64 hex digits.
 pub async fn certificate(State(state): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
     page(state, move |s, d| {
@@ -259,12 +285,26 @@ pub async fn certificate(State(state): State<Arc<Shared>>, Path(id): Path<String
                 .map_err(|e| e.to_string())?;
             return Ok((StatusCode::NOT_FOUND, body));
         };
-        let (deployments, events) = s.with_store(|store| {
+        // Where it is served now; the findings of their latest scans are read now (the
+        // judgement keeps none: they are most of an inventory's memory).
+        let places: Vec<&EndpointKey> = d
+            .snapshot
+            .deployed
+            .iter()
+            .filter(|j| certprobe_report::snapshot::hex_id(&j.input.leaf.sha256) == id)
+            .map(|j| &j.input.endpoint)
+            .take(MAX_ROWS)
+            .collect();
+        let (deployments, events, findings) = s.with_store(|store| {
             let deployments = store.deployments(&id, true).unwrap_or_default();
             let events: Vec<EventRow> = store
                 .history(&HistoryOf::Certificate(id.clone()))
                 .unwrap_or_default();
-            (deployments, events)
+            let findings: Vec<FindingView> = places
+                .iter()
+                .flat_map(|key| latest_findings(store, key))
+                .collect();
+            (deployments, events, findings)
         });
         let deployments: Vec<DeploymentView> = deployments
             .iter()
@@ -284,24 +324,6 @@ pub async fn certificate(State(state): State<Arc<Shared>>, Path(id): Path<String
                     .map(certprobe::clock::format_utc)
                     .unwrap_or_default(),
                 state: r.state.clone(),
-            })
-            .collect();
-        let findings: Vec<FindingView> = d
-            .snapshot
-            .deployed
-            .iter()
-            .filter(|j| certprobe_report::snapshot::hex_id(&j.input.leaf.sha256) == id)
-            .flat_map(|j| {
-                let endpoint = j.input.endpoint.label();
-                j.input
-                    .findings
-                    .iter()
-                    .map(move |f: &StoredFinding| FindingView {
-                        endpoint: endpoint.clone(),
-                        check: f.check.clone(),
-                        state: f.state.clone(),
-                        message: f.message.clone(),
-                    })
             })
             .collect();
         let mut events: Vec<EventView> = events.iter().map(EventView::of).collect();

@@ -279,6 +279,11 @@ impl Shared {
             certprobe_report::render::ROWS_SHOWN,
         );
         let search = SearchText::of(&reports.certificates, &snapshot.deployed);
+        // Judged: the findings are read again by the page that shows them.
+        let mut snapshot = snapshot;
+        for j in &mut snapshot.deployed {
+            j.input.findings = Vec::new();
+        }
         Ok(Data {
             snapshot,
             reports,

@@ -33,6 +33,18 @@ pub(crate) struct CheckResult {
 }
 
 impl CheckResult {
+    /// The command's answer: the line, exit 0 when OK, else the state's code.
+    pub fn answer(&self, service: &str) -> Result<String, crate::FleetError> {
+        let stdout = self.render(service);
+        match self.state {
+            State::Ok => Ok(stdout),
+            state => Err(crate::FleetError::State {
+                stdout,
+                code: state as i32,
+            }),
+        }
+    }
+
     /// `CERT_SCAN OK - text | label=value;;;0 ...`, with a newline.
     pub fn render(&self, service: &str) -> String {
         let mut line = format!(

@@ -130,14 +130,7 @@ fn as_check(reports: &[ScanReport]) -> Result<String, FleetError> {
             ("duration", seconds, "s"),
         ],
     };
-    let stdout = result.render(SERVICE);
-    match state {
-        State::Ok => Ok(stdout),
-        _ => Err(FleetError::State {
-            stdout,
-            code: state as i32,
-        }),
-    }
+    result.answer(SERVICE)
 }
 
 /// The service name of `--as-check` lines.

@@ -590,7 +590,7 @@ fn a_notifier_killed_mid_run_sends_nothing_twice_and_forgets_nothing() {
     std::fs::write(
         &script,
         format!(
-            "#!/bin/sh\nn=$(cat {count} 2>/dev/null || echo 0); n=$((n+1)); echo $n > {count}\nif [ $n = 3 ]; then echo $$ > {gate}.pid; sleep 60; exit 0; fi\necho \"$CERTPROBE_NOTIFICATION_ID $CERTPROBE_OWNER $CERTPROBE_SUMMARY\" >> {log}\n",
+            "#!/bin/sh\nn=$(cat {count} 2>/dev/null || echo 0); n=$((n+1)); echo $n > {count}\nif [ $n = 3 ]; then echo $$ > {gate}.tmp; mv {gate}.tmp {gate}.pid; sleep 60; exit 0; fi\necho \"$CERTPROBE_NOTIFICATION_ID $CERTPROBE_OWNER $CERTPROBE_SUMMARY\" >> {log}\n",
             count = count.display(),
             gate = gate.display(),
             log = lab.hook_log.display()
@@ -618,11 +618,15 @@ fn a_notifier_killed_mid_run_sends_nothing_twice_and_forgets_nothing() {
     child.kill().unwrap();
     child.wait().unwrap();
     let hook_pid = std::fs::read_to_string(&pid_file).unwrap();
-    std::process::Command::new("kill")
+    let killed = std::process::Command::new("kill")
         .arg("-9")
         .arg(format!("-{}", hook_pid.trim()))
         .status()
         .unwrap();
+    assert!(
+        killed.success(),
+        "the hook's process group {hook_pid} was not there"
+    );
     let before: Vec<String> = std::fs::read_to_string(&lab.hook_log)
         .unwrap()
         .lines()
@@ -1350,19 +1354,25 @@ fn an_audit_with_notify_tells_the_owners_once_what_it_changed() {
         certprobe(&db, &[&args[..], extra].concat())
     };
     // Another notifier holds the lock for two seconds: this one waits for it, then tells.
+    // It says so by a file made once it has the lock (moved into place: never half there).
     let lock = format!("{}-notifier.lock", db.display());
+    let ready = dir.path().join("holding");
     let mut holder = std::process::Command::new("flock")
-        .args([&lock, "sleep", "2"])
+        .arg(&lock)
+        .args([
+            "sh",
+            "-c",
+            "touch \"$0.tmp\" && mv \"$0.tmp\" \"$0\" && exec sleep 2",
+        ])
+        .arg(&ready)
         .spawn()
         .unwrap();
-    let held = |path: &str| {
-        !std::process::Command::new("flock")
-            .args(["-n", path, "true"])
-            .status()
-            .unwrap()
-            .success()
-    };
-    while !held(&lock) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !ready.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "flock never took the lock"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let first = audit(&config, &["--notify"]);

@@ -8,7 +8,7 @@ use certprobe::analysis::certificate::CertFacts;
 use certprobe_inventory::model::{
     EndpointKey, RunKind, RunStart, RunStatus, Seen, Sighting, StoredFinding,
 };
-use certprobe_inventory::{SqliteStore, Store};
+use certprobe_inventory::{Recorder, SqliteStore};
 use certprobe_testkit::{Ca, LeafSpec};
 
 const CERTIFICATES: u32 = 50_000;

@@ -1362,3 +1362,165 @@ fn a_scan_and_an_audit_answer_as_a_check_with_its_states_and_perfdata() {
         )
     );
 }
+
+/// A scanner that may not reach the inventory: `scan --export` writes a file, `inventory
+/// import` loads it centrally, once; events come out as for a direct scan.
+#[test]
+fn a_scan_exported_to_a_file_is_imported_once_with_its_events() {
+    let dir = temp_dir();
+    let db = dir.path().join("inventory.sqlite");
+    let root = common::root_file();
+    let (server, _) = serve_name("127.0.19.1", 0, "dmz.fleet.test", 20.0);
+    let port = server.addr.port().to_string();
+    let export = |name: &str| {
+        let file = dir.path().join(name);
+        let run = certprobe(
+            &db,
+            &[
+                "scan",
+                "--targets",
+                "127.0.19.1,127.0.19.2",
+                "--ports",
+                &port,
+                "--zone",
+                "dmz",
+                "--job",
+                "dmz",
+                "--ca-file",
+                &root,
+                "--no-revocation",
+                "--connect-timeout",
+                "1s",
+                "--export",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{}", run.stdout);
+        (file.to_str().unwrap().to_string(), run.stdout)
+    };
+    let import = |file: &str| {
+        let run = certprobe(&db, &["inventory", "import", file]);
+        assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+        run.stdout
+    };
+    let (first, said) = export("first.json");
+    let lines: Vec<&str> = said.lines().collect();
+    assert_eq!(lines.len(), 2, "{said}");
+    assert!(
+        lines[0].starts_with("job 'dmz' done: 2 endpoints in "),
+        "{said}"
+    );
+    assert!(
+        lines[0].ends_with(
+            "/s): 1 served a certificate, 0 answered without one, 1 did not answer; exported"
+        ),
+        "{said}"
+    );
+    assert_eq!(
+        lines[1],
+        format!("wrote {first} (1 run, 2 endpoints, 2 certificates): load it with certprobe inventory import")
+    );
+    assert!(!db.exists(), "an export opened the inventory");
+    let (early, _) = export("early.json");
+
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let host = host.trim();
+    let imported = import(&first);
+    assert!(
+        imported.starts_with(&format!("scan 'dmz' of {host} from ")),
+        "{imported}"
+    );
+    assert!(
+        imported.ends_with(" UTC: imported, 2 endpoints; run 1\n") && imported.lines().count() == 1,
+        "{imported}"
+    );
+    let endpoints = certprobe(&db, &["inventory", "endpoints", "--format", "json"]);
+    let rows: serde_json::Value = serde_json::from_str(&endpoints.stdout).unwrap();
+    let shown: Vec<String> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| format!("{} {} {}", r["zone"], r["endpoint"], r["state"]))
+        .collect();
+    assert_eq!(
+        shown,
+        [format!("\"dmz\" \"127.0.19.1:{port}\" \"WARNING\"")],
+        "the silent address is counted, not stored"
+    );
+    assert_eq!(
+        import(&first),
+        imported.replace(
+            ": imported, 2 endpoints; run 1",
+            ": imported before, as run 1; nothing changed"
+        )
+    );
+
+    // Renewed on the DMZ server: the next export's import says so.
+    drop(server);
+    let (_renewed, _) = serve_name("127.0.19.1", port.parse().unwrap(), "dmz.fleet.test", 200.0);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let (second, _) = export("second.json");
+    let again = import(&second);
+    assert!(
+        again.ends_with(": imported, 2 endpoints; run 2\n"),
+        "{again}"
+    );
+    let history = certprobe(
+        &db,
+        &[
+            "inventory",
+            "history",
+            &format!("127.0.19.1:{port}"),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(history.code, 0, "{}", history.stderr);
+    let events: serde_json::Value = serde_json::from_str(&history.stdout).unwrap();
+    let kinds: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["new", "renewed", "state_changed"]);
+    // An export older than what the inventory holds would turn the endpoints back in time.
+    let older = import(&early);
+    assert!(
+        older.ends_with(": not imported: the inventory holds a later scan of it (run 2)\n"),
+        "{older}"
+    );
+
+    // The file is untrusted: a scan cannot forge a file place of some host.
+    let text = std::fs::read_to_string(&second).unwrap();
+    let forged = dir.path().join("forged.json");
+    std::fs::write(
+        &forged,
+        text.replacen("\"protocol\":\"tls\"", "\"protocol\":\"file\"", 1),
+    )
+    .unwrap();
+    let refused = certprobe(&db, &["inventory", "import", forged.to_str().unwrap()]);
+    assert_eq!(
+        (refused.code, refused.stdout.as_str(), refused.stderr),
+        (
+            2,
+            "",
+            format!(
+                "certprobe: cannot import {}: scan 1, endpoint 1: protocol: not a protocol certprobe scans\n",
+                forged.display()
+            )
+        )
+    );
+    let refused = certprobe(
+        &db,
+        &[
+            "scan",
+            "--targets",
+            "127.0.19.1",
+            "--export",
+            "x",
+            "--restart",
+        ],
+    );
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+}

@@ -16,7 +16,7 @@ use certprobe_audit::{
 };
 use certprobe_inventory::model::{EndpointKey, RunKind, RunStart, Seen, Sighting};
 use certprobe_inventory::query::Source;
-use certprobe_inventory::{SqliteStore, Store};
+use certprobe_inventory::{Recorder, SqliteStore};
 use certprobe_scan::config::Config;
 use certprobe_winstore::StoreName;
 use serde::Serialize;

@@ -6,7 +6,7 @@
 //! file places of its own host.
 
 use certprobe::analysis::CertFacts;
-use certprobe_inventory::model::{EndpointKey, Seen, Sighting, StoredFinding};
+use certprobe_inventory::model::{CertRecord, EndpointKey, Seen, Sighting, StoredFinding};
 use certprobe_inventory::query::Source;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -17,7 +17,7 @@ pub(crate) const FORMAT: u32 = 1;
 /// The largest export file read.
 pub(crate) const MAX_FILE_BYTES: u64 = 512 << 20;
 
-const MAX_TEXT: usize = 8192;
+pub(crate) const MAX_TEXT: usize = 8192;
 const MAX_CHAIN: usize = 16;
 const MAX_DER: usize = 64 * 1024;
 
@@ -121,13 +121,26 @@ pub(crate) enum ImportError {
         field: &'static str,
         why: String,
     },
+    /// A field of a scan (`certprobe scan --export`) that is not acceptable.
+    Scan {
+        scan: usize,
+        field: &'static str,
+        why: &'static str,
+    },
+    /// A field of a scanned endpoint that is not acceptable.
+    Endpoint {
+        scan: usize,
+        endpoint: usize,
+        field: &'static str,
+        why: String,
+    },
 }
 
 impl fmt::Display for ImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ImportError::NotAnExport(why) => {
-                write!(f, "it is not an export of certprobe audit: {why}")
+                write!(f, "it is not an export of certprobe scan or audit: {why}")
             }
             ImportError::Version(v) => write!(
                 f,
@@ -146,6 +159,20 @@ impl fmt::Display for ImportError {
                 "audit {}, place {}: {field}: {why}",
                 audit + 1,
                 place + 1
+            ),
+            ImportError::Scan { scan, field, why } => {
+                write!(f, "scan {}: {field}: {why}", scan + 1)
+            }
+            ImportError::Endpoint {
+                scan,
+                endpoint,
+                field,
+                why,
+            } => write!(
+                f,
+                "scan {}, endpoint {}: {field}: {why}",
+                scan + 1,
+                endpoint + 1
             ),
         }
     }
@@ -167,7 +194,8 @@ pub(crate) fn parse(text: &str) -> Result<ExportFile, ImportError> {
         Some(other) => return Err(ImportError::Version(other)),
         None => {
             return Err(ImportError::NotAnExport(
-                "it has no certprobe_audit_export field".to_string(),
+                "it has neither a certprobe_scan_export nor a certprobe_audit_export field"
+                    .to_string(),
             ))
         }
     }
@@ -263,26 +291,10 @@ impl ExportedAudit {
             }
         }
         let seen = match (&place.chain, &place.failure) {
-            (Some(chain), None) => {
-                if chain.is_empty() || chain.len() > MAX_CHAIN {
-                    return Err(bad("chain", "not 1 to 16 certificates"));
-                }
-                let mut records = Vec::with_capacity(chain.len());
-                for (n, text) in chain.iter().enumerate() {
-                    if text.len() > MAX_DER * 4 / 3 + 4 {
-                        return Err(bad("chain", "a certificate over 64 KiB"));
-                    }
-                    let der = certprobe::encoding::unbase64(text)
-                        .ok_or_else(|| bad("chain", "a certificate that is not base64"))?;
-                    let facts = CertFacts::parse(&der)
-                        .map_err(|e| ("chain", format!("certificate {}: {e}", n + 1)))?;
-                    records.push(certprobe_scan::sighting::record_of(&facts, &der));
-                }
-                Seen::Served {
-                    chain: records,
-                    tls_version: String::new(),
-                }
-            }
+            (Some(chain), None) => Seen::Served {
+                chain: parse_chain(chain.iter().map(String::as_str))?,
+                tls_version: String::new(),
+            },
             (None, Some(kind)) if word(kind) => Seen::Failed {
                 kind: kind.clone(),
                 answered: kind != crate::audit_finish::REMOVED,
@@ -316,13 +328,35 @@ impl ExportedAudit {
     }
 }
 
+/// A chain of base64 DER certificates, leaf first, parsed again as the inventory keeps it.
+pub(crate) fn parse_chain<'a>(
+    chain: impl ExactSizeIterator<Item = &'a str>,
+) -> Result<Vec<CertRecord>, (&'static str, String)> {
+    let bad = |why: &str| ("chain", why.to_string());
+    if chain.len() == 0 || chain.len() > MAX_CHAIN {
+        return Err(bad("not 1 to 16 certificates"));
+    }
+    let mut records = Vec::with_capacity(chain.len());
+    for (n, text) in chain.enumerate() {
+        if text.len() > MAX_DER * 4 / 3 + 4 {
+            return Err(bad("a certificate over 64 KiB"));
+        }
+        let der = certprobe::encoding::unbase64(text)
+            .ok_or_else(|| bad("a certificate that is not base64"))?;
+        let facts =
+            CertFacts::parse(&der).map_err(|e| ("chain", format!("certificate {}: {e}", n + 1)))?;
+        records.push(certprobe_scan::sighting::record_of(&facts, &der));
+    }
+    Ok(records)
+}
+
 /// Text of at most `max` bytes without control characters (what certprobe itself writes).
-fn plain(text: &str, max: usize) -> bool {
+pub(crate) fn plain(text: &str, max: usize) -> bool {
     text.len() <= max && !text.chars().any(char::is_control)
 }
 
 /// A short identifier: `expiry`, `private-key`, `not-found`.
-fn word(text: &str) -> bool {
+pub(crate) fn word(text: &str) -> bool {
     !text.is_empty()
         && text.len() <= 64
         && text
@@ -480,6 +514,6 @@ mod tests {
             "audit 1, place 1: findings: a finding that is not a check, a state and a line"
         );
         assert!(swap("\"job\"", "\"jab\"")
-            .starts_with("it is not an export of certprobe audit: unknown field `jab`"));
+            .starts_with("it is not an export of certprobe scan or audit: unknown field `jab`"));
     }
 }

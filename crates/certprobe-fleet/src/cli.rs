@@ -303,6 +303,12 @@ pub struct ScanArgs {
     #[arg(long)]
     pub restart: bool,
 
+    /// Write the runs to this file (JSON, written whole or not at all) instead of the
+    /// inventory, for `certprobe inventory import FILE` on the central host: for a scanner
+    /// that may not reach the inventory.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["restart", "notify"])]
+    pub export: Option<PathBuf>,
+
     /// Allow IPv6 ranges above 65,536 addresses.
     #[arg(long)]
     pub force: bool,
@@ -368,8 +374,8 @@ pub enum InventoryCommand {
     /// Deletes endpoints not scanned for a while, old history, and certificates nothing
     /// refers to any more.
     Cleanup(CleanupArgs),
-    /// Loads the audits of a `certprobe audit --export` file, each once (a file imported
-    /// again changes nothing).
+    /// Loads the runs of a `certprobe scan --export` or `certprobe audit --export` file, each
+    /// once (a file imported again changes nothing).
     Import(ImportArgs),
     /// The notification log: the latest messages to owners, sent, waiting or dropped.
     Notifications(NotificationsArgs),
@@ -545,10 +551,10 @@ impl SourceArg {
 /// `inventory import`.
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
-    /// The file `certprobe audit --export` wrote.
+    /// The file `certprobe scan --export` or `certprobe audit --export` wrote.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// One JSON object per audit instead of a line.
+    /// One JSON object per scan or audit instead of a line.
     #[arg(long)]
     pub json: bool,
 }

@@ -20,6 +20,7 @@ mod owners_cmd;
 mod parallel;
 mod report_cmd;
 mod scan_cmd;
+mod scan_export;
 mod serve_cmd;
 
 use clap::Parser;

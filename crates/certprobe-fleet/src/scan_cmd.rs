@@ -3,9 +3,10 @@
 
 use crate::as_check::{CheckResult, State};
 use crate::cli::ScanArgs;
+use crate::scan_export::ExportRecorder;
 use crate::FleetError;
 use certprobe::Checker;
-use certprobe_inventory::SqliteStore;
+use certprobe_inventory::{Recorder, SqliteStore};
 use certprobe_scan::config::{Config, JobSpec};
 use certprobe_scan::spec::{parse_port, parse_target, Exclusion};
 use certprobe_scan::{scan, Job, Limits, Progress, ScanReport, ScanSettings};
@@ -25,7 +26,13 @@ pub fn run(args: &ScanArgs, config: Option<&Config>, db: &Path) -> Result<String
     }
     let checker = Checker::new(&settings).map_err(|e| FleetError::Setup(e.to_string()))?;
     let checker = Arc::new(checker);
-    let mut store = SqliteStore::open(db).map_err(FleetError::Inventory)?;
+    // The inventory, or the export file's runs: nothing else is opened for an export.
+    let mut inventory = None;
+    let mut export = None;
+    let store: &mut dyn Recorder = match &args.export {
+        Some(_) => export.insert(ExportRecorder::new()),
+        None => inventory.insert(SqliteStore::open(db).map_err(FleetError::Inventory)?),
+    };
     let host = host_name();
     let mut out = String::new();
     let mut completed = true;
@@ -42,7 +49,7 @@ pub fn run(args: &ScanArgs, config: Option<&Config>, db: &Path) -> Result<String
         let report = scan(
             &job,
             Arc::clone(&checker),
-            &mut store,
+            &mut *store,
             &settings,
             stop,
             &mut |p| progress.show(p),
@@ -52,6 +59,8 @@ pub fn run(args: &ScanArgs, config: Option<&Config>, db: &Path) -> Result<String
         if args.json {
             out.push_str(&serde_json::to_string(&report).unwrap_or_default());
             out.push('\n');
+        } else if args.export.is_some() {
+            out.push_str(&summary_at(&report, "exported"));
         } else {
             out.push_str(&summary(&report));
         }
@@ -62,7 +71,20 @@ pub fn run(args: &ScanArgs, config: Option<&Config>, db: &Path) -> Result<String
             break;
         }
     }
-    drop(store);
+    drop(inventory);
+    if let (Some(file), Some(export)) = (&args.export, &export) {
+        crate::export::write_atomically(file, &export.text())?;
+        let (scans, endpoints, certificates) = export.totals();
+        if !args.json && !args.as_check {
+            out.push_str(&format!(
+                "wrote {} ({}, {}, {}): load it with certprobe inventory import\n",
+                file.display(),
+                counted(scans, "run"),
+                counted(endpoints, "endpoint"),
+                counted(certificates, "certificate")
+            ));
+        }
+    }
     if args.as_check {
         return as_check(&reports);
     }
@@ -279,8 +301,18 @@ fn job_of(spec: &JobSpec, limits: &Limits, zone: &str) -> Job {
     job
 }
 
+/// `1 run`, `2 runs`.
+fn counted(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
 /// The one-line summary of a run.
 pub fn summary(report: &ScanReport) -> String {
+    summary_at(report, &format!("run {}", report.run))
+}
+
+/// The one-line summary of a run stored at `place` (`run 12`, `exported`).
+fn summary_at(report: &ScanReport, place: &str) -> String {
     let c = &report.counts;
     let rate = if report.seconds > 0.0 {
         c.checked as f64 / report.seconds
@@ -288,7 +320,7 @@ pub fn summary(report: &ScanReport) -> String {
         0.0
     };
     let mut line = format!(
-        "job '{}' {}: {} endpoints in {:.1} s ({:.0}/s): {} served a certificate, {} answered without one, {} did not answer; run {}{}\n",
+        "job '{}' {}: {} endpoints in {:.1} s ({:.0}/s): {} served a certificate, {} answered without one, {} did not answer; {place}{}\n",
         report.job,
         if report.status == "done" { "done" } else { "interrupted (the next scan continues it)" },
         c.checked,
@@ -297,7 +329,6 @@ pub fn summary(report: &ScanReport) -> String {
         c.served,
         c.failed,
         c.silent,
-        report.run,
         if report.resumed { ", continued" } else { "" },
     );
     for name in &report.unresolved {

@@ -20,7 +20,7 @@ mod store;
 pub use error::InventoryError;
 pub use event::EventKind;
 pub use sqlite::SqliteStore;
-pub use store::{Run, Store};
+pub use store::{Recorder, Run, Store};
 
 use model::{RunStart, RunStatus, Sighting};
 use notification::{AlarmInput, Attempt, Delivery, NewDelivery, RememberedAlarm, StateChange};
@@ -29,7 +29,7 @@ use query::{
     EndpointFilter, EndpointRow, EventRow, ExportRow, HistoryOf, LeafSpan, RunRow,
 };
 
-impl Store for SqliteStore {
+impl Recorder for SqliteStore {
     fn begin_run(&mut self, start: &RunStart, restart: bool) -> Result<Run, InventoryError> {
         self.begin(start, restart)
     }
@@ -46,7 +46,9 @@ impl Store for SqliteStore {
     ) -> Result<(), InventoryError> {
         self.finish(run, status, ended)
     }
+}
 
+impl Store for SqliteStore {
     fn certificates(
         &self,
         filter: &CertificateFilter,

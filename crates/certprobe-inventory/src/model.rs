@@ -167,7 +167,7 @@ impl RunKind {
 }
 
 /// A run's counts as it ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
 pub struct RunCounts {
     /// Endpoints checked (including the ones with no answer).
     pub checked: u64,

@@ -27,8 +27,24 @@ pub struct Run {
     pub(crate) _lock: Option<std::fs::File>,
 }
 
-/// An inventory store.
-pub trait Store {
+impl Run {
+    /// A run that holds no job lock, for a recorder that is not an inventory (an export
+    /// file): nothing to continue, nothing counted yet.
+    pub fn unlocked(id: i64, job: &str) -> Run {
+        Run {
+            id,
+            job: job.to_string(),
+            resumed: false,
+            done: HashSet::new(),
+            counts: RunCounts::default(),
+            _lock: None,
+        }
+    }
+}
+
+/// Where a run's sightings go: an inventory, or a file that one imports later
+/// (`certprobe scan --export`). All a scan needs.
+pub trait Recorder {
     /// Starts a run of `start.job`, or continues the job's interrupted run unless `restart`.
     /// Refused while another process runs the job.
     fn begin_run(&mut self, start: &RunStart, restart: bool) -> Result<Run, InventoryError>;
@@ -40,7 +56,10 @@ pub trait Store {
     /// Ends a run.
     fn finish_run(&mut self, run: Run, status: RunStatus, ended: i64)
         -> Result<(), InventoryError>;
+}
 
+/// An inventory store.
+pub trait Store: Recorder {
     /// Certificates by filter, soonest expiry first.
     fn certificates(
         &self,

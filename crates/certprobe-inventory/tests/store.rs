@@ -6,7 +6,7 @@ use certprobe_inventory::model::{
     CertRecord, EndpointKey, RunKind, RunStart, RunStatus, Seen, Sighting, StoredFinding,
 };
 use certprobe_inventory::query::{CertificateFilter, CleanupCounts, EndpointFilter, HistoryOf};
-use certprobe_inventory::{InventoryError, SqliteStore, Store};
+use certprobe_inventory::{InventoryError, Recorder, SqliteStore, Store};
 
 const DAY: i64 = 86_400;
 const T0: i64 = 1_800_000_000;

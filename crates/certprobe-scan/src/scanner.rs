@@ -13,7 +13,7 @@ use certprobe::{Budget, CheckOptions, Checker, Connected, Outcome, Protocol, Tar
 use certprobe_inventory::model::{
     RunCounts, RunKind, RunStart, RunStatus, Sighting, StoredFinding,
 };
-use certprobe_inventory::{InventoryError, Store};
+use certprobe_inventory::{InventoryError, Recorder};
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -118,7 +118,7 @@ struct Shared {
 pub fn scan(
     job: &Job,
     checker: Arc<Checker>,
-    store: &mut dyn Store,
+    store: &mut dyn Recorder,
     settings: &ScanSettings,
     stop: Arc<AtomicBool>,
     progress: &mut dyn FnMut(Progress),

@@ -6,7 +6,9 @@
 //! file places of its own host.
 
 use certprobe::analysis::CertFacts;
-use certprobe_inventory::model::{CertRecord, EndpointKey, Seen, Sighting, StoredFinding};
+use certprobe_inventory::model::{
+    CertRecord, EndpointKey, RunKind, RunStart, Seen, Sighting, StoredFinding,
+};
 use certprobe_inventory::query::Source;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -207,30 +209,54 @@ pub(crate) fn parse(text: &str) -> Result<ExportFile, ImportError> {
     Ok(file)
 }
 
+/// The fields every exported run has: its id, job, host, zone and times.
+pub(crate) fn check_run(
+    id: &str,
+    job: &str,
+    host: &str,
+    zone: &str,
+    (started, ended): (i64, i64),
+) -> Result<(), (&'static str, &'static str)> {
+    if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(("id", "not 32 hex digits"));
+    }
+    if !certprobe_scan::config::is_job_name(job) {
+        return Err(("job", "not a job name (letters, digits, '-', '_' and '.')"));
+    }
+    if !plain(host, 255) || host.is_empty() {
+        return Err(("host", "empty, too long or with control characters"));
+    }
+    if !plain(zone, 255) {
+        return Err(("zone", "too long or with control characters"));
+    }
+    if started < 0 || ended < started {
+        return Err(("ended", "before the start"));
+    }
+    Ok(())
+}
+
+/// Findings as certprobe writes them: a check's word, a state and one line each.
+pub(crate) fn check_findings(findings: &[StoredFinding]) -> Result<(), (&'static str, String)> {
+    for finding in findings {
+        let state_ok = ["OK", "WARNING", "CRITICAL", "UNKNOWN"].contains(&finding.state.as_str());
+        if !word(&finding.check) || !state_ok || !plain(&finding.message, MAX_TEXT) {
+            return Err((
+                "findings",
+                "a finding that is not a check, a state and a line".to_string(),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn check_audit(index: usize, audit: &ExportedAudit) -> Result<(), ImportError> {
-    let bad = |field: &'static str, why: &'static str| ImportError::Audit {
+    let bad = |(field, why): (&'static str, &'static str)| ImportError::Audit {
         audit: index,
         field,
         why,
     };
-    if audit.id.len() != 32 || !audit.id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(bad("id", "not 32 hex digits"));
-    }
-    if !certprobe_scan::config::is_job_name(&audit.job) {
-        return Err(bad(
-            "job",
-            "not a job name (letters, digits, '-', '_' and '.')",
-        ));
-    }
-    if !plain(&audit.host, 255) || audit.host.is_empty() {
-        return Err(bad("host", "empty, too long or with control characters"));
-    }
-    if !plain(&audit.zone, 255) {
-        return Err(bad("zone", "too long or with control characters"));
-    }
-    if audit.started < 0 || audit.ended < audit.started {
-        return Err(bad("ended", "before the start"));
-    }
+    let times = (audit.started, audit.ended);
+    check_run(&audit.id, &audit.job, &audit.host, &audit.zone, times).map_err(bad)?;
     let all = [
         &audit.roots,
         &audit.unread,
@@ -239,16 +265,29 @@ fn check_audit(index: usize, audit: &ExportedAudit) -> Result<(), ImportError> {
     ];
     for path in all.into_iter().flatten() {
         if !plain(path, MAX_TEXT) || path.is_empty() {
-            return Err(bad(
+            return Err(bad((
                 "roots",
                 "a path that is empty, too long or with control characters",
-            ));
+            )));
         }
     }
     Ok(())
 }
 
 impl ExportedAudit {
+    /// The run that imports it.
+    pub(crate) fn start(&self) -> RunStart {
+        RunStart {
+            kind: RunKind::Audit,
+            job: self.job.clone(),
+            zone: self.zone.clone(),
+            host: self.host.clone(),
+            started: self.started,
+            planned: 0,
+            import_id: Some(self.id.clone()),
+        }
+    }
+
     /// The places as the inventory records them, each checked and its chain parsed again.
     pub(crate) fn sightings(&self, index: usize) -> Result<Vec<Sighting>, ImportError> {
         self.places
@@ -280,16 +319,7 @@ impl ExportedAudit {
         if !plain(&place.summary, MAX_TEXT) {
             return Err(bad("summary", "too long or with control characters"));
         }
-        for finding in &place.findings {
-            let state_ok =
-                ["OK", "WARNING", "CRITICAL", "UNKNOWN"].contains(&finding.state.as_str());
-            if !word(&finding.check) || !state_ok || !plain(&finding.message, MAX_TEXT) {
-                return Err(bad(
-                    "findings",
-                    "a finding that is not a check, a state and a line",
-                ));
-            }
-        }
+        check_findings(&place.findings)?;
         let seen = match (&place.chain, &place.failure) {
             (Some(chain), None) => Seen::Served {
                 chain: parse_chain(chain.iter().map(String::as_str))?,

@@ -44,31 +44,62 @@ struct Imported {
     removed: u64,
 }
 
-/// Imports the file; returns one line (or JSON object) per audit in it.
+/// A run of the file, checked, with what its kind needs to finish.
+struct ToImport<'a> {
+    start: RunStart,
+    export: Export<'a>,
+    sightings: Vec<Sighting>,
+}
+
+/// The exported run itself.
+enum Export<'a> {
+    Scan(&'a ExportedScan),
+    Audit(&'a ExportedAudit),
+}
+
+/// Imports the file; returns one line (or JSON object) per run in it.
 pub fn run(args: &ImportArgs, db: &Path) -> Result<String, FleetError> {
     let shown = args.file.display().to_string();
     let unusable = |e: ImportError| FleetError::Arguments(format!("cannot import {shown}: {e}"));
     let text = read_capped(&args.file)
         .map_err(|reason| FleetError::Arguments(format!("cannot import {shown}: {reason}")))?;
-    if is_scan_export(&text) {
-        return import_scans(args, db, &text).map_err(|e| match e {
-            Failure::File(e) => unusable(e),
-            Failure::Fleet(e) => e,
-        });
+    // Every run and every place checked before the first write: a bad file imports nothing.
+    let scans;
+    let audits;
+    let runs: Vec<ToImport<'_>> = if is_scan_export(&text) {
+        scans = scan_export::parse(&text).map_err(unusable)?;
+        scans
+            .scans
+            .iter()
+            .enumerate()
+            .map(|(n, scan)| {
+                scan.sightings(n).map(|sightings| ToImport {
+                    start: scan.start(),
+                    export: Export::Scan(scan),
+                    sightings,
+                })
+            })
+            .collect::<Result<_, _>>()
+    } else {
+        audits = audit_export::parse(&text).map_err(unusable)?;
+        audits
+            .audits
+            .iter()
+            .enumerate()
+            .map(|(n, audit)| {
+                audit.sightings(n).map(|sightings| ToImport {
+                    start: audit.start(),
+                    export: Export::Audit(audit),
+                    sightings,
+                })
+            })
+            .collect::<Result<_, _>>()
     }
-    let file = audit_export::parse(&text).map_err(unusable)?;
-    // Every place checked before the first write: a bad file imports nothing.
-    let audits: Vec<(&ExportedAudit, Vec<Sighting>)> = file
-        .audits
-        .iter()
-        .enumerate()
-        .map(|(n, audit)| audit.sightings(n).map(|s| (audit, s)))
-        .collect::<Result<_, _>>()
-        .map_err(unusable)?;
+    .map_err(unusable)?;
     let mut inventory = SqliteStore::open(db).map_err(FleetError::Inventory)?;
     let mut out = String::new();
-    for (audit, sightings) in audits {
-        let imported = import_one(&mut inventory, audit, &sightings)?;
+    for run in &runs {
+        let imported = import_one(&mut inventory, run)?;
         if args.json {
             out.push_str(&(serde_json::to_string(&imported).unwrap_or_default() + "\n"));
         } else {
@@ -87,87 +118,25 @@ fn is_scan_export(text: &str) -> bool {
     serde_json::from_str::<Kind>(text).is_ok_and(|k| k.certprobe_scan_export.is_some())
 }
 
-/// Why a file was not imported: the file itself, or the inventory.
-enum Failure {
-    File(ImportError),
-    Fleet(FleetError),
-}
-
-/// The scans of a `certprobe scan --export` file, each once, as the audits are.
-fn import_scans(args: &ImportArgs, db: &Path, text: &str) -> Result<String, Failure> {
-    let file = scan_export::parse(text).map_err(Failure::File)?;
-    let scans: Vec<(&ExportedScan, Vec<Sighting>)> = file
-        .scans
-        .iter()
-        .enumerate()
-        .map(|(n, scan)| scan.sightings(n).map(|s| (scan, s)))
-        .collect::<Result<_, _>>()
-        .map_err(Failure::File)?;
-    let mut inventory =
-        SqliteStore::open(db).map_err(|e| Failure::Fleet(FleetError::Inventory(e)))?;
-    let mut out = String::new();
-    for (scan, sightings) in scans {
-        let imported = import_scan(&mut inventory, scan, &sightings).map_err(Failure::Fleet)?;
-        if args.json {
-            out.push_str(&(serde_json::to_string(&imported).unwrap_or_default() + "\n"));
-        } else {
-            out.push_str(&line(&imported));
-        }
-    }
-    Ok(out)
-}
-
-fn import_scan(
-    inventory: &mut SqliteStore,
-    scan: &ExportedScan,
-    sightings: &[Sighting],
-) -> Result<Imported, FleetError> {
-    let start = RunStart {
-        kind: RunKind::Scan,
-        job: scan.job.clone(),
-        zone: scan.zone.clone(),
-        host: scan.host.clone(),
-        started: scan.started,
-        planned: scan.planned,
-        import_id: Some(scan.id.clone()),
-    };
+/// Records one run unless it was imported before or the inventory holds a later run of its
+/// job, zone and host (it would turn the places back in time).
+fn import_one(inventory: &mut SqliteStore, todo: &ToImport<'_>) -> Result<Imported, FleetError> {
+    let start = &todo.start;
     let mut imported = Imported {
-        kind: RunKind::Scan,
-        job: scan.job.clone(),
-        host: scan.host.clone(),
-        started: scan.started,
+        kind: start.kind,
+        job: start.job.clone(),
+        host: start.host.clone(),
+        started: start.started,
         outcome: Outcome::Imported,
         run: 0,
-        places: sightings.len() as u64,
+        places: todo.sightings.len() as u64,
         removed: 0,
     };
-    let Some(mut run) = begin_once(inventory, &start, &mut imported)? else {
-        return Ok(imported);
-    };
-    imported.run = run.id;
-    for batch in sightings.chunks(BATCH) {
-        inventory
-            .record(&mut run, batch)
-            .map_err(FleetError::Inventory)?;
-    }
-    inventory
-        .finish_run(run, scan.status(), scan.ended)
-        .map_err(FleetError::Inventory)?;
-    Ok(imported)
-}
-
-/// The run that imports `start`, or none when it was imported before or the inventory
-/// holds a later run of its job, zone and host (`imported` then says which).
-fn begin_once(
-    inventory: &mut SqliteStore,
-    start: &RunStart,
-    imported: &mut Imported,
-) -> Result<Option<certprobe_inventory::Run>, FleetError> {
     let id = start.import_id.as_deref().unwrap_or_default();
     if let Some(run) = inventory.imported(id).map_err(FleetError::Inventory)? {
         imported.outcome = Outcome::ImportedBefore;
         imported.run = run;
-        return Ok(None);
+        return Ok(imported);
     }
     let latest = inventory
         .latest_done(start.kind, &start.job, &start.zone, &start.host)
@@ -176,58 +145,35 @@ fn begin_once(
         if started > start.started {
             imported.outcome = Outcome::Older;
             imported.run = run;
-            return Ok(None);
+            return Ok(imported);
         }
     }
-    inventory
+    let mut run = inventory
         .begin_run(start, true)
-        .map(Some)
-        .map_err(FleetError::Inventory)
-}
-
-fn import_one(
-    inventory: &mut SqliteStore,
-    audit: &ExportedAudit,
-    sightings: &[Sighting],
-) -> Result<Imported, FleetError> {
-    let mut imported = Imported {
-        kind: RunKind::Audit,
-        job: audit.job.clone(),
-        host: audit.host.clone(),
-        started: audit.started,
-        outcome: Outcome::Imported,
-        run: 0,
-        places: sightings.len() as u64,
-        removed: 0,
-    };
-    let start = RunStart {
-        kind: RunKind::Audit,
-        job: audit.job.clone(),
-        zone: audit.zone.clone(),
-        host: audit.host.clone(),
-        started: audit.started,
-        planned: 0,
-        import_id: Some(audit.id.clone()),
-    };
-    let Some(mut run) = begin_once(inventory, &start, &mut imported)? else {
-        return Ok(imported);
-    };
+        .map_err(FleetError::Inventory)?;
     imported.run = run.id;
-    for batch in sightings.chunks(BATCH) {
+    for batch in todo.sightings.chunks(BATCH) {
         inventory
             .record(&mut run, batch)
             .map_err(FleetError::Inventory)?;
     }
-    let walked = Walked {
-        zone: &audit.zone,
-        host: &audit.host,
-        roots: &audit.roots,
-        unread: &audit.unread,
-        stores: &audit.stores,
-        unread_stores: &audit.unread_stores,
-        ended: audit.ended,
-    };
-    imported.removed = crate::audit_finish::finish(inventory, run, &walked)?;
+    match todo.export {
+        Export::Scan(scan) => inventory
+            .finish_run(run, scan.status(), scan.ended)
+            .map_err(FleetError::Inventory)?,
+        Export::Audit(audit) => {
+            let walked = Walked {
+                zone: &audit.zone,
+                host: &audit.host,
+                roots: &audit.roots,
+                unread: &audit.unread,
+                stores: &audit.stores,
+                unread_stores: &audit.unread_stores,
+                ended: audit.ended,
+            };
+            imported.removed = crate::audit_finish::finish(inventory, run, &walked)?;
+        }
+    }
     Ok(imported)
 }
 

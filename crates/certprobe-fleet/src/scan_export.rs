@@ -5,9 +5,11 @@
 //! import: every field is checked before anything is written, the certificates are parsed
 //! again, and a scan can only describe network endpoints of its own zone.
 
-use crate::audit_export::{new_id, parse_chain, plain, word, ImportError, MAX_TEXT};
+use crate::audit_export::{
+    check_findings, check_run, new_id, parse_chain, plain, word, ImportError, MAX_TEXT,
+};
 use certprobe_inventory::model::{
-    CertRecord, EndpointKey, RunCounts, RunStart, RunStatus, Seen, Sighting, StoredFinding,
+    CertRecord, EndpointKey, RunCounts, RunKind, RunStart, RunStatus, Seen, Sighting, StoredFinding,
 };
 use certprobe_inventory::{InventoryError, Recorder, Run};
 use serde::{Deserialize, Serialize};
@@ -219,31 +221,15 @@ pub(crate) fn parse(text: &str) -> Result<ScanExportFile, ImportError> {
 }
 
 fn check_scan(index: usize, scan: &ExportedScan) -> Result<(), ImportError> {
-    let bad = |field: &'static str, why: &'static str| ImportError::Scan {
+    let bad = |(field, why): (&'static str, &'static str)| ImportError::Scan {
         scan: index,
         field,
         why,
     };
-    if scan.id.len() != 32 || !scan.id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(bad("id", "not 32 hex digits"));
-    }
-    if !certprobe_scan::config::is_job_name(&scan.job) {
-        return Err(bad(
-            "job",
-            "not a job name (letters, digits, '-', '_' and '.')",
-        ));
-    }
-    if !plain(&scan.host, 255) || scan.host.is_empty() {
-        return Err(bad("host", "empty, too long or with control characters"));
-    }
-    if !plain(&scan.zone, 255) {
-        return Err(bad("zone", "too long or with control characters"));
-    }
-    if scan.started < 0 || scan.ended < scan.started {
-        return Err(bad("ended", "before the start"));
-    }
+    let times = (scan.started, scan.ended);
+    check_run(&scan.id, &scan.job, &scan.host, &scan.zone, times).map_err(bad)?;
     if status_of(&scan.status).is_none() {
-        return Err(bad("status", "neither done nor interrupted"));
+        return Err(bad(("status", "neither done nor interrupted")));
     }
     Ok(())
 }
@@ -257,6 +243,19 @@ fn status_of(name: &str) -> Option<RunStatus> {
 }
 
 impl ExportedScan {
+    /// The run that imports it.
+    pub(crate) fn start(&self) -> RunStart {
+        RunStart {
+            kind: RunKind::Scan,
+            job: self.job.clone(),
+            zone: self.zone.clone(),
+            host: self.host.clone(),
+            started: self.started,
+            planned: self.planned,
+            import_id: Some(self.id.clone()),
+        }
+    }
+
     /// How the run ended (checked by [`parse`]).
     pub(crate) fn status(&self) -> RunStatus {
         status_of(&self.status).unwrap_or(RunStatus::Interrupted)
@@ -322,16 +321,7 @@ impl ExportedScan {
         if !plain(&endpoint.summary, MAX_TEXT) || !plain(&endpoint.tls_version, 32) {
             return Err(bad("summary", "too long or with control characters"));
         }
-        for finding in &endpoint.findings {
-            let state_ok =
-                ["OK", "WARNING", "CRITICAL", "UNKNOWN"].contains(&finding.state.as_str());
-            if !word(&finding.check) || !state_ok || !plain(&finding.message, MAX_TEXT) {
-                return Err(bad(
-                    "findings",
-                    "a finding that is not a check, a state and a line",
-                ));
-            }
-        }
+        check_findings(&endpoint.findings)?;
         let seen = match (&endpoint.chain, &endpoint.failure) {
             (Some(chain), None) => {
                 if chain.is_empty() || chain.len() > 16 {
@@ -380,7 +370,6 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use certprobe::analysis::CertFacts;
-    use certprobe_inventory::model::RunKind;
     use certprobe_testkit::{Ca, LeafSpec};
 
     fn sighting(address: &str, seen: Seen) -> Sighting {

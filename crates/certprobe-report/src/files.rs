@@ -30,6 +30,11 @@ pub enum Report {
 }
 
 impl Report {
+    /// Whether `--only` asks for this report (every report when it names none).
+    pub fn is_wanted(self, wanted: &[Report]) -> bool {
+        wanted.is_empty() || wanted.contains(&self)
+    }
+
     /// Every report.
     pub const ALL: [Report; 7] = [
         Report::Dashboard,
@@ -121,7 +126,7 @@ impl ReportSet {
         wanted: &[Report],
         rows: usize,
     ) -> ReportSet {
-        let want = |r: Report| wanted.is_empty() || wanted.contains(&r);
+        let want = |r: Report| r.is_wanted(wanted);
         // The daily report shows the dashboard's counts.
         let dashboard = if want(Report::Dashboard) || want(Report::Daily) {
             reports::dashboard(snapshot)
@@ -171,7 +176,7 @@ impl ReportSet {
         wanted: &[Report],
     ) -> Result<Vec<(&'static str, String)>, RenderError> {
         let json = |v: &dyn erased::Json| v.json();
-        let want = |r: Report| wanted.is_empty() || wanted.contains(&r);
+        let want = |r: Report| r.is_wanted(wanted);
         let mut out = Vec::new();
         if want(Report::Dashboard) {
             out.push(("index.html", pages.dashboard(&self.dashboard, site)?));

@@ -1431,7 +1431,8 @@ fn a_scan_exported_to_a_file_is_imported_once_with_its_events() {
         "{imported}"
     );
     assert!(
-        imported.ends_with(" UTC: imported, 2 endpoints; run 1\n") && imported.lines().count() == 1,
+        imported.ends_with(" UTC: imported, 2 endpoints checked; run 1\n")
+            && imported.lines().count() == 1,
         "{imported}"
     );
     let endpoints = certprobe(&db, &["inventory", "endpoints", "--format", "json"]);
@@ -1450,7 +1451,7 @@ fn a_scan_exported_to_a_file_is_imported_once_with_its_events() {
     assert_eq!(
         import(&first),
         imported.replace(
-            ": imported, 2 endpoints; run 1",
+            ": imported, 2 endpoints checked; run 1",
             ": imported before, as run 1; nothing changed"
         )
     );
@@ -1462,7 +1463,7 @@ fn a_scan_exported_to_a_file_is_imported_once_with_its_events() {
     let (second, _) = export("second.json");
     let again = import(&second);
     assert!(
-        again.ends_with(": imported, 2 endpoints; run 2\n"),
+        again.ends_with(": imported, 2 endpoints checked; run 2\n"),
         "{again}"
     );
     let history = certprobe(
@@ -1523,4 +1524,90 @@ fn a_scan_exported_to_a_file_is_imported_once_with_its_events() {
         ],
     );
     assert_eq!(refused.code, 2, "{}", refused.stderr);
+}
+
+/// SIGTERM, as systemd stops a scan: an exported run ends interrupted and the file holds what
+/// it checked; its import stores that much, and nobody continues it.
+#[test]
+fn an_exported_scan_stopped_by_sigterm_is_written_as_interrupted() {
+    let dir = temp_dir();
+    let db = dir.path().join("inventory.sqlite");
+    let file = dir.path().join("stopped.json");
+    // 64 endpoints that accept and never answer, 3 at a time: each costs the whole timeout.
+    let mut servers = Vec::new();
+    let mut port = 0;
+    for host in 0..64 {
+        let addr = format!("127.0.20.{host}:{port}").parse().unwrap();
+        let server = certprobe_testkit::serve_at(addr, |_s| {
+            std::thread::sleep(std::time::Duration::from_secs(5))
+        })
+        .unwrap();
+        port = server.addr.port();
+        servers.push(server);
+    }
+    let child = Command::new(env!("CARGO_BIN_EXE_certprobe"))
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "scan",
+            "--targets",
+            "127.0.20.0/26",
+            "--ports",
+            &port.to_string(),
+        ])
+        .args(["--job", "edge", "--concurrency", "3", "--timeout", "500ms"])
+        .args(["--no-revocation", "--export"])
+        .arg(&file)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2200));
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines.len(),
+        2,
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(lines[0].starts_with("job 'edge' interrupted: "), "{stdout}");
+    assert!(lines[0].ends_with(" did not answer; exported"), "{stdout}");
+    let export: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let scan = &export["scans"][0];
+    assert_eq!(scan["status"], "interrupted");
+    let checked = scan["counts"]["checked"].as_u64().unwrap();
+    assert!(
+        (3..60).contains(&checked),
+        "{checked} checked before SIGTERM"
+    );
+    assert_eq!(scan["endpoints"].as_array().unwrap().len() as u64, checked);
+    assert!(!db.exists());
+
+    let imported = certprobe(&db, &["inventory", "import", file.to_str().unwrap()]);
+    assert!(
+        imported
+            .stdout
+            .ends_with(&format!(": imported, {checked} endpoints checked; run 1\n")),
+        "{}{}",
+        imported.stdout,
+        imported.stderr
+    );
+    let runs = certprobe(&db, &["inventory", "runs", "--format", "json"]);
+    let runs: serde_json::Value = serde_json::from_str(&runs.stdout).unwrap();
+    assert_eq!(
+        (runs[0]["status"].as_str(), runs[0]["checked"].as_u64()),
+        (Some("interrupted"), Some(checked))
+    );
+    let endpoints = certprobe(&db, &["inventory", "endpoints", "--format", "json"]);
+    let endpoints: serde_json::Value = serde_json::from_str(&endpoints.stdout).unwrap();
+    assert_eq!(endpoints.as_array().unwrap().len() as u64, checked);
+    drop(servers);
 }

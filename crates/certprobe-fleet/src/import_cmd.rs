@@ -196,7 +196,7 @@ fn line(imported: &Imported) -> String {
             imported.run
         ),
         Outcome::Imported if imported.kind == RunKind::Scan => format!(
-            "{what}: imported, {} endpoints; run {}\n",
+            "{what}: imported, {} endpoints checked; run {}\n",
             imported.places, imported.run
         ),
         Outcome::Imported => format!(

@@ -60,7 +60,7 @@ pub fn run(args: &ScanArgs, config: Option<&Config>, db: &Path) -> Result<String
             out.push_str(&serde_json::to_string(&report).unwrap_or_default());
             out.push('\n');
         } else if args.export.is_some() {
-            out.push_str(&summary_at(&report, "exported"));
+            out.push_str(&summary_at(&report, "exported", "interrupted"));
         } else {
             out.push_str(&summary(&report));
         }
@@ -308,11 +308,16 @@ fn counted(n: usize, what: &str) -> String {
 
 /// The one-line summary of a run.
 pub fn summary(report: &ScanReport) -> String {
-    summary_at(report, &format!("run {}", report.run))
+    summary_at(
+        report,
+        &format!("run {}", report.run),
+        "interrupted (the next scan continues it)",
+    )
 }
 
-/// The one-line summary of a run stored at `place` (`run 12`, `exported`).
-fn summary_at(report: &ScanReport, place: &str) -> String {
+/// The one-line summary of a run stored at `place` (`run 12`, `exported`), `interrupted`
+/// saying what an interrupted one means there.
+fn summary_at(report: &ScanReport, place: &str, interrupted: &str) -> String {
     let c = &report.counts;
     let rate = if report.seconds > 0.0 {
         c.checked as f64 / report.seconds
@@ -322,7 +327,7 @@ fn summary_at(report: &ScanReport, place: &str) -> String {
     let mut line = format!(
         "job '{}' {}: {} endpoints in {:.1} s ({:.0}/s): {} served a certificate, {} answered without one, {} did not answer; {place}{}\n",
         report.job,
-        if report.status == "done" { "done" } else { "interrupted (the next scan continues it)" },
+        if report.status == "done" { "done" } else { interrupted },
         c.checked,
         report.seconds,
         rate,

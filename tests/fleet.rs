@@ -1524,6 +1524,14 @@ fn a_scan_exported_to_a_file_is_imported_once_with_its_events() {
         ],
     );
     assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .starts_with("error: the argument '--export <FILE>' cannot be used with '--restart'"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!Path::new("x").exists());
 }
 
 /// SIGTERM, as systemd stops a scan: an exported run ends interrupted and the file holds what
@@ -1609,5 +1617,45 @@ fn an_exported_scan_stopped_by_sigterm_is_written_as_interrupted() {
     let endpoints = certprobe(&db, &["inventory", "endpoints", "--format", "json"]);
     let endpoints: serde_json::Value = serde_json::from_str(&endpoints.stdout).unwrap();
     assert_eq!(endpoints.as_array().unwrap().len() as u64, checked);
+    // Imported once, interrupted or not; a direct scan of the job starts afresh.
+    let again = certprobe(&db, &["inventory", "import", file.to_str().unwrap()]);
+    assert!(
+        again
+            .stdout
+            .ends_with(": imported before, as run 1; nothing changed\n"),
+        "{}",
+        again.stdout
+    );
+    let direct = certprobe(
+        &db,
+        &[
+            "scan",
+            "--targets",
+            "127.0.20.1",
+            "--ports",
+            &port.to_string(),
+        ],
+    );
+    assert!(direct.stdout.contains("; run 2\n"), "{}", direct.stdout);
+    let direct = certprobe(
+        &db,
+        &[
+            "scan",
+            "--targets",
+            "127.0.20.1",
+            "--ports",
+            &port.to_string(),
+            "--job",
+            "edge",
+            "--timeout",
+            "500ms",
+            "--no-revocation",
+        ],
+    );
+    assert!(
+        direct.stdout.contains(" endpoints in ") && direct.stdout.ends_with("; run 3\n"),
+        "an imported run was continued: {}",
+        direct.stdout
+    );
     drop(servers);
 }

@@ -46,15 +46,23 @@ pub fn run(args: &ScanArgs, config: Option<&Config>, db: &Path) -> Result<String
             handle_signals: true,
         };
         let mut progress = ProgressLine::new(&job.name);
-        let report = scan(
+        let report = match scan(
             &job,
             Arc::clone(&checker),
             &mut *store,
             &settings,
             stop,
             &mut |p| progress.show(p),
-        )
-        .map_err(|e| FleetError::Scan(e.to_string()))?;
+        ) {
+            Ok(report) => report,
+            Err(e) => {
+                // The jobs that ran before are kept in the export all the same.
+                if let (Some(file), Some(export)) = (&args.export, &export) {
+                    write_export(file, export)?;
+                }
+                return Err(FleetError::Scan(e.to_string()));
+            }
+        };
         progress.clear();
         if args.json {
             out.push_str(&serde_json::to_string(&report).unwrap_or_default());
@@ -73,7 +81,7 @@ pub fn run(args: &ScanArgs, config: Option<&Config>, db: &Path) -> Result<String
     }
     drop(inventory);
     if let (Some(file), Some(export)) = (&args.export, &export) {
-        crate::export::write_atomically(file, &export.text())?;
+        write_export(file, export)?;
         let (scans, endpoints, certificates) = export.totals();
         if !args.json && !args.as_check {
             out.push_str(&format!(
@@ -299,6 +307,14 @@ fn job_of(spec: &JobSpec, limits: &Limits, zone: &str) -> Job {
         per_host: spec.limits.per_host.unwrap_or(limits.per_host),
     };
     job
+}
+
+/// The export file, written whole or not at all.
+fn write_export(file: &Path, export: &ExportRecorder) -> Result<(), FleetError> {
+    let text = export
+        .text()
+        .map_err(|e| FleetError::Setup(format!("cannot write the export: {e}")))?;
+    crate::export::write_atomically(file, &text)
 }
 
 /// `1 run`, `2 runs`.

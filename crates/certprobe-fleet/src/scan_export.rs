@@ -18,6 +18,14 @@ use std::collections::HashMap;
 /// The format's version, the value of `certprobe_scan_export`.
 pub(crate) const FORMAT: u32 = 1;
 
+/// The most endpoints a scan plans (certprobe scan refuses more).
+const MAX_PLANNED: u64 = 1 << 32;
+
+/// The most certificate bytes the endpoints' chains of one scan may add up to on import
+/// (each endpoint holds its own copy): a file that refers to one large certificate from every
+/// endpoint cannot make the import take more memory than this.
+const MAX_CHAIN_BYTES: usize = 1 << 30;
+
 /// A whole export file: one scan per job run.
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -90,8 +98,8 @@ impl ExportRecorder {
     }
 
     /// The file's text.
-    pub(crate) fn text(&self) -> String {
-        serde_json::to_string(&self.file).unwrap_or_default()
+    pub(crate) fn text(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(&self.file).map(|text| text + "\n")
     }
 
     /// The scans written: their endpoints and certificates.
@@ -231,6 +239,9 @@ fn check_scan(index: usize, scan: &ExportedScan) -> Result<(), ImportError> {
     if status_of(&scan.status).is_none() {
         return Err(bad(("status", "neither done nor interrupted")));
     }
+    if scan.planned > MAX_PLANNED {
+        return Err(bad(("planned", "more endpoints than a scan plans")));
+    }
     Ok(())
 }
 
@@ -278,17 +289,38 @@ impl ExportedScan {
                     "a certificate that cannot be read"
                 },
             })?;
+        let bytes: usize = self
+            .endpoints
+            .iter()
+            .flat_map(|e| e.chain.iter().flatten())
+            .map(|&i| certificates.get(i).map_or(0, |c| c.der.len()))
+            .fold(0, usize::saturating_add);
+        if bytes > MAX_CHAIN_BYTES {
+            return Err(ImportError::Scan {
+                scan: index,
+                field: "endpoints",
+                why: "chains that add up to more than 1 GiB",
+            });
+        }
+        let mut seen = std::collections::HashSet::new();
         self.endpoints
             .iter()
             .enumerate()
             .map(|(n, endpoint)| {
-                self.sighting(endpoint, &certificates)
-                    .map_err(|(field, why)| ImportError::Endpoint {
-                        scan: index,
-                        endpoint: n,
-                        field,
-                        why,
-                    })
+                let bad = |(field, why)| ImportError::Endpoint {
+                    scan: index,
+                    endpoint: n,
+                    field,
+                    why,
+                };
+                let sighting = self.sighting(endpoint, &certificates).map_err(bad)?;
+                if !seen.insert(sighting.endpoint.clone()) {
+                    return Err(bad((
+                        "address",
+                        "the scan has this endpoint twice".to_string(),
+                    )));
+                }
+                Ok(sighting)
             })
             .collect()
     }
@@ -309,8 +341,14 @@ impl ExportedScan {
         let Some(protocol) = certprobe::Protocol::from_name(&endpoint.protocol) else {
             return Err(bad("protocol", "not a protocol certprobe scans"));
         };
-        if !endpoint.sni.is_empty() && certprobe::idna::to_ascii_name(&endpoint.sni).is_err() {
-            return Err(bad("sni", "not a DNS name"));
+        let ascii = certprobe::idna::to_ascii_name(&endpoint.sni);
+        if !endpoint.sni.is_empty() && ascii.ok().as_deref() != Some(endpoint.sni.as_str()) {
+            return Err(bad("sni", "not a DNS name as certprobe writes it"));
+        }
+        let known_version = certprobe::tls_version::TlsVersion::from_name(&endpoint.tls_version)
+            .is_some_and(|v| v.name() == endpoint.tls_version);
+        if !endpoint.tls_version.is_empty() && !known_version {
+            return Err(bad("tls_version", "not a TLS version"));
         }
         if endpoint.state > 3 {
             return Err(bad("state", "not 0 to 3"));
@@ -318,7 +356,7 @@ impl ExportedScan {
         if endpoint.observed_at < 0 {
             return Err(bad("observed_at", "before 1970"));
         }
-        if !plain(&endpoint.summary, MAX_TEXT) || !plain(&endpoint.tls_version, 32) {
+        if !plain(&endpoint.summary, MAX_TEXT) {
             return Err(bad("summary", "too long or with control characters"));
         }
         check_findings(&endpoint.findings)?;
@@ -326,6 +364,10 @@ impl ExportedScan {
             (Some(chain), None) => {
                 if chain.is_empty() || chain.len() > 16 {
                     return Err(bad("chain", "not 1 to 16 certificates"));
+                }
+                let distinct: std::collections::HashSet<_> = chain.iter().collect();
+                if distinct.len() != chain.len() {
+                    return Err(bad("chain", "a certificate twice in one chain"));
                 }
                 let records = chain
                     .iter()
@@ -429,7 +471,7 @@ mod tests {
             .finish_run(run, RunStatus::Done, 1_700_000_005)
             .unwrap();
         assert_eq!(recorder.totals(), (1, 3, 2), "each certificate once");
-        (batch, recorder.text())
+        (batch, recorder.text().unwrap())
     }
 
     fn sentence_of(text: &str) -> Option<String> {
@@ -507,7 +549,31 @@ mod tests {
                 "\"sni\":\"shop.example\"",
                 "\"sni\":\"shop\\u001b.example\""
             ),
-            "scan 1, endpoint 1: sni: not a DNS name"
+            "scan 1, endpoint 1: sni: not a DNS name as certprobe writes it"
+        );
+        let swapped = |from: &str, to: &str| swap(from, to);
+        assert_eq!(
+            swapped("\"sni\":\"shop.example\"", "\"sni\":\"SHOP.example\""),
+            "scan 1, endpoint 1: sni: not a DNS name as certprobe writes it"
+        );
+        assert_eq!(
+            swapped(
+                "\"summary\":\"certificate",
+                "\"summary\":\"\\u001bcertificate"
+            ),
+            "scan 1, endpoint 1: summary: too long or with control characters"
+        );
+        assert_eq!(
+            swapped("\"tls_version\":\"TLSv1.3\"", "\"tls_version\":\"SSLv9\""),
+            "scan 1, endpoint 1: tls_version: not a TLS version"
+        );
+        assert_eq!(
+            swapped("\"chain\":[0,1]", "\"chain\":[0,0]"),
+            "scan 1, endpoint 1: chain: a certificate twice in one chain"
+        );
+        assert_eq!(
+            swapped("\"address\":\"2001:db8::1\"", "\"address\":\"192.0.2.1\""),
+            "scan 1, endpoint 2: address: the scan has this endpoint twice"
         );
         assert_eq!(
             swap("\"port\":443", "\"port\":0"),

@@ -45,8 +45,9 @@ impl Run {
 /// Where a run's sightings go: an inventory, or a file that one imports later
 /// (`certprobe scan --export`). All a scan needs.
 pub trait Recorder {
-    /// Starts a run of `start.job`, or continues the job's interrupted run unless `restart`.
-    /// Refused while another process runs the job.
+    /// Starts a run of `start.job`, or continues the job's interrupted run unless `restart`
+    /// (never an imported one: its scanner is elsewhere). Refused while another process runs
+    /// the job.
     fn begin_run(&mut self, start: &RunStart, restart: bool) -> Result<Run, InventoryError>;
 
     /// Records a batch of sightings of `run` in one transaction, with the events they cause
@@ -100,10 +101,10 @@ pub trait Store: Recorder {
         gone: &str,
     ) -> Result<Vec<EndpointKey>, InventoryError>;
 
-    /// The completed run that imported the exported audit `id`, if one did.
+    /// The ended run (done or interrupted) that imported the exported run `id`, if one did.
     fn imported(&self, id: &str) -> Result<Option<i64>, InventoryError>;
 
-    /// The latest completed run of this kind, job and zone by `host`: its id and start.
+    /// The latest ended run of this kind, job and zone by `host`: its id and start.
     fn latest_done(
         &self,
         kind: RunKind,

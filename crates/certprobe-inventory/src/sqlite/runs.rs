@@ -19,7 +19,7 @@ impl SqliteStore {
             .conn
             .query_row(
                 "SELECT id, status, checked, served, failed, silent FROM scan_run
-                 WHERE job = ?1 AND zone = ?2 ORDER BY id DESC LIMIT 1",
+                 WHERE job = ?1 AND zone = ?2 AND import_id IS NULL ORDER BY id DESC LIMIT 1",
                 params![start.job, start.zone],
                 |row| {
                     Ok((
@@ -233,7 +233,7 @@ impl SqliteStore {
         let shown = self.path();
         self.conn
             .query_row(
-                "SELECT max(id) FROM scan_run WHERE import_id = ?1 AND status = 'done'",
+                "SELECT max(id) FROM scan_run WHERE import_id = ?1 AND ended IS NOT NULL",
                 params![id],
                 |row| row.get(0),
             )
@@ -254,7 +254,7 @@ impl SqliteStore {
         self.conn
             .query_row(
                 "SELECT id, started FROM scan_run
-                 WHERE kind = ?1 AND job = ?2 AND zone = ?3 AND host = ?4 AND status = 'done'
+                 WHERE kind = ?1 AND job = ?2 AND zone = ?3 AND host = ?4 AND ended IS NOT NULL
                  ORDER BY id DESC LIMIT 1",
                 params![kind.as_str(), job, zone, host],
                 |row| Ok((row.get(0)?, row.get(1)?)),

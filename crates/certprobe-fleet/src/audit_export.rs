@@ -232,6 +232,10 @@ pub(crate) fn check_run(
     if started < 0 || ended < started {
         return Err(("ended", "before the start"));
     }
+    // A day of clock skew is allowed; a run from later would make every real one older.
+    if ended > certprobe::clock::now_unix() + 86_400 {
+        return Err(("ended", "in the future"));
+    }
     Ok(())
 }
 

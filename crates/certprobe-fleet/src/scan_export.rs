@@ -353,8 +353,8 @@ impl ExportedScan {
         if endpoint.state > 3 {
             return Err(bad("state", "not 0 to 3"));
         }
-        if endpoint.observed_at < 0 {
-            return Err(bad("observed_at", "before 1970"));
+        if endpoint.observed_at < self.started || endpoint.observed_at > self.ended {
+            return Err(bad("observed_at", "outside the scan's start and end"));
         }
         if !plain(&endpoint.summary, MAX_TEXT) {
             return Err(bad("summary", "too long or with control characters"));
@@ -574,6 +574,14 @@ mod tests {
         assert_eq!(
             swapped("\"address\":\"2001:db8::1\"", "\"address\":\"192.0.2.1\""),
             "scan 1, endpoint 2: address: the scan has this endpoint twice"
+        );
+        assert_eq!(
+            swap("\"ended\":1700000005", "\"ended\":4000000000"),
+            "scan 1: ended: in the future"
+        );
+        assert_eq!(
+            swap("\"observed_at\":1700000000", "\"observed_at\":1700000009"),
+            "scan 1, endpoint 1: observed_at: outside the scan's start and end"
         );
         assert_eq!(
             swap("\"port\":443", "\"port\":0"),

@@ -407,7 +407,7 @@ pub(crate) fn new_id() -> Result<String, ring::error::Unspecified> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use certprobe_testkit::{Ca, LeafSpec};
@@ -492,9 +492,13 @@ mod tests {
         );
     }
 
-    #[test]
-    fn every_cut_and_changed_byte_is_refused_in_one_plain_line_or_read() {
-        let text = sample();
+    /// Reads `text` cut at every `cut`-th byte and changed at every `change`-th: each refusal
+    /// must be one plain non-empty line. Returns how many were refused.
+    pub(crate) fn refusals(
+        text: &str,
+        (cut, change): (usize, usize),
+        sentence_of: impl Fn(&str) -> Option<String>,
+    ) -> usize {
         let bytes = text.as_bytes();
         let mut refused = 0;
         let mut check = |input: &[u8]| {
@@ -507,17 +511,24 @@ mod tests {
                 refused += 1;
             }
         };
-        for len in (0..bytes.len()).step_by(3) {
+        for len in (0..bytes.len()).step_by(cut) {
             check(&bytes[..len]);
         }
-        for at in (0..bytes.len()).step_by(5) {
+        for at in (0..bytes.len()).step_by(change) {
             for value in [b'"', b'\\', b'0', b'-', 0x1b, b'9', b'{'] {
                 let mut changed = bytes.to_vec();
                 changed[at] = value;
                 check(&changed);
             }
         }
-        assert!(refused > bytes.len() / 3, "only {refused} refused");
+        refused
+    }
+
+    #[test]
+    fn every_cut_and_changed_byte_is_refused_in_one_plain_line_or_read() {
+        let text = sample();
+        let refused = refusals(&text, (3, 5), sentence_of);
+        assert!(refused > text.len() / 3, "only {refused} refused");
     }
 
     #[test]

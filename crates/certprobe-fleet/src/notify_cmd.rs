@@ -69,11 +69,11 @@ fn lines(report: &Report, dry_run: bool) -> String {
     out.push_str(&format!(
         "{} notice{} for {} owner{}; {} message{} {}\n",
         report.notices.len(),
-        plural(report.notices.len()),
+        crate::output::plural(report.notices.len()),
         owners.len(),
-        plural(owners.len()),
+        crate::output::plural(owners.len()),
         report.messages.len(),
-        plural(report.messages.len()),
+        crate::output::plural(report.messages.len()),
         if dry_run { "would be sent" } else { "due" }
     ));
     for m in &report.messages {
@@ -107,14 +107,6 @@ fn lines(report: &Report, dry_run: bool) -> String {
         out.push('\n');
     }
     out
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 #[derive(Serialize)]
@@ -208,8 +200,8 @@ fn notify_now(
     let mut line = format!(
         "notify: {} notice{}, {sent} message{} sent",
         report.notices.len(),
-        plural(report.notices.len()),
-        plural(sent)
+        crate::output::plural(report.notices.len()),
+        crate::output::plural(sent)
     );
     if failed > 0 {
         line.push_str(&format!(

@@ -160,6 +160,15 @@ pub fn days_left(until: i64, now: i64) -> String {
     format!("{:.1}", (until - now) as f64 / 86_400.0)
 }
 
+/// The plural ending of a count: `1 notice`, `2 notices`.
+pub(crate) fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -319,7 +319,7 @@ fn write_export(file: &Path, export: &ExportRecorder) -> Result<(), FleetError> 
 
 /// `1 run`, `2 runs`.
 fn counted(n: usize, what: &str) -> String {
-    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+    format!("{n} {what}{}", crate::output::plural(n))
 }
 
 /// The one-line summary of a run.

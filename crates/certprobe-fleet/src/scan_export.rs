@@ -499,29 +499,8 @@ mod tests {
     #[test]
     fn every_cut_and_changed_byte_is_refused_in_one_plain_line_or_read() {
         let (_, text) = sample();
-        let bytes = text.as_bytes();
-        let mut refused = 0;
-        let mut check = |input: &[u8]| {
-            let Ok(text) = std::str::from_utf8(input) else {
-                return;
-            };
-            if let Some(sentence) = sentence_of(text) {
-                assert!(!sentence.chars().any(char::is_control), "{sentence:?}");
-                assert!(!sentence.is_empty());
-                refused += 1;
-            }
-        };
-        for len in (0..bytes.len()).step_by(7) {
-            check(&bytes[..len]);
-        }
-        for at in (0..bytes.len()).step_by(11) {
-            for value in [b'"', b'\\', b'0', b'-', 0x1b, b'9', b'{'] {
-                let mut changed = bytes.to_vec();
-                changed[at] = value;
-                check(&changed);
-            }
-        }
-        assert!(refused > bytes.len() / 8, "only {refused} refused");
+        let refused = crate::audit_export::tests::refusals(&text, (7, 11), sentence_of);
+        assert!(refused > text.len() / 8, "only {refused} refused");
     }
 
     #[test]
@@ -551,28 +530,27 @@ mod tests {
             ),
             "scan 1, endpoint 1: sni: not a DNS name as certprobe writes it"
         );
-        let swapped = |from: &str, to: &str| swap(from, to);
         assert_eq!(
-            swapped("\"sni\":\"shop.example\"", "\"sni\":\"SHOP.example\""),
+            swap("\"sni\":\"shop.example\"", "\"sni\":\"SHOP.example\""),
             "scan 1, endpoint 1: sni: not a DNS name as certprobe writes it"
         );
         assert_eq!(
-            swapped(
+            swap(
                 "\"summary\":\"certificate",
                 "\"summary\":\"\\u001bcertificate"
             ),
             "scan 1, endpoint 1: summary: too long or with control characters"
         );
         assert_eq!(
-            swapped("\"tls_version\":\"TLSv1.3\"", "\"tls_version\":\"SSLv9\""),
+            swap("\"tls_version\":\"TLSv1.3\"", "\"tls_version\":\"SSLv9\""),
             "scan 1, endpoint 1: tls_version: not a TLS version"
         );
         assert_eq!(
-            swapped("\"chain\":[0,1]", "\"chain\":[0,0]"),
+            swap("\"chain\":[0,1]", "\"chain\":[0,0]"),
             "scan 1, endpoint 1: chain: a certificate twice in one chain"
         );
         assert_eq!(
-            swapped("\"address\":\"2001:db8::1\"", "\"address\":\"192.0.2.1\""),
+            swap("\"address\":\"2001:db8::1\"", "\"address\":\"192.0.2.1\""),
             "scan 1, endpoint 2: address: the scan has this endpoint twice"
         );
         assert_eq!(

@@ -1,8 +1,10 @@
 //! The certprobe inventory: every certificate found by a scan or an audit, stored once by
 //! SHA-256; where each one is deployed, as spans of time; and what changed, as events.
 //!
-//! The scanner, the queries and `check_cert_inventory` use it only through [`Store`], so a
-//! shared PostgreSQL store can stand next to the embedded SQLite one.
+//! The scanner, the queries and `check_cert_inventory` use it only through [`Store`]. Its
+//! logic ([`SqlStore`]) is written once over a small SQL seam ([`sql::Connection`]): the
+//! embedded SQLite file is one connection, a shared PostgreSQL database
+//! (`certprobe-inventory-pg`) the other.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -14,11 +16,14 @@ pub mod net;
 pub mod notification;
 pub mod path;
 pub mod query;
+pub mod sql;
+mod sql_store;
 mod sqlite;
 mod store;
 
 pub use error::InventoryError;
 pub use event::EventKind;
+pub use sql_store::{Access, SqlStore, MIGRATIONS, POSTGRES_MIGRATIONS};
 pub use sqlite::SqliteStore;
 pub use store::{Recorder, Run, Store};
 
@@ -29,7 +34,7 @@ use query::{
     EndpointFilter, EndpointRow, EventRow, ExportRow, HistoryOf, LeafSpan, RunRow,
 };
 
-impl Recorder for SqliteStore {
+impl<C: sql::Connection> Recorder for SqlStore<C> {
     fn begin_run(&mut self, start: &RunStart, restart: bool) -> Result<Run, InventoryError> {
         self.begin(start, restart)
     }
@@ -48,7 +53,7 @@ impl Recorder for SqliteStore {
     }
 }
 
-impl Store for SqliteStore {
+impl<C: sql::Connection> Store for SqlStore<C> {
     fn certificates(
         &self,
         filter: &CertificateFilter,
@@ -132,7 +137,7 @@ impl Store for SqliteStore {
         deliveries: &[NewDelivery],
         now: i64,
     ) -> Result<Vec<i64>, InventoryError> {
-        SqliteStore::commit_notifications(self, changes, deliveries, now)
+        SqlStore::commit_notifications(self, changes, deliveries, now)
     }
 
     fn due_deliveries(&self, now: i64, limit: usize) -> Result<Vec<Delivery>, InventoryError> {
@@ -144,11 +149,11 @@ impl Store for SqliteStore {
     }
 
     fn record_attempt(&mut self, id: i64, attempt: &Attempt) -> Result<(), InventoryError> {
-        SqliteStore::record_attempt(self, id, attempt)
+        SqlStore::record_attempt(self, id, attempt)
     }
 
-    fn lock_notifier(&self) -> Result<std::fs::File, InventoryError> {
-        SqliteStore::lock_notifier(self)
+    fn lock_notifier(&self) -> Result<sql::Lock, InventoryError> {
+        SqlStore::lock_notifier(self)
     }
 
     fn events_since(&self, since: i64, limit: usize) -> Result<Vec<EventRow>, InventoryError> {

@@ -24,7 +24,7 @@ pub struct Run {
     /// The counts recorded so far.
     pub counts: RunCounts,
     /// Held for the run's lifetime (the job lock).
-    pub(crate) _lock: Option<std::fs::File>,
+    pub(crate) _lock: Option<crate::sql::Lock>,
 }
 
 impl Run {
@@ -153,7 +153,7 @@ pub trait Store: Recorder {
 
     /// The notifier's lock, held while the returned file is open: one notifier at a time,
     /// and one that died frees it.
-    fn lock_notifier(&self) -> Result<std::fs::File, InventoryError>;
+    fn lock_notifier(&self) -> Result<crate::sql::Lock, InventoryError>;
 
     /// The events at or after `since`, newest first, at most `limit`.
     fn events_since(&self, since: i64, limit: usize) -> Result<Vec<EventRow>, InventoryError>;

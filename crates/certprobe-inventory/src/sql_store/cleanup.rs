@@ -1,10 +1,10 @@
 //! `cleanup`: what has not been seen since a cut-off goes, in one transaction, and then what
 //! nothing refers to any more.
 
-use super::{classify, usage, SqliteStore};
+use super::{classify, usage, SqlStore};
 use crate::error::InventoryError;
 use crate::query::CleanupCounts;
-use rusqlite::params;
+use crate::sql::{self, params, Connection, DbError};
 
 /// The statements, in an order that never leaves a reference dangling: events and
 /// deployments before their endpoints, chains before their certificates. `?1` is the cut-off.
@@ -31,29 +31,29 @@ const UNREFERENCED: [&str; 2] = [
                       WHERE previous_certificate_id IS NOT NULL)",
 ];
 
-impl SqliteStore {
+impl<C: Connection> SqlStore<C> {
     pub(crate) fn remove_before(&mut self, before: i64) -> Result<CleanupCounts, InventoryError> {
-        let shown = self.path();
-        let fail = |e: rusqlite::Error| classify(&shown, "cleaning up", &e);
-        let tx = self.conn.transaction().map_err(fail)?;
-        let mut by_age = [0u64; 3];
-        for (count, sql) in by_age.iter_mut().zip(BY_AGE) {
-            *count = tx.execute(sql, params![before]).map_err(fail)? as u64;
-        }
-        let mut unreferenced = [0u64; 2];
-        for (count, sql) in unreferenced.iter_mut().zip(UNREFERENCED) {
-            *count = tx.execute(sql, []).map_err(fail)? as u64;
-        }
-        usage::recount(&tx).map_err(fail)?;
-        tx.commit().map_err(fail)?;
-        let [events, deployments, endpoints] = by_age;
-        let [chains, certificates] = unreferenced;
-        Ok(CleanupCounts {
-            endpoints,
-            deployments,
-            events,
-            chains,
-            certificates,
-        })
+        let db = self.db();
+        let work = || -> Result<CleanupCounts, DbError> {
+            let mut by_age = [0u64; 3];
+            for (count, statement) in by_age.iter_mut().zip(BY_AGE) {
+                *count = db.execute(statement, params![before])?;
+            }
+            let mut unreferenced = [0u64; 2];
+            for (count, statement) in unreferenced.iter_mut().zip(UNREFERENCED) {
+                *count = db.execute(statement, params![])?;
+            }
+            usage::recount(db)?;
+            let [events, deployments, endpoints] = by_age;
+            let [chains, certificates] = unreferenced;
+            Ok(CleanupCounts {
+                endpoints,
+                deployments,
+                events,
+                chains,
+                certificates,
+            })
+        };
+        sql::transaction(db, work).map_err(|e| classify(&self.path(), "cleaning up", &e))
     }
 }

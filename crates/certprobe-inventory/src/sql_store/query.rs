@@ -1,19 +1,18 @@
 //! The read side: every query is one SQL statement over the indexes, then rows in Rust.
 
-use super::{classify, SqliteStore};
+use super::{classify, SqlStore};
 use crate::error::InventoryError;
 use crate::model::{colon_hex, state_name, EndpointKey, RunCounts, StoredFinding};
 use crate::query::{
     CertificateFilter, CertificateRow, DeploymentRow, EndpointDetail, EndpointFilter, EndpointRow,
     EventRow, HistoryOf, LeafSpan, RunRow, Source,
 };
-use rusqlite::types::ToSql;
-use rusqlite::{params, params_from_iter, Row};
+use crate::sql::{self, params, Connection, DbError, Owned, Param, Row, ToParam};
 
 /// States ordered for "worst wins" in SQL: OK, WARNING, UNKNOWN, CRITICAL.
 const SEVERITY: &str = "CASE e.state WHEN 2 THEN 3 WHEN 3 THEN 2 ELSE e.state END";
 
-impl SqliteStore {
+impl<C: Connection> SqlStore<C> {
     pub(crate) fn query_certificates(
         &self,
         filter: &CertificateFilter,
@@ -21,47 +20,51 @@ impl SqliteStore {
         // The common listing reads each certificate's use from certificate_use (schema 3);
         // filters on the endpoints serving it (state, job) group the endpoints themselves.
         let by_use = self.version >= 3 && filter.state.is_none() && filter.job.is_none();
+        let dialect = self.db().dialect();
         let mut filters = Where::default();
         if !filter.all && !by_use {
             filters.add("d.id IS NOT NULL");
         }
         if let Some(before) = filter.expiring_before {
-            filters.bind("c.not_after < ?", [Box::new(before)]);
+            filters.bind("c.not_after < ?", [Owned::Int(before)]);
         }
         if let Some(issuer) = &filter.issuer {
             filters.bind(
-                "instr(lower(c.issuer), ?) > 0",
-                [Box::new(issuer.to_lowercase())],
+                &dialect.contains("lower(c.issuer)", "?"),
+                [Owned::Text(issuer.to_lowercase())],
             );
         }
         if let Some(key) = &filter.key_type {
-            filters.bind("lower(c.key_type) = ?", [Box::new(key.to_lowercase())]);
+            filters.bind("lower(c.key_type) = ?", [Owned::Text(key.to_lowercase())]);
         }
         if let Some(bits) = filter.key_bits_below {
-            filters.bind("c.key_bits < ?", [Box::new(bits)]);
+            filters.bind("c.key_bits < ?", [Owned::Int(i64::from(bits))]);
         }
         if let Some(signature) = &filter.signature {
             filters.bind(
-                "instr(lower(c.signature), ?) > 0",
-                [Box::new(signature.to_lowercase())],
+                &dialect.contains("lower(c.signature)", "?"),
+                [Owned::Text(signature.to_lowercase())],
             );
         }
         if let Some(state) = filter.state {
-            filters.bind("e.state = ?", [Box::new(state)]);
+            filters.bind("e.state = ?", [Owned::Int(i64::from(state))]);
         }
         if let Some(job) = &filter.job {
-            filters.bind("e.job = ?", [Box::new(job.clone())]);
+            filters.bind("e.job = ?", [Owned::Text(job.clone())]);
         }
         let clause = filters.clause();
+        let names = dialect.join_with_spaces("name");
         // The names a reader shows are chosen here, so each row allocates only what it prints.
-        let columns = "c.sha256,
+        let columns = format!(
+            "c.sha256,
                        CASE c.common_name WHEN '' THEN c.subject ELSE c.common_name END,
                        CASE c.issuer_common_name WHEN '' THEN c.issuer
                             ELSE c.issuer_common_name END,
                        c.serial, c.not_before, c.not_after, c.key_type || ' ' || c.key_bits,
                        c.signature,
-                       (SELECT group_concat(name, ' ') FROM certificate_name n
-                        WHERE n.certificate_id = c.id)";
+                       (SELECT {names} FROM certificate_name n
+                        WHERE n.certificate_id = c.id)"
+        );
         let sql = if by_use {
             let join = if filter.all { "LEFT JOIN" } else { "JOIN" };
             format!(
@@ -84,39 +87,34 @@ impl SqliteStore {
                  ORDER BY c.not_after, c.id"
             )
         };
-        let shown = self.path();
-        let fail = |e: rusqlite::Error| classify(&shown, "listing certificates", &e);
-        let mut statement = self.conn.prepare(&sql).map_err(fail)?;
-        let rows = statement
-            .query_map(params_from_iter(filters.values.iter()), |row| {
-                let names: Option<&str> = row.get_ref(8)?.as_str_or_null()?;
-                let endpoints: i64 = row.get(9)?;
-                let worst: Option<u8> = row.get(10)?;
-                Ok(CertificateRow {
-                    sha256: colon_hex(row.get_ref(0)?.as_blob()?),
-                    subject: row.get(1)?,
-                    issuer: row.get(2)?,
-                    serial: row.get(3)?,
-                    not_before: row.get(4)?,
-                    not_after: row.get(5)?,
-                    key: row.get(6)?,
-                    signature: row.get(7)?,
-                    names: names
-                        .unwrap_or_default()
-                        .split(' ')
-                        .filter(|n| !n.is_empty())
-                        .map(str::to_string)
-                        .collect(),
-                    endpoints: endpoints as u64,
-                    worst_state: match worst {
-                        Some(_) if endpoints == 0 => String::new(),
-                        Some(severity) => state_name(from_severity(severity)).to_string(),
-                        None => String::new(),
-                    },
-                })
+        sql::rows(self.db(), &sql, &filters.params(), |row| {
+            let endpoints: i64 = row.get(9)?;
+            let worst: Option<u8> = row.get(10)?;
+            Ok(CertificateRow {
+                sha256: colon_hex(&row.get::<Vec<u8>>(0)?),
+                subject: row.get(1)?,
+                issuer: row.get(2)?,
+                serial: row.get(3)?,
+                not_before: row.get(4)?,
+                not_after: row.get(5)?,
+                key: row.get(6)?,
+                signature: row.get(7)?,
+                names: row
+                    .text_ref(8)?
+                    .unwrap_or_default()
+                    .split(' ')
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                endpoints: endpoints as u64,
+                worst_state: match worst {
+                    Some(_) if endpoints == 0 => String::new(),
+                    Some(severity) => state_name(from_severity(severity)).to_string(),
+                    None => String::new(),
+                },
             })
-            .map_err(fail)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(fail)
+        })
+        .map_err(|e| classify(&self.path(), "listing certificates", &e))
     }
 
     pub(crate) fn query_deployments(
@@ -124,13 +122,12 @@ impl SqliteStore {
         needle: &str,
         ended_too: bool,
     ) -> Result<Vec<DeploymentRow>, InventoryError> {
-        let shown = self.path();
-        let fail = |e: rusqlite::Error| classify(&shown, "finding deployments", &e);
+        let fail = |e: DbError| classify(&self.path(), "finding deployments", &e);
         let certificates = self.certificates_matching(needle)?;
         let mut out = Vec::new();
-        let mut statement = self
-            .conn
-            .prepare_cached(
+        for certificate in certificates {
+            let rows = sql::rows(
+                self.db(),
                 "SELECT c.sha256, c.common_name, c.subject, l.position,
                         e.zone, e.address, e.port, e.sni, e.protocol, e.job,
                         d.first_seen, d.last_seen, d.scans, d.ended_at, e.state
@@ -138,13 +135,10 @@ impl SqliteStore {
                  JOIN certificate c ON c.id = l.certificate_id
                  JOIN deployment d ON d.chain_id = l.chain_id
                  JOIN endpoint e ON e.id = d.endpoint_id
-                 WHERE l.certificate_id = ?1 AND (?2 OR d.ended_at IS NULL)
+                 WHERE l.certificate_id = ?1 AND (?2 <> 0 OR d.ended_at IS NULL)
                  ORDER BY e.address, e.port, e.sni, d.id",
-            )
-            .map_err(fail)?;
-        for certificate in certificates {
-            let rows = statement
-                .query_map(params![certificate, ended_too], |row| {
+                params![certificate, ended_too],
+                |row| {
                     let sha: Vec<u8> = row.get(0)?;
                     Ok(DeploymentRow {
                         sha256: colon_hex(&sha),
@@ -154,15 +148,14 @@ impl SqliteStore {
                         job: row.get(9)?,
                         first_seen: row.get(10)?,
                         last_seen: row.get(11)?,
-                        scans: row.get::<_, i64>(12)? as u64,
+                        scans: row.get(12)?,
                         ended_at: row.get(13)?,
                         state: state_name(row.get(14)?).to_string(),
                     })
-                })
-                .map_err(fail)?;
-            for row in rows {
-                out.push(row.map_err(fail)?);
-            }
+                },
+            )
+            .map_err(fail)?;
+            out.extend(rows);
         }
         Ok(out)
     }
@@ -170,19 +163,14 @@ impl SqliteStore {
     /// Certificate ids by fingerprint prefix (8+ hex digits, colons allowed) or by a name
     /// they cover (exactly, or through a wildcard).
     fn certificates_matching(&self, needle: &str) -> Result<Vec<i64>, InventoryError> {
-        let shown = self.path();
-        let fail = |e: rusqlite::Error| classify(&shown, "finding certificates", &e);
-        let collect = |sql: &str, values: &[&dyn ToSql]| -> Result<Vec<i64>, InventoryError> {
-            let mut statement = self.conn.prepare_cached(sql).map_err(fail)?;
-            let rows = statement
-                .query_map(values, |row| row.get(0))
-                .map_err(fail)?;
-            rows.collect::<Result<Vec<i64>, _>>().map_err(fail)
+        let collect = |statement: &str, values: &[Param<'_>]| {
+            sql::rows(self.db(), statement, values, |row| row.get::<i64>(0))
+                .map_err(|e| classify(&self.path(), "finding certificates", &e))
         };
         if let Some((low, high)) = fingerprint_range(needle) {
             return collect(
                 "SELECT id FROM certificate WHERE sha256 BETWEEN ?1 AND ?2 ORDER BY id",
-                &[&low, &high],
+                params![low, high],
             );
         }
         let name = needle.trim().trim_end_matches('.').to_lowercase();
@@ -193,7 +181,7 @@ impl SqliteStore {
         collect(
             "SELECT DISTINCT certificate_id FROM certificate_name WHERE name IN (?1, ?2)
              ORDER BY certificate_id",
-            &[&name, &wildcard],
+            params![name, wildcard],
         )
     }
 
@@ -212,24 +200,18 @@ impl SqliteStore {
         &self,
         filter: &EndpointFilter,
     ) -> Result<Vec<EndpointDetail>, InventoryError> {
-        let shown = self.path();
-        let fail = |e: rusqlite::Error| classify(&shown, "reading endpoints", &e);
         let rows = self.endpoint_rows(filter, "reading endpoints")?;
-        let mut statement = self
-            .conn
-            .prepare_cached(
-                "SELECT c.der FROM chain_link l JOIN certificate c ON c.id = l.certificate_id
-                 WHERE l.chain_id = ?1 ORDER BY l.position",
-            )
-            .map_err(fail)?;
         let mut out = Vec::with_capacity(rows.len());
         for (row, served) in rows {
             let chain = match served.chain_id {
-                Some(chain_id) => statement
-                    .query_map(params![chain_id], |r| r.get::<_, Vec<u8>>(0))
-                    .map_err(fail)?
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(fail)?,
+                Some(chain_id) => sql::rows(
+                    self.db(),
+                    "SELECT c.der FROM chain_link l JOIN certificate c ON c.id = l.certificate_id
+                     WHERE l.chain_id = ?1 ORDER BY l.position",
+                    params![chain_id],
+                    |r| r.get::<Vec<u8>>(0),
+                )
+                .map_err(|e| classify(&self.path(), "reading endpoints", &e))?,
                 None => Vec::new(),
             };
             out.push(EndpointDetail {
@@ -250,45 +232,45 @@ impl SqliteStore {
     ) -> Result<Vec<(EndpointRow, Served)>, InventoryError> {
         let mut filters = Where::default();
         if let Some(address) = &filter.address {
-            filters.bind("e.address = ?", [Box::new(address.clone())]);
+            filters.bind("e.address = ?", [Owned::Text(address.clone())]);
         }
         if let Some(sni) = &filter.sni {
-            filters.bind("e.sni = ?", [Box::new(sni.to_lowercase())]);
+            filters.bind("e.sni = ?", [Owned::Text(sni.to_lowercase())]);
         }
         if let Some(port) = filter.port {
-            filters.bind("e.port = ?", [Box::new(port)]);
+            filters.bind("e.port = ?", [Owned::Int(i64::from(port))]);
         }
         if let Some(state) = filter.state {
-            filters.bind("e.state = ?", [Box::new(state)]);
+            filters.bind("e.state = ?", [Owned::Int(i64::from(state))]);
         }
         match filter.source {
             Some(Source::Network) => filters.bind(
                 "e.protocol NOT IN (?, ?)",
                 [
-                    Box::new(Source::FILE_PROTOCOL),
-                    Box::new(Source::STORE_PROTOCOL),
+                    Owned::Text(Source::FILE_PROTOCOL.to_string()),
+                    Owned::Text(Source::STORE_PROTOCOL.to_string()),
                 ],
             ),
             Some(Source::File) => filters.bind(
                 "e.protocol IN (?, ?)",
                 [
-                    Box::new(Source::FILE_PROTOCOL),
-                    Box::new(Source::STORE_PROTOCOL),
+                    Owned::Text(Source::FILE_PROTOCOL.to_string()),
+                    Owned::Text(Source::STORE_PROTOCOL.to_string()),
                 ],
             ),
             None => {}
         }
         if let Some(host) = &filter.host {
-            filters.bind("lower(e.address) = lower(?)", [Box::new(host.clone())]);
+            filters.bind("lower(e.address) = lower(?)", [Owned::Text(host.clone())]);
         }
         if let Some(job) = &filter.job {
-            filters.bind("e.job = ?", [Box::new(job.clone())]);
+            filters.bind("e.job = ?", [Owned::Text(job.clone())]);
         }
         if let Some((net, prefix)) = filter.range {
             let (low, high) = crate::net::range_keys(net, prefix);
             filters.bind(
                 "e.address_key BETWEEN ? AND ?",
-                [Box::new(low.to_vec()), Box::new(high.to_vec())],
+                [Owned::Blob(low.to_vec()), Owned::Blob(high.to_vec())],
             );
         }
         let sql = format!(
@@ -305,44 +287,39 @@ impl SqliteStore {
              ORDER BY e.address, e.port, e.sni, e.protocol",
             filters.clause()
         );
-        let shown = self.path();
-        let fail = |e: rusqlite::Error| classify(&shown, doing, &e);
-        let mut statement = self.conn.prepare_cached(&sql).map_err(fail)?;
-        let rows = statement
-            .query_map(params_from_iter(filters.values.iter()), |row| {
-                let key = endpoint_key(row, 0)?;
-                let served = Served {
-                    chain_id: row.get(15)?,
-                    tls_version: row.get(16)?,
-                    error_kind: row.get(17)?,
-                };
-                let sha: Option<Vec<u8>> = row.get(10)?;
-                let findings: String = row.get(9)?;
-                let common_name: Option<String> = row.get(12)?;
-                let subject: Option<String> = row.get(13)?;
-                let row = EndpointRow {
-                    endpoint: key.label(),
-                    zone: key.zone,
-                    address: key.address,
-                    port: key.port,
-                    sni: key.sni,
-                    protocol: key.protocol,
-                    job: row.get(5)?,
-                    state: state_name(row.get(6)?).to_string(),
-                    summary: row.get(7)?,
-                    last_scan: row.get(8)?,
-                    stale: row.get(14)?,
-                    sha256: sha.map(|s| colon_hex(&s)).unwrap_or_default(),
-                    not_after: row.get(11)?,
-                    subject: name_or(common_name.unwrap_or_default(), subject.unwrap_or_default()),
-                    findings: Vec::new(),
-                };
-                Ok((row, served, findings))
-            })
-            .map_err(fail)?;
+        let rows = sql::rows(self.db(), &sql, &filters.params(), |row| {
+            let key = endpoint_key(row, 0)?;
+            let served = Served {
+                chain_id: row.get(15)?,
+                tls_version: row.get(16)?,
+                error_kind: row.get(17)?,
+            };
+            let sha: Option<Vec<u8>> = row.get(10)?;
+            let findings: String = row.get(9)?;
+            let common_name: Option<String> = row.get(12)?;
+            let subject: Option<String> = row.get(13)?;
+            let row = EndpointRow {
+                endpoint: key.label(),
+                zone: key.zone,
+                address: key.address,
+                port: key.port,
+                sni: key.sni,
+                protocol: key.protocol,
+                job: row.get(5)?,
+                state: state_name(row.get(6)?).to_string(),
+                summary: row.get(7)?,
+                last_scan: row.get(8)?,
+                stale: row.get(14)?,
+                sha256: sha.map(|s| colon_hex(&s)).unwrap_or_default(),
+                not_after: row.get(11)?,
+                subject: name_or(common_name.unwrap_or_default(), subject.unwrap_or_default()),
+                findings: Vec::new(),
+            };
+            Ok((row, served, findings))
+        })
+        .map_err(|e| classify(&self.path(), doing, &e))?;
         let mut out = Vec::new();
-        for found in rows {
-            let (mut row, served, findings) = found.map_err(fail)?;
+        for (mut row, served, findings) in rows {
             if filter.stale_only && !row.stale {
                 continue;
             }
@@ -359,38 +336,22 @@ impl SqliteStore {
         since: i64,
         limit: usize,
     ) -> Result<Vec<EventRow>, InventoryError> {
-        let shown = self.path();
-        let fail = |e: rusqlite::Error| classify(&shown, "reading the history", &e);
-        let mut statement = self
-            .conn
-            .prepare_cached(
-                "SELECT v.at, v.run_id, e.zone, e.address, e.port, e.sni, e.protocol,
-                        v.kind, c.sha256, p.sha256, v.old_state, v.new_state, v.detail
-                 FROM event v
-                 JOIN endpoint e ON e.id = v.endpoint_id
-                 LEFT JOIN certificate c ON c.id = v.certificate_id
-                 LEFT JOIN certificate p ON p.id = v.previous_certificate_id
-                 WHERE v.at >= ?1 ORDER BY v.at DESC, v.id DESC LIMIT ?2",
-            )
-            .map_err(fail)?;
-        let rows = statement
-            .query_map(params![since, limit as i64], event_row)
-            .map_err(fail)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(fail)
+        sql::rows(
+            self.db(),
+            &format!("{EVENTS} WHERE v.at >= ?1 ORDER BY v.at DESC, v.id DESC LIMIT ?2"),
+            params![since, limit],
+            event_row,
+        )
+        .map_err(|e| classify(&self.path(), "reading the history", &e))
     }
 
     pub(crate) fn query_leaf_spans(&self) -> Result<Vec<LeafSpan>, InventoryError> {
-        let shown = self.path();
-        let fail = |e: rusqlite::Error| classify(&shown, "reading the deployments", &e);
-        let mut statement = self
-            .conn
-            .prepare_cached(
-                "SELECT d.leaf_id, d.first_seen, d.last_seen, d.ended_at, c.not_after
-                 FROM deployment d JOIN certificate c ON c.id = d.leaf_id",
-            )
-            .map_err(fail)?;
-        let rows = statement
-            .query_map([], |row| {
+        sql::rows(
+            self.db(),
+            "SELECT d.leaf_id, d.first_seen, d.last_seen, d.ended_at, c.not_after
+             FROM deployment d JOIN certificate c ON c.id = d.leaf_id",
+            params![],
+            |row| {
                 Ok(LeafSpan {
                     certificate_id: row.get(0)?,
                     first_seen: row.get(1)?,
@@ -398,52 +359,42 @@ impl SqliteStore {
                     ended_at: row.get(3)?,
                     not_after: row.get(4)?,
                 })
-            })
-            .map_err(fail)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(fail)
+            },
+        )
+        .map_err(|e| classify(&self.path(), "reading the deployments", &e))
     }
 
     pub(crate) fn query_history(&self, of: &HistoryOf) -> Result<Vec<EventRow>, InventoryError> {
-        let shown = self.path();
-        let fail = |e: rusqlite::Error| classify(&shown, "reading the history", &e);
-        let select = "SELECT v.at, v.run_id, e.zone, e.address, e.port, e.sni, e.protocol,
-                             v.kind, c.sha256, p.sha256, v.old_state, v.new_state, v.detail
-                      FROM event v
-                      JOIN endpoint e ON e.id = v.endpoint_id
-                      LEFT JOIN certificate c ON c.id = v.certificate_id
-                      LEFT JOIN certificate p ON p.id = v.previous_certificate_id";
-        let map = event_row;
+        let fail = |e: DbError| classify(&self.path(), "reading the history", &e);
         match of {
             HistoryOf::Endpoint {
                 address,
                 port,
                 protocol,
                 sni,
-            } => {
-                let sql = format!(
-                    "{select} WHERE e.address = ?1 AND e.port = ?2
-                     AND (?3 IS NULL OR e.protocol = ?3) AND (?4 IS NULL OR e.sni = ?4)
+            } => sql::rows(
+                self.db(),
+                &format!(
+                    "{EVENTS} WHERE e.address = ?1 AND e.port = ?2
+                     AND (CAST(?3 AS TEXT) IS NULL OR e.protocol = ?3)
+                     AND (CAST(?4 AS TEXT) IS NULL OR e.sni = ?4)
                      ORDER BY v.id"
-                );
-                let mut statement = self.conn.prepare(&sql).map_err(fail)?;
-                let rows = statement
-                    .query_map(params![address, port, protocol, sni], map)
-                    .map_err(fail)?;
-                rows.collect::<Result<Vec<_>, _>>().map_err(fail)
-            }
+                ),
+                params![address, port, protocol, sni],
+                event_row,
+            )
+            .map_err(fail),
             HistoryOf::Certificate(needle) => {
                 let ids = self.certificates_matching(needle)?;
-                let sql = format!(
-                    "{select} WHERE v.certificate_id = ?1 OR v.previous_certificate_id = ?1
+                let statement = format!(
+                    "{EVENTS} WHERE v.certificate_id = ?1 OR v.previous_certificate_id = ?1
                      ORDER BY v.id"
                 );
-                let mut statement = self.conn.prepare(&sql).map_err(fail)?;
                 let mut out = Vec::new();
                 for id in ids {
-                    let rows = statement.query_map(params![id], map).map_err(fail)?;
-                    for row in rows {
-                        out.push(row.map_err(fail)?);
-                    }
+                    out.extend(
+                        sql::rows(self.db(), &statement, params![id], event_row).map_err(fail)?,
+                    );
                 }
                 out.sort_by_key(|e| (e.at, e.run));
                 Ok(out)
@@ -456,18 +407,14 @@ impl SqliteStore {
         job: Option<&str>,
         limit: usize,
     ) -> Result<Vec<RunRow>, InventoryError> {
-        let shown = self.path();
-        let fail = |e: rusqlite::Error| classify(&shown, "listing runs", &e);
-        let mut statement = self
-            .conn
-            .prepare(
-                "SELECT id, job, zone, host, started, ended, status, planned,
-                        checked, served, failed, silent
-                 FROM scan_run WHERE (?1 IS NULL OR job = ?1) ORDER BY id DESC LIMIT ?2",
-            )
-            .map_err(fail)?;
-        let rows = statement
-            .query_map(params![job, limit as i64], |row| {
+        sql::rows(
+            self.db(),
+            "SELECT id, job, zone, host, started, ended, status, planned,
+                    checked, served, failed, silent
+             FROM scan_run WHERE (CAST(?1 AS TEXT) IS NULL OR job = ?1)
+             ORDER BY id DESC LIMIT ?2",
+            params![job, limit],
+            |row| {
                 Ok(RunRow {
                     id: row.get(0)?,
                     job: row.get(1)?,
@@ -476,19 +423,27 @@ impl SqliteStore {
                     started: row.get(4)?,
                     ended: row.get(5)?,
                     status: row.get(6)?,
-                    planned: row.get::<_, i64>(7)? as u64,
+                    planned: row.get(7)?,
                     counts: RunCounts {
-                        checked: row.get::<_, i64>(8)? as u64,
-                        served: row.get::<_, i64>(9)? as u64,
-                        failed: row.get::<_, i64>(10)? as u64,
-                        silent: row.get::<_, i64>(11)? as u64,
+                        checked: row.get(8)?,
+                        served: row.get(9)?,
+                        failed: row.get(10)?,
+                        silent: row.get(11)?,
                     },
                 })
-            })
-            .map_err(fail)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(fail)
+            },
+        )
+        .map_err(|e| classify(&self.path(), "listing runs", &e))
     }
 }
+
+/// The history queries' columns, read by [`event_row`].
+const EVENTS: &str = "SELECT v.at, v.run_id, e.zone, e.address, e.port, e.sni, e.protocol,
+                             v.kind, c.sha256, p.sha256, v.old_state, v.new_state, v.detail
+                      FROM event v
+                      JOIN endpoint e ON e.id = v.endpoint_id
+                      LEFT JOIN certificate c ON c.id = v.certificate_id
+                      LEFT JOIN certificate p ON p.id = v.previous_certificate_id";
 
 /// What an endpoint's latest scan served, beside its row.
 struct Served {
@@ -502,7 +457,7 @@ struct Served {
 #[derive(Default)]
 struct Where {
     conditions: Vec<String>,
-    values: Vec<Box<dyn ToSql>>,
+    values: Vec<Owned>,
 }
 
 impl Where {
@@ -512,7 +467,7 @@ impl Where {
     }
 
     /// A condition whose `?`s take `values`, in order.
-    fn bind<const N: usize>(&mut self, condition: &str, values: [Box<dyn ToSql>; N]) {
+    fn bind<const N: usize>(&mut self, condition: &str, values: [Owned; N]) {
         debug_assert_eq!(condition.matches('?').count(), N);
         let mut pieces = condition.split('?');
         let mut numbered = pieces.next().unwrap_or_default().to_string();
@@ -531,10 +486,15 @@ impl Where {
             format!("WHERE {}", self.conditions.join(" AND "))
         }
     }
+
+    /// The values to bind.
+    fn params(&self) -> Vec<Param<'_>> {
+        self.values.iter().map(ToParam::to_param).collect()
+    }
 }
 
 /// An event from the columns of the history queries.
-fn event_row(row: &Row<'_>) -> rusqlite::Result<EventRow> {
+fn event_row(row: &Row<'_>) -> Result<EventRow, DbError> {
     let sha: Option<Vec<u8>> = row.get(8)?;
     let previous: Option<Vec<u8>> = row.get(9)?;
     let old: Option<u8> = row.get(10)?;
@@ -553,7 +513,7 @@ fn event_row(row: &Row<'_>) -> rusqlite::Result<EventRow> {
 }
 
 /// The endpoint key from five columns starting at `first` (zone, address, port, sni, protocol).
-pub(super) fn endpoint_key(row: &Row<'_>, first: usize) -> rusqlite::Result<EndpointKey> {
+pub(super) fn endpoint_key(row: &Row<'_>, first: usize) -> Result<EndpointKey, DbError> {
     Ok(EndpointKey {
         zone: row.get(first)?,
         address: row.get(first + 1)?,

@@ -1,21 +1,18 @@
 //! The exports' read: every endpoint that ever served a certificate, with its latest scan
 //! and the leaf it serves now, in one statement.
 
-use super::{classify, SqliteStore};
+use super::{classify, SqlStore};
 use crate::error::InventoryError;
 use crate::model::{EndpointKey, StoredFinding};
 use crate::query::{ExportCertificate, ExportRow};
-use rusqlite::params;
+use crate::sql::{self, params, Connection};
 use std::net::IpAddr;
 
-impl SqliteStore {
+impl<C: Connection> SqlStore<C> {
     pub(crate) fn query_export(&self, job: Option<&str>) -> Result<Vec<ExportRow>, InventoryError> {
-        let shown = self.path();
-        let fail = |e: rusqlite::Error| classify(&shown, "reading the endpoints to export", &e);
-        let mut statement = self
-            .conn
-            .prepare(
-                "SELECT e.zone, e.address, e.port, e.sni, e.protocol, e.job, e.state, e.summary,
+        let rows = sql::rows(
+            self.db(),
+            "SELECT e.zone, e.address, e.port, e.sni, e.protocol, e.job, e.state, e.summary,
                         e.last_scan, e.findings, e.tls_version,
                         e.last_run_id < coalesce((SELECT max(r.id) FROM scan_run r
                             WHERE r.job = e.job AND r.zone = e.zone AND r.status = 'done'
@@ -28,12 +25,10 @@ impl SqliteStore {
                  FROM endpoint e
                  LEFT JOIN deployment d ON d.id = e.deployment_id
                  LEFT JOIN certificate c ON c.id = d.leaf_id
-                 WHERE (?1 IS NULL OR e.job = ?1)
+                 WHERE (CAST(?1 AS TEXT) IS NULL OR e.job = ?1)
                    AND EXISTS (SELECT 1 FROM deployment x WHERE x.endpoint_id = e.id)",
-            )
-            .map_err(fail)?;
-        let rows = statement
-            .query_map(params![job], |row| {
+            params![job],
+            |row| {
                 let findings: String = row.get(9)?;
                 let sha256: Option<Vec<u8>> = row.get(12)?;
                 let leaf = match sha256 {
@@ -70,9 +65,10 @@ impl SqliteStore {
                     chain_not_after: if leaf.is_some() { row.get(22)? } else { None },
                     leaf,
                 })
-            })
-            .map_err(fail)?;
-        let mut out = rows.collect::<Result<Vec<_>, _>>().map_err(fail)?;
+            },
+        );
+        let mut out =
+            rows.map_err(|e| classify(&self.path(), "reading the endpoints to export", &e))?;
         // Addresses in numeric order (127.0.0.2 before 127.0.0.10), v4 before v6.
         out.sort_by(|a, b| {
             let order = |r: &ExportRow| {

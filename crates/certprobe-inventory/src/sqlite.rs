@@ -1,20 +1,16 @@
 //! The embedded inventory: one SQLite file in WAL mode, so a scan writes while plugins and
 //! queries read, and a process killed at any moment leaves the last committed batch.
 
-#[macro_use]
-mod schema;
-mod cleanup;
-mod export;
-mod notify;
-mod query;
-mod record;
-mod runs;
-mod usage;
-
 use crate::error::InventoryError;
-use rusqlite::{Connection, ErrorCode, OpenFlags};
+use crate::sql::sqlite::failure;
+use crate::sql::SqliteConn;
+use crate::sql_store::{classify, Access, SqlStore};
+use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+/// The SQLite inventory.
+pub type SqliteStore = SqlStore<SqliteConn>;
 
 /// How long a writer waits for another one before the database counts as locked.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -42,16 +38,7 @@ fn must_exist(path: &Path) -> Result<(), InventoryError> {
     })
 }
 
-/// The SQLite inventory.
-pub struct SqliteStore {
-    conn: Connection,
-    path: PathBuf,
-    /// The schema version: the latest once opened for writing; a read-only file may be
-    /// older, and queries use what it has.
-    version: i64,
-}
-
-impl SqliteStore {
+impl SqlStore<SqliteConn> {
     /// Opens the inventory for writing, creating the file (and its folder) and bringing its
     /// schema up to date.
     pub fn open(path: &Path) -> Result<SqliteStore, InventoryError> {
@@ -70,15 +57,22 @@ impl SqliteStore {
             })?;
         }
         let shown = path.display().to_string();
-        let conn = Connection::open(path).map_err(|e| classify(&shown, "opening it", &e))?;
-        let mut store = SqliteStore {
-            conn,
-            path: path.to_path_buf(),
-            version: 0,
-        };
-        store.configure()?;
-        store.migrate()?;
-        Ok(store)
+        let opening = |e: rusqlite::Error| classify(&shown, "opening it", &failure(&e));
+        let conn = Connection::open(path).map_err(opening)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(opening)?;
+        // WAL: readers never block the scanner; NORMAL sync keeps every committed
+        // transaction across a process crash (a power cut may lose the last one, never
+        // consistency).
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| classify(&shown, "switching to WAL mode", &failure(&e)))?;
+        // Statement journals in memory: one that outgrows SQLite's 64 KiB spill size would
+        // otherwise go to a temporary file.
+        conn.execute_batch(
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
+        )
+        .and_then(|()| conn.execute_batch(CACHE_SIZE))
+        .map_err(opening)?;
+        SqlStore::on(SqliteConn::new(conn, path), &shown, Access::Write)
     }
 
     /// Opens an existing inventory for writing (`cleanup`): a missing file is an error, not a
@@ -91,10 +85,9 @@ impl SqliteStore {
     /// Opens an existing inventory for reading only (queries and `check_cert_inventory`):
     /// it is never created or migrated here.
     pub fn open_read_only(path: &Path) -> Result<SqliteStore, InventoryError> {
-        let shown = path.display().to_string();
         must_exist(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let (store, version) = match SqliteStore::read_only_with(path, path, flags) {
+        match SqliteStore::read_only_with(path, path, flags) {
             // A WAL database needs its -shm file even to be read. With no writer connected
             // there is none, and a reader that may not create one next to the database (the
             // monitoring user, before a file of root's) cannot open it. Without a -wal file
@@ -108,126 +101,24 @@ impl SqliteStore {
                     path,
                     Path::new(&uri),
                     flags | OpenFlags::SQLITE_OPEN_URI,
-                )?
+                )
             }
-            other => other?,
-        };
-        let known = schema::MIGRATIONS.len() as i64;
-        if version == 0 {
-            return Err(InventoryError::NotAnInventory { path: shown });
+            other => other,
         }
-        if version > known {
-            return Err(InventoryError::TooNew {
-                path: shown,
-                found: version,
-                known,
-            });
-        }
-        Ok(store)
     }
 
-    /// A read-only connection to `target` (the path, or a URI for it), and the schema version.
+    /// A read-only store on `target` (the path, or a URI for it).
     fn read_only_with(
         path: &Path,
         target: &Path,
         flags: OpenFlags,
-    ) -> Result<(SqliteStore, i64), InventoryError> {
+    ) -> Result<SqliteStore, InventoryError> {
         let shown = path.display().to_string();
-        let conn = Connection::open_with_flags(target, flags)
-            .map_err(|e| classify(&shown, "opening it", &e))?;
-        conn.busy_timeout(BUSY_TIMEOUT)
-            .map_err(|e| classify(&shown, "opening it", &e))?;
-        conn.execute_batch(CACHE_SIZE)
-            .map_err(|e| classify(&shown, "opening it", &e))?;
-        let mut store = SqliteStore {
-            conn,
-            path: path.to_path_buf(),
-            version: 0,
-        };
-        let version = store.schema_version()?;
-        store.version = version;
-        Ok((store, version))
-    }
-
-    /// A number that changes when another connection commits to the database (SQLite's
-    /// `data_version`): a reader that keeps what it read can ask whether it is still current.
-    pub fn data_version(&self) -> Result<i64, InventoryError> {
-        self.conn
-            .query_row("PRAGMA data_version", [], |row| row.get(0))
-            .map_err(|e| classify(&self.path(), "asking whether it changed", &e))
-    }
-
-    /// The database's path as shown in messages.
-    pub fn path(&self) -> String {
-        self.path.display().to_string()
-    }
-
-    fn configure(&self) -> Result<(), InventoryError> {
-        let shown = self.path();
-        self.conn
-            .busy_timeout(BUSY_TIMEOUT)
-            .map_err(|e| classify(&shown, "opening it", &e))?;
-        // WAL: readers never block the scanner; NORMAL sync keeps every committed
-        // transaction across a process crash (a power cut may lose the last one, never
-        // consistency).
-        self.conn
-            .pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| classify(&shown, "switching to WAL mode", &e))?;
-        // Statement journals in memory: one that outgrows SQLite's 64 KiB spill size would
-        // otherwise go to a temporary file.
-        self.conn
-            .execute_batch(
-                "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
-            )
-            .and_then(|()| self.conn.execute_batch(CACHE_SIZE))
-            .map_err(|e| classify(&shown, "opening it", &e))
-    }
-
-    fn schema_version(&self) -> Result<i64, InventoryError> {
-        self.conn
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
-            .map_err(|e| classify(&self.path(), "reading its schema version", &e))
-    }
-
-    fn migrate(&mut self) -> Result<(), InventoryError> {
-        let shown = self.path();
-        let known = schema::MIGRATIONS.len() as i64;
-        let version = self.schema_version()?;
-        if version > known {
-            return Err(InventoryError::TooNew {
-                path: shown,
-                found: version,
-                known,
-            });
-        }
-        if version == 0 && self.has_foreign_tables()? {
-            return Err(InventoryError::NotAnInventory { path: shown });
-        }
-        for (index, sql) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = self
-                .conn
-                .transaction()
-                .map_err(|e| classify(&shown, "migrating its schema", &e))?;
-            tx.execute_batch(sql)
-                .and_then(|()| tx.pragma_update(None, "user_version", index as i64 + 1))
-                .and_then(|()| tx.commit())
-                .map_err(|e| classify(&shown, "migrating its schema", &e))?;
-        }
-        self.version = known;
-        Ok(())
-    }
-
-    /// A version-0 file with tables is some other application's database.
-    fn has_foreign_tables(&self) -> Result<bool, InventoryError> {
-        let count: i64 = self
-            .conn
-            .query_row(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
-                [],
-                |row| row.get(0),
-            )
-            .map_err(|e| classify(&self.path(), "reading its tables", &e))?;
-        Ok(count > 0)
+        let opening = |e: rusqlite::Error| classify(&shown, "opening it", &failure(&e));
+        let conn = Connection::open_with_flags(target, flags).map_err(opening)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(opening)?;
+        conn.execute_batch(CACHE_SIZE).map_err(opening)?;
+        SqlStore::on(SqliteConn::new(conn, path), &shown, Access::Read)
     }
 }
 
@@ -252,48 +143,10 @@ fn uri_path(path: &Path) -> String {
     out
 }
 
-/// A database failure as the error a user can act on.
-pub(crate) fn classify(path: &str, doing: &'static str, e: &rusqlite::Error) -> InventoryError {
-    let path = path.to_string();
-    match e.sqlite_error_code() {
-        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => {
-            InventoryError::Locked { path }
-        }
-        Some(ErrorCode::ReadOnly) => InventoryError::NotWritable {
-            path,
-            reason: "the file or its folder is read-only".to_string(),
-        },
-        Some(ErrorCode::DiskFull) => InventoryError::NotWritable {
-            path,
-            reason: "the disk is full".to_string(),
-        },
-        Some(ErrorCode::NotADatabase) => InventoryError::NotAnInventory { path },
-        Some(ErrorCode::CannotOpen) | Some(ErrorCode::PermissionDenied) => InventoryError::Open {
-            path,
-            reason: "permission denied or no such folder".to_string(),
-        },
-        _ => InventoryError::Database {
-            path,
-            doing,
-            reason: database_words(e),
-        },
-    }
-}
-
-/// The database library's message without its type names.
-fn database_words(e: &rusqlite::Error) -> String {
-    match e {
-        rusqlite::Error::SqliteFailure(failure, Some(message)) => {
-            format!("{message} ({})", failure.extended_code)
-        }
-        rusqlite::Error::SqliteFailure(failure, None) => failure.to_string(),
-        other => other.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{schema, uri_path, wal_file, SqliteStore};
+    use super::{uri_path, wal_file, SqliteStore};
+    use crate::sql_store::MIGRATIONS;
     use rusqlite::Connection;
     use std::path::Path;
 
@@ -302,7 +155,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("inventory.sqlite");
         let old = Connection::open(&path).unwrap();
-        old.execute_batch(schema::MIGRATIONS[0]).unwrap();
+        old.execute_batch(MIGRATIONS[0]).unwrap();
         old.execute_batch(
             "INSERT INTO scan_run (job, zone, host, pid, started, status, planned)
              VALUES ('dmz', '', 'scanner', 1, 1800000000, 'done', 1);
@@ -327,12 +180,10 @@ mod tests {
         .unwrap();
         drop(old);
         let store = SqliteStore::open(&path).unwrap();
-        assert_eq!(
-            store.schema_version().unwrap(),
-            schema::MIGRATIONS.len() as i64
-        );
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
         let indexes: Vec<String> = store
-            .conn
+            .connection()
+            .raw()
             .prepare(
                 "SELECT name FROM sqlite_master WHERE type = 'index'
                  AND tbl_name IN ('deployment', 'endpoint') AND sql IS NOT NULL ORDER BY name",
@@ -357,7 +208,8 @@ mod tests {
             ]
         );
         let jobs: String = store
-            .conn
+            .connection()
+            .raw()
             .query_row("SELECT group_concat(job) FROM scan_run", [], |row| {
                 row.get(0)
             })
@@ -365,7 +217,8 @@ mod tests {
         assert_eq!(jobs, "dmz");
         // Migration 3 counts what was deployed before it: two endpoints, WARNING and UNKNOWN.
         let used: Vec<i64> = store
-            .conn
+            .connection()
+            .raw()
             .query_row("SELECT * FROM certificate_use", [], |row| {
                 (0..6).map(|i| row.get(i)).collect()
             })

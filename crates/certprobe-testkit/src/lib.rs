@@ -5,6 +5,7 @@
 
 pub mod ocsp_responder;
 mod pki;
+pub mod postgres;
 mod servers;
 pub mod smtp_sink;
 

@@ -106,3 +106,11 @@ pub(crate) fn classify(name: &str, doing: &'static str, e: &DbError) -> Inventor
         },
     }
 }
+
+impl InventoryError {
+    /// A database failure of the inventory `name` while `doing`, as the error a user can
+    /// act on (for a connection made outside this crate, such as PostgreSQL's).
+    pub fn from_database(name: &str, doing: &'static str, e: &DbError) -> InventoryError {
+        classify(name, doing, e)
+    }
+}

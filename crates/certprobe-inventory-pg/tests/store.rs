@@ -2,7 +2,7 @@
 //! tests/cases), each on a new database of a private cluster, and what only a server can
 //! be (TLS as sslmode says, a database that is someone else's, a lost server).
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../../certprobe-inventory/tests/cases/mod.rs"]
 mod cases;
@@ -27,7 +27,8 @@ impl Db {
 }
 
 fn fresh() -> Db {
-    let cluster = certprobe_testkit::postgres::cluster().expect("PostgreSQL");
+    let cluster = certprobe_testkit::postgres::cluster()
+        .expect("PostgreSQL 15 is not installed: run tests/daemons/install.sh");
     Db {
         url: cluster.database(),
     }
@@ -41,7 +42,8 @@ fn open(url: &str, how: Open) -> Result<Box<dyn Store + Send>, String> {
 
 #[test]
 fn tls_is_checked_as_sslmode_says() {
-    let cluster = certprobe_testkit::postgres::cluster().expect("PostgreSQL");
+    let cluster = certprobe_testkit::postgres::cluster()
+        .expect("PostgreSQL 15 is not installed: run tests/daemons/install.sh");
     let url = cluster.database();
     let base = url.split('?').next().unwrap().to_string();
     let shown = base.clone();
@@ -92,7 +94,8 @@ fn tls_is_checked_as_sslmode_says() {
 
 #[test]
 fn a_database_that_is_not_an_inventory_or_not_there_is_one_sentence() {
-    let cluster = certprobe_testkit::postgres::cluster().expect("PostgreSQL");
+    let cluster = certprobe_testkit::postgres::cluster()
+        .expect("PostgreSQL 15 is not installed: run tests/daemons/install.sh");
     let url = cluster.database();
     let shown = url.split('?').next().unwrap().to_string();
     // Empty: not an inventory to read, made one to write.

@@ -97,13 +97,15 @@ fn watch(dir: &Path) {
         pid = std::process::id(),
         dir = dir.display()
     );
-    Command::new("setsid")
-        .args(["bash", "-c", &watchdog])
+    // `setsid -f` forks the watchdog off and returns: nothing is left to wait for.
+    let started = Command::new("setsid")
+        .args(["-f", "bash", "-c", &watchdog])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .spawn()
+        .status()
         .expect("start the PostgreSQL watchdog");
+    assert!(started.success(), "the PostgreSQL watchdog did not start");
 }
 
 impl Cluster {

@@ -7,6 +7,7 @@ use crate::audit_export::{ExportFile, ExportedAudit, ExportedPlace};
 use crate::audit_finish::Walked;
 use crate::audit_plan::Plan;
 use crate::cli::AuditArgs;
+use crate::inventory_db::{self, Open};
 use crate::scan_cmd::host_name;
 use crate::FleetError;
 use certprobe::analysis::TrustStore;
@@ -16,7 +17,7 @@ use certprobe_audit::{
 };
 use certprobe_inventory::model::{EndpointKey, RunKind, RunStart, Seen, Sighting};
 use certprobe_inventory::query::Source;
-use certprobe_inventory::{Recorder, SqliteStore};
+use certprobe_inventory::Store;
 use certprobe_scan::config::Config;
 use certprobe_winstore::StoreName;
 use serde::Serialize;
@@ -84,7 +85,7 @@ pub fn run(args: &AuditArgs, config: Option<&Config>, db: &Path) -> Result<Strin
     // One inventory for all the audits of the command line; none for an export.
     let mut inventory = match args.export {
         Some(_) => None,
-        None => Some(SqliteStore::open(db).map_err(FleetError::Inventory)?),
+        None => Some(inventory_db::open(db, Open::Create)?),
     };
     let mut reports = Vec::new();
     let mut exported = Vec::new();
@@ -95,7 +96,7 @@ pub fn run(args: &AuditArgs, config: Option<&Config>, db: &Path) -> Result<Strin
                 reports.push(report);
                 exported.push(audit);
             }
-            Some(inventory) => reports.push(record_plan(plan, &judge, inventory)?),
+            Some(inventory) => reports.push(record_plan(plan, &judge, inventory.as_mut())?),
         }
     }
     if let Some(file) = &args.export {
@@ -191,7 +192,7 @@ struct Judge<'a> {
 fn record_plan(
     plan: &Plan,
     judge: &Judge<'_>,
-    inventory: &mut SqliteStore,
+    inventory: &mut (dyn Store + Send),
 ) -> Result<AuditReport, FleetError> {
     let started = std::time::Instant::now();
     let mut run = inventory

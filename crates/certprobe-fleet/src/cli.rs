@@ -9,9 +9,11 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "certprobe", version, propagate_version = true)]
 pub struct Cli {
-    /// The inventory: an SQLite file [default: $CERTPROBE_DB, else
-    /// /var/lib/certprobe/inventory.sqlite for root, else the XDG data folder].
-    #[arg(long, global = true, value_name = "PATH")]
+    /// The inventory: an SQLite file, or a shared PostgreSQL database as
+    /// postgres://user@host/database?sslmode=verify-full&sslrootcert=FILE [default:
+    /// $CERTPROBE_DB, else /var/lib/certprobe/inventory.sqlite for root, else the XDG data
+    /// folder].
+    #[arg(long, global = true, value_name = "PATH|URL")]
     pub db: Option<PathBuf>,
 
     /// What to do.

@@ -3,9 +3,9 @@
 //! standard error.
 
 use crate::cli::{Cli, Command, DaemonArgs};
+use crate::inventory_db::Open;
 use crate::{clap_sentence, default_words, scan_cmd, FleetError};
 use certprobe::Checker;
-use certprobe_inventory::{SqliteStore, Store};
 use certprobe_scan::daemon::{
     run_daemon, Clock, DaemonError, DaemonEvent, DaemonSettings, ScheduledJob, StoreFactory,
 };
@@ -72,7 +72,7 @@ pub fn run(args: &DaemonArgs, db: &Path) -> Result<String, FleetError> {
     let after_run = crate::notify_cmd::after_run(&config, db);
     let db = db.to_path_buf();
     let stores: StoreFactory = Arc::new(move || {
-        SqliteStore::open(&db).map(|store| Box::new(store) as Box<dyn Store + Send>)
+        certprobe_inventory_pg::Locator::of(&db).and_then(|inventory| inventory.open(Open::Create))
     });
     let settings = DaemonSettings {
         host: scan_cmd::host_name(),

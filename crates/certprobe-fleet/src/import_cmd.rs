@@ -8,11 +8,12 @@
 use crate::audit_export::{self, ExportedAudit, ImportError};
 use crate::audit_finish::Walked;
 use crate::cli::ImportArgs;
+use crate::inventory_db::{self, Open};
 use crate::scan_export::{self, ExportedScan};
 use crate::FleetError;
 use certprobe::clock::format_utc;
 use certprobe_inventory::model::{RunKind, RunStart, Sighting};
-use certprobe_inventory::{Recorder, SqliteStore, Store};
+use certprobe_inventory::Store;
 use serde::Serialize;
 use std::path::Path;
 
@@ -96,10 +97,10 @@ pub fn run(args: &ImportArgs, db: &Path) -> Result<String, FleetError> {
             .collect::<Result<_, _>>()
     }
     .map_err(unusable)?;
-    let mut inventory = SqliteStore::open(db).map_err(FleetError::Inventory)?;
+    let mut inventory = inventory_db::open(db, Open::Create)?;
     let mut out = String::new();
     for run in &runs {
-        let imported = import_one(&mut inventory, run)?;
+        let imported = import_one(inventory.as_mut(), run)?;
         if args.json {
             out.push_str(&(serde_json::to_string(&imported).unwrap_or_default() + "\n"));
         } else {
@@ -120,7 +121,10 @@ fn is_scan_export(text: &str) -> bool {
 
 /// Records one run unless it was imported before or the inventory holds a later run of its
 /// job, zone and host (it would turn the places back in time).
-fn import_one(inventory: &mut SqliteStore, todo: &ToImport<'_>) -> Result<Imported, FleetError> {
+fn import_one(
+    inventory: &mut (dyn Store + Send),
+    todo: &ToImport<'_>,
+) -> Result<Imported, FleetError> {
     let start = &todo.start;
     let mut imported = Imported {
         kind: start.kind,

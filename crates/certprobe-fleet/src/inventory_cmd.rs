@@ -2,6 +2,7 @@
 
 use crate::cli::{CleanupArgs, DirectorFormat, ExportArgs, ExportTarget, InventoryCommand};
 use crate::export;
+use crate::inventory_db::{self, Open};
 use crate::output::{days_left, render, when, OutputFormat, Tabular, FINGERPRINT};
 use crate::FleetError;
 use certprobe::protocol::Protocol;
@@ -10,7 +11,6 @@ use certprobe_inventory::query::{
     CertificateFilter, CertificateRow, DeploymentRow, EndpointFilter, EndpointRow, EventRow,
     HistoryOf, RunRow,
 };
-use certprobe_inventory::{SqliteStore, Store};
 use std::net::IpAddr;
 use std::path::Path;
 
@@ -34,7 +34,7 @@ pub fn run(command: &InventoryCommand, db: &Path) -> Result<String, FleetError> 
         },
         _ => (None, None),
     };
-    let store = SqliteStore::open_read_only(db).map_err(FleetError::Inventory)?;
+    let store = inventory_db::open(db, Open::Read)?;
     let now = certprobe::clock::now_unix();
     let fail = FleetError::Inventory;
     Ok(match command {
@@ -146,7 +146,7 @@ fn export_to(args: &ExportArgs, db: &Path) -> Result<String, FleetError> {
                 .to_string(),
         ));
     }
-    let store = SqliteStore::open_read_only(db).map_err(FleetError::Inventory)?;
+    let store = inventory_db::open(db, Open::Read)?;
     let mut rows = store
         .export(args.job.as_deref())
         .map_err(FleetError::Inventory)?;
@@ -178,7 +178,7 @@ fn export_to(args: &ExportArgs, db: &Path) -> Result<String, FleetError> {
 fn cleanup(args: &CleanupArgs, db: &Path) -> Result<String, FleetError> {
     let before = certprobe::clock::now_unix()
         .saturating_sub(i64::try_from(args.older_than.as_secs()).unwrap_or(i64::MAX));
-    let mut store = SqliteStore::open_existing(db).map_err(FleetError::Inventory)?;
+    let mut store = inventory_db::open(db, Open::Existing)?;
     let removed = store.cleanup(before).map_err(FleetError::Inventory)?;
     if args.json {
         let mut text = serde_json::json!({

@@ -14,6 +14,7 @@ mod daemon_cmd;
 pub mod export;
 mod import_cmd;
 mod inventory_cmd;
+mod inventory_db;
 mod notify_cmd;
 pub mod output;
 mod owners_cmd;

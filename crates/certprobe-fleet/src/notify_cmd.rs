@@ -2,8 +2,9 @@
 //! (or JSON), with the exit status saying whether everything due went out.
 
 use crate::cli::NotifyArgs;
+use crate::inventory_db::{self, Open};
 use crate::FleetError;
-use certprobe_inventory::{InventoryError, SqliteStore};
+use certprobe_inventory::InventoryError;
 use certprobe_notify::run::{notify, Outcome, Report, Setup};
 use serde::Serialize;
 use std::path::Path;
@@ -16,14 +17,15 @@ pub fn run(args: &NotifyArgs, db: &Path) -> Result<String, FleetError> {
         Some(text) => parse_now(text)?,
     };
     // An inventory that is not there is a mistake (a wrong --db), not an empty fleet.
-    drop(SqliteStore::open_read_only(db).map_err(FleetError::Inventory)?);
-    let mut store = SqliteStore::open(db).map_err(FleetError::Inventory)?;
+    drop(inventory_db::open(db, Open::Read)?);
+    let mut store = inventory_db::open(db, Open::Create)?;
     let setup = Setup {
         owners: &config.owners,
         settings: &config.notify,
         thresholds: &config.thresholds,
     };
-    let report = notify(&mut store, &setup, now, args.dry_run).map_err(FleetError::Inventory)?;
+    let report =
+        notify(store.as_mut(), &setup, now, args.dry_run).map_err(FleetError::Inventory)?;
     let out = if args.json {
         json(&report, args.dry_run)
     } else {
@@ -170,7 +172,8 @@ fn notify_now(
     config: &certprobe_scan::config::Config,
     db: &Path,
 ) -> Result<(String, usize), String> {
-    let mut store = SqliteStore::open(db).map_err(|e| format!("notify failed: {e}"))?;
+    let mut store =
+        inventory_db::open(db, Open::Create).map_err(|e| format!("notify failed: {e}"))?;
     let setup = Setup {
         owners: &config.owners,
         settings: &config.notify,
@@ -180,7 +183,7 @@ fn notify_now(
     // it, as what this run's scan or audit changed must be told.
     let waited = std::time::Instant::now();
     let report = loop {
-        match notify(&mut store, &setup, certprobe::clock::now_unix(), false) {
+        match notify(store.as_mut(), &setup, certprobe::clock::now_unix(), false) {
             Err(InventoryError::NotifierRunning { .. }) if waited.elapsed() < WAIT_FOR_NOTIFIER => {
                 std::thread::sleep(std::time::Duration::from_millis(500));
             }

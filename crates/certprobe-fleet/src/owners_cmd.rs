@@ -2,6 +2,7 @@
 //! certificate or an endpoint, which rule decides, what else matched, and who is told.
 
 use crate::cli::OwnersCommand;
+use crate::inventory_db::{self, Open};
 use crate::FleetError;
 use certprobe_alarm::owner::Decision;
 use certprobe_alarm::rule::hex_of;
@@ -9,7 +10,6 @@ use certprobe_alarm::security::alarms_of;
 use certprobe_alarm::Owners;
 use certprobe_inventory::model::colon_hex;
 use certprobe_inventory::notification::AlarmInput;
-use certprobe_inventory::{SqliteStore, Store};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -25,7 +25,7 @@ pub fn run(command: &OwnersCommand, db: &Path) -> Result<String, FleetError> {
             let config =
                 certprobe_scan::config::load(&args.config).map_err(FleetError::arguments)?;
             let needle = Needle::parse(&args.subject)?;
-            let store = SqliteStore::open_read_only(db).map_err(FleetError::Inventory)?;
+            let store = inventory_db::open(db, Open::Read)?;
             let inputs: Vec<AlarmInput> = store
                 .alarm_inputs()
                 .map_err(FleetError::Inventory)?

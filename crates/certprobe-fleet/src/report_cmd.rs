@@ -1,8 +1,9 @@
 //! `certprobe report --out DIR`: the reports of the inventory now, written as files.
 
 use crate::cli::ReportArgs;
+use crate::inventory_db::{self, Open};
 use crate::FleetError;
-use certprobe_inventory::{SqliteStore, Store};
+use certprobe_inventory::Store;
 use certprobe_report::files::{Report, ReportSet};
 use certprobe_report::{Pages, Site, Snapshot};
 use std::path::Path;
@@ -17,8 +18,9 @@ pub fn run(args: &ReportArgs, db: &Path) -> Result<String, FleetError> {
         None => certprobe::clock::now_unix(),
         Some(text) => crate::notify_cmd::parse_now(text)?,
     };
-    let store = SqliteStore::open_read_only(db).map_err(FleetError::Inventory)?;
-    let set = report_set(&store, &config, now, &args.only).map_err(FleetError::Inventory)?;
+    let store = inventory_db::open(db, Open::Read)?;
+    let set =
+        report_set(store.as_ref(), &config, now, &args.only).map_err(FleetError::Inventory)?;
     let site = Site::Files {
         base_url: config.notify.base_url.clone(),
     };

@@ -3,10 +3,11 @@
 
 use crate::as_check::{CheckResult, State};
 use crate::cli::ScanArgs;
+use crate::inventory_db::{self, Open};
 use crate::scan_export::ExportRecorder;
 use crate::FleetError;
 use certprobe::Checker;
-use certprobe_inventory::{Recorder, SqliteStore};
+use certprobe_inventory::Recorder;
 use certprobe_scan::config::{Config, JobSpec};
 use certprobe_scan::spec::{parse_port, parse_target, Exclusion};
 use certprobe_scan::{scan, Job, Limits, Progress, ScanReport, ScanSettings};
@@ -31,7 +32,9 @@ pub fn run(args: &ScanArgs, config: Option<&Config>, db: &Path) -> Result<String
     let mut export = None;
     let store: &mut dyn Recorder = match &args.export {
         Some(_) => export.insert(ExportRecorder::new()),
-        None => inventory.insert(SqliteStore::open(db).map_err(FleetError::Inventory)?),
+        None => inventory
+            .insert(inventory_db::open(db, Open::Create)?)
+            .as_mut(),
     };
     let host = host_name();
     let mut out = String::new();

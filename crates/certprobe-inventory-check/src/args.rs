@@ -23,10 +23,10 @@ use std::time::Duration;
     after_help = "States: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. An endpoint the inventory does not hold is UNKNOWN; one not seen in the latest run of its job (stale) is at least WARNING."
 )]
 pub struct Args {
-    /// The inventory [default: CERTPROBE_DB, else your own
-    /// $XDG_DATA_HOME/certprobe/inventory.sqlite (~/.local/share/...) if there is one, else
-    /// /var/lib/certprobe/inventory.sqlite].
-    #[arg(long, value_name = "PATH")]
+    /// The inventory: an SQLite file or a postgres:// URL [default: CERTPROBE_DB, else your
+    /// own $XDG_DATA_HOME/certprobe/inventory.sqlite (~/.local/share/...) if there is one,
+    /// else /var/lib/certprobe/inventory.sqlite].
+    #[arg(long, value_name = "PATH|URL")]
     db: Option<PathBuf>,
 
     /// The endpoint's IP address.

@@ -8,12 +8,12 @@ use certprobe::render::{Context, Rendered};
 use certprobe::verdict::{Check, Finding, State, Verdict};
 use certprobe::Outcome;
 use certprobe_inventory::query::AuditRow;
-use certprobe_inventory::{SqliteStore, Store};
+use certprobe_inventory::Store;
 use serde_json::json;
 
 /// The audited hosts (`request.audited_host` when given) judged against `age` at `now`.
 pub fn check(
-    store: &SqliteStore,
+    store: &dyn Store,
     request: &Request,
     (max_age, given): &(i64, String),
     now: i64,

@@ -24,7 +24,7 @@ use certprobe::verdict::{Check, Policy, State};
 use certprobe::{Outcome, Protocol};
 use certprobe_cli::Plugin;
 use certprobe_inventory::query::{EndpointFilter, Source};
-use certprobe_inventory::{SqliteStore, Store};
+use certprobe_inventory_pg::{Locator, Open};
 use std::ffi::OsString;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -91,12 +91,12 @@ pub fn check(request: &Request, now: i64) -> Rendered {
     let unknown = |check: Check, message: &str| {
         certprobe::render::render(request.format, &Outcome::unknown(check, message), &context)
     };
-    let store = match SqliteStore::open_read_only(&request.db) {
+    let store = match Locator::of(&request.db).and_then(|inventory| inventory.open(Open::Read)) {
         Ok(store) => store,
         Err(e) => return unknown(Check::Setup, &e.to_string()),
     };
     if let Some(age) = &request.audit_age {
-        return audits::check(&store, request, age, now, &context);
+        return audits::check(store.as_ref(), request, age, now, &context);
     }
     let filter = EndpointFilter {
         address: request.ip.map(|ip| ip.to_string()),

@@ -163,4 +163,12 @@ impl<C: sql::Connection> Store for SqlStore<C> {
     fn leaf_spans(&self) -> Result<Vec<LeafSpan>, InventoryError> {
         self.query_leaf_spans()
     }
+
+    fn data_version(&self) -> Result<i64, InventoryError> {
+        SqlStore::data_version(self)
+    }
+
+    fn path(&self) -> String {
+        SqlStore::path(self)
+    }
 }

@@ -160,4 +160,11 @@ pub trait Store: Recorder {
 
     /// Every leaf deployment, ended or not, with its certificate's notAfter.
     fn leaf_spans(&self) -> Result<Vec<LeafSpan>, InventoryError>;
+
+    /// A number that changes when another connection commits: a reader that keeps what it
+    /// read (the dashboard) asks whether it is still current.
+    fn data_version(&self) -> Result<i64, InventoryError>;
+
+    /// The database as shown in messages: its path, or its URL without a password.
+    fn path(&self) -> String;
 }

@@ -88,7 +88,7 @@ impl Report {
 }
 
 /// Runs the notifier at `now`; `dry_run` plans and shows without writing or sending.
-pub fn notify<S: Store>(
+pub fn notify<S: Store + ?Sized>(
     store: &mut S,
     setup: &Setup<'_>,
     now: i64,

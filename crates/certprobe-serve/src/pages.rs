@@ -8,7 +8,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use certprobe_inventory::model::{EndpointKey, StoredFinding};
 use certprobe_inventory::query::{EndpointFilter, EventRow, HistoryOf};
-use certprobe_inventory::{SqliteStore, Store};
+use certprobe_inventory::Store;
 use certprobe_report::views::{CertRow, EventView};
 use certprobe_report::{RenderError, Site};
 use serde::Serialize;
@@ -243,7 +243,7 @@ struct FindingView {
 }
 
 /// The findings of an endpoint's latest scan, from the inventory.
-fn latest_findings(store: &SqliteStore, key: &EndpointKey) -> Vec<FindingView> {
+fn latest_findings(store: &dyn Store, key: &EndpointKey) -> Vec<FindingView> {
     // A file's place is its path, which the SNI filter (names, lower-cased) must not touch.
     let network = !matches!(key.protocol.as_str(), "file" | "winstore");
     let filter = EndpointFilter {

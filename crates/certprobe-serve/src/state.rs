@@ -7,7 +7,8 @@
 use crate::auth::Credentials;
 use crate::search::SearchText;
 use certprobe_alarm::{Owners, Thresholds};
-use certprobe_inventory::{InventoryError, SqliteStore, Store};
+use certprobe_inventory::{InventoryError, Store};
+use certprobe_inventory_pg::{Locator, Open};
 use certprobe_report::files::ReportSet;
 use certprobe_report::{Pages, Snapshot};
 use std::path::PathBuf;
@@ -108,9 +109,9 @@ pub struct Shared {
     /// The templates.
     pub pages: Pages,
     /// The requests' connection: the data version, a certificate's deployments and history.
-    requests: Mutex<SqliteStore>,
+    requests: Mutex<Box<dyn Store + Send>>,
     /// The judge's connection: a judgement never holds up a request's read.
-    judge: Mutex<SqliteStore>,
+    judge: Mutex<Box<dyn Store + Send>>,
     judgement: Mutex<Judgement>,
     judged: Condvar,
 }
@@ -135,8 +136,9 @@ impl Drop for Judging<'_> {
 impl Shared {
     /// Opens the inventory (it must exist) and starts its first judgement.
     pub fn open(setup: Setup) -> Result<Arc<Shared>, InventoryError> {
-        let requests = SqliteStore::open_read_only(&setup.db)?;
-        let judge = SqliteStore::open_read_only(&setup.db)?;
+        let inventory = Locator::of(&setup.db)?;
+        let requests = inventory.open(Open::Read)?;
+        let judge = inventory.open(Open::Read)?;
         let shared = Arc::new(Shared {
             setup,
             pages: Pages::new(),
@@ -264,7 +266,12 @@ impl Shared {
 
     fn judge_now(&self, now: i64) -> Result<Data, InventoryError> {
         let store = self.judge.lock().unwrap_or_else(|e| e.into_inner());
-        let snapshot = Snapshot::load(&*store, &self.setup.owners, &self.setup.thresholds, now)?;
+        let snapshot = Snapshot::load(
+            store.as_ref(),
+            &self.setup.owners,
+            &self.setup.thresholds,
+            now,
+        )?;
         let events = store.events_since(now - WEEK, 100_000)?;
         let spans = store.leaf_spans()?;
         let deliveries = store.deliveries(100_000)?;
@@ -292,8 +299,8 @@ impl Shared {
     }
 
     /// Runs `read` on the requests' connection (a certificate's deployments and history).
-    pub fn with_store<T>(&self, read: impl FnOnce(&SqliteStore) -> T) -> T {
+    pub fn with_store<T>(&self, read: impl FnOnce(&dyn Store) -> T) -> T {
         let store = self.requests.lock().unwrap_or_else(|e| e.into_inner());
-        read(&store)
+        read(store.as_ref())
     }
 }

@@ -6,8 +6,8 @@
 mod common;
 
 use certprobe_testkit::{pem, KeyType, Leaf, LeafSpec};
-use common::{audit_trusting_root, certprobe, pki, root_file};
-use std::io::{BufRead, Read, Write};
+use common::{audit_trusting_root, certprobe, pki, root_file, Served};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -281,64 +281,6 @@ fn the_report_files_are_self_contained_and_chromium_shows_their_counts() {
         "alarms",
     ] {
         screenshot(chromium, &url(page), &format!("report-{page}"));
-    }
-}
-
-/// A running `certprobe serve`, stopped with SIGTERM when dropped.
-struct Served {
-    child: std::process::Child,
-    address: String,
-}
-
-impl Served {
-    fn start(db: &Path, extra: &[&str]) -> Served {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_certprobe"))
-            .arg("--db")
-            .arg(db)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        std::io::BufReader::new(child.stderr.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let address = line
-            .split("http://")
-            .nth(1)
-            .and_then(|r| r.split('/').next())
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .to_string();
-        Served { child, address }
-    }
-
-    /// A raw GET: (status line, headers and body).
-    fn get(&self, path: &str, authorization: Option<&str>) -> (String, String) {
-        let mut stream = std::net::TcpStream::connect(&self.address).unwrap();
-        let auth = authorization
-            .map(|a| format!("Authorization: {a}\r\n"))
-            .unwrap_or_default();
-        write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: {}\r\n{auth}Connection: close\r\n\r\n",
-            self.address
-        )
-        .unwrap();
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).unwrap();
-        let (status, rest) = answer.split_once("\r\n").unwrap();
-        (status.to_string(), rest.to_string())
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
     }
 }
 

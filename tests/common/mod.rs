@@ -318,3 +318,65 @@ pub fn pkcs12(path: &std::path::Path, leaf: &certprobe_testkit::Leaf, password: 
         String::from_utf8_lossy(&made.stderr)
     );
 }
+
+/// A running `certprobe serve`, stopped with SIGTERM when dropped.
+pub struct Served {
+    child: std::process::Child,
+    pub address: String,
+}
+
+impl Served {
+    pub fn start(db: &std::path::Path, extra: &[&str]) -> Served {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_certprobe"))
+            .arg("--db")
+            .arg(db)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stderr.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        let address = line
+            .split("http://")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .to_string();
+        Served { child, address }
+    }
+
+    /// A raw GET: (status line, headers and body).
+    pub fn get(&self, path: &str, authorization: Option<&str>) -> (String, String) {
+        let mut stream = std::net::TcpStream::connect(&self.address).unwrap();
+        let auth = authorization
+            .map(|a| format!("Authorization: {a}\r\n"))
+            .unwrap_or_default();
+        std::io::Write::write_fmt(
+            &mut stream,
+            format_args!(
+                "GET {path} HTTP/1.1\r\nHost: {}\r\n{auth}Connection: close\r\n\r\n",
+                self.address
+            ),
+        )
+        .unwrap();
+        let mut answer = String::new();
+        std::io::Read::read_to_string(&mut stream, &mut answer).unwrap();
+        let (status, rest) = answer.split_once("\r\n").unwrap();
+        (status.to_string(), rest.to_string())
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}

@@ -308,8 +308,24 @@ pub struct ScanArgs {
     /// Write the runs to this file (JSON, written whole or not at all) instead of the
     /// inventory, for `certprobe inventory import FILE` on the central host: for a scanner
     /// that may not reach the inventory.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["restart", "notify"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["restart", "notify", "share"])]
     pub export: Option<PathBuf>,
+
+    /// Share the job with the other scanners of its zone that run it with --share: the run
+    /// is cut into work units (address blocks, see --unit) that each scanner claims from the
+    /// inventory for a lease, so none is scanned twice; a scanner that dies leaves its unit
+    /// to the others once the lease has ended. Ends when every unit is done.
+    #[arg(long)]
+    pub share: bool,
+
+    /// The address block of a work unit: an IPv4 prefix length, or V4,V6 [default: 24,120].
+    #[arg(long, value_name = "PREFIX", requires = "share", value_parser = unit_prefixes)]
+    pub unit: Option<(u8, u8)>,
+
+    /// How long a claimed unit stays this scanner's without a sign of life (it renews the
+    /// lease while it scans) [default: 5m].
+    #[arg(long, value_name = "DURATION", requires = "share", value_parser = duration)]
+    pub lease: Option<std::time::Duration>,
 
     /// Allow IPv6 ranges above 65,536 addresses.
     #[arg(long)]
@@ -608,6 +624,22 @@ impl StateArg {
             StateArg::Critical => 2,
             StateArg::Unknown => 3,
         }
+    }
+}
+
+/// `--unit`: `24` or `/24` (IPv4), or `24,120` (IPv4 and IPv6).
+fn unit_prefixes(text: &str) -> Result<(u8, u8), String> {
+    let prefix = |part: &str, max: u8| -> Result<u8, String> {
+        part.trim()
+            .trim_start_matches('/')
+            .parse::<u8>()
+            .ok()
+            .filter(|p| (1..=max).contains(p))
+            .ok_or_else(|| format!("'{part}' is not a prefix length from 1 to {max}"))
+    };
+    match text.split_once(',') {
+        Some((v4, v6)) => Ok((prefix(v4, 32)?, prefix(v6, 128)?)),
+        None => Ok((prefix(text, 32)?, 120)),
     }
 }
 

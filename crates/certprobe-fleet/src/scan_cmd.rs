@@ -10,7 +10,7 @@ use certprobe::Checker;
 use certprobe_inventory::Recorder;
 use certprobe_scan::config::{Config, JobSpec};
 use certprobe_scan::spec::{parse_port, parse_target, Exclusion};
-use certprobe_scan::{scan, Job, Limits, Progress, ScanReport, ScanSettings};
+use certprobe_scan::{scan, scan_shared, Job, Limits, Progress, ScanReport, ScanSettings, Share};
 use std::io::{IsTerminal, Write};
 use std::net::IpAddr;
 use std::path::Path;
@@ -30,6 +30,9 @@ pub fn run(args: &ScanArgs, config: Option<&Config>, db: &Path) -> Result<String
     // The inventory, or the export file's runs: nothing else is opened for an export.
     let mut inventory = None;
     let mut export = None;
+    if args.share {
+        return shared(args, config, db, jobs, &options, &checker);
+    }
     let store: &mut dyn Recorder = match &args.export {
         Some(_) => export.insert(ExportRecorder::new()),
         None => inventory
@@ -104,6 +107,96 @@ pub fn run(args: &ScanArgs, config: Option<&Config>, db: &Path) -> Result<String
         Some(config) => crate::notify_cmd::after_command(config, db, out, args.json),
         None => Ok(out),
     }
+}
+
+/// `--share`: each job with the other scanners of its shared run, one after the other.
+fn shared(
+    args: &ScanArgs,
+    config: Option<&Config>,
+    db: &Path,
+    jobs: Vec<Job>,
+    options: &certprobe::CheckOptions,
+    checker: &Arc<Checker>,
+) -> Result<String, FleetError> {
+    let mut store = inventory_db::open(db, Open::Create)?;
+    let defaults = Share::default();
+    let share = Share {
+        v4: args.unit.map_or(defaults.v4, |u| u.0),
+        v6: args.unit.map_or(defaults.v6, |u| u.1),
+        lease: args.lease.unwrap_or(defaults.lease),
+    };
+    let settings = ScanSettings {
+        restart: args.restart,
+        host: host_name(),
+        handle_signals: true,
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut out = String::new();
+    let mut reports = Vec::new();
+    let mut completed = true;
+    for mut job in jobs {
+        job.check = options.clone();
+        let mut progress = ProgressLine::new(&job.name);
+        let report = scan_shared(
+            &job,
+            Arc::clone(checker),
+            store.as_mut(),
+            &settings,
+            Arc::clone(&stop),
+            &mut |p| progress.show(p),
+            &share,
+        )
+        .map_err(|e| FleetError::Scan(e.to_string()))?;
+        progress.clear();
+        if args.json {
+            out.push_str(&serde_json::to_string(&report).unwrap_or_default());
+            out.push('\n');
+        } else {
+            out.push_str(&shared_summary(&report));
+        }
+        let done = report.status == "done";
+        reports.push(report);
+        if !done {
+            completed = false;
+            break;
+        }
+    }
+    drop(store);
+    if args.as_check {
+        return as_check(&reports);
+    }
+    match config.filter(|_| args.notify && completed) {
+        Some(config) => crate::notify_cmd::after_command(config, db, out, args.json),
+        None => Ok(out),
+    }
+}
+
+/// The summary of a shared run: the whole run's counts, then this scanner's part.
+fn shared_summary(report: &ScanReport) -> String {
+    let c = &report.counts;
+    let units = report.units.unwrap_or(certprobe_scan::UnitsDone {
+        total: 0,
+        mine: 0,
+        endpoints: 0,
+    });
+    format!(
+        "job '{}' {}: {} endpoints: {} served a certificate, {} answered without one, {} did not answer; run {}, shared: this scanner did {} of {} ({} in {:.1} s)\n",
+        report.job,
+        if report.status == "done" {
+            "done"
+        } else {
+            "interrupted (its units go on with the other scanners, or the next scan --share)"
+        },
+        c.checked,
+        c.served,
+        c.failed,
+        c.silent,
+        report.run,
+        units.mine,
+        counted(units.total as usize, "work unit"),
+        counted(units.endpoints as usize, "endpoint"),
+        report.seconds
+    )
 }
 
 /// `--as-check`: the runs as one check result. WARNING when a run was interrupted or a name

@@ -47,6 +47,19 @@ pub enum InventoryError {
         /// The process that holds it.
         pid: i64,
     },
+    /// The job's latest run is shared by several scanners and not done.
+    SharedRunning {
+        /// The job.
+        job: String,
+        /// The run's id.
+        run: i64,
+    },
+    /// A shared run's work unit was taken over by another scanner: this one's lease ended
+    /// before it was done, so what it found is not stored.
+    UnitLost {
+        /// The unit's id.
+        unit: i64,
+    },
     /// Another `certprobe notify` is sending from this inventory.
     NotifierRunning {
         /// The database's path.
@@ -86,6 +99,14 @@ impl fmt::Display for InventoryError {
             InventoryError::JobRunning { job, run, pid } => write!(
                 f,
                 "a scan of job '{job}' is already running (run {run}, process {pid}); wait for it to end"
+            ),
+            InventoryError::SharedRunning { job, run } => write!(
+                f,
+                "job '{job}' is being scanned by several scanners (run {run}): join them with --share, or end that run with --restart"
+            ),
+            InventoryError::UnitLost { unit } => write!(
+                f,
+                "work unit {unit} was taken over by another scanner: this one's lease ended before it was done (make --lease longer)"
             ),
             InventoryError::NotifierRunning { path } => write!(
                 f,

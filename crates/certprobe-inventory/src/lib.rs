@@ -171,4 +171,52 @@ impl<C: sql::Connection> Store for SqlStore<C> {
     fn path(&self) -> String {
         SqlStore::path(self)
     }
+
+    fn share_run(
+        &mut self,
+        start: &RunStart,
+        units: &[String],
+        restart: bool,
+    ) -> Result<model::SharedRun, InventoryError> {
+        self.share(start, units, restart)
+    }
+
+    fn claim_unit(
+        &mut self,
+        run: i64,
+        owner: &str,
+        lease: i64,
+    ) -> Result<Option<model::WorkUnit>, InventoryError> {
+        self.claim(run, owner, lease)
+    }
+
+    fn renew_unit(&mut self, unit: i64, owner: &str, lease: i64) -> Result<bool, InventoryError> {
+        self.renew(unit, owner, lease)
+    }
+
+    fn release_unit(&mut self, unit: i64, owner: &str) -> Result<(), InventoryError> {
+        self.release(unit, owner)
+    }
+
+    fn complete_unit(
+        &mut self,
+        run: &mut Run,
+        unit: i64,
+        owner: &str,
+        batch: &[Sighting],
+    ) -> Result<bool, InventoryError> {
+        self.complete(run, unit, owner, batch)
+    }
+
+    fn units_left(&self, run: i64) -> Result<model::UnitsLeft, InventoryError> {
+        self.left(run)
+    }
+
+    fn end_shared_run(&mut self, run: i64, ended: i64) -> Result<bool, InventoryError> {
+        self.end_shared(run, ended)
+    }
+
+    fn run_counts(&self, run: i64) -> Result<model::RunCounts, InventoryError> {
+        self.shared_counts(run)
+    }
 }

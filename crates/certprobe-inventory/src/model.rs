@@ -179,6 +179,65 @@ pub struct RunCounts {
     pub silent: u64,
 }
 
+impl RunCounts {
+    /// Counts one more sighting: checked, and served, failed or silent.
+    pub fn count(&mut self, sighting: &Sighting) {
+        self.checked += 1;
+        match &sighting.seen {
+            Seen::Served { .. } => self.served += 1,
+            Seen::Failed { answered: true, .. } => self.failed += 1,
+            Seen::Failed {
+                answered: false, ..
+            } => self.silent += 1,
+        }
+    }
+
+    /// These counts and `more`'s.
+    pub fn plus(self, more: RunCounts) -> RunCounts {
+        RunCounts {
+            checked: self.checked + more.checked,
+            served: self.served + more.served,
+            failed: self.failed + more.failed,
+            silent: self.silent + more.silent,
+        }
+    }
+}
+
+/// A run that several scanners share (`certprobe scan --share`), as one of them joined it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedRun {
+    /// The run's id.
+    pub id: i64,
+    /// True when this scanner made it (and its units); false when it joined one under way.
+    pub created: bool,
+    /// Its units.
+    pub units: u64,
+    /// Endpoints planned, over all units.
+    pub planned: u64,
+}
+
+/// A work unit a scanner holds for a lease.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkUnit {
+    /// The unit's id.
+    pub id: i64,
+    /// What it covers: an address block, as the scanner that cut the run wrote it.
+    pub spec: String,
+    /// How many times it has been claimed, this time included.
+    pub attempts: u64,
+}
+
+/// What is left of a shared run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UnitsLeft {
+    /// Units not done.
+    pub open: u64,
+    /// Of those, the ones another scanner holds a live lease on.
+    pub leased: u64,
+    /// Seconds until the first of those leases ends.
+    pub first_lease_ends_in: i64,
+}
+
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunStatus {

@@ -1,7 +1,9 @@
 //! The one interface the scanner, the queries and the plugins use, whatever the database.
 
 use crate::error::InventoryError;
-use crate::model::{EndpointKey, RunCounts, RunKind, RunStart, RunStatus, Sighting};
+use crate::model::{
+    EndpointKey, RunCounts, RunKind, RunStart, RunStatus, SharedRun, Sighting, UnitsLeft, WorkUnit,
+};
 use crate::notification::{
     AlarmInput, Attempt, Delivery, NewDelivery, RememberedAlarm, StateChange,
 };
@@ -57,6 +59,12 @@ pub trait Recorder {
     /// Ends a run.
     fn finish_run(&mut self, run: Run, status: RunStatus, ended: i64)
         -> Result<(), InventoryError>;
+
+    /// Called a few times a second while a run lives, results or not: a recorder that holds
+    /// a lease (a shared run's work unit) renews it here.
+    fn tick(&mut self, _run: &Run) -> Result<(), InventoryError> {
+        Ok(())
+    }
 }
 
 /// An inventory store.
@@ -167,4 +175,48 @@ pub trait Store: Recorder {
 
     /// The database as shown in messages: its path, or its URL without a password.
     fn path(&self) -> String;
+
+    /// Joins the job's shared run under way (`certprobe scan --share`), or makes one cut into
+    /// `units` (when there is none, or `restart` ends the one under way).
+    fn share_run(
+        &mut self,
+        start: &RunStart,
+        units: &[String],
+        restart: bool,
+    ) -> Result<SharedRun, InventoryError>;
+
+    /// Claims the shared run's next unit for `lease` seconds by the database's clock: one
+    /// nobody holds, or whose holder's lease has ended. `None` when there is none to claim.
+    fn claim_unit(
+        &mut self,
+        run: i64,
+        owner: &str,
+        lease: i64,
+    ) -> Result<Option<WorkUnit>, InventoryError>;
+
+    /// Extends the lease on a unit `owner` holds; false when it is no longer theirs.
+    fn renew_unit(&mut self, unit: i64, owner: &str, lease: i64) -> Result<bool, InventoryError>;
+
+    /// Gives a unit back unscanned (a scanner told to stop): another may claim it at once.
+    fn release_unit(&mut self, unit: i64, owner: &str) -> Result<(), InventoryError>;
+
+    /// Stores a unit's sightings and marks it done, in one transaction; false (and nothing
+    /// stored) when `owner` no longer holds it.
+    fn complete_unit(
+        &mut self,
+        run: &mut Run,
+        unit: i64,
+        owner: &str,
+        batch: &[Sighting],
+    ) -> Result<bool, InventoryError>;
+
+    /// What is left of a shared run.
+    fn units_left(&self, run: i64) -> Result<UnitsLeft, InventoryError>;
+
+    /// Ends a shared run whose units are all done; false when some are not (or another
+    /// scanner ended it).
+    fn end_shared_run(&mut self, run: i64, ended: i64) -> Result<bool, InventoryError>;
+
+    /// A run's counts as stored (a shared run's, from every scanner).
+    fn run_counts(&self, run: i64) -> Result<RunCounts, InventoryError>;
 }

@@ -12,8 +12,10 @@ pub mod job;
 pub mod plan;
 pub mod scanner;
 pub mod schedule;
+pub mod shared;
 pub mod sighting;
 pub mod spec;
 
 pub use job::{Job, Limits};
-pub use scanner::{scan, Progress, ScanError, ScanReport, ScanSettings};
+pub use scanner::{scan, Progress, ScanError, ScanReport, ScanSettings, UnitsDone};
+pub use shared::{scan_shared, Share};

@@ -71,6 +71,20 @@ pub struct ScanReport {
     pub unresolved: Vec<String>,
     /// Seconds the scan took (this process's part).
     pub seconds: f64,
+    /// A shared run's units, and how many this scanner did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub units: Option<UnitsDone>,
+}
+
+/// A shared run's work units, as one of its scanners saw them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct UnitsDone {
+    /// The run's units.
+    pub total: u64,
+    /// Units this scanner stored.
+    pub mine: u64,
+    /// Endpoints in them.
+    pub endpoints: u64,
 }
 
 /// Why a scan could not run or could not store its results.
@@ -80,6 +94,16 @@ pub enum ScanError {
     Inventory(InventoryError),
     /// The async runtime could not start.
     Runtime(String),
+    /// A shared run would be cut into more units than it may have.
+    TooManyUnits {
+        /// The most there may be.
+        limit: usize,
+    },
+    /// A shared run's unit is not an address block (another program wrote it).
+    BadUnit {
+        /// What the unit says.
+        spec: String,
+    },
 }
 
 impl std::fmt::Display for ScanError {
@@ -87,6 +111,15 @@ impl std::fmt::Display for ScanError {
         match self {
             ScanError::Inventory(e) => e.fmt(f),
             ScanError::Runtime(reason) => write!(f, "cannot start the scanner: {reason}"),
+            ScanError::TooManyUnits { limit } => write!(
+                f,
+                "the job's targets make more than {limit} work units: give a shorter --unit prefix"
+            ),
+            ScanError::BadUnit { spec } => write!(
+                f,
+                "the shared run has a work unit that is no address block ('{}'): end it with --restart",
+                certprobe::text::quote(spec, 60)
+            ),
         }
     }
 }
@@ -124,8 +157,30 @@ pub fn scan(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ScanReport, ScanError> {
     let started = Instant::now();
+    let plan = plan_of(job);
+    scan_plan(
+        job, &plan, checker, store, settings, stop, progress, started,
+    )
+}
+
+/// The endpoints of `job`, its host names resolved.
+pub(crate) fn plan_of(job: &Job) -> Plan {
     let resolver = certprobe::capture::Resolver::new(8, 1024);
-    let plan = Plan::new(job, &resolver, job.limits.timeout);
+    Plan::new(job, &resolver, job.limits.timeout)
+}
+
+/// Runs the endpoints of `plan` (all of `job`'s, or a work unit's) into `store`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn scan_plan(
+    job: &Job,
+    plan: &Plan,
+    checker: Arc<Checker>,
+    store: &mut dyn Recorder,
+    settings: &ScanSettings,
+    stop: Arc<AtomicBool>,
+    progress: &mut dyn FnMut(Progress),
+    started: Instant,
+) -> Result<ScanReport, ScanError> {
     let planned = plan.count();
     let start = RunStart {
         kind: RunKind::Scan,
@@ -165,6 +220,21 @@ pub fn scan(
             }
         });
     }
+    // The run's own stop: set by `stop` (a signal, the caller), or by a failure to store,
+    // which ends this run only (the caller's other runs may go on).
+    let outer = stop;
+    let stop = Arc::new(AtomicBool::new(outer.load(Ordering::SeqCst)));
+    {
+        let (outer, stop) = (Arc::clone(&outer), Arc::clone(&stop));
+        runtime.spawn(async move {
+            while !stop.load(Ordering::SeqCst) {
+                if outer.load(Ordering::SeqCst) {
+                    stop.store(true, Ordering::SeqCst);
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        });
+    }
     let (sender, results) = mpsc::channel::<Sighting>();
     let done = std::mem::take(&mut run.done);
     {
@@ -186,6 +256,12 @@ pub fn scan(
             batch.push(sighting);
         }
         let due = batch.len() >= BATCH_SIZE || last_commit.elapsed() >= BATCH_TIME || closed;
+        if due && failure.is_none() {
+            if let Err(e) = store.tick(&run) {
+                stop.store(true, Ordering::SeqCst);
+                failure = Some(e);
+            }
+        }
         if due && !batch.is_empty() && failure.is_none() {
             match store.record(&mut run, &batch) {
                 Ok(()) => counts = run.counts,
@@ -211,7 +287,7 @@ pub fn scan(
     if let Some(e) = failure {
         return Err(e.into());
     }
-    let interrupted = stop.load(Ordering::SeqCst);
+    let interrupted = stop.load(Ordering::SeqCst) || outer.load(Ordering::SeqCst);
     let status = if interrupted {
         RunStatus::Interrupted
     } else {
@@ -233,6 +309,7 @@ pub fn scan(
             .map(|Unresolved { name, reason }| format!("{name}: {reason}"))
             .collect(),
         seconds: started.elapsed().as_secs_f64(),
+        units: None,
     })
 }
 
@@ -477,7 +554,7 @@ fn release_host(shared: &Shared, ip: IpAddr, slot: Arc<Semaphore>) {
 
 /// Waits for Ctrl-C, or SIGTERM on Unix (what systemd sends); false when signals cannot be
 /// watched here (then only the end of the plan ends the scan).
-async fn wait_for_signal() -> bool {
+pub(crate) async fn wait_for_signal() -> bool {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

@@ -138,6 +138,13 @@ impl Cluster {
 
     /// Runs SQL in database `name`; its output (unaligned, tuples only).
     pub fn sql_in(&self, name: &str, sql: &str) -> String {
+        self.try_sql_in(name, sql)
+            .unwrap_or_else(|why| panic!("psql failed on {sql}: {why}"))
+    }
+
+    /// [`Cluster::sql_in`], or psql's complaint (a table not made yet, for a test that
+    /// waits for it).
+    pub fn try_sql_in(&self, name: &str, sql: &str) -> Result<String, String> {
         let out = Command::new(PSQL)
             .args([
                 "-X",
@@ -155,11 +162,9 @@ impl Cluster {
             .stdin(Stdio::null())
             .output()
             .expect("run psql");
-        assert!(
-            out.status.success(),
-            "psql failed on {sql}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim_end().to_string()
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).trim_end().to_string());
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim_end().to_string())
     }
 }

@@ -30,6 +30,33 @@ impl Dialect {
         }
     }
 
+    /// The database server's clock in Unix seconds: leases are judged by one clock, however
+    /// far the scanners' clocks are apart.
+    pub fn now(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "unixepoch()",
+            Dialect::Postgres => "CAST(extract(epoch FROM clock_timestamp()) AS BIGINT)",
+        }
+    }
+
+    /// What locks the rows a SELECT reads until the transaction ends (PostgreSQL's
+    /// `FOR UPDATE`); SQLite's one writer needs none.
+    pub fn lock_rows(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE",
+        }
+    }
+
+    /// What makes a claiming SELECT skip the rows another transaction has locked
+    /// (`FOR UPDATE SKIP LOCKED`); SQLite's one writer needs none.
+    pub fn skip_locked(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+
     /// True when `needle` (a bound parameter) occurs in `haystack`, without LIKE's wildcards.
     pub fn contains(self, haystack: &str, needle: &str) -> String {
         match self {
@@ -192,6 +219,21 @@ pub fn transaction<T>(
         Err(e) => {
             let _ = conn.rollback();
             Err(e)
+        }
+    }
+}
+
+/// Runs `work` (a whole transaction) again when it collided with another writer's
+/// (PostgreSQL's deadlock and serialization failures), up to five times in all.
+pub fn retried<T>(mut work: impl FnMut() -> Result<T, DbError>) -> Result<T, DbError> {
+    let mut attempt = 1u64;
+    loop {
+        match work() {
+            Err(e) if e.failure == Failure::Conflict && attempt < 5 => {
+                std::thread::sleep(std::time::Duration::from_millis(20 * attempt));
+                attempt += 1;
+            }
+            other => return other,
         }
     }
 }

@@ -137,7 +137,10 @@ impl Connection for SqliteConn {
     }
 
     fn begin(&self) -> Result<(), DbError> {
-        self.batch("BEGIN")
+        // Every transaction of the store writes: taking the write lock first waits for
+        // another writer (the busy timeout), where a read lock upgraded later would fail at
+        // once when two processes write together.
+        self.batch("BEGIN IMMEDIATE")
     }
 
     fn commit(&self) -> Result<(), DbError> {

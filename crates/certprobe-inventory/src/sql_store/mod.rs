@@ -10,6 +10,7 @@ mod notify;
 mod query;
 mod record;
 mod runs;
+mod units;
 mod usage;
 
 use crate::error::InventoryError;

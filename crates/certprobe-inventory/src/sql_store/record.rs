@@ -5,7 +5,7 @@ use super::{classify, usage, SqlStore};
 use crate::error::InventoryError;
 use crate::event::EventKind;
 use crate::model::{state_name, CertRecord, RunCounts, Seen, Sighting};
-use crate::sql::{self, params, Connection, DbError};
+use crate::sql::{self, params, Connection, DbError, Dialect};
 use crate::store::Run;
 
 /// The endpoint's row before this sighting.
@@ -52,28 +52,33 @@ impl<C: Connection> SqlStore<C> {
         batch: &[Sighting],
     ) -> Result<(), InventoryError> {
         let db = self.db();
-        let mut counts = run.counts;
-        sql::transaction(db, || {
-            for sighting in batch {
-                record_one(db, run.id, &run.job, sighting, &mut counts)?;
-            }
-            db.execute(
-                "UPDATE scan_run SET checked = ?2, served = ?3, failed = ?4, silent = ?5
-                 WHERE id = ?1",
-                params![
-                    run.id,
-                    counts.checked,
-                    counts.served,
-                    counts.failed,
-                    counts.silent
-                ],
-            )?;
-            Ok(())
-        })
-        .map_err(|e| classify(&self.path(), "recording a scan", &e))?;
-        run.counts = counts;
+        let added =
+            sql::retried(|| sql::transaction(db, || record_sightings(db, run.id, &run.job, batch)))
+                .map_err(|e| classify(&self.path(), "recording a scan", &e))?;
+        run.counts = run.counts.plus(added);
         Ok(())
     }
+}
+
+/// Records `batch` of run `run` and adds its counts to the run's (several scanners may add to
+/// one run): inside the caller's transaction. The counts added.
+pub(super) fn record_sightings(
+    db: &dyn Connection,
+    run: i64,
+    job: &str,
+    batch: &[Sighting],
+) -> Result<RunCounts, DbError> {
+    let mut added = RunCounts::default();
+    for sighting in batch {
+        record_one(db, run, job, sighting, &mut added)?;
+    }
+    db.execute(
+        "UPDATE scan_run SET checked = checked + ?2, served = served + ?3,
+             failed = failed + ?4, silent = silent + ?5
+         WHERE id = ?1",
+        params![run, added.checked, added.served, added.failed, added.silent],
+    )?;
+    Ok(added)
 }
 
 fn record_one(
@@ -83,15 +88,8 @@ fn record_one(
     sighting: &Sighting,
     counts: &mut RunCounts,
 ) -> Result<(), DbError> {
-    counts.checked += 1;
-    match &sighting.seen {
-        Seen::Served { .. } => counts.served += 1,
-        Seen::Failed { answered: true, .. } => counts.failed += 1,
-        Seen::Failed {
-            answered: false, ..
-        } => counts.silent += 1,
-    }
-    let prior = prior(db, sighting)?;
+    counts.count(sighting);
+    let prior = prior_of(db, sighting)?;
     let silent_stranger = prior.is_none()
         && matches!(
             sighting.seen,
@@ -104,9 +102,26 @@ fn record_one(
         // A range sweep finds mostly nothing: an address that never answered is counted only.
         return Ok(());
     }
-    let endpoint = match &prior {
-        Some(p) => p.id,
-        None => insert_endpoint(db, run, job, sighting)?,
+    let (prior, endpoint) = match prior {
+        Some(p) => {
+            let id = p.id;
+            (Some(p), id)
+        }
+        None => match insert_endpoint(db, run, job, sighting)? {
+            Some(id) => (None, id),
+            // Another writer's transaction stored it first (a scan of another job of the
+            // zone): this sighting follows what that one left.
+            None => {
+                let p = prior_of(db, sighting)?.ok_or_else(|| {
+                    DbError::new(
+                        crate::sql::Failure::Conflict,
+                        "an endpoint another writer was storing is not there",
+                    )
+                })?;
+                let id = p.id;
+                (Some(p), id)
+            }
+        },
     };
     let at = sighting.observed_at;
     let mut events: Vec<Event> = Vec::new();
@@ -253,12 +268,16 @@ fn record_chain(
     }))
 }
 
-fn prior(db: &dyn Connection, sighting: &Sighting) -> Result<Option<Prior>, DbError> {
+/// The endpoint's row, locked until the transaction ends (PostgreSQL): two writers that see
+/// one endpoint decide its events one after the other, each from what the other left.
+fn prior_of(db: &dyn Connection, sighting: &Sighting) -> Result<Option<Prior>, DbError> {
     let key = &sighting.endpoint;
     let row: Option<(i64, u8, Option<i64>)> = sql::first(
         db,
-        "SELECT id, state, deployment_id FROM endpoint
-         WHERE zone = ?1 AND address = ?2 AND port = ?3 AND sni = ?4 AND protocol = ?5",
+        match db.dialect() {
+            Dialect::Sqlite => PRIOR,
+            Dialect::Postgres => PRIOR_LOCKED,
+        },
         params![key.zone, key.address, key.port, key.sni, key.protocol],
         |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
     )?;
@@ -288,17 +307,25 @@ fn prior(db: &dyn Connection, sighting: &Sighting) -> Result<Option<Prior>, DbEr
     }))
 }
 
+const PRIOR: &str = "SELECT id, state, deployment_id FROM endpoint
+    WHERE zone = ?1 AND address = ?2 AND port = ?3 AND sni = ?4 AND protocol = ?5";
+
+const PRIOR_LOCKED: &str = "SELECT id, state, deployment_id FROM endpoint
+    WHERE zone = ?1 AND address = ?2 AND port = ?3 AND sni = ?4 AND protocol = ?5 FOR UPDATE";
+
+/// A new endpoint's id; `None` when another writer stored the endpoint first.
 fn insert_endpoint(
     db: &dyn Connection,
     run: i64,
     job: &str,
     sighting: &Sighting,
-) -> Result<i64, DbError> {
+) -> Result<Option<i64>, DbError> {
     let key = &sighting.endpoint;
     let id = db.insert(
         "INSERT INTO endpoint (zone, address, port, sni, protocol, job, first_seen, last_scan,
                                last_run_id, state, summary, findings, address_key)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, '', '[]', ?10)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, '', '[]', ?10)
+         ON CONFLICT (zone, address, port, sni, protocol) DO NOTHING",
         params![
             key.zone,
             key.address,
@@ -312,7 +339,7 @@ fn insert_endpoint(
             address_key(&key.address)
         ],
     )?;
-    inserted(id)
+    Ok(id)
 }
 
 /// The id of a row an INSERT without `ON CONFLICT` made.

@@ -14,9 +14,9 @@ impl<C: Connection> SqlStore<C> {
         let lock = self.lock_job(&start.job)?;
         let shown = self.path();
         let db = self.db();
-        let latest: Option<(i64, String, RunCounts)> = sql::first(
+        let latest: Option<(i64, String, RunCounts, u64)> = sql::first(
             db,
-            "SELECT id, status, checked, served, failed, silent FROM scan_run
+            "SELECT id, status, checked, served, failed, silent, units FROM scan_run
              WHERE job = ?1 AND zone = ?2 AND import_id IS NULL ORDER BY id DESC LIMIT 1",
             params![start.job, start.zone],
             |row| {
@@ -29,13 +29,21 @@ impl<C: Connection> SqlStore<C> {
                         failed: row.get(4)?,
                         silent: row.get(5)?,
                     },
+                    row.get(6)?,
                 ))
             },
         )
         .map_err(|e| classify(&shown, "reading the job's runs", &e))?;
         let pid = i64::from(std::process::id());
-        if let Some((id, status, counts)) = latest {
+        if let Some((id, status, counts, units)) = latest {
             let unfinished = RunStatus::from_name(&status) != RunStatus::Done;
+            if unfinished && units > 0 && !restart {
+                // Its scanners hold no job lock: it is theirs to finish, not this scan's.
+                return Err(InventoryError::SharedRunning {
+                    job: start.job.clone(),
+                    run: id,
+                });
+            }
             if unfinished && restart {
                 db.execute(
                     "UPDATE scan_run SET status = 'interrupted' WHERE id = ?1",
@@ -114,7 +122,7 @@ impl<C: Connection> SqlStore<C> {
 
     /// The job's lock, held while the run lives: the operating system (a lock file) or the
     /// server (a lock of a connection) frees it when the process dies, however it dies.
-    fn lock_job(&self, job: &str) -> Result<sql::Lock, InventoryError> {
+    pub(super) fn lock_job(&self, job: &str) -> Result<sql::Lock, InventoryError> {
         let lock = self
             .db()
             .try_lock(LockName::Job(job))

@@ -45,6 +45,7 @@ fn report(status: &'static str, resumed: bool) -> ScanReport {
         },
         unresolved: Vec::new(),
         seconds: 0.42,
+        units: None,
     }
 }
 

@@ -357,6 +357,71 @@ fn every_command_says_the_same_on_postgresql_as_on_sqlite() {
     }
     drop((lite_served, pg_served));
 
+    // Migrated: the SQLite file copied into a new PostgreSQL database and back into a new
+    // file says what the file says, and both continue where it left off.
+    let copy_url = cluster.database();
+    let copy_shown = copy_url.split('?').next().unwrap().to_string();
+    let back = dir.path().join("back.sqlite");
+    let lite_text = pair.sqlite.to_str().unwrap().to_string();
+    let migrate = run_plugin(
+        env!("CARGO_BIN_EXE_certprobe"),
+        &[
+            "inventory",
+            "migrate",
+            &format!("sqlite:{lite_text}"),
+            &copy_url,
+        ],
+    );
+    assert_eq!(migrate.code, 0, "{}", migrate.stderr);
+    assert_eq!(
+        migrate.stdout,
+        format!("copied {lite_text} into {copy_shown}: 6 certificates, 4 endpoints, 5 deployments, 6 events, 3 runs and 2 notifications\n")
+    );
+    let again = run_plugin(
+        env!("CARGO_BIN_EXE_certprobe"),
+        &["inventory", "migrate", &lite_text, &copy_url],
+    );
+    assert_eq!(
+        (again.code, again.stderr.as_str()),
+        (1, format!("certprobe: the inventory {copy_shown} failed while copying into it: it is not empty: an inventory is copied into a new one only\n").as_str())
+    );
+    let home = run_plugin(
+        env!("CARGO_BIN_EXE_certprobe"),
+        &[
+            "inventory",
+            "migrate",
+            &copy_url,
+            back.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_eq!(home.code, 0, "{}", home.stderr);
+    for migrated in [
+        Pair {
+            sqlite: pair.sqlite.clone(),
+            postgres: PathBuf::from(&copy_url),
+            shown_postgres: copy_shown.clone(),
+        },
+        Pair {
+            sqlite: back.clone(),
+            postgres: pair.postgres.clone(),
+            shown_postgres: pair.shown_postgres.clone(),
+        },
+    ] {
+        for args in [
+            &["inventory", "certificates", "--all", "--format", "json"][..],
+            &["inventory", "endpoints", "--format", "json"],
+            &["inventory", "history", &format!("127.0.22.2:{port}")],
+            &["inventory", "runs", "--format", "json"],
+            &["inventory", "notifications", "--format", "json"],
+        ] {
+            migrated.same(args);
+        }
+        // The copy goes on: a scan of it is run 4, its events numbered after the copied.
+        let next = migrated.same(&scan);
+        assert!(next.stdout.ends_with("; run 4\n"), "{}", next.stdout);
+    }
+
     // Cleanup counts the same (nothing is that old), and leaves the same.
     let cleaned = pair.same(&["inventory", "cleanup", "--older-than", "3650d", "--json"]);
     assert_eq!(cleaned.code, 0, "{}", cleaned.stderr);

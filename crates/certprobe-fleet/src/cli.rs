@@ -397,6 +397,23 @@ pub enum InventoryCommand {
     Import(ImportArgs),
     /// The notification log: the latest messages to owners, sent, waiting or dropped.
     Notifications(NotificationsArgs),
+    /// Copies an inventory into a new one, every row and its history: from the SQLite file
+    /// to a shared PostgreSQL database (or back). The target must be empty; --db is not used.
+    Migrate(MigrateArgs),
+}
+
+/// `inventory migrate FROM TO`.
+#[derive(Debug, clap::Args)]
+pub struct MigrateArgs {
+    /// The inventory to copy: an SQLite file (sqlite:PATH or PATH) or a postgres:// URL.
+    #[arg(value_name = "FROM")]
+    pub from: PathBuf,
+    /// The new inventory: made if missing, refused unless empty.
+    #[arg(value_name = "TO")]
+    pub to: PathBuf,
+    /// Print the counts as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `inventory notifications`.

@@ -19,6 +19,7 @@ pub fn run(command: &InventoryCommand, db: &Path) -> Result<String, FleetError> 
     match command {
         InventoryCommand::Export(a) => return export_to(a, db),
         InventoryCommand::Cleanup(a) => return cleanup(a, db),
+        InventoryCommand::Migrate(a) => return migrate(a),
         InventoryCommand::Import(a) => return crate::import_cmd::run(a, db),
         _ => {}
     }
@@ -129,6 +130,7 @@ pub fn run(command: &InventoryCommand, db: &Path) -> Result<String, FleetError> 
         }
         InventoryCommand::Export(_)
         | InventoryCommand::Cleanup(_)
+        | InventoryCommand::Migrate(_)
         | InventoryCommand::Import(_) => String::new(),
     })
 }
@@ -201,6 +203,46 @@ fn cleanup(args: &CleanupArgs, db: &Path) -> Result<String, FleetError> {
         count(removed.events, "event", "events"),
         count(removed.chains, "chain", "chains"),
         count(removed.certificates, "certificate", "certificates"),
+    ))
+}
+
+/// `inventory migrate FROM TO`: every table copied, with its rows counted.
+fn migrate(args: &crate::cli::MigrateArgs) -> Result<String, FleetError> {
+    let from = certprobe_inventory_pg::Locator::of(&args.from).map_err(FleetError::Inventory)?;
+    let to = certprobe_inventory_pg::Locator::of(&args.to).map_err(FleetError::Inventory)?;
+    let copied = certprobe_inventory_pg::copy(&from, &to).map_err(FleetError::Inventory)?;
+    if args.json {
+        let tables: serde_json::Map<String, serde_json::Value> = copied
+            .tables
+            .iter()
+            .map(|(table, rows)| (table.to_string(), serde_json::json!(rows)))
+            .collect();
+        let mut text = serde_json::json!({
+            "from": from.shown(),
+            "to": to.shown(),
+            "rows": tables,
+        })
+        .to_string();
+        text.push('\n');
+        return Ok(text);
+    }
+    let rows = |table: &str| {
+        copied
+            .tables
+            .iter()
+            .find(|(t, _)| *t == table)
+            .map_or(0, |(_, rows)| *rows)
+    };
+    Ok(format!(
+        "copied {} into {}: {}, {}, {}, {}, {} and {}\n",
+        from.shown(),
+        to.shown(),
+        count(rows("certificate"), "certificate", "certificates"),
+        count(rows("endpoint"), "endpoint", "endpoints"),
+        count(rows("deployment"), "deployment", "deployments"),
+        count(rows("event"), "event", "events"),
+        count(rows("scan_run"), "run", "runs"),
+        count(rows("notification"), "notification", "notifications"),
     ))
 }
 

@@ -14,7 +14,7 @@ mod tls;
 pub use conn::PgConn;
 pub use target::{is_postgres_url, BadUrl, Roots, SslMode, Target};
 
-use certprobe_inventory::{Access, InventoryError, SqlStore, SqliteStore, Store};
+use certprobe_inventory::{Access, Copied, InventoryError, SqlStore, SqliteStore, Store};
 use std::path::{Path, PathBuf};
 
 /// The PostgreSQL inventory.
@@ -41,9 +41,13 @@ pub enum Open {
 }
 
 impl Locator {
-    /// The inventory `db` names: a `postgres://` URL, else a file's path.
+    /// The inventory `db` names: a `postgres://` URL, else a file's path (`sqlite:PATH`
+    /// too).
     pub fn of(db: &Path) -> Result<Locator, InventoryError> {
         match db.to_str() {
+            Some(text) if text.starts_with("sqlite:") => Ok(Locator::Sqlite(PathBuf::from(
+                text.trim_start_matches("sqlite:").trim_start_matches("//"),
+            ))),
             Some(text) if is_postgres_url(text) => Target::parse(text)
                 .map(|t| Locator::Postgres(Box::new(t)))
                 .map_err(|why| InventoryError::Open {
@@ -91,5 +95,42 @@ pub fn open_postgres(target: &Target, how: Open) -> Result<PgStore, InventoryErr
                 .map_err(|e| InventoryError::from_database(&target.shown, "connecting", &e))?;
             SqlStore::on(conn, &target.shown, Access::Write)
         }
+    }
+}
+
+/// An opened inventory of either kind, for what needs its connection (a copy).
+enum Opened {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+fn opened(locator: &Locator, how: Open) -> Result<Opened, InventoryError> {
+    Ok(match locator {
+        Locator::Sqlite(path) => Opened::Sqlite(match how {
+            Open::Create => SqliteStore::open(path)?,
+            Open::Existing => SqliteStore::open_existing(path)?,
+            Open::Read => SqliteStore::open_read_only(path)?,
+        }),
+        Locator::Postgres(target) => Opened::Postgres(open_postgres(target, how)?),
+    })
+}
+
+/// Copies the inventory `from` (brought up to date first) into `to`, made if missing and
+/// empty (`certprobe inventory migrate`).
+pub fn copy(from: &Locator, to: &Locator) -> Result<Copied, InventoryError> {
+    if from.shown() == to.shown() {
+        return Err(InventoryError::Database {
+            path: to.shown(),
+            doing: "copying",
+            reason: "it is the inventory copied from".to_string(),
+        });
+    }
+    let source = opened(from, Open::Existing)?;
+    let mut target = opened(to, Open::Create)?;
+    match (&source, &mut target) {
+        (Opened::Sqlite(a), Opened::Sqlite(b)) => a.copy_into(b),
+        (Opened::Sqlite(a), Opened::Postgres(b)) => a.copy_into(b),
+        (Opened::Postgres(a), Opened::Sqlite(b)) => a.copy_into(b),
+        (Opened::Postgres(a), Opened::Postgres(b)) => a.copy_into(b),
     }
 }

@@ -23,7 +23,7 @@ mod store;
 
 pub use error::InventoryError;
 pub use event::EventKind;
-pub use sql_store::{Access, SqlStore, MIGRATIONS, POSTGRES_MIGRATIONS};
+pub use sql_store::{Access, Copied, SqlStore, MIGRATIONS, POSTGRES_MIGRATIONS};
 pub use sqlite::SqliteStore;
 pub use store::{Recorder, Run, Store};
 

@@ -61,6 +61,16 @@ impl<'a> Row<'a> {
         })
     }
 
+    /// Column `index` as it is, owned.
+    pub fn owned(&self, index: usize) -> Result<Owned, DbError> {
+        Ok(match self.0.value(index)? {
+            Value::Null => Owned::Null,
+            Value::Int(i) => Owned::Int(i),
+            Value::Text(text) => Owned::Text(text.to_string()),
+            Value::Blob(bytes) => Owned::Blob(bytes.to_vec()),
+        })
+    }
+
     /// Column `index` as borrowed text (`None` when NULL), for a reader that copies only
     /// what it keeps.
     pub fn text_ref(&self, index: usize) -> Result<Option<&str>, DbError> {
@@ -225,9 +235,12 @@ impl ToParam for Param<'_> {
     }
 }
 
-/// An owned parameter, for statements whose conditions are put together at run time.
+/// An owned parameter, for statements whose conditions are put together at run time, and
+/// for a column's value carried from one database to another.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Owned {
+    /// SQL NULL.
+    Null,
     /// An integer.
     Int(i64),
     /// Text.
@@ -239,6 +252,7 @@ pub enum Owned {
 impl ToParam for Owned {
     fn to_param(&self) -> Param<'_> {
         match self {
+            Owned::Null => Param::Null,
             Owned::Int(i) => Param::Int(*i),
             Owned::Text(text) => Param::Text(text),
             Owned::Blob(bytes) => Param::Blob(bytes),

@@ -5,6 +5,7 @@
 #[macro_use]
 mod schema;
 mod cleanup;
+mod copy;
 mod export;
 mod notify;
 mod query;
@@ -16,6 +17,7 @@ mod usage;
 use crate::error::InventoryError;
 use crate::sql::{Connection, DbError, Failure};
 
+pub use copy::Copied;
 pub use schema::{MIGRATIONS, POSTGRES_MIGRATIONS};
 
 /// An inventory on one database connection.

@@ -101,7 +101,7 @@ pub fn open_postgres(target: &Target, how: Open) -> Result<PgStore, InventoryErr
 /// An opened inventory of either kind, for what needs its connection (a copy).
 enum Opened {
     Sqlite(SqliteStore),
-    Postgres(PgStore),
+    Postgres(Box<PgStore>),
 }
 
 fn opened(locator: &Locator, how: Open) -> Result<Opened, InventoryError> {
@@ -111,7 +111,7 @@ fn opened(locator: &Locator, how: Open) -> Result<Opened, InventoryError> {
             Open::Existing => SqliteStore::open_existing(path)?,
             Open::Read => SqliteStore::open_read_only(path)?,
         }),
-        Locator::Postgres(target) => Opened::Postgres(open_postgres(target, how)?),
+        Locator::Postgres(target) => Opened::Postgres(Box::new(open_postgres(target, how)?)),
     })
 }
 
@@ -129,8 +129,8 @@ pub fn copy(from: &Locator, to: &Locator) -> Result<Copied, InventoryError> {
     let mut target = opened(to, Open::Create)?;
     match (&source, &mut target) {
         (Opened::Sqlite(a), Opened::Sqlite(b)) => a.copy_into(b),
-        (Opened::Sqlite(a), Opened::Postgres(b)) => a.copy_into(b),
+        (Opened::Sqlite(a), Opened::Postgres(b)) => a.copy_into(b.as_mut()),
         (Opened::Postgres(a), Opened::Sqlite(b)) => a.copy_into(b),
-        (Opened::Postgres(a), Opened::Postgres(b)) => a.copy_into(b),
+        (Opened::Postgres(a), Opened::Postgres(b)) => a.copy_into(b.as_mut()),
     }
 }

@@ -36,8 +36,9 @@ impl Pair {
         assert_eq!(
             (lite.code, lite.stdout.as_str(), lite.stderr.as_str()),
             (pg.code, pg.stdout.as_str(), pg.stderr.as_str()),
-            "certprobe {} differs between SQLite (left) and PostgreSQL (right)",
-            args.join(" ")
+            "certprobe {} differs between SQLite (left) and PostgreSQL (right): {}",
+            args.join(" "),
+            first_difference(&lite.stdout, &pg.stdout)
         );
         lite
     }
@@ -56,11 +57,21 @@ impl Pair {
         assert_eq!(
             (lite.code, lite.stdout.as_str()),
             (pg.code, pg.stdout.as_str()),
-            "check_cert_inventory {} differs",
-            args.join(" ")
+            "check_cert_inventory {} differs: {}",
+            args.join(" "),
+            first_difference(&lite.stdout, &pg.stdout)
         );
         lite
     }
+}
+
+/// The first line where two outputs differ, both ways.
+fn first_difference(left: &str, right: &str) -> String {
+    left.lines()
+        .zip(right.lines())
+        .find(|(l, r)| l != r)
+        .map(|(l, r)| format!("first differing line:\n  {l}\n  {r}"))
+        .unwrap_or_else(|| "the outputs differ in length".to_string())
 }
 
 /// Text with the clock's readings (dates, times, Unix seconds, durations) and `db` masked.

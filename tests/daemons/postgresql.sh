@@ -3,7 +3,8 @@
 #   postgresql.sh start DIR CHAIN KEY PORT DOMAIN   cluster in DIR/data, socket, certs and log in DIR
 #   postgresql.sh stop DIR
 # Runs as the postgres user when started as root (postgres refuses to run as root).
-# DOMAIN is unused: PostgreSQL serves one certificate. MAX_CONNECTIONS (default 20) sets max_connections.
+# DOMAIN is unused: PostgreSQL serves one certificate. MAX_CONNECTIONS (default 20) sets max_connections,
+# SHARED_BUFFERS (default 16MB) shared_buffers.
 set -euo pipefail
 
 usage() { echo "usage: $0 start DIR CHAIN KEY PORT DOMAIN | stop DIR" >&2; exit 2; }
@@ -40,7 +41,7 @@ unix_socket_directories = '$DIR'
 ssl = on
 ssl_cert_file = '$DIR/chain.pem'
 ssl_key_file = '$DIR/key.pem'
-shared_buffers = 16MB
+shared_buffers = ${SHARED_BUFFERS:-16MB}
 max_connections = ${MAX_CONNECTIONS:-20}
 fsync = off
 synchronous_commit = off

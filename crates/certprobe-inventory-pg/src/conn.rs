@@ -16,11 +16,6 @@ use postgres::{Client, NoTls, Statement};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-/// What each session is told first: statements and lock waits end (a hung server or a
-/// forgotten lock is an error, not a hang), and PostgreSQL speaks UTC like SQLite.
-const SESSION: &str = "SET statement_timeout = '10min'; SET lock_timeout = '60s';
-    SET idle_in_transaction_session_timeout = '10min'; SET TIME ZONE 'UTC'";
-
 /// A connection to a PostgreSQL inventory.
 pub struct PgConn {
     client: RefCell<Client>,
@@ -74,11 +69,7 @@ fn connect(target: &Target) -> Result<Client, DbError> {
                 .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
         }
     };
-    let mut client = connected.map_err(|e| failure::connecting(&e))?;
-    client
-        .batch_execute(SESSION)
-        .map_err(|e| failure::statement(&e))?;
-    Ok(client)
+    connected.map_err(|e| failure::connecting(&e))
 }
 
 /// `?N` as `$N`, outside quoted text and identifiers.

@@ -13,6 +13,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the server may hold back sent data before the connection counts as dead.
 const TCP_USER_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The session settings sent with the login (`options`).
+const SESSION_OPTIONS: &str = " -c statement_timeout=600000 -c lock_timeout=60000 \
+     -c idle_in_transaction_session_timeout=600000 -c TimeZone=UTC";
+
 /// libpq's `sslmode`: what TLS to the server must be, and what of its certificate is checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SslMode {
@@ -167,6 +171,12 @@ impl Target {
         if config.get_application_name().is_none() {
             config.application_name("certprobe");
         }
+        // Sent with the login, not as statements after it: statements and lock waits end (a
+        // hung server or a forgotten lock is an error, not a hang), and the session speaks
+        // UTC like SQLite.
+        let mut options = config.get_options().unwrap_or_default().to_string();
+        options.push_str(SESSION_OPTIONS);
+        config.options(options.trim_start());
         // TLS is negotiated by certprobe's connector; the client library only asks for it.
         config.ssl_mode(match ssl_mode {
             SslMode::Disable => postgres::config::SslMode::Disable,

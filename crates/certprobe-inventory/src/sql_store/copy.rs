@@ -120,6 +120,13 @@ impl<C: Connection> SqlStore<C> {
             Ok(copied)
         })
         .map_err(|e| classify(&target.path(), "copying into it", &e))?;
+        // PostgreSQL's statistics for the planner now, not when autovacuum gets to them:
+        // the first queries after a copy would otherwise be planned blind. (SQLite plans
+        // from its indexes alone, as it does for every inventory.)
+        if to.dialect() == Dialect::Postgres {
+            to.batch("ANALYZE")
+                .map_err(|e| classify(&target.path(), "analysing the copy", &e))?;
+        }
         Ok(Copied { tables })
     }
 }

@@ -479,15 +479,16 @@ fn read_version(db: &dyn Connection) -> Result<i64, sql::DbError> {
             Ok(sql::first(db, "PRAGMA user_version", params![], |row| row.get(0))?.unwrap_or(0))
         }
         Dialect::Postgres => {
-            let present: i64 = sql::first(
+            // The catalogue, not information_schema: its views take longer to plan than
+            // the rest of a point query takes to run.
+            let present: Option<String> = sql::first(
                 db,
-                "SELECT count(*) FROM information_schema.tables
-                 WHERE table_schema = current_schema() AND table_name = 'certprobe_schema'",
+                "SELECT CAST(to_regclass('certprobe_schema') AS TEXT)",
                 params![],
                 |row| row.get(0),
             )?
-            .unwrap_or(0);
-            if present == 0 {
+            .flatten();
+            if present.is_none() {
                 return Ok(0);
             }
             Ok(sql::first(
@@ -521,7 +522,9 @@ fn has_tables(db: &dyn Connection) -> Result<bool, sql::DbError> {
     let sql = match db.dialect() {
         Dialect::Sqlite => "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
         Dialect::Postgres => {
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()"
+            "SELECT count(*) FROM pg_catalog.pg_class c
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm')"
         }
     };
     Ok(sql::first(db, sql, params![], |row| row.get::<i64>(0))?.unwrap_or(0) > 0)

@@ -208,7 +208,7 @@ impl<C: sql::Connection> Store for SqlStore<C> {
         self.complete(run, unit, owner, batch)
     }
 
-    fn units_left(&self, run: i64) -> Result<model::UnitsLeft, InventoryError> {
+    fn units_left(&self, run: i64) -> Result<u64, InventoryError> {
         self.left(run)
     }
 

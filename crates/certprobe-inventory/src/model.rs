@@ -227,17 +227,6 @@ pub struct WorkUnit {
     pub attempts: u64,
 }
 
-/// What is left of a shared run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct UnitsLeft {
-    /// Units not done.
-    pub open: u64,
-    /// Of those, the ones another scanner holds a live lease on.
-    pub leased: u64,
-    /// Seconds until the first of those leases ends.
-    pub first_lease_ends_in: i64,
-}
-
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunStatus {

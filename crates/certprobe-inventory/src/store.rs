@@ -2,7 +2,7 @@
 
 use crate::error::InventoryError;
 use crate::model::{
-    EndpointKey, RunCounts, RunKind, RunStart, RunStatus, SharedRun, Sighting, UnitsLeft, WorkUnit,
+    EndpointKey, RunCounts, RunKind, RunStart, RunStatus, SharedRun, Sighting, WorkUnit,
 };
 use crate::notification::{
     AlarmInput, Attempt, Delivery, NewDelivery, RememberedAlarm, StateChange,
@@ -210,8 +210,8 @@ pub trait Store: Recorder {
         batch: &[Sighting],
     ) -> Result<bool, InventoryError>;
 
-    /// What is left of a shared run.
-    fn units_left(&self, run: i64) -> Result<UnitsLeft, InventoryError>;
+    /// How many of a shared run's units are not done.
+    fn units_left(&self, run: i64) -> Result<u64, InventoryError>;
 
     /// Ends a shared run whose units are all done; false when some are not (or another
     /// scanner ended it).

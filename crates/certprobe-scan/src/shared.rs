@@ -84,15 +84,14 @@ pub fn scan_shared(
     let mut unresolved = Vec::new();
     while !stop.load(Ordering::SeqCst) {
         let Some(unit) = store.claim_unit(shared.id, &owner, lease)? else {
-            let left = store.units_left(shared.id)?;
-            if left.open == 0 {
+            if store.units_left(shared.id)? == 0 {
                 store.end_shared_run(shared.id, certprobe::clock::now_unix())?;
                 ended = true;
                 break;
             }
-            // Every open unit is another scanner's: wait for it, or for its lease to end.
-            let wait = Duration::from_secs(left.first_lease_ends_in.clamp(0, 2) as u64 + 1);
-            sleep_unless_stopped(wait.min(Duration::from_secs(2)), &stop);
+            // Every open unit is another scanner's: look again shortly (the run ends when
+            // they are done; one whose lease ends is claimed here).
+            sleep_unless_stopped(Duration::from_millis(250), &stop);
             continue;
         };
         let Ok(block) = unit.spec.parse::<IpNet>() else {
@@ -129,7 +128,7 @@ pub fn scan_shared(
         }
     }
     let counts: RunCounts = store.run_counts(shared.id)?;
-    let status = if ended || store.units_left(shared.id)?.open == 0 {
+    let status = if ended || store.units_left(shared.id)? == 0 {
         RunStatus::Done
     } else {
         RunStatus::Interrupted

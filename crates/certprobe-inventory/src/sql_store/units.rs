@@ -7,7 +7,7 @@
 use super::record::record_sightings;
 use super::{classify, SqlStore};
 use crate::error::InventoryError;
-use crate::model::{RunCounts, RunStart, RunStatus, SharedRun, Sighting, UnitsLeft, WorkUnit};
+use crate::model::{RunCounts, RunStart, RunStatus, SharedRun, Sighting, WorkUnit};
 use crate::sql::{self, params, Connection, DbError};
 use crate::store::Run;
 
@@ -211,24 +211,13 @@ impl<C: Connection> SqlStore<C> {
         }
     }
 
-    pub(crate) fn left(&self, run: i64) -> Result<UnitsLeft, InventoryError> {
-        let db = self.db();
-        let now = db.dialect().now();
-        let sql = format!(
-            "SELECT count(*),
-                    coalesce(sum(CASE WHEN owner IS NOT NULL AND lease_until >= {now}
-                                      THEN 1 ELSE 0 END), 0),
-                    coalesce(min(CASE WHEN owner IS NOT NULL AND lease_until >= {now}
-                                      THEN lease_until - {now} END), 0)
-             FROM work_unit WHERE run_id = ?1 AND done_at IS NULL"
-        );
-        sql::first(db, &sql, params![run], |row| {
-            Ok(UnitsLeft {
-                open: row.get(0)?,
-                leased: row.get(1)?,
-                first_lease_ends_in: row.get(2)?,
-            })
-        })
+    pub(crate) fn left(&self, run: i64) -> Result<u64, InventoryError> {
+        sql::first(
+            self.db(),
+            "SELECT count(*) FROM work_unit WHERE run_id = ?1 AND done_at IS NULL",
+            params![run],
+            |row| row.get(0),
+        )
         .map(Option::unwrap_or_default)
         .map_err(|e| classify(&self.path(), "reading the work units", &e))
     }

@@ -56,7 +56,7 @@ def main():
         make_pki(d)
         db = f"{d}/inventory.sqlite"
         started = time.perf_counter()
-        sh(f"{RELEASE}/examples/bench_inventory", db)
+        subprocess.run([f"{RELEASE}/examples/bench_inventory", db], check=True, stdout=subprocess.DEVNULL)
         print(f"== inventory of 100,000 endpoints and 50,001 certificates made in SQLite in"
               f" {time.perf_counter() - started:.1f} s, {os.path.getsize(db) / 2**20:.0f} MiB")
         port = free_port()
@@ -70,6 +70,14 @@ def main():
         if migrated.returncode != 0:
             raise SystemExit(f"migrate failed: {migrated.stderr}")
         print(f"== copied into PostgreSQL by `certprobe inventory migrate` in {time.perf_counter() - started:.1f} s")
+        # The write rate: the same 100,000 sightings recorded by one scanner's batches, into a
+        # new SQLite file and a new PostgreSQL database.
+        psql = ["/usr/lib/postgresql/15/bin/psql", "-X", "-q", "-U", "postgres", "-h", cluster, "-p", str(port)]
+        subprocess.run([*psql, "-d", "postgres", "-c", "CREATE DATABASE recorded"], check=True, stdout=subprocess.DEVNULL)
+        for label, target in [("SQLite", f"{d}/recorded.sqlite"),
+                              ("PostgreSQL", url.replace("/postgres?", "/recorded?"))]:
+            made = subprocess.run([f"{RELEASE}/examples/bench_inventory", target], capture_output=True, text=True, check=True)
+            print(f"== {label}: {made.stdout.strip()}")
         fingerprint = subprocess.run([CERTPROBE, "--db", db, "inventory", "certificates", "--expiring", "2",
                                       "--format", "csv"], capture_output=True, text=True).stdout.splitlines()[1].split(",")[0]
         reports = os.path.join(d, "reports")

@@ -573,8 +573,8 @@ if [ "$I2_VALID" = yes ]; then
             /^object CheckCommand/ { in_c = ($3 == "\"" c "\"") } in_c && index($0, v) { found = 1 }
             END { exit !found }' "$ICINGA_CONF" || missing_vars+=("certprobe_${c#*:} in certprobe_${c%%:*}")
     done
-    for c in scan:config scan:job scan:zone scan:db scan:restart audit:config audit:job audit:zone \
-        audit:export audit:db; do
+    for c in scan:config scan:job scan:zone scan:db scan:restart scan:export scan:share scan:unit \
+        scan:lease audit:config audit:job audit:zone audit:export audit:db; do
         awk -v c="certprobe_${c%%:*}" -v v="\$certprobe_${c%%:*}_${c#*:}\$" '
             /^object CheckCommand/ { in_c = ($3 == "\"" c "\"") } in_c && index($0, v) { found = 1 }
             END { exit !found }' "$ICINGA_CONF" || missing_vars+=("certprobe_${c%%:*}_${c#*:}")

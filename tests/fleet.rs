@@ -1659,3 +1659,97 @@ fn an_exported_scan_stopped_by_sigterm_is_written_as_interrupted() {
     );
     drop(servers);
 }
+
+#[test]
+fn two_scanners_share_a_job_through_an_sqlite_inventory() {
+    let dir = temp_dir();
+    let db = dir.path().join("inventory.sqlite");
+    let leaf = common::pki()
+        .intermediate
+        .issue(&LeafSpec::new("shared.example.test").valid_until(60.5));
+    let chain = vec![leaf.der.clone(), common::pki().intermediate.der()];
+    let first = serve_tls_at(
+        "127.0.25.1:0".parse().unwrap(),
+        chain.clone(),
+        leaf.key_pkcs8.clone(),
+    )
+    .unwrap();
+    let port = first.addr.port();
+    let mut servers = vec![first];
+    for host in 2..=14 {
+        let addr: SocketAddr = format!("127.0.25.{host}:{port}").parse().unwrap();
+        servers.push(serve_tls_at(addr, chain.clone(), leaf.key_pkcs8.clone()).unwrap());
+    }
+    let root = common::root_file();
+    let port_text = port.to_string();
+    let args = [
+        "scan",
+        "--targets",
+        "127.0.25.0/28",
+        "--ports",
+        &port_text,
+        "--job",
+        "shared",
+        "--share",
+        "--unit",
+        "30",
+        "--ca-file",
+        &root,
+        "--no-revocation",
+    ];
+    let scanners: Vec<_> = (0..2)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_certprobe"))
+                .arg("--db")
+                .arg(&db)
+                .args(args)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut units = 0;
+    for scanner in scanners {
+        let out = scanner.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            text.starts_with("job 'shared' done: 14 endpoints: 14 served a certificate, 0 answered without one, 0 did not answer; run 1, shared: this scanner did "),
+            "{text}"
+        );
+        units += text
+            .split("this scanner did ")
+            .nth(1)
+            .and_then(|t| t.split(' ').next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap();
+    }
+    // Four /30 units hold the /28's hosts .1 to .14: between them, each once.
+    assert_eq!(units, 4);
+    let runs = certprobe(&db, &["inventory", "runs", "--format", "json"]).json();
+    assert_eq!(runs.as_array().unwrap().len(), 1);
+    assert_eq!(
+        (
+            runs[0]["status"].as_str(),
+            runs[0]["checked"].as_u64(),
+            runs[0]["served"].as_u64()
+        ),
+        (Some("done"), Some(14), Some(14))
+    );
+    let endpoints = certprobe(&db, &["inventory", "endpoints", "--format", "json"]).json();
+    assert_eq!(endpoints.as_array().unwrap().len(), 14);
+    // One event per endpoint: it appeared, once.
+    let history = certprobe(
+        &db,
+        &["inventory", "history", &format!("127.0.25.7:{port}")],
+    );
+    assert_eq!(history.lines().len(), 2, "{}", history.stdout);
+    assert!(history.lines()[1].contains("new"), "{}", history.stdout);
+    drop(servers);
+}

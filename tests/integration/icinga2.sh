@@ -57,17 +57,9 @@ SSERVER_PID=
 POSTFIX_DIR=
 POSTFIX_STARTED=no
 
-# Stops process group $1 (started with setsid): TERM, up to 10 s, then KILL.
-stop_group() {
-    local pid=$1 i
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || return 0
-    for ((i = 0; i < 100; i++)); do
-        kill -0 -- "-$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL -- "-$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
+# stop_group, spawn, listening, show_log
+# shellcheck source=tests/integration/lib.sh
+. "$ROOT/tests/integration/lib.sh"
 
 cleanup() {
     local rc=$?
@@ -137,24 +129,6 @@ done
 WORK=$(mktemp -d /tmp/certprobe-icinga2.XXXXXX)
 chmod 755 "$WORK"  # the nagios user must reach the plugins, the CA file and its state
 
-# Runs "$@" in the background in a session of its own (so that its children can be stopped
-# with it), with stdin from /dev/null, stdout and stderr to $LOG, and no other descriptor.
-# Sets BG_PID.
-spawn() {
-    local log=$1
-    shift
-    (
-        for fd in /proc/$BASHPID/fd/*; do
-            fd=${fd##*/}
-            [ "$fd" -gt 2 ] && { eval "exec $fd>&-" 2>/dev/null || true; }
-        done
-        exec setsid "$@"
-    ) </dev/null >"$log" 2>&1 &
-    BG_PID=$!
-}
-
-listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
 # Waits up to $2 seconds for 127.0.0.1:$1 to accept connections.
 wait_port() {
     local i
@@ -182,12 +156,6 @@ free_port() {
     exit 1
 }
 
-# Prints the last lines of a log, indented, to help read a failure.
-show_log() {
-    [ -s "$1" ] || return 0
-    echo "      --- last lines of $1:"
-    tail -n "${2:-15}" "$1" | sed 's/^/      | /'
-}
 
 # --- 1. material: plugins, PKI ------------------------------------------------------------
 PLUGDIR=$WORK/plugins

@@ -36,18 +36,11 @@ missing_tool() {
     exit 0
 }
 
+# stop_group, spawn, listening, show_log
+# shellcheck source=tests/integration/lib.sh
+. "$ROOT/tests/integration/lib.sh"
 WORK=
 PIDS=()
-stop_group() {
-    local pid=$1 i
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || return 0
-    for ((i = 0; i < 100; i++)); do
-        kill -0 -- "-$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL -- "-$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
 cleanup() {
     local rc=$? pid
     trap - EXIT INT TERM
@@ -71,20 +64,11 @@ getent passwd "$RUN_USER" >/dev/null || missing_tool "user $RUN_USER does not ex
 WORK=$(mktemp -d /tmp/certprobe-icinga2-zones.XXXXXX)
 chmod 755 "$WORK"
 
-# Runs "$@" in a session of its own, stdin from /dev/null, output to $1; adds it to PIDS.
-spawn() {
-    local log=$1
-    shift
-    (
-        for fd in /proc/$BASHPID/fd/*; do
-            fd=${fd##*/}
-            [ "$fd" -gt 2 ] && { eval "exec $fd>&-" 2>/dev/null || true; }
-        done
-        exec setsid "$@"
-    ) </dev/null >"$log" 2>&1 &
-    PIDS+=("$!")
+# spawn, and the process kept to be stopped on exit.
+run_bg() {
+    spawn "$@"
+    PIDS+=("$BG_PID")
 }
-listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 USED=" "
 free_port() {
     local p i
@@ -95,11 +79,6 @@ free_port() {
     done
     echo "no free port" >&2
     exit 1
-}
-show_log() {
-    [ -s "$1" ] || return 0
-    echo "      --- last lines of $1:"
-    tail -n "${2:-20}" "$1" | sed 's/^/      | /'
 }
 
 MASTER=master.localhost
@@ -128,7 +107,7 @@ mkdir -m 755 "$PKI"
     chmod 600 ./*.key
 ) >"$WORK/pki.log" 2>&1 || { fail "the test PKI"; show_log "$WORK/pki.log"; exit 1; }
 
-spawn "$WORK/s_server.log" openssl s_server -quiet -accept "127.0.0.1:$TLS_PORT" \
+run_bg "$WORK/s_server.log" openssl s_server -quiet -accept "127.0.0.1:$TLS_PORT" \
     -cert "$PKI/web.dmz.example.pem" -key "$PKI/web.dmz.example.key" -naccept 1000
 
 # --- the satellite's certprobe: its job, and an inventory the nagios user writes --------------
@@ -231,9 +210,9 @@ for node in "satellite $SATELLITE dmz" "master $MASTER master"; do
     fi
 done
 # shellcheck disable=SC2046
-spawn "$WORK/satellite.log" icinga2 daemon $(args satellite "$SATELLITE" dmz)
+run_bg "$WORK/satellite.log" icinga2 daemon $(args satellite "$SATELLITE" dmz)
 # shellcheck disable=SC2046
-spawn "$WORK/master.log" icinga2 daemon $(args master "$MASTER" master)
+run_bg "$WORK/master.log" icinga2 daemon $(args master "$MASTER" master)
 
 api() { curl -k -sSf --max-time 5 -u "certprobe:$API_PASSWORD" -H 'Accept: application/json' "https://127.0.0.1:$MASTER_PORT/v1/$1"; }
 t0=$SECONDS

@@ -163,6 +163,19 @@ pub fn scan(
     )
 }
 
+/// A scan run of `job` by this host, starting now.
+pub(crate) fn run_start(job: &Job, settings: &ScanSettings, planned: u64) -> RunStart {
+    RunStart {
+        kind: RunKind::Scan,
+        job: job.name.clone(),
+        zone: job.zone.clone(),
+        host: settings.host.clone(),
+        started: certprobe::clock::now_unix(),
+        planned,
+        import_id: None,
+    }
+}
+
 /// The endpoints of `job`, its host names resolved.
 pub(crate) fn plan_of(job: &Job) -> Plan {
     let resolver = certprobe::capture::Resolver::new(8, 1024);
@@ -182,15 +195,7 @@ pub(crate) fn scan_plan(
     started: Instant,
 ) -> Result<ScanReport, ScanError> {
     let planned = plan.count();
-    let start = RunStart {
-        kind: RunKind::Scan,
-        job: job.name.clone(),
-        zone: job.zone.clone(),
-        host: settings.host.clone(),
-        started: certprobe::clock::now_unix(),
-        planned,
-        import_id: None,
-    };
+    let start = run_start(job, settings, planned);
     let mut run = store.begin_run(&start, settings.restart)?;
     let mut limits = job.limits;
     limits.concurrency = crate::files::connections_allowed(limits.concurrency.max(1));

@@ -5,10 +5,11 @@
 //! unit done ends the run.
 
 use crate::job::Job;
-use crate::scanner::{plan_of, scan_plan, wait_for_signal, Progress, ScanError, ScanReport};
+use crate::scanner::{plan_of, run_start, scan_plan, wait_for_signal};
+use crate::scanner::{Progress, ScanError, ScanReport};
 use crate::scanner::{ScanSettings, UnitsDone};
 use certprobe::Checker;
-use certprobe_inventory::model::{RunCounts, RunKind, RunStart, RunStatus, Sighting, WorkUnit};
+use certprobe_inventory::model::{RunCounts, RunStart, RunStatus, Sighting, WorkUnit};
 use certprobe_inventory::{InventoryError, Recorder, Run, Store};
 use ipnet::IpNet;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -58,15 +59,7 @@ pub fn scan_shared(
         })?;
     let specs: Vec<String> = units.iter().map(IpNet::to_string).collect();
     let planned = plan.count();
-    let start = RunStart {
-        kind: RunKind::Scan,
-        job: job.name.clone(),
-        zone: job.zone.clone(),
-        host: settings.host.clone(),
-        started: certprobe::clock::now_unix(),
-        planned,
-        import_id: None,
-    };
+    let start = run_start(job, settings, planned);
     let shared = store.share_run(&start, &specs, settings.restart)?;
     let owner = owner_name(&settings.host);
     let lease = i64::try_from(share.lease.as_secs().max(1)).unwrap_or(i64::MAX);

@@ -694,3 +694,104 @@ fn a_scanner_killed_mid_unit_leaves_it_to_the_others_after_its_lease() {
     );
     assert_eq!(cluster.sql_in(&name, "SELECT count(*) FROM event"), "30");
 }
+
+#[test]
+fn two_jobs_seeing_one_endpoint_at_once_make_each_event_once() {
+    let Some(cluster) = certprobe_testkit::postgres::cluster() else {
+        return;
+    };
+    let url = cluster.database();
+    let name = url
+        .split('?')
+        .next()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    // Two jobs of one zone over the same ten endpoints, scanning at the same moment: the
+    // endpoint's row is the one both write, and its events are decided one after the other.
+    let scan_both = |port: u16| {
+        let children: Vec<_> = ["left", "right"]
+            .iter()
+            .map(|job| {
+                std::process::Command::new(env!("CARGO_BIN_EXE_certprobe"))
+                    .args([
+                        "--db",
+                        &url,
+                        "scan",
+                        "--targets",
+                        "127.0.26.0/28",
+                        "--ports",
+                        &port.to_string(),
+                    ])
+                    .args(["--job", job, "--ca-file", &root_file(), "--no-revocation"])
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let (code, text) = finished(child);
+            assert_eq!(code, 0, "{text}");
+            assert!(
+                text.contains(
+                    ": 10 served a certificate, 0 answered without one, 4 did not answer;"
+                ),
+                "{text}"
+            );
+        }
+    };
+    let (servers_before, port) = servers(26, 10, std::time::Duration::from_millis(50));
+    scan_both(port);
+    assert_eq!(
+        cluster.sql_in(&name, "SELECT count(*), sum(scans) FROM deployment"),
+        "10|20"
+    );
+    assert_eq!(
+        cluster.sql_in(&name, "SELECT kind, count(*) FROM event GROUP BY kind"),
+        "new|10"
+    );
+    // Renewed everywhere, seen by both jobs at once again: one renewal per endpoint.
+    drop(servers_before);
+    let (_renewed, port_again) = servers_at_port(26, 10, port);
+    assert_eq!(port_again, port);
+    scan_both(port);
+    assert_eq!(
+        cluster.sql_in(
+            &name,
+            "SELECT kind, count(*) FROM event GROUP BY kind ORDER BY kind"
+        ),
+        "new|10\nrenewed|10"
+    );
+    assert_eq!(
+        cluster.sql_in(
+            &name,
+            "SELECT count(*) FROM deployment WHERE ended_at IS NULL"
+        ),
+        "10"
+    );
+    assert_eq!(
+        cluster.sql_in(&name, "SELECT sum(endpoints) FROM certificate_use"),
+        "10"
+    );
+}
+
+/// [`servers`] on a given port (another leaf of the same name: a renewal).
+fn servers_at_port(block: u8, count: u8, port: u16) -> (Vec<Running>, u16) {
+    let leaf = pki()
+        .intermediate
+        .issue(&LeafSpec::new("shared.pg.test").valid_until(200.5));
+    let all: Vec<Running> = (1..=count)
+        .map(|host| {
+            serve_tls_at(
+                format!("127.0.{block}.{host}:{port}").parse().unwrap(),
+                vec![leaf.der.clone(), pki().intermediate.der()],
+                leaf.key_pkcs8.clone(),
+            )
+            .unwrap()
+        })
+        .collect();
+    (all, port)
+}

@@ -133,6 +133,9 @@ fn io_words(io: &std::io::Error) -> String {
             "it did not answer in time".to_string()
         }
         std::io::ErrorKind::NotFound => "no such host or socket".to_string(),
+        _ if io.to_string().starts_with("failed to lookup address") => {
+            "its host name does not resolve".to_string()
+        }
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
         _ => {
             let text = io.to_string();

@@ -147,8 +147,17 @@ impl Target {
         } else {
             format!("{base}?{}", kept.join("&"))
         };
-        let mut config = postgres::Config::from_str(&rest)
-            .map_err(|e| BadUrl(format!("the PostgreSQL URL cannot be read: {e}")))?;
+        let mut config = postgres::Config::from_str(&rest).map_err(|e| {
+            // The client library's own words are in the error's source ("unknown option
+            // `x`"); its message alone says only that the string is invalid.
+            let why = std::error::Error::source(&e)
+                .map(|cause| cause.to_string().replace('`', "'"))
+                .unwrap_or_else(|| "it is not a connection URL".to_string());
+            BadUrl(format!(
+                "the PostgreSQL URL cannot be read: {}",
+                shown_value(&why)
+            ))
+        })?;
         if config.get_hosts().is_empty() {
             return Err(BadUrl(
                 "the PostgreSQL URL names no host (postgres://user@host/database)".to_string(),
@@ -221,9 +230,13 @@ fn percent_decoded(value: &str) -> Result<String, BadUrl> {
     String::from_utf8(out).map_err(|_| BadUrl("sslrootcert is not UTF-8".to_string()))
 }
 
-/// A value as shown in a message: at most 40 characters.
+/// A value as shown in a message: at most 60 characters, no control character.
 fn shown_value(value: &str) -> String {
-    value.chars().take(40).collect()
+    value
+        .chars()
+        .take(60)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 /// The URL with its password (if any) taken out: `postgres://user@host/db`.
@@ -284,8 +297,13 @@ mod tests {
             bad("postgres://a@h/db\r\nx"),
             "the PostgreSQL URL holds a control character"
         );
-        assert!(
-            bad("postgres://a@h/db?nonsense=1").starts_with("the PostgreSQL URL cannot be read: ")
+        assert_eq!(
+            bad("postgres://a@h/db?nonsense=1"),
+            "the PostgreSQL URL cannot be read: unknown option 'nonsense'"
+        );
+        assert_eq!(
+            bad("postgres://a@h:99999/db"),
+            "the PostgreSQL URL cannot be read: invalid value for option 'port'"
         );
         assert!(is_postgres_url("PostgreSQL://h/db"));
         assert!(!is_postgres_url("/var/lib/certprobe/inventory.sqlite"));

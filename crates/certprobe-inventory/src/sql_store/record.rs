@@ -69,8 +69,11 @@ pub(super) fn record_sightings(
     batch: &[Sighting],
 ) -> Result<RunCounts, DbError> {
     let mut added = RunCounts::default();
+    // Made afresh for each attempt of the transaction: a retried one must not trust the ids
+    // of rows the rolled-back one inserted.
+    let mut known = Known::default();
     for sighting in batch {
-        record_one(db, run, job, sighting, &mut added)?;
+        record_one(db, run, job, sighting, &mut added, &mut known)?;
     }
     db.execute(
         "UPDATE scan_run SET checked = checked + ?2, served = served + ?3,
@@ -81,12 +84,20 @@ pub(super) fn record_sightings(
     Ok(added)
 }
 
+/// The certificates' ids this transaction has stored or found: the intermediates and roots
+/// that nearly every chain of a batch shares are looked up once, not once per endpoint.
+#[derive(Default)]
+struct Known {
+    certificates: std::collections::HashMap<[u8; 32], i64>,
+}
+
 fn record_one(
     db: &dyn Connection,
     run: i64,
     job: &str,
     sighting: &Sighting,
     counts: &mut RunCounts,
+    known: &mut Known,
 ) -> Result<(), DbError> {
     counts.count(sighting);
     let prior = prior_of(db, sighting)?;
@@ -128,7 +139,8 @@ fn record_one(
     let current = prior.as_ref().and_then(|p| p.deployment.as_ref());
     let (deployment, error_kind, tls_version) = match &sighting.seen {
         Seen::Served { chain, tls_version } => {
-            let Some(deployment) = record_chain(db, endpoint, current, chain, at, &mut events)?
+            let Some(deployment) =
+                record_chain(db, endpoint, current, chain, at, &mut events, known)?
             else {
                 return Ok(());
             };
@@ -216,11 +228,20 @@ fn record_chain(
     chain: &[CertRecord],
     at: i64,
     events: &mut Vec<Event>,
+    known: &mut Known,
 ) -> Result<Option<Serving>, DbError> {
-    let ids = chain
-        .iter()
-        .map(|c| upsert_certificate(db, c, at))
-        .collect::<Result<Vec<i64>, DbError>>()?;
+    let mut ids = Vec::with_capacity(chain.len());
+    for cert in chain {
+        let id = match known.certificates.get(&cert.sha256) {
+            Some(&id) => id,
+            None => {
+                let id = upsert_certificate(db, cert, at)?;
+                known.certificates.insert(cert.sha256, id);
+                id
+            }
+        };
+        ids.push(id);
+    }
     let Some(&leaf) = ids.first() else {
         return Ok(None);
     };

@@ -244,14 +244,11 @@ pub(crate) fn without_password(base: &str) -> String {
     let Some((scheme, rest)) = base.split_once("://") else {
         return base.to_string();
     };
-    let (authority, path) = match rest.find('/') {
-        Some(cut) => rest.split_at(cut),
-        None => (rest, ""),
-    };
-    match authority.rsplit_once('@') {
-        Some((user_info, host)) => {
+    // The user's part ends at the last '@' (a password may hold '/' or '@' unescaped).
+    match rest.rsplit_once('@') {
+        Some((user_info, after)) => {
             let user = user_info.split(':').next().unwrap_or_default();
-            format!("{scheme}://{user}@{host}{path}")
+            format!("{scheme}://{user}@{after}")
         }
         None => base.to_string(),
     }
@@ -272,6 +269,14 @@ mod tests {
         assert_eq!(
             target.shown,
             "postgres://certprobe@db.example.test:5433/inventory"
+        );
+        assert_eq!(
+            super::without_password("postgres://u:pa/ss@w@rd@h:5432/db"),
+            "postgres://u@h:5432/db"
+        );
+        assert_eq!(
+            super::without_password("postgres://h/db"),
+            "postgres://h/db"
         );
         assert_eq!(target.config.get_user(), Some("certprobe"));
         assert_eq!(target.config.get_password(), Some(&b"s3cret"[..]));

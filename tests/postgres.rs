@@ -439,6 +439,12 @@ fn every_command_says_the_same_on_postgresql_as_on_sqlite() {
     pair.same(&["inventory", "certificates", "--all", "--format", "json"]);
 }
 
+/// The database's name in a test cluster URL (`postgres://...:PORT/NAME?...`).
+fn database_name(url: &str) -> String {
+    let base = url.split('?').next().unwrap_or_default();
+    base.rsplit('/').next().unwrap_or_default().to_string()
+}
+
 /// `count` servers on 127.0.N.1.. at one port, each a leaf of its own made once; each waits
 /// `delay` before its handshake. The servers and the port.
 fn servers(block: u8, count: u8, delay: std::time::Duration) -> (Vec<Running>, u16) {
@@ -512,14 +518,7 @@ fn scanners_sharing_a_job_store_every_endpoint_once_per_run() {
         return;
     };
     let url = cluster.database();
-    let name = url
-        .split('?')
-        .next()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string();
+    let name = database_name(&url);
     let (_servers, port) = servers(23, 62, std::time::Duration::from_millis(20));
     // Two scanners, then four, on the /26 cut into eight /29 units.
     for (run, scanners) in [(1, 2), (2, 4)] {
@@ -622,14 +621,7 @@ fn a_scanner_killed_mid_unit_leaves_it_to_the_others_after_its_lease() {
         return;
     };
     let url = cluster.database();
-    let name = url
-        .split('?')
-        .next()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string();
+    let name = database_name(&url);
     // Slow servers: a /29 unit of 6 endpoints at four at a time takes a second or more.
     let (_servers, port) = servers(24, 30, std::time::Duration::from_millis(700));
     let mut victim = shared_scan(&url, "127.0.24.0/27", port, "29", "3s");
@@ -701,14 +693,7 @@ fn two_jobs_seeing_one_endpoint_at_once_make_each_event_once() {
         return;
     };
     let url = cluster.database();
-    let name = url
-        .split('?')
-        .next()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string();
+    let name = database_name(&url);
     // Two jobs of one zone over the same ten endpoints, scanning at the same moment: the
     // endpoint's row is the one both write, and its events are decided one after the other.
     let scan_both = |port: u16| {

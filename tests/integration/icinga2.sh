@@ -22,6 +22,9 @@ set -euo pipefail
 
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
+# pass, fail, missing_tool, stop_group, spawn, listening, show_log
+# shellcheck source=tests/integration/lib.sh
+. "$ROOT/tests/integration/lib.sh"
 RELEASE=$ROOT/target/release
 NAGIOS_CFG=$ROOT/packaging/nagios/certprobe.cfg
 ICINGA_CONF=$ROOT/packaging/icinga2/certprobe.conf
@@ -34,19 +37,7 @@ START=$SECONDS
 say() { echo "icinga2.sh: $*"; }
 RESULTS=()
 FAILED=0
-pass() { RESULTS+=("PASS  $*"); echo "PASS  $*"; }
-fail() { RESULTS+=("FAIL  $*"); echo "FAIL  $*"; FAILED=$((FAILED + 1)); }
 
-# A missing tool: a failure under CI, SKIPPED elsewhere.
-missing_tool() {
-    if [ "${CI:-}" = true ]; then
-        echo "FAIL  $* (CI=true: a missing tool is a failure)"
-        echo "RESULT: FAIL"
-        exit 1
-    fi
-    echo "SKIPPED: $*"
-    exit 0
-}
 
 # --- housekeeping -----------------------------------------------------------------------
 POLICY=/usr/sbin/policy-rc.d
@@ -57,9 +48,6 @@ SSERVER_PID=
 POSTFIX_DIR=
 POSTFIX_STARTED=no
 
-# stop_group, spawn, listening, show_log
-# shellcheck source=tests/integration/lib.sh
-. "$ROOT/tests/integration/lib.sh"
 
 cleanup() {
     local rc=$?

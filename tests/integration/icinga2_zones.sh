@@ -15,6 +15,9 @@ set -euo pipefail
 
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
+# pass, fail, missing_tool, stop_group, spawn, listening, show_log
+# shellcheck source=tests/integration/lib.sh
+. "$ROOT/tests/integration/lib.sh"
 RELEASE=$ROOT/target/release
 ICINGA_CONF=$ROOT/packaging/icinga2/certprobe.conf
 RUN_USER=nagios
@@ -24,21 +27,7 @@ START=$SECONDS
 FAILED=0
 RESULTS=()
 say() { echo "icinga2_zones.sh: $*"; }
-pass() { RESULTS+=("PASS  $*"); echo "PASS  $*"; }
-fail() { RESULTS+=("FAIL  $*"); echo "FAIL  $*"; FAILED=$((FAILED + 1)); }
-missing_tool() {
-    if [ "${CI:-}" = true ]; then
-        echo "FAIL  $* (CI=true: a missing tool is a failure)"
-        echo "RESULT: FAIL"
-        exit 1
-    fi
-    echo "SKIPPED: $*"
-    exit 0
-}
 
-# stop_group, spawn, listening, show_log
-# shellcheck source=tests/integration/lib.sh
-. "$ROOT/tests/integration/lib.sh"
 WORK=
 PIDS=()
 cleanup() {

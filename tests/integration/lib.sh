@@ -1,5 +1,19 @@
-# Shared by the integration scripts (sourced): background processes in sessions of their own,
-# ports on loopback, log tails.
+# Shared by the integration scripts (sourced): results, background processes in sessions of
+# their own, ports on loopback, log tails.
+
+# Results: pass/fail record a check (RESULTS and FAILED, set up by the script); a missing tool
+# is a failure under CI=true and SKIPPED (exit 0) elsewhere.
+pass() { RESULTS+=("PASS  $*"); echo "PASS  $*"; }
+fail() { RESULTS+=("FAIL  $*"); echo "FAIL  $*"; FAILED=$((FAILED + 1)); }
+missing_tool() {
+    if [ "${CI:-}" = true ]; then
+        echo "FAIL  $* (CI=true: a missing tool is a failure)"
+        echo "RESULT: FAIL"
+        exit 1
+    fi
+    echo "SKIPPED: $*"
+    exit 0
+}
 
 # Stops process group $1 (started with setsid): TERM, up to 10 s, then KILL.
 stop_group() {

@@ -233,14 +233,6 @@ impl Connection for PgConn {
         self.batch("BEGIN")
     }
 
-    fn commit(&self) -> Result<(), DbError> {
-        self.batch("COMMIT")
-    }
-
-    fn rollback(&self) -> Result<(), DbError> {
-        self.batch("ROLLBACK")
-    }
-
     fn try_lock(&self, lock: LockName<'_>) -> Result<Option<Lock>, DbError> {
         let name = match lock {
             LockName::Job(job) => format!("certprobe job {job}"),

@@ -163,10 +163,14 @@ pub trait Connection: Send {
     fn begin(&self) -> Result<(), DbError>;
 
     /// Commits the transaction.
-    fn commit(&self) -> Result<(), DbError>;
+    fn commit(&self) -> Result<(), DbError> {
+        self.batch("COMMIT")
+    }
 
     /// Rolls the transaction back (after a failure inside it).
-    fn rollback(&self) -> Result<(), DbError>;
+    fn rollback(&self) -> Result<(), DbError> {
+        self.batch("ROLLBACK")
+    }
 
     /// Takes a lock without waiting: `None` when another process holds it.
     fn try_lock(&self, lock: LockName<'_>) -> Result<Option<Lock>, DbError>;

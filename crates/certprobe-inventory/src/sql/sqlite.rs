@@ -143,14 +143,6 @@ impl Connection for SqliteConn {
         self.batch("BEGIN IMMEDIATE")
     }
 
-    fn commit(&self) -> Result<(), DbError> {
-        self.batch("COMMIT")
-    }
-
-    fn rollback(&self) -> Result<(), DbError> {
-        self.batch("ROLLBACK")
-    }
-
     fn try_lock(&self, lock: LockName<'_>) -> Result<Option<Lock>, DbError> {
         let path = self.lock_path(lock);
         let cannot = |e: std::io::Error| {

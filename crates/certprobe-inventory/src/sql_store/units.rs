@@ -184,22 +184,14 @@ impl<C: Connection> SqlStore<C> {
         );
         let added = sql::retried(|| {
             // The unit's row first: it stays locked to the end, so a scanner that took the
-            // unit over after this one's lease ended waits, then finds it done.
-            db.begin()?;
-            let outcome = (|| {
+            // unit over after this one's lease ended waits, then finds it done. When it is no
+            // longer this scanner's, nothing was written and the empty transaction ends.
+            sql::transaction(db, || {
                 if db.execute(&done, params![unit, owner])? != 1 {
                     return Ok(None);
                 }
                 record_sightings(db, run.id, &run.job, batch).map(Some)
-            })();
-            match outcome {
-                Ok(Some(added)) => db.commit().map(|()| Some(added)),
-                Ok(None) => db.rollback().map(|()| None),
-                Err(e) => {
-                    let _ = db.rollback();
-                    Err(e)
-                }
-            }
+            })
         })
         .map_err(|e| classify(&self.path(), "storing a work unit", &e))?;
         match added {

@@ -85,6 +85,8 @@ fn masked(text: &str, db: &str) -> String {
         (r"\b1[4-9]\d{8}\b", "<unix>"),
         (r"\b\d+(\.\d+)? ?(ms|s)\b", "<took>"),
         (r"\b\d+(\.\d+)?/s\b", "<rate>"),
+        // Ages: both inventories' audits ran a moment apart.
+        (r"\b\d+ (seconds?|minutes?) ago\b", "<age> ago"),
     ];
     let mut out = text;
     for (pattern, mask) in patterns {
@@ -779,4 +781,83 @@ fn servers_at_port(block: u8, count: u8, port: u16) -> (Vec<Running>, u16) {
         })
         .collect();
     (all, port)
+}
+
+/// Through PgBouncer (session pooling, what a site puts before PostgreSQL for many short
+/// checks): scans write, and the queries and check_cert_inventory say what they say on a
+/// direct connection, again and again on the server sessions the pooler hands on.
+#[test]
+fn the_inventory_through_pgbouncer_says_what_it_says_directly() {
+    let Some(pooler) = certprobe_testkit::postgres::pooler() else {
+        return;
+    };
+    let cluster = certprobe_testkit::postgres::cluster().unwrap();
+    let direct = cluster.database();
+    let pooled = pooler.url(&direct);
+    let (_servers, port) = servers(24, 3, std::time::Duration::ZERO);
+    let port_text = port.to_string();
+    let root = root_file();
+    for run in 1..=2 {
+        let scan = certprobe(
+            Path::new(&pooled),
+            &[
+                "scan",
+                "--targets",
+                "127.0.24.1/32,127.0.24.2/32,127.0.24.3/32",
+                "--ports",
+                &port_text,
+                "--job",
+                "pooled",
+                "--ca-file",
+                &root,
+                "--no-revocation",
+            ],
+        );
+        assert_eq!(scan.code, 0, "scan {run}: {}{}", scan.stdout, scan.stderr);
+    }
+    let name = database_name(&direct);
+    assert_eq!(
+        cluster.sql_in(
+            &name,
+            "SELECT count(*), sum(CASE WHEN e.last_run_id = 2 THEN 1 ELSE 0 END) FROM endpoint e"
+        ),
+        "3|3"
+    );
+    assert_eq!(
+        cluster.sql_in(&name, "SELECT id, status FROM scan_run ORDER BY id"),
+        "1|done\n2|done"
+    );
+    for args in [
+        &["inventory", "endpoints", "--format", "csv"][..],
+        &["inventory", "where", "shared.pg.test"],
+        &["inventory", "runs"],
+    ] {
+        let through = certprobe(Path::new(&pooled), args);
+        let straight = certprobe(Path::new(&direct), args);
+        assert_eq!(through.code, 0, "{args:?}: {}", through.stderr);
+        assert_eq!(
+            masked(&through.stdout, &pooled),
+            masked(&straight.stdout, &direct),
+            "{args:?}"
+        );
+    }
+    let check = |db: &str| {
+        let run = run_plugin(
+            env!("CARGO_BIN_EXE_check_cert_inventory"),
+            &["--db", db, "--ip", "127.0.24.2", "-p", &port_text],
+        );
+        (run.code, masked(&run.stdout, db))
+    };
+    let straight = check(&direct);
+    assert_eq!(straight.0, 0, "{}", straight.1);
+    assert!(
+        straight.1.starts_with("CERT_INVENTORY OK - 127.0.24.2:"),
+        "{}",
+        straight.1
+    );
+    // The same pooled server session serves one check after another (its statements
+    // discarded between them).
+    for _ in 0..3 {
+        assert_eq!(check(&pooled), straight);
+    }
 }

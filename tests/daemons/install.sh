@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-managesieved
-          slapd ldap-utils vsftpd prosody postgresql mariadb-server snmptrapd snmp)
+          slapd ldap-utils vsftpd prosody postgresql pgbouncer mariadb-server snmptrapd snmp)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,7 +1,9 @@
-//! The seam over a PostgreSQL connection: `?N` parameters become `$N`, statements are
-//! prepared once per connection, each parameter is bound as the type the server inferred
+//! The seam over a PostgreSQL connection: `?N` parameters become `$N`; a statement's first
+//! run goes to the server in one round trip (parsed, bound and run at once, its parameters
+//! as text for the server to read as the types it infers), and one run again is prepared
+//! once per connection, each parameter then bound in binary as the type the server inferred
 //! for it (so the store binds 64-bit integers wherever PostgreSQL expects an integer or a
-//! boolean), and rows are read as they arrive. A named lock is a session advisory lock on a
+//! boolean); rows are read as they arrive. A named lock is a session advisory lock on a
 //! connection of its own, freed when the lock is dropped or the process dies.
 
 use crate::failure;
@@ -19,7 +21,7 @@ use std::collections::HashMap;
 /// A connection to a PostgreSQL inventory.
 pub struct PgConn {
     client: RefCell<Client>,
-    statements: RefCell<HashMap<String, Statement>>,
+    statements: RefCell<HashMap<String, Seen>>,
     target: Target,
 }
 
@@ -33,18 +35,26 @@ impl PgConn {
         })
     }
 
-    /// The prepared statement for `sql` (with `?N` as `$N`), prepared once.
-    fn prepared(&self, client: &mut Client, sql: &str) -> Result<Statement, DbError> {
-        if let Some(statement) = self.statements.borrow().get(sql) {
-            return Ok(statement.clone());
+    /// How to run `sql` this time: a statement run before is prepared (once), a new one is
+    /// sent whole (a command that runs each statement once waits for one round trip per
+    /// statement instead of two, and needs no server-side statement, which a pooler in
+    /// transaction mode would not keep).
+    fn plan(&self, client: &mut Client, sql: &str) -> Result<Run, DbError> {
+        let mut statements = self.statements.borrow_mut();
+        match statements.get(sql) {
+            Some(Seen::Prepared(statement)) => Ok(Run::Prepared(statement.clone())),
+            Some(Seen::Once) => {
+                let statement = client
+                    .prepare(&dollar_parameters(sql))
+                    .map_err(|e| failure::statement(&e))?;
+                statements.insert(sql.to_string(), Seen::Prepared(statement.clone()));
+                Ok(Run::Prepared(statement))
+            }
+            None => {
+                statements.insert(sql.to_string(), Seen::Once);
+                Ok(Run::Whole(dollar_parameters(sql)))
+            }
         }
-        let statement = client
-            .prepare(&dollar_parameters(sql))
-            .map_err(|e| failure::statement(&e))?;
-        self.statements
-            .borrow_mut()
-            .insert(sql.to_string(), statement.clone());
-        Ok(statement)
     }
 
     fn client(&self) -> Result<std::cell::RefMut<'_, Client>, DbError> {
@@ -55,6 +65,21 @@ impl PgConn {
             )
         })
     }
+}
+
+/// What the connection knows of a statement it ran.
+enum Seen {
+    /// Run once, sent whole.
+    Once,
+    /// Run again: prepared on the server.
+    Prepared(Statement),
+}
+
+/// A statement as it is run this time.
+enum Run {
+    /// The SQL (with `$N`) parsed, bound and run in one round trip.
+    Whole(String),
+    Prepared(Statement),
 }
 
 /// A new session to `target`, TLS as its sslmode says, with the session settings.
@@ -95,6 +120,55 @@ fn dollar_parameters(sql: &str) -> String {
     out
 }
 
+/// A parameter sent with a statement sent whole: the server infers its type as it does
+/// for a prepared statement and reads it from text (a blob goes as bytea, in binary).
+#[derive(Debug)]
+struct AsText<'a>(Param<'a>);
+
+impl AsText<'_> {
+    /// The type the parameter is declared as: a blob's, or none (0: the server infers it).
+    fn declared(&self) -> Type {
+        match self.0 {
+            Param::Blob(_) => Type::BYTEA,
+            _ => Type::new(
+                "unspecified".to_string(),
+                0,
+                postgres::types::Kind::Pseudo,
+                "pg_catalog".to_string(),
+            ),
+        }
+    }
+}
+
+impl ToSql for AsText<'_> {
+    fn to_sql(
+        &self,
+        _: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self.0 {
+            Param::Null => return Ok(IsNull::Yes),
+            Param::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
+            Param::Text(text) => out.extend_from_slice(text.as_bytes()),
+            Param::Blob(bytes) => out.extend_from_slice(bytes),
+        }
+        Ok(IsNull::No)
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    fn encode_format(&self, _: &Type) -> postgres::types::Format {
+        match self.0 {
+            Param::Blob(_) => postgres::types::Format::Binary,
+            _ => postgres::types::Format::Text,
+        }
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
 /// A parameter bound as the type the server expects for it.
 #[derive(Debug)]
 struct Bound<'a>(Param<'a>);
@@ -107,13 +181,29 @@ impl ToSql for Bound<'_> {
     ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
         match self.0 {
             Param::Null => Ok(IsNull::Yes),
-            Param::Int(i) => match *ty {
-                Type::INT8 => i.to_sql(ty, out),
-                Type::INT4 => i32::try_from(i)?.to_sql(ty, out),
-                Type::INT2 => i16::try_from(i)?.to_sql(ty, out),
-                Type::BOOL => (i != 0).to_sql(ty, out),
-                _ => Err(format!("an integer cannot be a {} parameter", ty.name()).into()),
-            },
+            Param::Int(i) => {
+                let out_of_range = || {
+                    failure::Unsendable(format!(
+                        "the value {i} is out of range for an {} column",
+                        ty.name()
+                    ))
+                };
+                match *ty {
+                    Type::INT8 => i.to_sql(ty, out),
+                    Type::INT4 => i32::try_from(i)
+                        .map_err(|_| out_of_range())?
+                        .to_sql(ty, out),
+                    Type::INT2 => i16::try_from(i)
+                        .map_err(|_| out_of_range())?
+                        .to_sql(ty, out),
+                    Type::BOOL => (i != 0).to_sql(ty, out),
+                    _ => Err(failure::Unsendable(format!(
+                        "an integer cannot be a {} value",
+                        ty.name()
+                    ))
+                    .into()),
+                }
+            }
             Param::Text(text) => text.to_sql(ty, out),
             Param::Blob(bytes) => bytes.to_sql(ty, out),
         }
@@ -186,13 +276,23 @@ impl Connection for PgConn {
 
     fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<u64, DbError> {
         let mut client = self.client()?;
-        let statement = self.prepared(&mut client, sql)?;
-        let bound: Vec<Bound<'_>> = params.iter().map(|p| Bound(*p)).collect();
-        let refs: Vec<&(dyn ToSql + Sync)> =
-            bound.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
-        client
-            .execute(&statement, &refs)
-            .map_err(|e| failure::statement(&e))
+        match self.plan(&mut client, sql)? {
+            Run::Whole(sql) => {
+                let texts: Vec<AsText<'_>> = params.iter().map(|p| AsText(*p)).collect();
+                let typed: Vec<(&(dyn ToSql + Sync), Type)> = texts
+                    .iter()
+                    .map(|t| (t as &(dyn ToSql + Sync), t.declared()))
+                    .collect();
+                client.execute_typed(&sql, &typed)
+            }
+            Run::Prepared(statement) => {
+                let bound: Vec<Bound<'_>> = params.iter().map(|p| Bound(*p)).collect();
+                let refs: Vec<&(dyn ToSql + Sync)> =
+                    bound.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
+                client.execute(&statement, &refs)
+            }
+        }
+        .map_err(|e| failure::statement(&e))
     }
 
     fn insert(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<i64>, DbError> {
@@ -212,11 +312,17 @@ impl Connection for PgConn {
         each: &mut dyn FnMut(&Row<'_>) -> Result<(), DbError>,
     ) -> Result<(), DbError> {
         let mut client = self.client()?;
-        let statement = self.prepared(&mut client, sql)?;
-        let bound: Vec<Bound<'_>> = params.iter().map(|p| Bound(*p)).collect();
-        let mut rows = client
-            .query_raw(&statement, bound.iter())
-            .map_err(|e| failure::statement(&e))?;
+        let mut rows = match self.plan(&mut client, sql)? {
+            Run::Whole(sql) => {
+                let texts: Vec<AsText<'_>> = params.iter().map(|p| AsText(*p)).collect();
+                client.query_typed_raw(&sql, texts.iter().map(|t| (t, t.declared())))
+            }
+            Run::Prepared(statement) => {
+                let bound: Vec<Bound<'_>> = params.iter().map(|p| Bound(*p)).collect();
+                client.query_raw(&statement, bound.iter())
+            }
+        }
+        .map_err(|e| failure::statement(&e))?;
         while let Some(row) = rows.next().map_err(|e| failure::statement(&e))? {
             each(&Row::new(&PgRow(&row)))?;
         }

@@ -35,6 +35,11 @@ pub fn connecting(e: &postgres::Error) -> DbError {
 /// A failure of a statement, in words.
 pub fn statement(e: &postgres::Error) -> DbError {
     let Some(db) = e.as_db_error() else {
+        if let Some(unsendable) =
+            std::error::Error::source(e).and_then(|source| source.downcast_ref::<Unsendable>())
+        {
+            return DbError::new(Failure::Other, unsendable.0.clone());
+        }
         if e.is_closed() || io_inside(e).is_some() {
             return DbError::new(
                 Failure::Other,
@@ -58,6 +63,8 @@ pub fn statement(e: &postgres::Error) -> DbError {
         return DbError::new(Failure::ReadOnly, format!("permission denied: {message}"));
     } else if *code == SqlState::DISK_FULL {
         return DbError::new(Failure::DiskFull, "the server's disk is full");
+    } else if *code == SqlState::UNDEFINED_TABLE {
+        Failure::NoSuchTable
     } else if *code == SqlState::LOCK_NOT_AVAILABLE || *code == SqlState::QUERY_CANCELED {
         Failure::Busy
     } else {
@@ -65,6 +72,18 @@ pub fn statement(e: &postgres::Error) -> DbError {
     };
     DbError::new(failure, format!("{message} (SQLSTATE {})", code.code()))
 }
+
+/// Why a value cannot be sent as the parameter the server asks for, in words.
+#[derive(Debug)]
+pub struct Unsendable(pub String);
+
+impl std::fmt::Display for Unsendable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Unsendable {}
 
 /// The rustls error somewhere inside `e` (as a source, or wrapped in an I/O error).
 fn rustls_inside<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {

@@ -129,3 +129,97 @@ fn a_database_that_is_not_an_inventory_or_not_there_is_one_sentence() {
         format!("cannot open the inventory postgres://postgres@127.0.0.1:{port}/x: the connection was refused")
     );
 }
+
+/// A statement's first run goes whole (parameters as text, typed by the server), later runs
+/// prepared (parameters bound in binary): both store and read each kind of value alike.
+#[test]
+fn statements_sent_whole_and_prepared_bind_every_kind_alike() {
+    use certprobe_inventory::sql::{self, Connection, Param};
+    let cluster = certprobe_testkit::postgres::cluster()
+        .expect("PostgreSQL 15 is not installed: run tests/daemons/install.sh");
+    let url = cluster.database();
+    let target = certprobe_inventory_pg::Target::parse(&url).unwrap();
+    let conn = certprobe_inventory_pg::PgConn::connect(&target).unwrap();
+    conn.batch(
+        "CREATE TABLE kinds (big BIGINT, small INTEGER, tiny SMALLINT, flag BOOLEAN,
+                             words TEXT, bytes BYTEA, none BIGINT)",
+    )
+    .unwrap();
+    let insert = "INSERT INTO kinds (big, small, tiny, flag, words, bytes, none)
+                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    let blob = [0u8, 1, 0x27, 0x5c, 0xff];
+    for n in 0..3i64 {
+        let words = format!("run {n}: 'quoted' \\ back\u{e9}");
+        let values = [
+            Param::Int(i64::MAX - n),
+            Param::Int(-70_000 - n),
+            Param::Int(n),
+            Param::Int(n % 2),
+            Param::Text(&words),
+            Param::Blob(&blob),
+            Param::Null,
+        ];
+        assert_eq!(conn.execute(insert, &values).unwrap(), 1, "run {n}");
+    }
+    let select = "SELECT big, small, tiny, flag, words, bytes, none FROM kinds
+                  WHERE flag = ?1 AND small <= ?2 AND words LIKE ?3 AND bytes = ?4
+                  ORDER BY tiny";
+    for pass in 0..3 {
+        let rows = sql::rows(
+            &conn,
+            select,
+            &[
+                Param::Int(0),
+                Param::Int(-70_000),
+                Param::Text("run %"),
+                Param::Blob(&blob),
+            ],
+            |row| {
+                Ok((
+                    row.get::<i64>(0)?,
+                    row.get::<i64>(1)?,
+                    row.get::<i64>(2)?,
+                    row.get::<i64>(3)?,
+                    row.get::<String>(4)?,
+                    row.get::<Vec<u8>>(5)?,
+                    row.get::<Option<i64>>(6)?,
+                ))
+            },
+        )
+        .unwrap();
+        let expected: Vec<_> = [0i64, 2]
+            .iter()
+            .map(|&n| {
+                (
+                    i64::MAX - n,
+                    -70_000 - n,
+                    n,
+                    0,
+                    format!("run {n}: 'quoted' \\ back\u{e9}"),
+                    blob.to_vec(),
+                    None,
+                )
+            })
+            .collect();
+        assert_eq!(rows, expected, "pass {pass}");
+    }
+    // An integer out of a column's range: the server says so for a statement sent whole,
+    // certprobe for a prepared one (it binds the server's type); neither shows a type name
+    // of the client library.
+    let too_big = || {
+        conn.execute(
+            "INSERT INTO kinds (small) VALUES (?1)",
+            &[Param::Int(i64::from(i32::MAX) + 1)],
+        )
+        .unwrap_err()
+        .message
+    };
+    assert_eq!(
+        too_big(),
+        "value \"2147483648\" is out of range for type integer (SQLSTATE 22003)"
+    );
+    assert_eq!(
+        too_big(),
+        "the value 2147483648 is out of range for an int4 column"
+    );
+}

@@ -15,6 +15,11 @@ const SCRIPT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../tests/daemons/postgresql.sh"
 );
+const POOLER_SCRIPT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/daemons/pgbouncer.sh"
+);
+const PGBOUNCER: &str = "/usr/sbin/pgbouncer";
 const INITDB: &str = "/usr/lib/postgresql/15/bin/initdb";
 const PSQL: &str = "/usr/lib/postgresql/15/bin/psql";
 
@@ -74,7 +79,7 @@ fn start() -> Option<Cluster> {
             .output()
             .expect("run postgresql.sh");
         if out.status.success() {
-            watch(&dir);
+            watch(SCRIPT, &dir);
             return Some(Cluster { port, dir, ca_file });
         }
         let _ = Command::new("bash")
@@ -90,10 +95,81 @@ fn start() -> Option<Cluster> {
     panic!("PostgreSQL did not start");
 }
 
-/// Stops the cluster once this process is gone, however it ends.
-fn watch(dir: &Path) {
+/// PgBouncer in front of the cluster (session pooling), started on first use: what a site
+/// puts before PostgreSQL for many short connections. `None` as for [`cluster`], or when
+/// PgBouncer is not installed and this is not CI.
+pub fn pooler() -> Option<&'static Pooler> {
+    static POOLER: OnceLock<Option<Pooler>> = OnceLock::new();
+    POOLER.get_or_init(start_pooler).as_ref()
+}
+
+/// The running PgBouncer.
+pub struct Pooler {
+    /// Its TCP port on 127.0.0.1.
+    pub port: u16,
+    cluster_port: u16,
+}
+
+impl Pooler {
+    /// `url` (one of the cluster's, from [`Cluster::database`]) through the pooler.
+    pub fn url(&self, url: &str) -> String {
+        let direct = format!("@127.0.0.1:{}/", self.cluster_port);
+        assert!(url.contains(&direct), "{url} is not the test cluster's");
+        url.replace(&direct, &format!("@127.0.0.1:{}/", self.port))
+    }
+}
+
+fn start_pooler() -> Option<Pooler> {
+    let cluster = cluster()?;
+    if !Path::new(PGBOUNCER).exists() {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "PgBouncer is not installed ({PGBOUNCER} is missing): run tests/daemons/install.sh"
+        );
+        eprintln!("SKIPPED: PgBouncer is not installed; run tests/daemons/install.sh");
+        return None;
+    }
+    let dir = write_temp("inventory-pgbouncer.d", b"");
+    std::fs::remove_file(&dir).expect("placeholder");
+    for _ in 0..5 {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let out = Command::new("bash")
+            .arg(POOLER_SCRIPT)
+            .arg("start")
+            .arg(&dir)
+            .arg(port.to_string())
+            .arg(&cluster.dir)
+            .arg(cluster.port.to_string())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run pgbouncer.sh");
+        if out.status.success() {
+            watch(POOLER_SCRIPT, &dir);
+            return Some(Pooler {
+                port,
+                cluster_port: cluster.port,
+            });
+        }
+        let _ = Command::new("bash")
+            .arg(POOLER_SCRIPT)
+            .arg("stop")
+            .arg(&dir)
+            .status();
+        eprintln!(
+            "PgBouncer did not start on port {port}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    panic!("PgBouncer did not start");
+}
+
+/// Stops the daemon `script` started in `dir` once this process is gone, however it ends.
+fn watch(script: &str, dir: &Path) {
     let watchdog = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; bash '{SCRIPT}' stop '{dir}'; rm -rf '{dir}'",
+        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; bash '{script}' stop '{dir}'; rm -rf '{dir}'",
         pid = std::process::id(),
         dir = dir.display()
     );

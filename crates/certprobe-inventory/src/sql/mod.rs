@@ -77,6 +77,8 @@ pub enum Failure {
     DiskFull,
     /// The file or server is no database of this kind.
     NotADatabase,
+    /// A table the statement names is not in the database.
+    NoSuchTable,
     /// The database cannot be reached or opened (permissions, no such folder or server).
     CannotOpen,
     /// Two writers' transactions collided (deadlock, serialization): the transaction may be

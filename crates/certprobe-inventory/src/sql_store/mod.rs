@@ -100,7 +100,7 @@ pub(crate) fn classify(name: &str, doing: &'static str, e: &DbError) -> Inventor
     match e.failure {
         Failure::Busy => InventoryError::Locked { path },
         Failure::ReadOnly | Failure::DiskFull => InventoryError::NotWritable { path, reason },
-        Failure::NotADatabase => InventoryError::NotAnInventory { path },
+        Failure::NotADatabase | Failure::NoSuchTable => InventoryError::NotAnInventory { path },
         Failure::CannotOpen => InventoryError::Open { path, reason },
         Failure::Conflict | Failure::Other => InventoryError::Database {
             path,

@@ -8,8 +8,12 @@ use crate::query::{
     EventRow, HistoryOf, LeafSpan, RunRow, Source,
 };
 use crate::sql::{self, params, Connection, DbError, Owned, Param, Row, ToParam};
+use std::collections::HashMap;
 
 /// States ordered for "worst wins" in SQL: OK, WARNING, UNKNOWN, CRITICAL.
+/// Chains read by one statement (each a bound value: SQLite takes 32,766 at most).
+const CHAINS_PER_STATEMENT: usize = 500;
+
 const SEVERITY: &str = "CASE e.state WHEN 2 THEN 3 WHEN 3 THEN 2 ELSE e.state END";
 
 impl<C: Connection> SqlStore<C> {
@@ -201,27 +205,48 @@ impl<C: Connection> SqlStore<C> {
         filter: &EndpointFilter,
     ) -> Result<Vec<EndpointDetail>, InventoryError> {
         let rows = self.endpoint_rows(filter, "reading endpoints")?;
-        let mut out = Vec::with_capacity(rows.len());
-        for (row, served) in rows {
-            let chain = match served.chain_id {
-                Some(chain_id) => sql::rows(
-                    self.db(),
-                    "SELECT c.der FROM chain_link l JOIN certificate c ON c.id = l.certificate_id
-                     WHERE l.chain_id = ?1 ORDER BY l.position",
-                    params![chain_id],
-                    |r| r.get::<Vec<u8>>(0),
-                )
-                .map_err(|e| classify(&self.path(), "reading endpoints", &e))?,
-                None => Vec::new(),
-            };
-            out.push(EndpointDetail {
+        let mut chain_ids: Vec<i64> = rows.iter().filter_map(|(_, s)| s.chain_id).collect();
+        chain_ids.sort_unstable();
+        chain_ids.dedup();
+        let chains = self
+            .chains(&chain_ids)
+            .map_err(|e| classify(&self.path(), "reading endpoints", &e))?;
+        Ok(rows
+            .into_iter()
+            .map(|(row, served)| EndpointDetail {
                 row,
-                chain,
+                chain: served
+                    .chain_id
+                    .and_then(|id| chains.get(&id).cloned())
+                    .unwrap_or_default(),
                 tls_version: served.tls_version,
                 error_kind: served.error_kind,
-            });
+            })
+            .collect())
+    }
+
+    /// The certificates (DER, leaf first) of each chain in `ids`, read a few hundred chains
+    /// a statement (not one statement per endpoint: each is a round trip to PostgreSQL).
+    fn chains(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<Vec<u8>>>, DbError> {
+        let mut chains: HashMap<i64, Vec<Vec<u8>>> = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(CHAINS_PER_STATEMENT) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
+            let statement = format!(
+                "SELECT l.chain_id, c.der FROM chain_link l
+                 JOIN certificate c ON c.id = l.certificate_id
+                 WHERE l.chain_id IN ({}) ORDER BY l.chain_id, l.position",
+                marks.join(", ")
+            );
+            let values: Vec<Param<'_>> = chunk.iter().map(|id| Param::Int(*id)).collect();
+            self.db().query(&statement, &values, &mut |row| {
+                chains
+                    .entry(row.get::<i64>(0)?)
+                    .or_default()
+                    .push(row.get::<Vec<u8>>(1)?);
+                Ok(())
+            })?;
         }
-        Ok(out)
+        Ok(chains)
     }
 
     /// The endpoints by filter, each with what its latest scan served.

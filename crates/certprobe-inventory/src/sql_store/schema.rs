@@ -423,8 +423,19 @@ fn migrations(dialect: Dialect) -> &'static [&'static str] {
 
 impl<C: Connection> SqlStore<C> {
     /// How many migrations have run; 0 for an empty database (or another application's).
+    /// (Outside a transaction: on PostgreSQL the version is asked for at once, one round
+    /// trip, a missing table being version 0.)
     pub(crate) fn schema_version(&self) -> Result<i64, InventoryError> {
         let fail = |e| classify(&self.path(), "reading its schema version", &e);
+        if self.db().dialect() == Dialect::Postgres {
+            return match sql::first(self.db(), POSTGRES_VERSION, params![], |row| {
+                row.get::<Option<i64>>(0)
+            }) {
+                Ok(version) => Ok(version.flatten().unwrap_or(0)),
+                Err(e) if e.failure == sql::Failure::NoSuchTable => Ok(0),
+                Err(e) => Err(fail(e)),
+            };
+        }
         read_version(self.db()).map_err(fail)
     }
 
@@ -472,7 +483,10 @@ impl<C: Connection> SqlStore<C> {
     }
 }
 
-/// The schema version of the database.
+/// PostgreSQL's schema version.
+const POSTGRES_VERSION: &str = "SELECT max(version) FROM certprobe_schema";
+
+/// The schema version of the database (in a transaction: nothing fails).
 fn read_version(db: &dyn Connection) -> Result<i64, sql::DbError> {
     match db.dialect() {
         Dialect::Sqlite => {
@@ -491,12 +505,9 @@ fn read_version(db: &dyn Connection) -> Result<i64, sql::DbError> {
             if present.is_none() {
                 return Ok(0);
             }
-            Ok(sql::first(
-                db,
-                "SELECT max(version) FROM certprobe_schema",
-                params![],
-                |row| row.get::<Option<i64>>(0),
-            )?
+            Ok(sql::first(db, POSTGRES_VERSION, params![], |row| {
+                row.get::<Option<i64>>(0)
+            })?
             .flatten()
             .unwrap_or(0))
         }

@@ -48,9 +48,9 @@ default_pool_size = 20
 client_tls_sslmode = allow
 client_tls_cert_file = $DIR/chain.pem
 client_tls_key_file = $DIR/key.pem
-; certprobe sends its session settings (time zone, statement and lock timeouts) with the
-; login as the options parameter, which PgBouncer does not pass on: it ignores them.
-ignore_startup_parameters = options
+; No ignore_startup_parameters: PgBouncer refuses the session settings certprobe sends
+; with the login (options), and certprobe sets them by statement instead, as it does
+; through any pooler left at its defaults.
 logfile = $DIR/log
 pidfile = $DIR/pid
 EOF

@@ -82,19 +82,38 @@ enum Run {
     Prepared(Statement),
 }
 
-/// A new session to `target`, TLS as its sslmode says, with the session settings.
+/// A new session to `target`, TLS as its sslmode says, with the session settings: sent with
+/// the login, or set by a statement after it where the server refuses them with the login
+/// (PgBouncer, unless told to ignore them).
 fn connect(target: &Target) -> Result<Client, DbError> {
-    let connected = match target.ssl_mode {
-        SslMode::Disable => target.config.connect(NoTls),
-        _ => {
-            let tls = crate::tls::client_config(target)
-                .map_err(|why| DbError::new(Failure::CannotOpen, why))?;
-            target
-                .config
-                .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
-        }
+    let tls = match target.ssl_mode {
+        SslMode::Disable => None,
+        _ => Some(
+            crate::tls::client_config(target)
+                .map_err(|why| DbError::new(Failure::CannotOpen, why))?,
+        ),
     };
-    connected.map_err(|e| failure::connecting(&e))
+    match login(&target.config, tls.clone()) {
+        Err(e) if failure::refused_startup_options(&e) => {
+            let mut client =
+                login(&target.config_without_settings, tls).map_err(|e| failure::connecting(&e))?;
+            client
+                .batch_execute(&crate::target::session_settings_statement())
+                .map_err(|e| failure::statement(&e))?;
+            Ok(client)
+        }
+        connected => connected.map_err(|e| failure::connecting(&e)),
+    }
+}
+
+fn login(
+    config: &postgres::Config,
+    tls: Option<rustls::ClientConfig>,
+) -> Result<Client, postgres::Error> {
+    match tls {
+        None => config.connect(NoTls),
+        Some(tls) => config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls)),
+    }
 }
 
 /// `?N` as `$N`, outside quoted text and identifiers.

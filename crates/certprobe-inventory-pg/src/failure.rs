@@ -16,6 +16,17 @@ pub fn connecting(e: &postgres::Error) -> DbError {
             }
             SqlState::INVALID_CATALOG_NAME => Failure::CannotOpen,
             SqlState::TOO_MANY_CONNECTIONS => Failure::Busy,
+            SqlState::PROTOCOL_VIOLATION
+                if db.message().starts_with("unsupported startup parameter") =>
+            {
+                return DbError::new(
+                    Failure::CannotOpen,
+                    format!(
+                        "the server (a connection pooler?) refused a setting of the URL: {}",
+                        visible(db.message())
+                    ),
+                )
+            }
             _ => Failure::CannotOpen,
         };
         return DbError::new(kind, visible(db.message()));
@@ -30,6 +41,16 @@ pub fn connecting(e: &postgres::Error) -> DbError {
         _ => visible(&e.to_string()),
     };
     DbError::new(Failure::CannotOpen, reason)
+}
+
+/// True when the server refused the login for a startup parameter it does not take: PgBouncer
+/// says "unsupported startup parameter: options" (SQLSTATE 08P01) unless its
+/// `ignore_startup_parameters` names it.
+pub fn refused_startup_options(e: &postgres::Error) -> bool {
+    e.as_db_error().is_some_and(|db| {
+        *db.code() == SqlState::PROTOCOL_VIOLATION
+            && db.message() == "unsupported startup parameter: options"
+    })
 }
 
 /// A failure of a statement, in words.

@@ -13,9 +13,24 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the server may hold back sent data before the connection counts as dead.
 const TCP_USER_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The session settings sent with the login (`options`).
-const SESSION_OPTIONS: &str = " -c statement_timeout=600000 -c lock_timeout=60000 \
-     -c idle_in_transaction_session_timeout=600000 -c TimeZone=UTC";
+/// The session settings: statements and lock waits end (a hung server or a forgotten lock is
+/// an error, not a hang), and the session speaks UTC like SQLite.
+const SESSION_SETTINGS: [(&str, &str); 4] = [
+    ("statement_timeout", "600000"),
+    ("lock_timeout", "60000"),
+    ("idle_in_transaction_session_timeout", "600000"),
+    ("TimeZone", "UTC"),
+];
+
+/// The session settings as statements, for a server that takes no `options` with the login
+/// (PgBouncer refuses them unless told to ignore them).
+pub fn session_settings_statement() -> String {
+    SESSION_SETTINGS
+        .iter()
+        .map(|(name, value)| format!("SET {name} = '{value}'"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
 
 /// libpq's `sslmode`: what TLS to the server must be, and what of its certificate is checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,8 +75,11 @@ pub enum Roots {
 /// A PostgreSQL inventory's connection settings.
 #[derive(Clone)]
 pub struct Target {
-    /// What the client library connects with.
+    /// What the client library connects with: the session settings sent with the login.
     pub config: postgres::Config,
+    /// The same without the session settings (the URL's own `options` only), for a server
+    /// that refuses them with the login: they are then set by statement.
+    pub config_without_settings: postgres::Config,
     /// The TLS wanted.
     pub ssl_mode: SslMode,
     /// The roots for checking the server's certificate.
@@ -180,20 +198,22 @@ impl Target {
         if config.get_application_name().is_none() {
             config.application_name("certprobe");
         }
-        // Sent with the login, not as statements after it: statements and lock waits end (a
-        // hung server or a forgotten lock is an error, not a hang), and the session speaks
-        // UTC like SQLite.
-        let mut options = config.get_options().unwrap_or_default().to_string();
-        options.push_str(SESSION_OPTIONS);
-        config.options(options.trim_start());
         // TLS is negotiated by certprobe's connector; the client library only asks for it.
         config.ssl_mode(match ssl_mode {
             SslMode::Disable => postgres::config::SslMode::Disable,
             SslMode::Prefer => postgres::config::SslMode::Prefer,
             _ => postgres::config::SslMode::Require,
         });
+        let config_without_settings = config.clone();
+        // Sent with the login, not as statements after it: no round trip of their own.
+        let mut options = config.get_options().unwrap_or_default().to_string();
+        for (name, value) in SESSION_SETTINGS {
+            options.push_str(&format!(" -c {name}={value}"));
+        }
+        config.options(options.trim_start());
         Ok(Target {
             config,
+            config_without_settings,
             ssl_mode,
             roots,
             shown: without_password(base),
@@ -284,6 +304,26 @@ mod tests {
         assert_eq!(
             target.config.get_connect_timeout(),
             Some(&std::time::Duration::from_secs(3))
+        );
+        // The session settings go with the login; the fallback's config carries only the
+        // URL's own options, and the statement sets the same values.
+        let own = Target::parse("postgres://a@h/db?options=-c%20search_path%3Dx").unwrap();
+        assert_eq!(
+            own.config.get_options(),
+            Some(
+                "-c search_path=x -c statement_timeout=600000 -c lock_timeout=60000 \
+                 -c idle_in_transaction_session_timeout=600000 -c TimeZone=UTC"
+            )
+        );
+        assert_eq!(
+            own.config_without_settings.get_options(),
+            Some("-c search_path=x")
+        );
+        assert_eq!(target.config_without_settings.get_options(), None);
+        assert_eq!(
+            super::session_settings_statement(),
+            "SET statement_timeout = '600000'; SET lock_timeout = '60000'; \
+             SET idle_in_transaction_session_timeout = '600000'; SET TimeZone = 'UTC'"
         );
     }
 

@@ -223,3 +223,40 @@ fn statements_sent_whole_and_prepared_bind_every_kind_alike() {
         "the value 2147483648 is out of range for an int4 column"
     );
 }
+
+#[test]
+fn through_a_pooler_that_refuses_login_options_the_session_settings_are_set_by_statement() {
+    use certprobe_inventory::sql;
+    let cluster = certprobe_testkit::postgres::cluster()
+        .expect("PostgreSQL 15 is not installed: run tests/daemons/install.sh");
+    let pooler = certprobe_testkit::postgres::pooler()
+        .expect("PgBouncer is not installed: run tests/daemons/install.sh");
+    let direct = cluster.database();
+    let connect = |url: &str| {
+        certprobe_inventory_pg::PgConn::connect(
+            &certprobe_inventory_pg::Target::parse(url).unwrap(),
+        )
+    };
+    let settings = |url: &str| {
+        let conn = connect(url).unwrap_or_else(|e| panic!("{}", e.message));
+        sql::rows(
+            &conn,
+            "SELECT current_setting('statement_timeout'), current_setting('lock_timeout'),
+                    current_setting('idle_in_transaction_session_timeout'),
+                    current_setting('TimeZone'), current_setting('search_path')",
+            &[],
+            |row| Ok([0, 1, 2, 3, 4].map(|i| row.get::<String>(i).unwrap_or_default())),
+        )
+        .unwrap()
+    };
+    let expected = vec![["10min", "1min", "10min", "UTC", "\"$user\", public"].map(String::from)];
+    assert_eq!(settings(&direct), expected);
+    assert_eq!(settings(&pooler.url(&direct)), expected);
+    // The URL's own options cannot go through such a pooler: one sentence that says so.
+    let own = "&options=-c%20search_path%3Dx";
+    assert_eq!(
+        connect(&format!("{}{own}", pooler.url(&direct))).err().unwrap().message,
+        "the server (a connection pooler?) refused a setting of the URL: unsupported startup parameter: options"
+    );
+    assert_eq!(settings(&format!("{direct}{own}"))[0][4], "x");
+}

@@ -10,10 +10,10 @@ use crate::query::{
 use crate::sql::{self, params, Connection, DbError, Owned, Param, Row, ToParam};
 use std::collections::HashMap;
 
-/// States ordered for "worst wins" in SQL: OK, WARNING, UNKNOWN, CRITICAL.
 /// Chains read by one statement (each a bound value: SQLite takes 32,766 at most).
 const CHAINS_PER_STATEMENT: usize = 500;
 
+/// States ordered for "worst wins" in SQL: OK, WARNING, UNKNOWN, CRITICAL.
 const SEVERITY: &str = "CASE e.state WHEN 2 THEN 3 WHEN 3 THEN 2 ELSE e.state END";
 
 impl<C: Connection> SqlStore<C> {

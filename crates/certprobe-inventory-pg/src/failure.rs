@@ -71,8 +71,12 @@ pub fn statement(e: &postgres::Error) -> DbError {
     };
     let message = visible(db.message());
     let code = db.code();
+    // A foreign key broken by another's commit is a collision too: a recording batch refers
+    // to the chains and certificates it looked up first, which a cleanup committed meanwhile
+    // may have deleted; the batch goes again and looks them up again.
     let failure = if *code == SqlState::T_R_SERIALIZATION_FAILURE
         || *code == SqlState::T_R_DEADLOCK_DETECTED
+        || *code == SqlState::FOREIGN_KEY_VIOLATION
     {
         Failure::Conflict
     } else if *code == SqlState::READ_ONLY_SQL_TRANSACTION {

@@ -244,6 +244,21 @@ pub fn retried<T>(mut work: impl FnMut() -> Result<T, DbError>) -> Result<T, DbE
     }
 }
 
+/// `count` numbered parameters from `?first`, separated by commas: the list of an `IN (...)`.
+pub fn marks(count: usize, first: usize) -> String {
+    let marks: Vec<String> = (first..first + count).map(|i| format!("?{i}")).collect();
+    marks.join(", ")
+}
+
+/// `rows` parenthesised groups of `width` numbered parameters, numbered on from `?1`: the
+/// `VALUES` of a multi-row INSERT.
+pub fn value_rows(rows: usize, width: usize) -> String {
+    let groups: Vec<String> = (0..rows)
+        .map(|row| format!("({})", marks(width, row * width + 1)))
+        .collect();
+    groups.join(", ")
+}
+
 /// Parameters as a slice, each value borrowed: `params![a, b]`.
 macro_rules! params {
     () => { &[] as &[$crate::sql::Param<'_>] };
@@ -252,3 +267,19 @@ macro_rules! params {
     };
 }
 pub(crate) use params;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn marks_number_on_from_the_first() {
+        assert_eq!(super::marks(3, 1), "?1, ?2, ?3");
+        assert_eq!(super::marks(2, 4), "?4, ?5");
+        assert_eq!(super::marks(0, 1), "");
+    }
+
+    #[test]
+    fn value_rows_group_the_marks_by_row() {
+        assert_eq!(super::value_rows(2, 3), "(?1, ?2, ?3), (?4, ?5, ?6)");
+        assert_eq!(super::value_rows(1, 2), "(?1, ?2)");
+    }
+}

@@ -176,15 +176,10 @@ fn insert(
     width: usize,
     values: &[Owned],
 ) -> Result<(), DbError> {
-    let rows: Vec<String> = values
-        .chunks(width)
-        .enumerate()
-        .map(|(r, _)| {
-            let cells: Vec<String> = (1..=width).map(|c| format!("?{}", r * width + c)).collect();
-            format!("({})", cells.join(", "))
-        })
-        .collect();
-    let statement = format!("INSERT INTO {table} ({columns}) VALUES {}", rows.join(", "));
+    let statement = format!(
+        "INSERT INTO {table} ({columns}) VALUES {}",
+        crate::sql::value_rows(values.len() / width, width)
+    );
     let bound: Vec<Param<'_>> = values.iter().map(ToParam::to_param).collect();
     to.execute(&statement, &bound)?;
     Ok(())

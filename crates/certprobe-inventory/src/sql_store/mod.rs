@@ -7,6 +7,7 @@ mod schema;
 mod cleanup;
 mod copy;
 mod export;
+mod known;
 mod notify;
 mod query;
 mod record;

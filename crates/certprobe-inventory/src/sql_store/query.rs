@@ -230,12 +230,11 @@ impl<C: Connection> SqlStore<C> {
     fn chains(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<Vec<u8>>>, DbError> {
         let mut chains: HashMap<i64, Vec<Vec<u8>>> = HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(CHAINS_PER_STATEMENT) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
             let statement = format!(
                 "SELECT l.chain_id, c.der FROM chain_link l
                  JOIN certificate c ON c.id = l.certificate_id
                  WHERE l.chain_id IN ({}) ORDER BY l.chain_id, l.position",
-                marks.join(", ")
+                sql::marks(chunk.len(), 1)
             );
             let values: Vec<Param<'_>> = chunk.iter().map(|id| Param::Int(*id)).collect();
             self.db().query(&statement, &values, &mut |row| {

@@ -93,7 +93,7 @@ impl ServerCertVerifier for Verifier {
 /// The rustls configuration for `target`, or why there is none (a root file that cannot
 /// be read), in one sentence.
 pub fn client_config(target: &Target) -> Result<ClientConfig, String> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(provider());
     let wants_issuer = match target.ssl_mode {
         SslMode::VerifyCa | SslMode::VerifyFull => true,
         SslMode::Require | SslMode::Prefer => target.roots != Roots::Default,
@@ -119,6 +119,17 @@ pub fn client_config(target: &Target) -> Result<ClientConfig, String> {
         .with_custom_certificate_verifier(Arc::new(Verifier { check, provider }))
         .with_no_client_auth();
     Ok(config)
+}
+
+/// ring's algorithms, P-256 the first key exchange offered: PostgreSQL up to 17 accepts that
+/// one alone (`ssl_ecdh_curve`), and a first key share it cannot take costs a round trip of
+/// every connection (the server asks for another, a HelloRetryRequest).
+fn provider() -> CryptoProvider {
+    let mut provider = rustls::crypto::ring::default_provider();
+    provider
+        .kx_groups
+        .sort_by_key(|group| group.name() != rustls::NamedGroup::secp256r1);
+    provider
 }
 
 fn roots(roots: &Roots) -> Result<RootCertStore, String> {
@@ -177,5 +188,25 @@ fn pem_words(e: &rustls::pki_types::pem::Error) -> String {
             _ => "it cannot be read".to_string(),
         },
         _ => "it is not PEM".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn p256_is_offered_first_and_the_others_still_offered() {
+        let groups: Vec<_> = super::provider()
+            .kx_groups
+            .iter()
+            .map(|group| group.name())
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                rustls::NamedGroup::secp256r1,
+                rustls::NamedGroup::X25519,
+                rustls::NamedGroup::secp384r1
+            ]
+        );
     }
 }

@@ -317,14 +317,9 @@ fn record_chain(
 /// one endpoint decide its events one after the other, each from what the other left.
 fn prior_of(db: &dyn Connection, sighting: &Sighting) -> Result<Option<Prior>, DbError> {
     let key = &sighting.endpoint;
-    sql::first(
-        db,
-        match db.dialect() {
-            Dialect::Sqlite => PRIOR,
-            Dialect::Postgres => PRIOR_LOCKED,
-        },
-        params![key.zone, key.address, key.port, key.sni, key.protocol],
-        |row| {
+    let keys = params![key.zone, key.address, key.port, key.sni, key.protocol];
+    if db.dialect() == Dialect::Sqlite {
+        return sql::first(db, PRIOR, keys, |row| {
             let deployment = match row.get::<Option<i64>>(2)? {
                 None => None,
                 Some(id) => Some(Deployment {
@@ -339,23 +334,52 @@ fn prior_of(db: &dyn Connection, sighting: &Sighting) -> Result<Option<Prior>, D
                 state: row.get(1)?,
                 deployment,
             })
-        },
-    )
+        });
+    }
+    // The lock first, the deployment by a statement of its own: when the lock waited for
+    // another writer, PostgreSQL reads the locked row again but not what it is joined to, so
+    // a join would hand over the deployment as it was before that writer (or none at all).
+    let row: Option<(i64, u8, Option<i64>)> = sql::first(db, PRIOR_LOCKED, keys, |row| {
+        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+    })?;
+    let Some((id, state, deployment_id)) = row else {
+        return Ok(None);
+    };
+    let deployment = match deployment_id {
+        None => None,
+        Some(d) => sql::first(
+            db,
+            "SELECT id, chain_id, leaf_id, last_seen FROM deployment WHERE id = ?1",
+            params![d],
+            |row| {
+                Ok(Deployment {
+                    id: row.get(0)?,
+                    chain_id: row.get(1)?,
+                    leaf_id: row.get(2)?,
+                    last_seen: row.get(3)?,
+                })
+            },
+        )?,
+    };
+    Ok(Some(Prior {
+        id,
+        state,
+        deployment,
+    }))
 }
 
-/// The endpoint with its open deployment, in one statement (one round trip). With bare
-/// parameters SQLite compiled this join again at every new binding (its planner keeps bound
-/// values in mind, as in `last_ended_leaf`): the casts keep one plan, 12 times as fast.
+/// SQLite: the endpoint with its open deployment, in one statement (its writers take turns:
+/// nothing changes between reading and writing). With bare parameters SQLite compiled this
+/// join again at every new binding (its planner keeps bound values in mind, as in
+/// `last_ended_leaf`): the casts keep one plan, 12 times as fast.
 const PRIOR: &str = "SELECT e.id, e.state, d.id, d.chain_id, d.leaf_id, d.last_seen
     FROM endpoint e LEFT JOIN deployment d ON d.id = e.deployment_id
     WHERE e.zone = CAST(?1 AS TEXT) AND e.address = CAST(?2 AS TEXT) AND e.port = CAST(?3 AS BIGINT)
     AND e.sni = CAST(?4 AS TEXT) AND e.protocol = CAST(?5 AS TEXT)";
 
-/// The same, the endpoint's row locked (its deployment is only changed by who holds that).
-const PRIOR_LOCKED: &str = "SELECT e.id, e.state, d.id, d.chain_id, d.leaf_id, d.last_seen
-    FROM endpoint e LEFT JOIN deployment d ON d.id = e.deployment_id
-    WHERE e.zone = ?1 AND e.address = ?2 AND e.port = ?3 AND e.sni = ?4 AND e.protocol = ?5
-    FOR UPDATE OF e";
+/// PostgreSQL: the endpoint's row, locked.
+const PRIOR_LOCKED: &str = "SELECT id, state, deployment_id FROM endpoint
+    WHERE zone = ?1 AND address = ?2 AND port = ?3 AND sni = ?4 AND protocol = ?5 FOR UPDATE";
 
 /// A new endpoint's id; `None` when another writer stored the endpoint first.
 fn insert_endpoint(

@@ -259,6 +259,31 @@ pub fn value_rows(rows: usize, width: usize) -> String {
     groups.join(", ")
 }
 
+/// Rows one multi-row INSERT takes at most (SQLite takes 32,766 values a statement: 500 rows
+/// of up to 65 columns).
+const ROWS_PER_INSERT: usize = 500;
+
+/// Inserts `values`, `width` to a row, as `INSERT INTO {into} VALUES ... {then}`: one
+/// statement for up to 500 rows.
+pub fn insert_rows(
+    conn: &dyn Connection,
+    into: &str,
+    width: usize,
+    values: &[Param<'_>],
+    then: &str,
+) -> Result<(), DbError> {
+    for rows in values.chunks(width * ROWS_PER_INSERT) {
+        conn.execute(
+            &format!(
+                "INSERT INTO {into} VALUES {} {then}",
+                value_rows(rows.len() / width, width)
+            ),
+            rows,
+        )?;
+    }
+    Ok(())
+}
+
 /// Parameters as a slice, each value borrowed: `params![a, b]`.
 macro_rules! params {
     () => { &[] as &[$crate::sql::Param<'_>] };

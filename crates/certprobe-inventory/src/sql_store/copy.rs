@@ -176,11 +176,6 @@ fn insert(
     width: usize,
     values: &[Owned],
 ) -> Result<(), DbError> {
-    let statement = format!(
-        "INSERT INTO {table} ({columns}) VALUES {}",
-        crate::sql::value_rows(values.len() / width, width)
-    );
     let bound: Vec<Param<'_>> = values.iter().map(ToParam::to_param).collect();
-    to.execute(&statement, &bound)?;
-    Ok(())
+    sql::insert_rows(to, &format!("{table} ({columns})"), width, &bound, "")
 }

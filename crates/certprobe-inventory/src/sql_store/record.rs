@@ -6,11 +6,8 @@ use super::{classify, usage, SqlStore};
 use crate::error::InventoryError;
 use crate::event::EventKind;
 use crate::model::{state_name, CertRecord, RunCounts, Seen, Sighting};
-use crate::sql::{self, params, Connection, DbError, Dialect, Param, ToParam};
+use crate::sql::{self, params, Connection, DbError, Dialect, Param};
 use crate::store::Run;
-
-/// Rows inserted by one statement (names and chain links: each row two or three values).
-const ROWS_PER_INSERT: usize = 500;
 
 /// The endpoint's row before this sighting.
 struct Prior {
@@ -25,6 +22,18 @@ struct Deployment {
     chain_id: i64,
     leaf_id: i64,
     last_seen: i64,
+}
+
+impl Deployment {
+    /// The span in columns `first` to `first + 3` of `row`: id, chain, leaf, last seen.
+    fn read(row: &sql::Row<'_>, first: usize) -> Result<Deployment, DbError> {
+        Ok(Deployment {
+            id: row.get(first)?,
+            chain_id: row.get(first + 1)?,
+            leaf_id: row.get(first + 2)?,
+            last_seen: row.get(first + 3)?,
+        })
+    }
 }
 
 /// An event to store.
@@ -322,12 +331,7 @@ fn prior_of(db: &dyn Connection, sighting: &Sighting) -> Result<Option<Prior>, D
         return sql::first(db, PRIOR, keys, |row| {
             let deployment = match row.get::<Option<i64>>(2)? {
                 None => None,
-                Some(id) => Some(Deployment {
-                    id,
-                    chain_id: row.get(3)?,
-                    leaf_id: row.get(4)?,
-                    last_seen: row.get(5)?,
-                }),
+                Some(_) => Some(Deployment::read(row, 2)?),
             };
             Ok(Prior {
                 id: row.get(0)?,
@@ -351,14 +355,7 @@ fn prior_of(db: &dyn Connection, sighting: &Sighting) -> Result<Option<Prior>, D
             db,
             "SELECT id, chain_id, leaf_id, last_seen FROM deployment WHERE id = ?1",
             params![d],
-            |row| {
-                Ok(Deployment {
-                    id: row.get(0)?,
-                    chain_id: row.get(1)?,
-                    leaf_id: row.get(2)?,
-                    last_seen: row.get(3)?,
-                })
-            },
+            |row| Deployment::read(row, 0),
         )?,
     };
     Ok(Some(Prior {
@@ -446,20 +443,18 @@ fn upsert_certificate(db: &dyn Connection, cert: &CertRecord, at: i64) -> Result
         ],
     )?;
     if let Some(id) = inserted {
-        for names in cert.names.chunks(ROWS_PER_INSERT) {
-            let mut values = Vec::with_capacity(names.len() * 2);
-            for name in names {
-                values.extend([Param::Int(id), Param::Text(name)]);
-            }
-            db.execute(
-                &format!(
-                    "INSERT INTO certificate_name (certificate_id, name) VALUES {}
-                     ON CONFLICT DO NOTHING",
-                    sql::value_rows(names.len(), 2)
-                ),
-                &values,
-            )?;
-        }
+        let values: Vec<Param<'_>> = cert
+            .names
+            .iter()
+            .flat_map(|name| [Param::Int(id), Param::Text(name)])
+            .collect();
+        sql::insert_rows(
+            db,
+            "certificate_name (certificate_id, name)",
+            2,
+            &values,
+            "ON CONFLICT DO NOTHING",
+        )?;
         return Ok(id);
     }
     existing(
@@ -486,24 +481,23 @@ fn upsert_chain(db: &dyn Connection, hash: &[u8], ids: &[i64]) -> Result<i64, Db
         params![hash, ids.len()],
     )?;
     if let Some(id) = inserted {
-        let links: Vec<(usize, i64)> = ids.iter().copied().enumerate().collect();
-        for links in links.chunks(ROWS_PER_INSERT) {
-            let mut values = Vec::with_capacity(links.len() * 3);
-            for (position, certificate) in links {
-                values.extend([
+        let values: Vec<Param<'_>> = (0i64..)
+            .zip(ids)
+            .flat_map(|(position, &certificate)| {
+                [
                     Param::Int(id),
-                    position.to_param(),
-                    Param::Int(*certificate),
-                ]);
-            }
-            db.execute(
-                &format!(
-                    "INSERT INTO chain_link (chain_id, position, certificate_id) VALUES {}",
-                    sql::value_rows(links.len(), 3)
-                ),
-                &values,
-            )?;
-        }
+                    Param::Int(position),
+                    Param::Int(certificate),
+                ]
+            })
+            .collect();
+        sql::insert_rows(
+            db,
+            "chain_link (chain_id, position, certificate_id)",
+            3,
+            &values,
+            "",
+        )?;
         return Ok(id);
     }
     existing(db, "SELECT id FROM chain WHERE hash = ?1", hash)

@@ -3,3 +3,6 @@
 fn main() {
     certprobe_fleet::main()
 }
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

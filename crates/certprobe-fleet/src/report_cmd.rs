@@ -8,8 +8,10 @@ use certprobe_report::files::{Report, ReportSet};
 use certprobe_report::{Pages, Site, Snapshot};
 use std::path::Path;
 
-/// How far back the reports read events: the weekly trend's seven days.
-const WEEK: i64 = 7 * 86_400;
+/// How far back the weekly trend reads events.
+const WEEK: i64 = 7 * DAY;
+/// How far back the daily status reads events.
+const DAY: i64 = 86_400;
 
 /// Writes the report folder; returns the line saying what was written.
 pub fn run(args: &ReportArgs, db: &Path) -> Result<String, FleetError> {
@@ -73,8 +75,11 @@ pub fn report_set<S: Store + ?Sized>(
             deployed: Vec::new(),
         }
     };
-    let events = if want(Report::Daily) || want(Report::Weekly) {
+    // The weekly trend reads a week of events, the daily status only the last day's.
+    let events = if want(Report::Weekly) {
         store.events_since(now - WEEK, 1_000_000)?
+    } else if want(Report::Daily) {
+        store.events_since(now - DAY, 1_000_000)?
     } else {
         Vec::new()
     };

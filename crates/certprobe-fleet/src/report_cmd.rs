@@ -5,13 +5,8 @@ use crate::inventory_db::{self, Open};
 use crate::FleetError;
 use certprobe_inventory::Store;
 use certprobe_report::files::{Report, ReportSet};
-use certprobe_report::{Pages, Site, Snapshot};
+use certprobe_report::{Pages, Site, Snapshot, DAY, WEEK};
 use std::path::Path;
-
-/// How far back the weekly trend reads events.
-const WEEK: i64 = 7 * DAY;
-/// How far back the daily status reads events.
-const DAY: i64 = 86_400;
 
 /// Writes the report folder; returns the line saying what was written.
 pub fn run(args: &ReportArgs, db: &Path) -> Result<String, FleetError> {

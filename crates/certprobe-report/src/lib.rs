@@ -16,4 +16,9 @@ pub mod svg;
 pub mod views;
 
 pub use render::{Pages, RenderError, Site};
+
+/// The daily status's reach back for events: one day.
+pub use certprobe_alarm::tier::DAY;
+/// The weekly trend's: seven days.
+pub const WEEK: i64 = 7 * DAY;
 pub use snapshot::Snapshot;

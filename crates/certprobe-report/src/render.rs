@@ -59,7 +59,10 @@ pub enum Site {
         base_url: Option<String>,
     },
     /// `certprobe serve`.
-    Live,
+    Live {
+        /// The inventory changed after the judgement shown: a newer one is being made.
+        updating: bool,
+    },
 }
 
 /// The pages of the navigation bar: (id, label, file, route).
@@ -88,7 +91,7 @@ impl Site {
                 let href = match self {
                     Site::Files { .. } if file.is_empty() => return None,
                     Site::Files { .. } => file.to_string(),
-                    Site::Live => route.to_string(),
+                    Site::Live { .. } => route.to_string(),
                 };
                 Some(Link {
                     label,
@@ -105,7 +108,7 @@ impl Site {
                 base_url: Some(base),
             } => format!("{base}/certificates/"),
             Site::Files { base_url: None } => String::new(),
-            Site::Live => "/certificates/".to_string(),
+            Site::Live { .. } => "/certificates/".to_string(),
         }
     }
 }
@@ -167,7 +170,8 @@ impl Pages {
             title => title,
             generated => generated,
             cert_prefix => site.cert_prefix(),
-            live => matches!(site, Site::Live),
+            live => matches!(site, Site::Live { .. }),
+            updating => matches!(site, Site::Live { updating: true }),
             limit => ROWS_SHOWN,
         }
     }
@@ -228,8 +232,9 @@ impl Pages {
         total: usize,
         matched: usize,
         generated: &str,
+        site: &Site,
     ) -> Result<String, RenderError> {
-        let ctx = minijinja::context! { rows => v(rows), q, total, matched, shown => rows.len(), ..self.base(&Site::Live, "certificates", "Certificates", generated) };
+        let ctx = minijinja::context! { rows => v(rows), q, total, matched, shown => rows.len(), ..self.base(site, "certificates", "Certificates", generated) };
         self.page("certificates.html", ctx)
     }
 
@@ -241,8 +246,9 @@ impl Pages {
         total: usize,
         matched: usize,
         generated: &str,
+        site: &Site,
     ) -> Result<String, RenderError> {
-        let ctx = minijinja::context! { rows => v(rows), q, total, matched, shown => rows.len(), ..self.base(&Site::Live, "endpoints", "Endpoints", generated) };
+        let ctx = minijinja::context! { rows => v(rows), q, total, matched, shown => rows.len(), ..self.base(site, "endpoints", "Endpoints", generated) };
         self.page("endpoints.html", ctx)
     }
 
@@ -254,6 +260,7 @@ impl Pages {
         findings: &[F],
         events: &[E],
         generated: &str,
+        site: &Site,
     ) -> Result<String, RenderError> {
         let ctx = minijinja::context! {
             c => v(c),
@@ -261,7 +268,7 @@ impl Pages {
             findings => v(findings),
             events => v(events),
             events_total => events.len(),
-            ..self.base(&Site::Live, "certificates", &c.subject, generated)
+            ..self.base(site, "certificates", &c.subject, generated)
         };
         self.page("certificate.html", ctx)
     }
@@ -272,8 +279,9 @@ impl Pages {
         title: &str,
         message: &str,
         generated: &str,
+        site: &Site,
     ) -> Result<String, RenderError> {
-        let ctx = minijinja::context! { message, ..self.base(&Site::Live, "", title, generated) };
+        let ctx = minijinja::context! { message, ..self.base(site, "", title, generated) };
         self.page("missing.html", ctx)
     }
 }

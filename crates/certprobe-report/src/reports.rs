@@ -354,7 +354,10 @@ pub fn weekly(
             }
         })
         .collect();
-    let week: Vec<&EventRow> = events.iter().filter(|e| e.at >= now - 7 * DAY).collect();
+    let week: Vec<&EventRow> = events
+        .iter()
+        .filter(|e| e.at >= now - crate::WEEK)
+        .collect();
     let mut kinds: HashMap<String, usize> = HashMap::new();
     for e in &week {
         *kinds.entry(e.kind.clone()).or_default() += 1;

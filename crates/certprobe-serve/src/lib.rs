@@ -1,8 +1,8 @@
-//! `certprobe serve`: the reports' pages over HTTP, read-only and live. Every request asks
-//! the inventory whether it changed since the last one (SQLite's data version, one cheap
-//! statement); when it did, the inventory is judged again on a thread of its own, and the
-//! page waits a moment for it before it is made from the previous judgement. A page over
-//! 100,000 endpoints is rendered from memory.
+//! `certprobe serve`: the reports' pages over HTTP, read-only and live. A watcher and every
+//! request ask the inventory whether it changed (SQLite's data version, one cheap statement);
+//! when it did, the inventory is judged again on a thread of its own. A small inventory's page
+//! waits a moment for it; a large one's is made from the previous judgement, marked as
+//! updating. A page over 100,000 endpoints is rendered from memory.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -23,11 +23,17 @@ type Shown = Result<(StatusCode, String), String>;
 /// Runs `make` on a blocking thread with the current reports, and answers with its page.
 async fn page(
     state: Arc<Shared>,
-    make: impl FnOnce(&Shared, &Data) -> Shown + Send + 'static,
+    make: impl FnOnce(&Shared, &Data, &Site) -> Shown + Send + 'static,
 ) -> Response {
     let done = tokio::task::spawn_blocking(move || {
         match state.data() {
-            Ok(data) => make(&state, &data),
+            Ok(served) => make(
+                &state,
+                &served.data,
+                &Site::Live {
+                    updating: served.updating,
+                },
+            ),
             // Nothing is wrong: the first judgement of a large inventory takes a while.
             Err(e @ Unavailable::StillJudging) => {
                 Ok((StatusCode::SERVICE_UNAVAILABLE, error_page(&e.to_string())))
@@ -83,48 +89,48 @@ fn ok(rendered: Result<String, RenderError>) -> Shown {
 
 /// `/`
 pub async fn dashboard(State(state): State<Arc<Shared>>) -> Response {
-    page(state, |s, d| {
-        ok(s.pages.dashboard(&d.reports.dashboard, &Site::Live))
+    page(state, |s, d, site| {
+        ok(s.pages.dashboard(&d.reports.dashboard, site))
     })
     .await
 }
 
 /// `/daily`
 pub async fn daily(State(state): State<Arc<Shared>>) -> Response {
-    page(state, |s, d| {
-        ok(s.pages.daily(&d.reports.daily, &Site::Live))
+    page(state, |s, d, site| {
+        ok(s.pages.daily(&d.reports.daily, site))
     })
     .await
 }
 
 /// `/weekly`
 pub async fn weekly(State(state): State<Arc<Shared>>) -> Response {
-    page(state, |s, d| {
-        ok(s.pages.weekly(&d.reports.weekly, &Site::Live))
+    page(state, |s, d, site| {
+        ok(s.pages.weekly(&d.reports.weekly, site))
     })
     .await
 }
 
 /// `/compliance`
 pub async fn compliance(State(state): State<Arc<Shared>>) -> Response {
-    page(state, |s, d| {
-        ok(s.pages.compliance(&d.reports.compliance, &Site::Live))
+    page(state, |s, d, site| {
+        ok(s.pages.compliance(&d.reports.compliance, site))
     })
     .await
 }
 
 /// `/timeline`
 pub async fn timeline(State(state): State<Arc<Shared>>) -> Response {
-    page(state, |s, d| {
-        ok(s.pages.timeline(&d.reports.timeline, &Site::Live))
+    page(state, |s, d, site| {
+        ok(s.pages.timeline(&d.reports.timeline, site))
     })
     .await
 }
 
 /// `/alarms`
 pub async fn alarms(State(state): State<Arc<Shared>>) -> Response {
-    page(state, |s, d| {
-        ok(s.pages.alarms(&d.reports.alarms, &Site::Live))
+    page(state, |s, d, site| {
+        ok(s.pages.alarms(&d.reports.alarms, site))
     })
     .await
 }
@@ -144,7 +150,7 @@ pub async fn certificates(
     State(state): State<Arc<Shared>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    page(state, move |s, d| {
+    page(state, move |s, d, site| {
         let (q, words) = words(&query);
         let all = &d.reports.certificates;
         let found: Vec<usize> = matching(&d.search.certificates, &words).collect();
@@ -159,6 +165,7 @@ pub async fn certificates(
             all.len(),
             found.len(),
             &d.reports.dashboard.generated,
+            site,
         ))
     })
     .await
@@ -184,7 +191,7 @@ pub async fn endpoints(
     State(state): State<Arc<Shared>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    page(state, move |s, d| {
+    page(state, move |s, d, site| {
         let (q, words) = words(&query);
         let all = &d.snapshot.deployed;
         let found: Vec<usize> = matching(&d.search.endpoints, &words).collect();
@@ -216,6 +223,7 @@ pub async fn endpoints(
             all.len(),
             found.len(),
             &d.reports.dashboard.generated,
+            site,
         ))
     })
     .await
@@ -259,6 +267,9 @@ fn latest_findings(store: &dyn Store, key: &EndpointKey) -> Vec<FindingView> {
         .into_iter()
         .filter(|row| row.zone == key.zone && row.protocol == key.protocol && row.sni == key.sni)
         .flat_map(|row| row.findings)
+        // The page's heading shows the tier by the dashboard's thresholds; the scan's tier
+        // finding (by the scan's thresholds, and OK by design: it informs) would contradict it.
+        .filter(|f| f.check != "tier")
         .map(|f: StoredFinding| FindingView {
             endpoint: endpoint.clone(),
             check: f.check,
@@ -270,7 +281,7 @@ fn latest_findings(store: &dyn Store, key: &EndpointKey) -> Vec<FindingView> {
 
 /// `/certificates/{id}`: 64 hex digits.
 pub async fn certificate(State(state): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
-    page(state, move |s, d| {
+    page(state, move |s, d, site| {
         let generated = &d.reports.dashboard.generated;
         let id = id.to_ascii_lowercase();
         let valid = id.len() == 64 && id.chars().all(|c| c.is_ascii_hexdigit());
@@ -281,6 +292,7 @@ pub async fn certificate(State(state): State<Arc<Shared>>, Path(id): Path<String
                     "No such certificate",
                     "No certificate with this SHA-256 is deployed now.",
                     generated,
+                    site,
                 )
                 .map_err(|e| e.to_string())?;
             return Ok((StatusCode::NOT_FOUND, body));
@@ -329,7 +341,7 @@ pub async fn certificate(State(state): State<Arc<Shared>>, Path(id): Path<String
         let mut events: Vec<EventView> = events.iter().map(EventView::of).collect();
         events.reverse();
         ok(s.pages
-            .certificate(row, &deployments, &findings, &events, generated))
+            .certificate(row, &deployments, &findings, &events, generated, site))
     })
     .await
 }
@@ -342,6 +354,7 @@ pub async fn not_found(State(state): State<Arc<Shared>>) -> Response {
             "Not here",
             "There is no such page; the dashboard's pages are in the bar above.",
             "",
+            &Site::Live { updating: false },
         )
         .unwrap_or_else(|e| error_page(&e.to_string()));
     html(StatusCode::NOT_FOUND, body)

@@ -1,8 +1,9 @@
 //! What the server keeps: the reports of the inventory as judged at its latest change, made
-//! again on a thread of their own when SQLite's data version moves (or a minute passes:
-//! tiers move with the clock). A request waits for a judgement under way only when judging is
-//! quick (a small inventory); otherwise it is served the previous one: judging 100,000
-//! endpoints takes a second or two, a page must not.
+//! again on a thread of their own when SQLite's data version moves (a watcher looks every
+//! second, so a scan's commit is judged before anyone asks) or when a request finds them a
+//! minute old (tiers move with the clock). A request waits for a judgement under way only
+//! when judging is quick (a small inventory); otherwise it is served the previous one, marked
+//! as updating: judging 100,000 endpoints takes a second or two, a page must not.
 
 use crate::auth::Credentials;
 use crate::search::SearchText;
@@ -12,20 +13,29 @@ use certprobe_inventory_pg::{Locator, Open};
 use certprobe_report::files::ReportSet;
 use certprobe_report::{Pages, Snapshot};
 use std::path::PathBuf;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
-
-/// How the reports' events reach back: the weekly trend's seven days.
-const WEEK: i64 = 7 * 86_400;
 
 /// Tiers move with the clock too: what was judged is judged again after this long.
 const FRESH_FOR: i64 = 60;
 
-/// The judgement of an inventory this small (deployed endpoints), or one this quick, is waited
-/// for: a small inventory's pages show a change on the next request. A larger one's is not (it
-/// would not be done in time): the previous one is served.
-const SMALL: usize = 5_000;
-const QUICK: Duration = Duration::from_millis(100);
+/// Which judgements a request waits for: those of an inventory with fewer deployed endpoints
+/// than `small`, or that take at most `quick`, so that a small inventory's pages show a change
+/// on the next request. A larger one's is not waited for (it would not be done in time): the
+/// previous one is served. The watcher asks the inventory whether it changed every
+/// `watch_every`.
+#[derive(Debug, Clone, Copy)]
+struct Patience {
+    small: usize,
+    quick: Duration,
+    watch_every: Duration,
+}
+
+const PATIENCE: Patience = Patience {
+    small: 5_000,
+    quick: Duration::from_millis(100),
+    watch_every: Duration::from_secs(1),
+};
 
 /// How long a request waits for a small or quick judgement under way.
 const WAIT_FOR_QUICK: Duration = Duration::from_millis(500);
@@ -54,6 +64,14 @@ pub struct Data {
     pub reports: ReportSet,
     /// The lists' search text.
     pub search: SearchText,
+}
+
+/// What a request is served.
+pub struct Served {
+    /// The latest judgement.
+    pub data: Arc<Data>,
+    /// The inventory changed after it (or it is a minute old): a newer one is being made.
+    pub updating: bool,
 }
 
 /// Why there are no reports to serve.
@@ -91,7 +109,7 @@ impl std::fmt::Display for Unavailable {
 /// The latest judgement, and whether a newer one is being made.
 struct Judgement {
     data: Option<Arc<Data>>,
-    /// The data version (of the requests' connection) it was made after.
+    /// The data version (of the requests' connection) read before it was made.
     version: i64,
     judged_at: i64,
     /// How long it took, and when it ended.
@@ -114,6 +132,18 @@ pub struct Shared {
     judge: Mutex<Box<dyn Store + Send>>,
     judgement: Mutex<Judgement>,
     judged: Condvar,
+    patience: Patience,
+}
+
+impl Judgement {
+    /// Whether a judgement is quick enough to wait for and to repeat without rest.
+    fn quick(&self, patience: Patience) -> bool {
+        self.took <= patience.quick
+            || self
+                .data
+                .as_ref()
+                .is_some_and(|d| d.snapshot.deployed.len() < patience.small)
+    }
 }
 
 /// Marks the judgement finished however the judge ends (a panic included), so that the
@@ -136,6 +166,10 @@ impl Drop for Judging<'_> {
 impl Shared {
     /// Opens the inventory (it must exist) and starts its first judgement.
     pub fn open(setup: Setup) -> Result<Arc<Shared>, InventoryError> {
+        Shared::open_with(setup, PATIENCE)
+    }
+
+    fn open_with(setup: Setup, patience: Patience) -> Result<Arc<Shared>, InventoryError> {
         let inventory = Locator::of(&setup.db)?;
         let requests = inventory.open(Open::Read)?;
         let judge = inventory.open(Open::Read)?;
@@ -154,10 +188,43 @@ impl Shared {
                 error: None,
             }),
             judged: Condvar::new(),
+            patience,
         });
-        let version = shared.version()?;
-        shared.start_judging(&mut shared.lock_judgement(), version);
+        shared.start_judging(&mut shared.lock_judgement(), Duration::ZERO);
+        Shared::watch(Arc::downgrade(&shared), patience.watch_every);
         Ok(shared)
+    }
+
+    /// Judges a change when it is committed, not when a page is next asked for; ends with
+    /// the server. Without the watcher (no thread to be had) requests still notice changes.
+    fn watch(shared: Weak<Shared>, every: Duration) {
+        let _ = std::thread::Builder::new()
+            .name("watch".to_string())
+            .spawn(move || loop {
+                std::thread::sleep(every);
+                let Some(shared) = shared.upgrade() else {
+                    return;
+                };
+                // An inventory that cannot be read now is told by the next request.
+                if let Ok(version) = shared.version() {
+                    let mut judgement = shared.lock_judgement();
+                    if judgement.version != version && !judgement.judging {
+                        shared.judge_after_rest(&mut judgement);
+                    }
+                }
+            });
+    }
+
+    /// Starts a judgement; a slow one rests first as long as the previous one took, so that
+    /// at most half the time is spent judging while a long scan commits batch after batch.
+    fn judge_after_rest(self: &Arc<Self>, judgement: &mut Judgement) {
+        let rest = match judgement.ended {
+            Some(ended) if !judgement.quick(self.patience) => {
+                judgement.took.saturating_sub(ended.elapsed())
+            }
+            _ => Duration::ZERO,
+        };
+        self.start_judging(judgement, rest);
     }
 
     fn lock_judgement(&self) -> MutexGuard<'_, Judgement> {
@@ -173,41 +240,30 @@ impl Shared {
 
     /// The reports as of the latest change, or of the one before while the latest is still
     /// being judged. Blocking: call from a blocking task.
-    pub fn data(self: &Arc<Self>) -> Result<Arc<Data>, Unavailable> {
+    pub fn data(self: &Arc<Self>) -> Result<Served, Unavailable> {
         let version = self
             .version()
             .map_err(|e| Unavailable::Inventory(Arc::new(e)))?;
         let now = certprobe::clock::now_unix();
+        let current = |j: &Judgement| j.version == version && now - j.judged_at < FRESH_FOR;
         let mut judgement = self.lock_judgement();
-        let current = judgement.version == version && now - judgement.judged_at < FRESH_FOR;
-        if let Some(data) = judgement.data.as_ref().filter(|_| current) {
-            return Ok(Arc::clone(data));
-        }
-        // A slow judgement is not started again at once: at most a third of the time is spent
-        // judging while a long scan commits batch after batch.
-        let rested = judgement
-            .ended
-            .is_none_or(|ended| ended.elapsed() >= judgement.took * 2);
-        let quick = |j: &Judgement| {
-            j.took <= QUICK
-                || j.data
-                    .as_ref()
-                    .is_some_and(|d| d.snapshot.deployed.len() <= SMALL)
-        };
-        if !current && !judgement.judging && (rested || quick(&judgement)) {
-            self.start_judging(&mut judgement, version);
+        if !current(&judgement) && !judgement.judging {
+            self.judge_after_rest(&mut judgement);
         }
         let waited = Instant::now();
         loop {
             let limit = match &judgement.data {
                 None => WAIT_FOR_FIRST,
-                Some(_) if quick(&judgement) => WAIT_FOR_QUICK,
+                Some(_) if judgement.quick(self.patience) => WAIT_FOR_QUICK,
                 Some(_) => Duration::ZERO,
             };
             let stop_waiting = !judgement.judging || waited.elapsed() >= limit;
             if stop_waiting {
                 return match (&judgement.data, &judgement.error) {
-                    (Some(data), _) => Ok(Arc::clone(data)),
+                    (Some(data), _) => Ok(Served {
+                        data: Arc::clone(data),
+                        updating: !current(&judgement),
+                    }),
                     (None, Some(error)) => Err(error.clone()),
                     (None, None) => Err(Unavailable::StillJudging),
                 };
@@ -221,23 +277,26 @@ impl Shared {
         }
     }
 
-    /// Judges the inventory on a thread of its own; `version` is the data version read
-    /// before it starts, so what it reads is at least that new.
-    fn start_judging(self: &Arc<Self>, judgement: &mut Judgement, version: i64) {
+    /// Judges the inventory on a thread of its own after `rest`; the data version is read
+    /// before, so what the judgement reads is at least that new.
+    fn start_judging(self: &Arc<Self>, judgement: &mut Judgement, rest: Duration) {
         judgement.judging = true;
         let shared = Arc::clone(self);
         let started = std::thread::Builder::new()
             .name("judge".to_string())
             .spawn(move || {
                 let _finished = Judging(&shared);
+                std::thread::sleep(rest);
                 let now = certprobe::clock::now_unix();
                 let began = Instant::now();
-                let made = shared.judge_now(now);
+                let made = shared
+                    .version()
+                    .and_then(|version| Ok((version, shared.judge_now(now)?)));
                 let mut judgement = shared.lock_judgement();
                 judgement.took = began.elapsed();
                 judgement.ended = Some(Instant::now());
                 let failed = match made {
-                    Ok(data) => {
+                    Ok((version, data)) => {
                         judgement.data = Some(Arc::new(data));
                         judgement.version = version;
                         judgement.judged_at = now;
@@ -272,7 +331,7 @@ impl Shared {
             &self.setup.thresholds,
             now,
         )?;
-        let events = store.events_since(now - WEEK, 100_000)?;
+        let events = store.events_since(now - certprobe_report::WEEK, 100_000)?;
         let spans = store.leaf_spans()?;
         let deliveries = store.deliveries(100_000)?;
         // The pages show the first rows of long tables: only those are kept.
@@ -304,3 +363,6 @@ impl Shared {
         read(store.as_ref())
     }
 }
+
+#[cfg(test)]
+mod tests;

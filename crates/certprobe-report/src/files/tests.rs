@@ -66,7 +66,9 @@ fn the_files_have_every_event_a_served_copy_the_rows_a_page_shows() {
         [served.weekly.events.len(), served.weekly.events_total],
         [500, 600]
     );
-    let daily = pages.daily(&served.daily, &Site::Live).unwrap();
+    let daily = pages
+        .daily(&served.daily, &Site::Live { updating: false })
+        .unwrap();
     assert!(daily.contains("<p class=\"muted more\">… and 100 more in the CSV and JSON that <code>certprobe report</code> writes.</p>"), "{daily}");
     assert_eq!(daily.matches("<td>event ").count(), ROWS_SHOWN);
     assert_eq!(
@@ -81,7 +83,7 @@ fn the_files_have_every_event_a_served_copy_the_rows_a_page_shows() {
 fn a_page_that_cannot_be_made_says_where() {
     // A weekly report always has its eight days; without them the page says where it failed.
     let broken = Pages::new()
-        .weekly(&Weekly::default(), &Site::Live)
+        .weekly(&Weekly::default(), &Site::Live { updating: false })
         .unwrap_err();
     assert_eq!(
         broken.to_string(),

@@ -148,12 +148,14 @@ def main():
             subprocess.run([CERTPROBE, "--db", work, "audit", os.path.dirname(pem), "--job", "fresh",
                             "--no-revocation"], capture_output=True)
             changed = time.perf_counter()
-            after = [get("/")[0] for _ in range(3)]
+            after = [get("/") for _ in range(3)]
+            marked = sum(b'class="updating"' in body for _, body in after)
             while b"1 of" not in get("/certificates?q=fresh.bench.example")[1]:
                 if time.perf_counter() - changed > 60:
                     raise SystemExit("the audited certificate did not show within 60 s")
                 time.sleep(0.05)
-            print(f"  serve / after a change: {', '.join(f'{w * 1000:.0f}' for w in after)} ms; "
+            print(f"  serve / after a change: {', '.join(f'{w * 1000:.0f}' for w, _ in after)} ms "
+                  f"({marked} of 3 marked updating); "
                   f"the change shows after {(time.perf_counter() - changed) * 1000:.0f} ms")
             print(f"  serve peak RSS {rss_of(server.pid):.0f} MiB")
         finally:

@@ -205,10 +205,12 @@ impl Shared {
                 let Some(shared) = shared.upgrade() else {
                     return;
                 };
-                // An inventory that cannot be read now is told by the next request.
+                // An inventory that cannot be read now (or judged: the log said why) is tried
+                // again by the next request, not every second.
                 if let Ok(version) = shared.version() {
                     let mut judgement = shared.lock_judgement();
-                    if judgement.version != version && !judgement.judging {
+                    let failed = judgement.error.is_some();
+                    if judgement.version != version && !judgement.judging && !failed {
                         shared.judge_after_rest(&mut judgement);
                     }
                 }

@@ -71,6 +71,12 @@ fn the_files_have_every_event_a_served_copy_the_rows_a_page_shows() {
         .unwrap();
     assert!(daily.contains("<p class=\"muted more\">… and 100 more in the CSV and JSON that <code>certprobe report</code> writes.</p>"), "{daily}");
     assert_eq!(daily.matches("<td>event ").count(), ROWS_SHOWN);
+    assert!(!daily.contains("class=\"updating\""), "{daily}");
+    // Served from a judgement behind the inventory: the header says so beside its time.
+    let behind = pages
+        .daily(&served.daily, &Site::Live { updating: true })
+        .unwrap();
+    assert!(behind.contains("<span class=\"generated\">as of 2027-01-15 08:00:00 UTC<span class=\"updating\" title=\"The inventory has changed since; the pages show the change when it is judged, in a few seconds.\">updating</span></span>"), "{behind}");
     assert_eq!(
         pages
             .daily(&served.daily, &Site::Files { base_url: None })

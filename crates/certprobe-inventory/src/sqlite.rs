@@ -56,6 +56,22 @@ impl SqlStore<SqliteConn> {
                 },
             })?;
         }
+        // Two processes making the same new inventory at once (scanners started together)
+        // meet where SQLite returns busy without waiting (switching a new file to WAL, the
+        // schema's first transaction): the one that lost tries again, as the busy timeout
+        // would have it wait. Nothing half-done stays behind: each step is atomic.
+        let began = std::time::Instant::now();
+        loop {
+            match SqliteStore::open_once(path) {
+                Err(InventoryError::Locked { .. }) if began.elapsed() < BUSY_TIMEOUT => {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                opened => return opened,
+            }
+        }
+    }
+
+    fn open_once(path: &Path) -> Result<SqliteStore, InventoryError> {
         let shown = path.display().to_string();
         let opening = |e: rusqlite::Error| classify(&shown, "opening it", &failure(&e));
         let conn = Connection::open(path).map_err(opening)?;

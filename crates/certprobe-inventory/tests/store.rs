@@ -48,3 +48,19 @@ fn a_file_that_is_not_an_inventory_is_named_so() {
         )
     );
 }
+
+#[test]
+fn processes_making_the_same_new_inventory_at_once_all_open_it() {
+    // Scanners started together: each opens (and so makes) the same new file. SQLite answers
+    // busy without waiting where a new file turns to WAL; the store tries again.
+    for _ in 0..20 {
+        let db = fresh();
+        let opened: Vec<bool> = std::thread::scope(|s| {
+            let each: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| SqliteStore::open(&db.path).is_ok()))
+                .collect();
+            each.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        assert_eq!(opened, [true; 4]);
+    }
+}
